@@ -1,0 +1,52 @@
+"""microtensor: a small, fast, correct autograd framework on numpy with a PyTorch-shaped API.
+
+``import microtensor as mt`` and use it like ``torch``::
+
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x ** 2).sum()
+    y.backward()
+    x.grad            # tensor([2., 4., 6.])
+
+This file only re-exports; see the README's tour for where each piece lives.
+"""
+import importlib
+
+from . import _dtypes
+from ._dtypes import (
+    bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
+    int64, long, set_default_dtype, short, uint8,
+)
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    randint, randn, randperm, tensor, zeros, zeros_like,
+)
+from .device import device
+from .random import get_rng_state, manual_seed, seed, set_rng_state
+from .tensor import Tensor
+from . import ops
+from .ops import *  # noqa: F401,F403  (mt.exp, mt.matmul, mt.cat, mt.where, ...)
+
+__version__ = "0.1.0"
+
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "viz"}
+_LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
+
+
+def __getattr__(name):
+    # nn, optim, utils and viz load on first use, which keeps `import microtensor` fast.
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+    raise AttributeError(f"module 'microtensor' has no attribute '{name}'")
+
+
+def is_tensor(obj):
+    """True for microtensor Tensors (and Parameters)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()

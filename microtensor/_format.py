@@ -1,0 +1,36 @@
+"""PyTorch-like ``repr`` of tensors: ``tensor([1., 2.], requires_grad=True)``."""
+import numpy as np
+
+from . import _dtypes
+
+
+def tensor_repr(tensor):
+    data = tensor.data
+    prefix = "tensor("
+    if data.size == 0:
+        body = "[]" if data.ndim <= 1 else f"[], size={data.shape}"
+    else:
+        options = {"separator": ", ", "prefix": prefix, "threshold": 1000, "edgeitems": 3}
+        if data.dtype.kind == "f":
+            options["formatter"] = {"float_kind": _float_formatter(data)}
+        body = np.array2string(data, **options)
+    extras = []
+    default_types = (_dtypes.get_default_dtype(), _dtypes.int64, _dtypes.bool)
+    if data.dtype not in default_types:
+        extras.append(f"dtype=microtensor.{data.dtype}")
+    if tensor.grad_fn is not None:
+        extras.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+    elif tensor.requires_grad:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + extra for extra in extras) + ")"
+
+
+def _float_formatter(data):
+    finite = data[np.isfinite(data)]
+    integral = finite.size > 0 and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8
+    large = finite.size > 0 and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+    if integral:
+        return lambda value: f"{value:.0f}." if np.isfinite(value) else str(value)
+    if large:
+        return lambda value: f"{value:.4e}"
+    return lambda value: f"{value:.4f}"

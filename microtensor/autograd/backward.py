@@ -1,0 +1,105 @@
+"""The public entry points of the engine: ``backward`` and ``grad``.
+
+They check and normalise arguments (and produce PyTorch's errors), then hand over
+to ``engine.run_backward``.
+"""
+import numpy as np
+
+from .engine import run_backward
+
+
+def _as_sequence(value):
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _root_gradients(outputs, grad_outputs, create_graph):
+    from ..tensor import Tensor
+
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad_outputs has {len(grad_outputs)} entries but there are {len(outputs)} outputs")
+    grads = []
+    for index, (output, grad) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(output, Tensor):
+            raise TypeError(f"outputs[{index}] must be a Tensor, got {type(output).__name__}")
+        if not output.requires_grad:
+            raise RuntimeError(
+                f"element {index} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing upstream of it requires grad (set requires_grad=True on the inputs, and "
+                f"don't compute it under mt.no_grad())"
+            )
+        if grad is None:
+            if output.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but this output has shape "
+                    f"{output.shape}; pass gradient= (a tensor of that shape) or reduce it first, e.g. .sum()"
+                )
+            grads.append(np.ones(output.shape, dtype=output.dtype))
+            continue
+        if isinstance(grad, Tensor):
+            if create_graph:
+                if grad.shape != output.shape:
+                    _shape_mismatch(index, grad.shape, output.shape)
+                grads.append(grad)
+                continue
+            grad = grad.data
+        grad = np.array(grad, dtype=output.dtype, copy=True)
+        if grad.shape != output.shape:
+            _shape_mismatch(index, grad.shape, output.shape)
+        grads.append(grad)
+    return grads
+
+
+def _shape_mismatch(index, grad_shape, output_shape):
+    raise RuntimeError(
+        f"Mismatch in shape: grad_output[{index}] has a shape of {tuple(grad_shape)} and "
+        f"output[{index}] has a shape of {tuple(output_shape)}"
+    )
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of every leaf that requires grad.
+
+    ``grad_tensors`` holds dL/d(tensor) for each tensor (may be omitted for
+    one-element tensors); ``retain_graph`` defaults to ``create_graph``.
+    """
+    outputs = _as_sequence(tensors)
+    grads = _root_gradients(outputs, _as_sequence(grad_tensors), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _as_sequence(inputs)
+        results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True)
+        from . import engine
+
+        for tensor, grad in zip(inputs, results):
+            if grad is not None:
+                engine._deliver_to_leaf(tensor, grad if create_graph else grad.data, None, create_graph)
+        return
+    run_backward(outputs, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Return d(outputs)/d(inputs) as a tuple of Tensors, without touching any ``.grad``.
+
+    With ``create_graph=True`` the returned gradients are part of a new graph, so
+    they can be differentiated again (higher-order derivatives).
+    """
+    from ..tensor import Tensor
+
+    output_list = _as_sequence(outputs)
+    input_list = _as_sequence(inputs)
+    for index, tensor in enumerate(input_list):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"inputs[{index}] must be a Tensor, got {type(tensor).__name__}")
+        if not tensor.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (inputs[{index}]) does not require grad")
+    grads = _root_gradients(output_list, _as_sequence(grad_outputs), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(output_list, grads, retain_graph, create_graph, inputs=input_list, allow_unused=allow_unused)

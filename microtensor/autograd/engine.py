@@ -1,0 +1,211 @@
+"""The backward pass: reverse-mode differentiation over the recorded graph.
+
+The graph is made of ``Function`` nodes. Each node's ``inputs`` holds, per forward
+argument, the node that produced it, the leaf ``Tensor`` itself, or ``None``.
+``run_backward`` walks it without recursion (Kahn's algorithm), so graphs of any
+depth work:
+
+1. count, for every node reachable from the outputs, how many consumers it has;
+2. start from the outputs; a node runs once all of its consumers have sent their
+   gradient (the gradients are summed in a dictionary local to this call, so
+   intermediate tensors never carry ``.grad``);
+3. each node's ``backward`` returns one gradient per input; broadcasting is undone
+   here, in one place (``_fit_gradient``), and the dtype is matched to the input;
+4. leaves receive their gradient in ``.grad`` (accumulating), or, for
+   ``autograd.grad``, in the result;
+5. saved values are released after use unless ``retain_graph=True``.
+"""
+import numpy as np
+
+from . import grad_mode
+from .function import _FREED_MESSAGE, _anomaly_mode
+
+
+def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):
+    """Backpropagate ``output_grads`` from ``outputs``.
+
+    With ``inputs=None`` gradients are accumulated into the leaves' ``.grad``.
+    Otherwise nothing is accumulated and the gradients of ``inputs`` are returned
+    as a tuple (``autograd.grad``).
+    """
+    from ..tensor import Tensor
+
+    capture = None
+    if inputs is not None:
+        capture = {}
+        for tensor in inputs:
+            capture[id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn)] = None
+
+    pending = {}  # node -> gradient summed so far
+    roots = []
+    for output, grad in zip(outputs, output_grads):
+        if create_graph and not isinstance(grad, Tensor):
+            grad = Tensor._make(grad)
+        node = output.grad_fn
+        if node is None:
+            _deliver_to_leaf(output, grad, capture, create_graph)
+            continue
+        if node in pending:
+            pending[node] = pending[node] + grad
+        else:
+            pending[node] = grad
+            roots.append(node)
+
+    consumers = _count_consumers(roots)
+    ready = [node for node in roots if consumers.get(node, 0) == 0]
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grad = pending.pop(node, None)
+            if capture is not None and id(node) in capture and grad is not None:
+                capture[id(node)] = grad
+            input_grads = _call_backward(node, grad, retain_graph, create_graph) if grad is not None else ()
+            for index, target in enumerate(node.inputs):
+                if target is None:
+                    continue
+                input_grad = input_grads[index] if index < len(input_grads) else None
+                if input_grad is not None:
+                    shape, dtype = node.input_meta[index]
+                    input_grad = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
+                if type(target) is Tensor or isinstance(target, Tensor):
+                    if input_grad is not None:
+                        _deliver_to_leaf(target, input_grad, capture, create_graph)
+                    continue
+                if input_grad is not None:
+                    previous = pending.get(target)
+                    pending[target] = input_grad if previous is None else previous + input_grad
+                remaining = consumers[target] - 1
+                consumers[target] = remaining
+                if remaining == 0:
+                    ready.append(target)
+
+    if capture is None:
+        return None
+    results = []
+    for position, tensor in enumerate(inputs):
+        grad = capture[id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn)]
+        if grad is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{position}], shape {tensor.shape}) appears "
+                    f"to not have been used in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+            results.append(None)
+        elif isinstance(grad, Tensor):
+            results.append(grad)
+        else:
+            results.append(Tensor._make(np.array(grad, copy=True)))
+    return tuple(results)
+
+
+def _count_consumers(roots):
+    """Number of edges into each node reachable from ``roots`` (iterative DFS)."""
+    from ..tensor import Tensor
+
+    consumers = {}
+    stack = list(roots)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for target in node.inputs:
+            if target is None or isinstance(target, Tensor):
+                continue
+            consumers[target] = consumers.get(target, 0) + 1
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return consumers
+
+
+def _call_backward(node, grad, retain_graph, create_graph):
+    from ..tensor import Tensor
+
+    if node._saved is None:
+        raise RuntimeError(_FREED_MESSAGE)
+    tensor_mode = create_graph or not node.numpy_level
+    node._tensor_mode = tensor_mode
+    if tensor_mode and not isinstance(grad, Tensor):
+        grad = Tensor._make(grad)
+    result = type(node).backward(node, grad)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) != len(node.inputs):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.inputs)}, got {len(result)})"
+        )
+    if tensor_mode and not create_graph:
+        result = tuple(r.data if isinstance(r, Tensor) else r for r in result)
+    if not retain_graph and node._saved:
+        node._saved = None
+    if _anomaly_mode.enabled:
+        _check_backward_finite(node, result)
+    return result
+
+
+def _fit_gradient(grad, shape, dtype, node, index, create_graph):
+    """Sum a broadcast gradient back to the input's ``shape`` and cast it to its ``dtype``.
+
+    This is the one place where broadcasting is undone: ops return the gradient
+    of their (broadcast) output and this function reduces it.
+    """
+    if not create_graph and type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
+    grad_shape = grad.shape
+    if grad_shape != shape:
+        extra = len(grad_shape) - len(shape)
+        if extra < 0 or any(
+            size != 1 and size != grad_shape[extra + axis] for axis, size in enumerate(shape)
+        ):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {index} - got "
+                f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
+            )
+        axes = tuple(range(extra)) + tuple(
+            extra + axis for axis, size in enumerate(shape) if size == 1 and grad_shape[extra + axis] != 1
+        )
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+        if grad.shape != shape:
+            grad = grad.reshape(shape)
+    if grad.dtype != dtype:
+        grad = grad.to(dtype) if create_graph else grad.astype(dtype)
+    return grad
+
+
+def _deliver_to_leaf(leaf, grad, capture, create_graph):
+    from ..tensor import Tensor
+
+    if capture is not None:
+        key = id(leaf)
+        if key in capture:
+            previous = capture[key]
+            capture[key] = grad if previous is None else previous + grad
+        return
+    if create_graph:
+        if not isinstance(grad, Tensor):
+            grad = Tensor._make(grad)
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+        return
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
+    if leaf._grad is None:
+        # A copy, so that .grad never shares memory with another leaf's gradient.
+        leaf._grad = Tensor._make(np.array(grad, dtype=leaf.data.dtype, copy=True))
+    else:
+        leaf._grad.data += grad
+
+
+def _check_backward_finite(node, grads):
+    for index, grad in enumerate(grads):
+        if grad is None:
+            continue
+        values = np.asarray(grad.data if hasattr(grad, "grad_fn") else grad)
+        if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+            site = getattr(node, "_creation_site", None) or "(unknown: the op ran before detect_anomaly was on)\n"
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan or inf values in its {index}th output "
+                f"(the gradient of its input {index}, shape {values.shape}). The op was created here:\n{site}"
+            )

@@ -1,0 +1,180 @@
+"""Making tensors: ``tensor``, ``zeros``, ``ones``, ``arange``, ``rand`` ...
+
+Every function takes ``dtype=``, ``requires_grad=`` and ``device=`` (only ``'cpu'``),
+as in PyTorch. Shapes may be given as ``zeros(2, 3)`` or ``zeros((2, 3))``.
+"""
+import numpy as np
+
+from . import _dtypes
+from . import random as _random
+from .device import check_device
+from .tensor import Tensor, as_array
+
+
+def _finish(array, requires_grad, device):
+    check_device(device)
+    tensor = Tensor._make(array)
+    if requires_grad:
+        tensor.requires_grad = True
+    return tensor
+
+
+def _shape(size, op_name):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for value in size:
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{op_name}: size must be ints, got {size!r}")
+        if value < 0:
+            raise RuntimeError(f"{op_name}: Trying to create tensor with negative dimension {value}: {tuple(size)}")
+    return tuple(int(value) for value in size)
+
+
+def _float_dtype(dtype):
+    return _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new tensor holding a copy of ``data`` (Python numbers, nested lists, arrays, tensors).
+
+    Python floats become the default dtype (float32), ints int64, bools bool; a
+    numpy array keeps its dtype.
+    """
+    return _finish(as_array(data, dtype), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but without a copy when ``data`` already is a tensor or array of that dtype."""
+    if isinstance(data, Tensor) and (dtype is None or _dtypes.to_dtype(dtype) == data.dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or _dtypes.to_dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: can't convert an array of dtype {array.dtype}; supported: float, int, uint, bool")
+    return Tensor._make(array)
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor of zeros of the given shape."""
+    return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor of ones of the given shape."""
+    return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    """An uninitialised tensor of the given shape (zeros here: numpy's empty memory is not worth the surprise)."""
+    return _finish(np.zeros(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    """A tensor of the given shape filled with ``fill_value`` (dtype inferred from it, as in PyTorch)."""
+    if isinstance(size, (int, np.integer)):
+        size = (size,)
+    if dtype is None:
+        dtype = _dtypes.scalar_dtype(fill_value)
+    return _finish(np.full(_shape(tuple(size), "full"), fill_value, _dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def _like(input, dtype):
+    return input.dtype if dtype is None else _dtypes.to_dtype(dtype)
+
+
+def zeros_like(input, dtype=None, requires_grad=False, device=None):
+    """Zeros with the shape (and by default the dtype) of ``input``."""
+    return _finish(np.zeros(input.shape, _like(input, dtype)), requires_grad, device)
+
+
+def ones_like(input, dtype=None, requires_grad=False, device=None):
+    """Ones with the shape (and by default the dtype) of ``input``."""
+    return _finish(np.ones(input.shape, _like(input, dtype)), requires_grad, device)
+
+
+def empty_like(input, dtype=None, requires_grad=False, device=None):
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
+    return _finish(np.full(input.shape, fill_value, _like(input, dtype)), requires_grad, device)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
+
+    int64 when all of start, end, step are ints, else the default float dtype.
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})")
+    if dtype is None:
+        all_ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
+        dtype = _dtypes.int64 if all_ints else _dtypes.get_default_dtype()
+    dtype = _dtypes.to_dtype(dtype)
+    if dtype.kind == "f":
+        count = int(np.ceil((end - start) / step))
+        array = (start + step * np.arange(count, dtype=np.float64)).astype(dtype)
+    else:
+        array = np.arange(start, end, step).astype(dtype)
+    return _finish(array, requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
+    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    """The ``n x m`` identity matrix."""
+    return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def rand(*size, dtype=None, requires_grad=False, device=None, generator=None):
+    """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
+    rng = generator or _random.generator()
+    array = rng.random(_shape(size, "rand")).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad, device)
+
+
+def randn(*size, dtype=None, requires_grad=False, device=None, generator=None):
+    """Standard normal samples from microtensor's generator."""
+    rng = generator or _random.generator()
+    array = rng.standard_normal(_shape(size, "randn")).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad, device)
+
+
+def randint(low, high=None, size=None, dtype=None, requires_grad=False, device=None, generator=None):
+    """Integers uniform in ``[low, high)`` of shape ``size`` (``randint(high, size)`` also works)."""
+    if high is None or (size is None and isinstance(high, (tuple, list))):
+        if size is None and isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            low, high = 0, low
+    if size is None:
+        raise TypeError("randint: missing the size argument, e.g. mt.randint(0, 10, (3,))")
+    if high <= low:
+        raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    rng = generator or _random.generator()
+    array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(
+        _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
+    )
+    return _finish(array, requires_grad, device)
+
+
+def randperm(n, dtype=None, requires_grad=False, device=None, generator=None):
+    """A random permutation of ``0 .. n-1``."""
+    rng = generator or _random.generator()
+    return _finish(rng.permutation(n).astype(_dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)), requires_grad, device)

@@ -1,0 +1,84 @@
+"""Small helpers shared by the ops: argument conversion, dims, dtype of results."""
+import numpy as np
+
+from .. import _dtypes
+from ..tensor import Tensor
+
+
+def to_operand(value, op_name):
+    """Tensors stay; numpy arrays become Tensors (keeping dtype); Python numbers stay (weak scalars)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"{op_name}: unsupported operand dtype {value.dtype}")
+        return Tensor._make(np.asarray(value))
+    if isinstance(value, (list, tuple)):
+        return Tensor(value)
+    raise TypeError(
+        f"{op_name}: unsupported operand type {type(value).__name__}; expected a Tensor, a numpy array or a number"
+    )
+
+
+def torch_result_dtype(*operands):
+    """PyTorch's result dtype for arrays / Python scalars as ops see them in forward."""
+    dimmed, zero_dim, scalars = [], [], []
+    for value in operands:
+        if isinstance(value, np.ndarray):
+            (dimmed if value.ndim else zero_dim).append(value.dtype)
+        elif value is not None:
+            scalars.append(value)
+    return _dtypes.promote(dimmed, zero_dim, scalars)
+
+
+def match_dtype(result, *operands):
+    """Cast a numpy result to PyTorch's promoted dtype when numpy's rules differ.
+
+    Fast path: the result already has the dtype of every array operand (the
+    common case of same-dtype operands, or a float tensor with Python numbers).
+    """
+    dtype = result.dtype
+    for value in operands:
+        if isinstance(value, np.ndarray) and value.dtype != dtype:
+            wanted = torch_result_dtype(*operands)
+            return result.astype(wanted) if wanted != dtype else result
+    if dtype.kind != "f":
+        for value in operands:
+            if isinstance(value, float):
+                return result.astype(_dtypes.get_default_dtype())
+    return result
+
+
+def normalize_dim(dim, ndim, op_name):
+    """A dim in ``[-ndim, ndim)`` as a non-negative int, or an IndexError naming the op."""
+    rank = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op_name}: dim must be an int, got {type(dim).__name__}")
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"{op_name}: Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
+        )
+    return int(dim) % rank
+
+
+def normalize_dims(dim, ndim, op_name):
+    """``None`` (all dims), an int, or a tuple/list of ints -> tuple of non-negative ints."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(normalize_dim(d, ndim, op_name) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"{op_name}: dim {tuple(dim)} appears multiple times in the list of dims")
+        return dims
+    return (normalize_dim(dim, ndim, op_name),)
+
+
+def pick_dim(dim, axis, op_name, default=None):
+    """PyTorch's ``dim=`` with numpy's ``axis=`` accepted as an alias."""
+    if axis is not None:
+        if dim is not None and dim is not default:
+            raise TypeError(f"{op_name}: got both dim={dim} and axis={axis}; pass one")
+        return axis
+    return dim

@@ -1,0 +1,183 @@
+"""Arithmetic: ``+ - * / **`` and negation, with broadcasting and PyTorch's type promotion.
+
+Each op is a ``Function`` with ``numpy_level = True``: ``forward`` sees numpy arrays
+(or Python numbers), ``backward`` returns the gradient of the *broadcast* output
+for each input; the engine sums it back to each input's shape.
+"""
+import numpy as np
+
+from .. import _dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import match_dtype, to_operand
+
+
+def broadcast_error(op_name, a, b):
+    """A RuntimeError naming the op, both shapes and the first clashing dimension."""
+    shape_a, shape_b = np.shape(a), np.shape(b)
+    for offset in range(1, min(len(shape_a), len(shape_b)) + 1):
+        size_a, size_b = shape_a[-offset], shape_b[-offset]
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            dim = max(len(shape_a), len(shape_b)) - offset
+            return RuntimeError(
+                f"{op_name}: The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at "
+                f"non-singleton dimension {dim}; shapes {tuple(shape_a)} and {tuple(shape_b)} do not broadcast"
+            )
+    return None
+
+
+def _binary(function, op_name, input, other):
+    a = input if type(input) is Tensor else to_operand(input, op_name)
+    b = other if type(other) is Tensor else to_operand(other, op_name)
+    try:
+        return function.apply(a, b)
+    except ValueError:
+        error = broadcast_error(op_name, getattr(a, "data", a), getattr(b, "data", b))
+        if error is None:
+            raise
+        raise error from None
+
+
+class Add(Function):
+    """``a + b``;  d/da = 1, d/db = 1."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return match_dtype(np.add(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """``a - b``;  d/da = 1, d/db = -1."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return match_dtype(np.subtract(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """``a * b``;  d/da = b, d/db = a."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return match_dtype(np.multiply(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """``a / b`` (true division; integers give the default float dtype);
+    d/da = 1/b, d/db = -a/b^2 = -out/b."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.true_divide(a, b)
+        promoted = match_dtype(out, a, b)
+        out = promoted if promoted.dtype.kind == "f" else out.astype(_dtypes.get_default_dtype())
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad / b if need_a else None), (-grad * out / b if need_b else None)
+
+
+class Pow(Function):
+    """``a ** b``;  d/da = b * a^(b-1), d/db = a^b * log(a) (0 where a == 0)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = match_dtype(np.power(a, b), a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad * b * a ** (b - 1)
+        if need_b:
+            positive = a > 0
+            grad_b = grad * np.where(positive, out * np.log(np.where(positive, a, 1)), 0)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """``-a``;  d/da = -1."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not()")
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def add(input, other, alpha=1):
+    """``input + alpha * other`` elementwise, with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Add, "add", input, other)
+
+
+def sub(input, other, alpha=1):
+    """``input - alpha * other`` elementwise, with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Sub, "sub", input, other)
+
+
+def mul(input, other):
+    """``input * other`` elementwise, with broadcasting."""
+    return _binary(Mul, "mul", input, other)
+
+
+def div(input, other):
+    """``input / other`` elementwise (true division), with broadcasting."""
+    return _binary(Div, "div", input, other)
+
+
+def pow(input, exponent):
+    """``input ** exponent`` elementwise, with broadcasting."""
+    return _binary(Pow, "pow", input, exponent)
+
+
+def neg(input):
+    """``-input``."""
+    return Neg.apply(to_operand(input, "neg"))
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "subtract", "multiply", "divide", "true_divide", "negative"]

@@ -1,0 +1,573 @@
+"""``Tensor``: a numpy array that remembers how it was made.
+
+A tensor holds its values in ``.data`` (a ``numpy.ndarray``). When it was produced
+by an op from tensors that require grad, ``.grad_fn`` is the node of the graph
+that can send gradients back to those inputs. Methods and operators here are
+one-liners that call the ops in ``microtensor.ops``; the maths lives there.
+"""
+import numpy as np
+
+from . import _dtypes
+from .autograd import grad_mode
+
+_ops = None  # microtensor.ops, bound on first use (it imports this module)
+
+
+def _o():
+    global _ops
+    if _ops is None:
+        from . import ops as module
+
+        _ops = module
+    return _ops
+
+
+def as_array(data, dtype=None):
+    """Convert Python data or arrays to a numpy array with PyTorch's dtype rules."""
+    if isinstance(data, Tensor):
+        array = np.array(data.data, copy=True)
+    elif isinstance(data, np.ndarray):
+        if data.dtype == object:
+            raise TypeError("can't convert an object array to a tensor; only numbers and bools are supported")
+        array = np.array(data, copy=True)
+    elif isinstance(data, np.generic):
+        array = np.array(data)
+    else:
+        try:
+            array = np.array(data)
+        except ValueError as error:
+            raise ValueError(f"can't make a tensor from {type(data).__name__}: {error}") from None
+        if array.dtype.kind == "f":
+            array = array.astype(_dtypes.get_default_dtype(), copy=False)
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int64, copy=False)
+        elif array.dtype.kind not in "b":
+            raise TypeError(
+                f"can't make a tensor from {type(data).__name__} holding {array.dtype} values; "
+                f"expected numbers, bools, or (nested) sequences of them"
+            )
+    if dtype is not None:
+        array = array.astype(_dtypes.to_dtype(dtype), copy=False)
+    elif array.dtype.kind not in "biuf":
+        raise TypeError(f"microtensor does not support dtype {array.dtype}")
+    return array
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation.
+
+    ``mt.Tensor(data)`` behaves like ``mt.tensor(data)`` (PyTorch's ``torch.Tensor``
+    constructor differs; this is a documented difference).
+    """
+
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_version_counter", "__weakref__", "__dict__")
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = as_array(data, dtype)
+        self._grad = None
+        self._requires_grad = False
+        self.grad_fn = None
+        self._version_counter = [0]
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _make(array, requires_grad=False, grad_fn=None, counter=None):
+        """Wrap an existing ndarray without copying or checking (the hot path)."""
+        tensor = object.__new__(Tensor)
+        tensor.data = array
+        tensor._grad = None
+        tensor._requires_grad = requires_grad
+        tensor.grad_fn = grad_fn
+        tensor._version_counter = [0] if counter is None else counter
+        return tensor
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.data.dtype}; "
+                f"convert first, e.g. t.float() or t.double()"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        self._requires_grad = value
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor), or None before the first backward."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {value.shape} vs the tensor's {self.shape}")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} vs the tensor's {self.dtype}")
+        self._grad = value
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a recorded op (user-made tensors, parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        from .device import cpu
+
+        return cpu
+
+    @property
+    def _version(self):
+        """How many times this tensor (or a view of it) was modified in place."""
+        return self._version_counter[0]
+
+    @property
+    def T(self):
+        return _o().permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        return _o().transpose(self, -2, -1)
+
+    def size(self, dim=None):
+        """The shape as a tuple, or the size of one dimension."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_o().normalize_dim(dim, self.ndim, "size")]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def item(self):
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar; "
+                f"item() needs exactly one element (shape {self.shape})"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def numpy(self):
+        """The underlying array (shared memory), as PyTorch does; refuses tensors that require grad."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data
+
+    def __repr__(self):
+        from ._format import tensor_repr
+
+        return tensor_repr(self)
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape}); "
+                f"use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("microtensor tensors are not picklable; use mt.save (a safe .npz format) instead")
+
+    # --------------------------------------------------------------- autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse mode)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing the same data, cut from the graph."""
+        return Tensor._make(self.data, False, None, self._version_counter)
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        raise NotImplementedError(
+            "retain_grad() is not supported; use mt.autograd.grad(output, [intermediate]) to get the "
+            "gradient of a non-leaf tensor"
+        )
+
+    # ---------------------------------------------------------- conversions
+    def to(self, *args, dtype=None, device=None, copy=False, **kwargs):
+        """Convert dtype (``t.to(mt.float64)``) or device (only ``'cpu'`` exists)."""
+        from .device import check_device
+
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif _is_device_like(arg):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            check_device(device)
+        if dtype is None or _dtypes.to_dtype(dtype) == self.dtype:
+            return self.clone() if copy else self
+        return _o().cast(self, _dtypes.to_dtype(dtype))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"microtensor.{self.dtype}"
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return self.to(_dtypes.float32)
+
+    def double(self):
+        return self.to(_dtypes.float64)
+
+    def half(self):
+        return self.to(_dtypes.float16)
+
+    def long(self):
+        return self.to(_dtypes.int64)
+
+    def int(self):
+        return self.to(_dtypes.int32)
+
+    def bool(self):
+        return self.to(_dtypes.bool)
+
+    def cpu(self):
+        return self
+
+    def contiguous(self):
+        return self
+
+    def clone(self):
+        """A copy of the data that stays in the graph (gradients flow back)."""
+        return _o().clone(self)
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return _o().add(self, other)
+
+    def __radd__(self, other):
+        return _o().add(other, self)
+
+    def __sub__(self, other):
+        return _o().sub(self, other)
+
+    def __rsub__(self, other):
+        return _o().sub(other, self)
+
+    def __mul__(self, other):
+        return _o().mul(self, other)
+
+    def __rmul__(self, other):
+        return _o().mul(other, self)
+
+    def __truediv__(self, other):
+        return _o().div(self, other)
+
+    def __rtruediv__(self, other):
+        return _o().div(other, self)
+
+    def __pow__(self, other):
+        return _o().pow(self, other)
+
+    def __rpow__(self, other):
+        return _o().pow(other, self)
+
+    def __matmul__(self, other):
+        return _o().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _o().matmul(other, self)
+
+    def __neg__(self):
+        return _o().neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _o().abs(self)
+
+    def __invert__(self):
+        return _o().logical_not(self)
+
+    def __lt__(self, other):
+        return _o().lt(self, other)
+
+    def __le__(self, other):
+        return _o().le(self, other)
+
+    def __gt__(self, other):
+        return _o().gt(self, other)
+
+    def __ge__(self, other):
+        return _o().ge(self, other)
+
+    def __eq__(self, other):
+        return _o().eq(self, other)
+
+    def __ne__(self, other):
+        return _o().ne(self, other)
+
+    def __and__(self, other):
+        return _o().logical_and(self, other)
+
+    def __or__(self, other):
+        return _o().logical_or(self, other)
+
+    def add(self, other, alpha=1):
+        return _o().add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return _o().sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return _o().mul(self, other)
+
+    def div(self, other):
+        return _o().div(self, other)
+
+    def neg(self):
+        return _o().neg(self)
+
+    def matmul(self, other):
+        return _o().matmul(self, other)
+
+    def mm(self, other):
+        """2-D matrix product (``matmul`` without broadcasting)."""
+        return _o().mm(self, other)
+
+    def t(self):
+        """Transpose of a tensor with at most 2 dimensions."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; use transpose(d0, d1)")
+        return _o().permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    # --------------------------------------------------------- in-place ops
+    def _apply_inplace(self, op_name, compute):
+        """Run ``compute()`` out of place, then write the result into this tensor's memory."""
+        if self._requires_grad and self.grad_fn is None and grad_mode._enabled:
+            raise RuntimeError(
+                f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation. "
+                f"Wrap the update in `with mt.no_grad():` (as optimizers do), or work on a .clone()."
+            )
+        result = compute()
+        if result.dtype != self.dtype and not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"{op_name}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+            )
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"{op_name}: output with shape {self.shape} doesn't match the broadcast shape {result.shape}"
+            )
+        try:
+            self.data[...] = result.data
+        except ValueError as error:
+            raise RuntimeError(f"{op_name}: cannot write into this tensor in place ({error}); use .clone() first") from None
+        self._version_counter[0] += 1
+        node = result.grad_fn
+        if node is not None:
+            self.grad_fn = node
+            self._requires_grad = True
+            for saved in node._saved or ():
+                if saved.counter is node._output_counter:
+                    saved.counter = self._version_counter
+                    saved.version = self._version_counter[0]
+            node._output_counter = self._version_counter
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._apply_inplace("add_", lambda: self.add(other, alpha=alpha))
+
+    def sub_(self, other, alpha=1):
+        return self._apply_inplace("sub_", lambda: self.sub(other, alpha=alpha))
+
+    def mul_(self, other):
+        return self._apply_inplace("mul_", lambda: _o().mul(self, other))
+
+    def div_(self, other):
+        return self._apply_inplace("div_", lambda: _o().div(self, other))
+
+    def pow_(self, exponent):
+        return self._apply_inplace("pow_", lambda: _o().pow(self, exponent))
+
+    def clamp_(self, min=None, max=None):
+        return self._apply_inplace("clamp_", lambda: _o().clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def neg_(self):
+        return self._apply_inplace("neg_", lambda: _o().neg(self))
+
+    def exp_(self):
+        return self._apply_inplace("exp_", lambda: _o().exp(self))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Set every element to ``value`` (the tensor leaves the graph, as in PyTorch the gradient to it is zero)."""
+        return self._apply_inplace("fill_", lambda: _o().full_like_value(self, value))
+
+    def copy_(self, source):
+        """Copy ``source`` (broadcast to this tensor's shape) into this tensor."""
+        return self._apply_inplace("copy_", lambda: _o().copy_from(self, source))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __setitem__(self, index, value):
+        self._apply_inplace("__setitem__", lambda: _o().index_put(self, index, value))
+
+    # -------------------------------------------------- numpy interoperability
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Let numpy ufuncs (``np.exp(t)``, ``array + t``) run as microtensor ops."""
+        if method != "__call__" or kwargs.get("out") is not None:
+            return NotImplemented
+        function = _o().numpy_protocol.ufunc_table().get(ufunc)
+        if function is None:
+            raise TypeError(
+                f"numpy ufunc {ufunc.__name__} is not supported on microtensor Tensors; "
+                f"use the microtensor op, or convert with t.detach().numpy()"
+            )
+        kwargs.pop("out", None)
+        return function(*inputs, **kwargs)
+
+    def __array_function__(self, function, types, args, kwargs):
+        """Let numpy functions (``np.sum(t)``, ``np.where(c, t, 0)``) run as microtensor ops."""
+        replacement = _o().numpy_protocol.function_table().get(function)
+        if replacement is None:
+            raise TypeError(
+                f"numpy function {function.__name__} is not supported on microtensor Tensors; "
+                f"use the microtensor op, or convert with t.detach().numpy()"
+            )
+        return replacement(*args, **kwargs)
+
+
+def _is_device_like(value):
+    from .device import device
+
+    return isinstance(value, device) or (isinstance(value, str) and not _looks_like_dtype(value))
+
+
+def _looks_like_dtype(text):
+    try:
+        np.dtype(text)
+        return True
+    except TypeError:
+        return False
+
+
+def _attach_op_methods():
+    """Methods that forward to an op of the same name: ``t.exp()`` is ``mt.exp(t)``."""
+
+    def make(name):
+        def method(self, *args, **kwargs):
+            return getattr(_o(), name)(self, *args, **kwargs)
+
+        method.__name__ = name
+        method.__qualname__ = f"Tensor.{name}"
+        method.__doc__ = f"Same as ``microtensor.{name}(self, ...)``."
+        return method
+
+    for name in (
+        "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clip",
+        "sign", "square", "reciprocal", "maximum", "minimum", "pow",
+        "sum", "mean", "var", "std", "amax", "amin", "max", "min", "logsumexp", "argmax", "argmin",
+        "softmax", "log_softmax", "all", "any", "prod",
+        "reshape", "view", "flatten", "transpose", "swapaxes", "permute", "unsqueeze", "squeeze",
+        "expand", "expand_as", "view_as", "reshape_as", "repeat",
+        "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "masked_fill",
+    ):
+        if name not in Tensor.__dict__:
+            setattr(Tensor, name, make(name))
+
+    def where(self, condition, other):
+        """``condition ? self : other`` elementwise (PyTorch's ``Tensor.where``)."""
+        return _o().where(condition, self, other)
+
+    Tensor.where = where
+
+    def getitem(self, index):
+        return _o().getitem(self, index)
+
+    Tensor.__getitem__ = getitem
+
+
+_attach_op_methods()

@@ -1,0 +1,38 @@
+"""Shared test settings.
+
+Hypothesis runs a modest number of examples by default so the whole suite stays
+within a few minutes on two cores; ``MT_SLOW=1`` selects the thorough profile
+(and makes tests marked ``slow`` run their full form).
+"""
+import os
+
+import matplotlib
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")
+
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile(
+    "thorough", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+SLOW = os.environ.get("MT_SLOW") == "1"
+settings.load_profile("thorough" if SLOW else "ci")
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    """Each test starts with grad mode on and the default dtype float32."""
+    import microtensor as mt
+
+    yield
+    mt.set_grad_enabled(True)
+    mt.set_default_dtype(mt.float32)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
