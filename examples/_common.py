@@ -1,0 +1,85 @@
+"""Helpers shared by the example scripts: command-line options, matplotlib set-up, output paths.
+
+Every example is runnable from the repository root (``python examples/tutorial.py``)
+and importable from the tests (``examples`` is put on ``sys.path``).
+
+Figures go to ``--out`` (default: the repository's ``docs/`` directory, where the
+README's images live, so running an example refreshes them); ``--show`` opens the
+figure windows when a display is present, ``--live`` redraws the training curves
+while training runs.
+"""
+import argparse
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_OUT = os.path.join(REPO_ROOT, "docs")
+
+
+def ensure_microtensor_importable():
+    """Let ``python examples/x.py`` work from a checkout without ``pip install -e .``."""
+    try:
+        import microtensor  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, REPO_ROOT)
+
+
+def make_parser(description, epochs, live=False):
+    """An ``argparse`` parser with the options every example shares."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT,
+        help="directory for the PNG figures (default: the repository's docs/ directory)",
+    )
+    parser.add_argument(
+        "--show", action="store_true",
+        help="open the figures in a window when a display is present (otherwise only the PNGs are written)",
+    )
+    if live:
+        parser.add_argument(
+            "--live", action="store_true",
+            help="redraw the training curves while training runs (needs a display)",
+        )
+    return parser
+
+
+def select_backend(interactive):
+    """Use a windowing backend only when asked for and a display exists; Agg otherwise.
+
+    Must run before ``matplotlib.pyplot`` is imported anywhere.
+    """
+    import matplotlib
+
+    from microtensor.viz import display_available
+
+    if not (interactive and display_available()):
+        matplotlib.use("Agg")
+        return False
+    return True
+
+
+def output_path(out_dir, name):
+    os.makedirs(out_dir, exist_ok=True)
+    return os.path.join(out_dir, name)
+
+
+def show_figures(show):
+    """Block on the open figure windows (only with ``--show`` and an interactive backend)."""
+    if not show:
+        return
+    import matplotlib.pyplot as plt
+
+    from microtensor.viz import interactive_backend
+
+    if interactive_backend():
+        plt.show()
+
+
+def progress_bar(done, total, width=30, **values):
+    """A one-line text progress bar, e.g. ``[=====>      ]  40/100  loss 0.1234``."""
+    filled = int(width * done / max(total, 1))
+    bar = "=" * filled + (">" if filled < width else "") + " " * (width - filled - 1)
+    extras = "  ".join(f"{name} {value:.4f}" for name, value in values.items())
+    digits = len(str(total))
+    return f"[{bar[:width]}] {done:>{digits}}/{total}  {extras}"
