@@ -1,0 +1,94 @@
+"""RMSprop (Hinton), PyTorch's algorithm including ``centered`` and ``momentum``.
+
+With learning rate ``lr``, smoothing ``alpha``, ``eps``, weight decay ``lambda``,
+momentum ``mu``, at step t with gradient ``g``::
+
+    g <- -g                                       if maximize
+    g <- g + lambda * p                           if lambda != 0
+    v <- alpha * v + (1 - alpha) * g**2
+    v_tilde = v
+    g_avg <- alpha * g_avg + (1 - alpha) * g;  v_tilde = v - g_avg**2     if centered
+    if mu > 0:
+        b <- mu * b + g / (sqrt(v_tilde) + eps)
+        p <- p - lr * b
+    else:
+        p <- p - lr * g / (sqrt(v_tilde) + eps)
+
+``v``, ``g_avg`` and ``b`` start at zero. ``v - g_avg**2`` is non-negative in exact
+arithmetic; microtensor clamps a rounding-error negative to 0 before the square
+root (where PyTorch would produce NaN).
+"""
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)``."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 maximize=False):
+        defaults = dict(
+            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        if not group["eps"] >= 0:
+            raise ValueError(f"Invalid epsilon value: {group['eps']} (eps must be >= 0)")
+        if not group["momentum"] >= 0:
+            raise ValueError(f"Invalid momentum value: {group['momentum']} (momentum must be >= 0)")
+        if not group["weight_decay"] >= 0:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']} (weight_decay must be >= 0)")
+        if not group["alpha"] >= 0:
+            raise ValueError(f"Invalid alpha value: {group['alpha']} (alpha must be >= 0)")
+
+    def _update(self, param, grad, state, group, index):
+        lr = float(group["lr"])
+        alpha = float(group["alpha"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        momentum = float(group["momentum"])
+        centered = group["centered"]
+
+        square_avg = self._buffer(state, "square_avg", param, index)
+        if square_avg is None:
+            state["step"] = 0
+            square_avg = self._new_buffer(state, "square_avg", np.zeros_like(param))
+        momentum_buffer = self._buffer(state, "momentum_buffer", param, index) if momentum > 0 else None
+        if momentum > 0 and momentum_buffer is None:
+            momentum_buffer = self._new_buffer(state, "momentum_buffer", np.zeros_like(param))
+        grad_avg = self._buffer(state, "grad_avg", param, index) if centered else None
+        if centered and grad_avg is None:
+            grad_avg = self._new_buffer(state, "grad_avg", np.zeros_like(param))
+        state["step"] = int(state.get("step", 0)) + 1
+
+        if group["maximize"]:
+            grad = np.negative(grad)
+        if weight_decay != 0:
+            grad = grad + weight_decay * param
+
+        square_avg *= alpha
+        scratch = np.multiply(grad, grad)
+        scratch *= 1.0 - alpha
+        square_avg += scratch
+        if centered:
+            grad_avg *= alpha
+            grad_avg += (1.0 - alpha) * grad
+            avg = np.multiply(grad_avg, grad_avg, out=scratch)
+            np.subtract(square_avg, avg, out=avg)
+            np.maximum(avg, 0, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            avg = np.sqrt(square_avg, out=scratch)
+        avg += eps
+        if momentum > 0:
+            momentum_buffer *= momentum
+            momentum_buffer += np.divide(grad, avg, out=avg)
+            param -= lr * momentum_buffer
+        else:
+            np.divide(grad, avg, out=avg)
+            avg *= lr
+            param -= avg
