@@ -1,2 +1,273 @@
-"""(being written)"""
-__all__ = []
+"""Activation functions as ops with their own backward, in numerically stable forms.
+
+Each is a ``Function`` with ``numpy_level = True`` whose backward rule works on
+numpy arrays (first-order gradients) and on Tensors (``create_graph=True``), so
+second and higher derivatives are exact. Where the derivative is a function of
+the output (sigmoid, tanh) the output is saved rather than recomputed.
+
+Stability: ``sigmoid`` and ``softplus`` never evaluate ``exp`` of a large positive
+number, so ``x = +-1000`` gives finite values and finite gradients without numpy
+warnings in float32 and float64.
+"""
+import math
+
+import numpy as np
+
+from .. import _dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import _as_tensor, _floating
+
+try:  # scipy's erf is a fast ufunc; without scipy fall back to math.erf per element
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
+
+    def _erf(x):
+        x = np.asarray(x)
+        return _erf_scalar(x).astype(x.dtype, copy=False)
+
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_TANH_C = 0.044715
+
+
+def _stable_sigmoid(z):
+    """1 / (1 + e^-z) for an array, without overflow: e^-|z| never exceeds 1."""
+    e = np.exp(-np.abs(z))
+    denominator = 1 + e
+    return np.where(z >= 0, 1 / denominator, e / denominator)
+
+
+# ----------------------------------------------------------------------- relu
+class ReLU(Function):
+    """``y = max(x, 0)``;  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return np.where(y > 0, grad, 0)
+
+
+def relu(input):
+    """``max(input, 0)`` elementwise.  d/dx relu(x) = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0)."""
+    return ReLU.apply(_as_tensor(input, "relu"))
+
+
+class LeakyReLU(Function):
+    """``y = x if x > 0 else slope * x``;  dy/dx = 1 where x > 0, else slope (slope at 0)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        positive = x > 0
+        ctx.positive = positive
+        ctx.negative_slope = negative_slope
+        out = np.where(positive, x, x * negative_slope)
+        return out if out.dtype == x.dtype or x.dtype.kind != "f" else out.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.positive, grad, grad * ctx.negative_slope), None
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """``input`` where positive, ``negative_slope * input`` elsewhere.
+
+    d/dx = 1 for x > 0 and ``negative_slope`` for x <= 0 (PyTorch's value at 0).
+    """
+    if isinstance(negative_slope, Tensor):
+        negative_slope = negative_slope.item()
+    if not isinstance(negative_slope, (int, float, np.number)) or isinstance(negative_slope, bool):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {type(negative_slope).__name__}")
+    return LeakyReLU.apply(_as_tensor(input, "leaky_relu"), float(negative_slope))
+
+
+# ----------------------------------------------------------- sigmoid and tanh
+class Sigmoid(Function):
+    """``y = 1 / (1 + e^-x)``;  dy/dx = y (1 - y) (the output is saved)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _stable_sigmoid(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y * (1 - y))
+
+
+def sigmoid(input):
+    """The logistic function ``1 / (1 + e^-x)``, stable for any x (no overflow at x = -1000).
+
+    d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x)).
+    """
+    return Sigmoid.apply(_as_tensor(input, "sigmoid"))
+
+
+class Tanh(Function):
+    """``y = tanh x``;  dy/dx = 1 - y^2 (the output is saved)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+def tanh(input):
+    """Hyperbolic tangent elementwise.  d/dx tanh(x) = 1 - tanh(x)^2."""
+    return Tanh.apply(_as_tensor(input, "tanh"))
+
+
+# ----------------------------------------------------------------------- gelu
+class NormalCdf(Function):
+    """``y = Phi(x) = (1 + erf(x / sqrt 2)) / 2``;  dy/dx = phi(x) = e^(-x^2/2) / sqrt(2 pi).
+
+    Used by gelu's backward rule so that its second derivative is exact too.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _normal_cdf_array(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+
+def _normal_cdf_array(x):
+    return (_erf(x * (1 / _SQRT_2)) + 1) * 0.5
+
+
+def _normal_cdf(x):
+    """Phi(x) for an array, or as a differentiable op for a Tensor (create_graph backward)."""
+    if isinstance(x, Tensor):
+        return NormalCdf.apply(x)
+    return _normal_cdf_array(x)
+
+
+class Gelu(Function):
+    """Exact GELU ``y = x Phi(x)``;  dy/dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return x * _normal_cdf_array(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        pdf = np.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return grad * (_normal_cdf(x) + x * pdf)
+
+
+class GeluTanh(Function):
+    """PyTorch's tanh approximation ``y = x (1 + tanh(u)) / 2``, ``u = sqrt(2/pi) (x + 0.044715 x^3)``;
+
+    dy/dx = (1 + t) / 2 + x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2, t = tanh(u).
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        t = np.tanh((x + x * x * x * _GELU_TANH_C) * _SQRT_2_OVER_PI)
+        return x * (t + 1) * 0.5
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        x_squared = x * x
+        t = np.tanh((x + x_squared * x * _GELU_TANH_C) * _SQRT_2_OVER_PI)
+        du_dx = (x_squared * (3 * _GELU_TANH_C) + 1) * _SQRT_2_OVER_PI
+        return grad * ((t + 1) * 0.5 + x * (1 - t * t) * du_dx * 0.5)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian Error Linear Unit.
+
+    ``approximate='none'`` (default): the exact ``x * Phi(x)``, Phi the standard normal
+    CDF, with d/dx = Phi(x) + x * phi(x). ``approximate='tanh'``: PyTorch's
+    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` and its exact derivative.
+    """
+    if approximate == "none":
+        return Gelu.apply(_as_tensor(input, "gelu"))
+    if approximate == "tanh":
+        return GeluTanh.apply(_as_tensor(input, "gelu"))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+# ------------------------------------------------------------------- softplus
+class Softplus(Function):
+    """``y = log(1 + e^(beta x)) / beta``, and ``y = x`` where ``beta x > threshold``;
+
+    dy/dx = sigmoid(beta x), and 1 where ``beta x > threshold``.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        x = _floating(x)
+        z = x * beta
+        linear = z > threshold
+        ctx.linear = linear
+        ctx.beta = beta
+        ctx.save_for_backward(x)
+        # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no exp of a large positive number.
+        smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        out = np.where(linear, x, smooth)
+        return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        z = x * ctx.beta
+        slope = sigmoid(z) if isinstance(z, Tensor) else _stable_sigmoid(z)
+        return np.where(ctx.linear, grad, grad * slope), None, None
+
+
+def softplus(input, beta=1, threshold=20):
+    """``log(1 + exp(beta * x)) / beta``, reverting to ``x`` where ``beta * x > threshold``
+    (PyTorch's semantics); stable for large |x|.  d/dx = sigmoid(beta x) (1 in the linear part).
+    """
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)):
+        raise TypeError(f"softplus: beta must be a number, got {type(beta).__name__}")
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero (the function divides by beta)")
+    return Softplus.apply(_as_tensor(input, "softplus"), beta, threshold)
+
+
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus"]
