@@ -53,6 +53,20 @@ def as_array(data, dtype=None):
     return array
 
 
+def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):
+    """Wrap an existing ndarray in a Tensor without copying or checking (the hot path)."""
+    tensor = _allocate(Tensor)
+    tensor.data = array
+    tensor._grad = None
+    tensor._requires_grad = requires_grad
+    tensor.grad_fn = grad_fn
+    tensor._version_counter = [0] if counter is None else counter
+    return tensor
+
+
+_allocate = object.__new__
+
+
 class Tensor:
     """An n-dimensional array with automatic differentiation.
 
@@ -74,13 +88,7 @@ class Tensor:
     @staticmethod
     def _make(array, requires_grad=False, grad_fn=None, counter=None):
         """Wrap an existing ndarray without copying or checking (the hot path)."""
-        tensor = object.__new__(Tensor)
-        tensor.data = array
-        tensor._grad = None
-        tensor._requires_grad = requires_grad
-        tensor.grad_fn = grad_fn
-        tensor._version_counter = [0] if counter is None else counter
-        return tensor
+        return _new_tensor(array, requires_grad, grad_fn, counter)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -225,9 +233,6 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
-
-    def __reduce_ex__(self, protocol):
-        raise TypeError("microtensor tensors are not picklable; use mt.save (a safe .npz format) instead")
 
     # --------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -436,10 +441,10 @@ class Tensor:
         if node is not None:
             self.grad_fn = node
             self._requires_grad = True
-            for saved in node._saved or ():
-                if saved.counter is node._output_counter:
-                    saved.counter = self._version_counter
-                    saved.version = self._version_counter[0]
+            for record in node._saved or ():  # [array, source, counter, version]
+                if record[2] is node._output_counter:
+                    record[2] = self._version_counter
+                    record[3] = self._version_counter[0]
             node._output_counter = self._version_counter
         return self
 
@@ -473,7 +478,11 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value):
-        """Set every element to ``value`` (the tensor leaves the graph, as in PyTorch the gradient to it is zero)."""
+        """Set every element to ``value`` (no gradient flows to the old values)."""
+        if self.grad_fn is None and not (self._requires_grad and grad_mode._enabled):
+            self.data.fill(value)  # the common case (zeroing a buffer): no graph to keep
+            self._version_counter[0] += 1
+            return self
         return self._apply_inplace("fill_", lambda: _o().full_like_value(self, value))
 
     def copy_(self, source):
@@ -571,3 +580,10 @@ def _attach_op_methods():
 
 
 _attach_op_methods()
+
+# The autograd core needs the Tensor class on its hot path; hand it over once
+# instead of importing it inside every call (autograd is imported before this module).
+from .autograd import engine as _engine, function as _function  # noqa: E402
+
+_function.Tensor = _engine.Tensor = Tensor
+_function._new_tensor = _new_tensor

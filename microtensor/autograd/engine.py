@@ -20,6 +20,8 @@ import numpy as np
 from . import grad_mode
 from .function import _FREED_MESSAGE, _anomaly_mode
 
+Tensor = None  # microtensor.tensor.Tensor, set by that module once it is defined (import cycle)
+
 
 def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):
     """Backpropagate ``output_grads`` from ``outputs``.
@@ -28,8 +30,6 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
     Otherwise nothing is accumulated and the gradients of ``inputs`` are returned
     as a tuple (``autograd.grad``).
     """
-    from ..tensor import Tensor
-
     capture = None
     if inputs is not None:
         capture = {}
@@ -100,8 +100,6 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
 
 def _count_consumers(roots):
     """Number of edges into each node reachable from ``roots`` (iterative DFS)."""
-    from ..tensor import Tensor
-
     consumers = {}
     stack = list(roots)
     seen = set(roots)
@@ -118,8 +116,6 @@ def _count_consumers(roots):
 
 
 def _call_backward(node, grad, retain_graph, create_graph):
-    from ..tensor import Tensor
-
     if node._saved is None:
         raise RuntimeError(_FREED_MESSAGE)
     tensor_mode = create_graph or not node.numpy_level
@@ -174,8 +170,6 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
 
 
 def _deliver_to_leaf(leaf, grad, capture, create_graph):
-    from ..tensor import Tensor
-
     if capture is not None:
         key = id(leaf)
         if key in capture:

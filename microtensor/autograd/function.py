@@ -37,6 +37,11 @@ import numpy as np
 
 from . import grad_mode
 
+# microtensor.tensor.Tensor and its fast constructor, set by that module once it is
+# defined (tensor.py imports this package first, so importing it here would be a cycle).
+Tensor = None
+_new_tensor = None
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
     "tensors after they have already been freed). Saved intermediate values of the "
@@ -46,25 +51,6 @@ _FREED_MESSAGE = (
 )
 
 _OUTPUT = object()  # marks a saved value that is the op's own output
-
-
-class _SavedValue:
-    """One value passed to ``save_for_backward``, resolved after forward.
-
-    ``tensor`` is the input Tensor it came from (so that with ``create_graph=True``
-    the saved value stays connected to the graph), ``_OUTPUT`` for the op's own
-    output (rebuilt on demand, because holding the output Tensor would make a
-    reference cycle through its ``grad_fn``), or ``None`` for a constant.
-    ``version`` is the tensor's in-place version counter at save time.
-    """
-
-    __slots__ = ("array", "tensor", "counter", "version")
-
-    def __init__(self, array, tensor, counter, version):
-        self.array = array
-        self.tensor = tensor
-        self.counter = counter
-        self.version = version
 
 
 class Function:
@@ -106,25 +92,23 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED_MESSAGE)
-        for value in saved:
-            if value.counter is not None and value.counter[0] != value.version:
-                _raise_modified_inplace(self, value)
+        for array, source, counter, version in saved:
+            if counter is not None and counter[0] != version:
+                _raise_modified_inplace(self, array, counter[0], version)
         if not self._tensor_mode:
-            return tuple(value.array for value in saved)
-        return tuple(self._saved_as_tensor(value) for value in saved)
+            return tuple(record[0] for record in saved)
+        return tuple(self._saved_as_tensor(*record) for record in saved)
 
-    def _saved_as_tensor(self, value):
-        from ..tensor import Tensor
-
-        if value.tensor is _OUTPUT:
+    def _saved_as_tensor(self, array, source, counter, version):
+        if source is _OUTPUT:
             if grad_mode._enabled:
-                return Tensor._make(value.array, True, self, value.counter)
-            return Tensor._make(value.array, False, None, value.counter)
-        if value.tensor is not None:
-            return value.tensor
-        if isinstance(value.array, np.ndarray):
-            return Tensor._make(value.array)
-        return value.array
+                return _new_tensor(array, True, self, counter)
+            return _new_tensor(array, False, None, counter)
+        if source is not None:
+            return source
+        if isinstance(array, np.ndarray):
+            return _new_tensor(array)
+        return array
 
     def mark_non_differentiable(self, *outputs):
         """Accepted for PyTorch compatibility; integer and bool outputs are never differentiable."""
@@ -144,67 +128,104 @@ class Function:
     # ------------------------------------------------------------------- apply
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run the op on ``args`` (Tensors and plain values) and record it in the graph."""
-        from ..tensor import Tensor
+        """Run the op on ``args`` (Tensors and plain values) and record it in the graph.
 
-        ctx = object.__new__(cls)
-        ctx._to_save = ()
+        This is the hot path of every op, so it is written for speed: one pass to
+        unwrap the arguments, no node at all when nothing will be recorded.
+        """
         record = False
         if grad_mode._enabled:
             for arg in args:
                 if isinstance(arg, Tensor) and arg._requires_grad:
                     record = True
                     break
-
         if cls.numpy_level:
             forward_args = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
-            raw = cls.forward(ctx, *forward_args, **kwargs)
-            out = raw
+            if not record:
+                out = cls.forward(_SCRATCH_CONTEXT, *forward_args, **kwargs)
+                return _new_tensor(out if type(out) is np.ndarray else np.asarray(out))
+            ctx = object.__new__(cls)
+            ctx._to_save = ()
+            out = raw = cls.forward(ctx, *forward_args, **kwargs)
         else:
             forward_args = args
+            ctx = object.__new__(cls)
+            ctx._to_save = ()
             with grad_mode.no_grad():
                 raw = cls.forward(ctx, *args, **kwargs)
             out = raw.data if isinstance(raw, Tensor) else raw
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-
         if not record or out.dtype.kind != "f":
-            return Tensor._make(out)
+            return _new_tensor(out)
 
+        needs, inputs, meta = [], [], []
+        for arg in args:
+            if isinstance(arg, Tensor) and arg._requires_grad:
+                needs.append(True)
+                inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
+                data = arg.data
+                meta.append((data.shape, data.dtype))
+            else:
+                needs.append(False)
+                inputs.append(None)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx.inputs = inputs
+        ctx.input_meta = meta
         counter = [0]
         ctx._output_counter = counter
-        ctx.needs_input_grad = needs = tuple(isinstance(arg, Tensor) and arg._requires_grad for arg in args)
-        ctx.inputs = tuple(
-            (arg if arg.grad_fn is None else arg.grad_fn) if need else None for arg, need in zip(args, needs)
-        )
-        ctx.input_meta = tuple((arg.data.shape, arg.data.dtype) if need else None for arg, need in zip(args, needs))
-        ctx._saved = [ctx._resolve_saved(value, raw, out, args, forward_args, counter) for value in ctx._to_save]
-        ctx._to_save = ()
+        to_save = ctx._to_save
+        if to_save:
+            ctx._saved = [_resolve_saved(value, raw, out, args, forward_args, counter) for value in to_save]
+            ctx._to_save = ()
+        else:
+            ctx._saved = ()
         ctx._tensor_mode = not cls.numpy_level
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
-        return Tensor._make(out, True, ctx, counter)
-
-    def _resolve_saved(self, value, raw_output, output, args, forward_args, output_counter):
-        from ..tensor import Tensor
-
-        if value is raw_output or value is output:
-            return _SavedValue(output, _OUTPUT, output_counter, 0)
-        for arg, forward_arg in zip(args, forward_args):
-            if value is forward_arg and isinstance(arg, Tensor):
-                return _SavedValue(arg.data, arg, arg._version_counter, arg._version_counter[0])
-        if isinstance(value, Tensor):
-            return _SavedValue(value.data, None, value._version_counter, value._version_counter[0])
-        return _SavedValue(value, None, None, None)
+        return _new_tensor(out, True, ctx, counter)
 
 
-def _raise_modified_inplace(node, value):
-    shape = "x".join(str(size) for size in np.shape(value.array)) or "scalar"
+class _ScratchContext:
+    """The ``ctx`` handed to a built-in forward when nothing is recorded: saving is a no-op."""
+
+    __slots__ = ("__dict__",)
+
+    def save_for_backward(self, *values):
+        pass
+
+
+_SCRATCH_CONTEXT = _ScratchContext()
+
+
+def _resolve_saved(value, raw_output, output, args, forward_args, output_counter):
+    """Turn one value given to ``save_for_backward`` into a saved-value record.
+
+    A record is a list ``[array, source, version_counter, version_at_save]``;
+    ``source`` is the input Tensor the value came from (so that with
+    ``create_graph=True`` it stays connected to the graph), ``_OUTPUT`` for the op's
+    own output (rebuilt on demand: holding the output Tensor would make a reference
+    cycle through its ``grad_fn``), or ``None`` for a constant.
+    """
+    if value is raw_output or value is output:
+        return [output, _OUTPUT, output_counter, 0]
+    for arg, forward_arg in zip(args, forward_args):
+        if value is forward_arg and isinstance(arg, Tensor):
+            counter = arg._version_counter
+            return [arg.data, arg, counter, counter[0]]
+    if isinstance(value, Tensor):
+        counter = value._version_counter
+        return [value.data, None, counter, counter[0]]
+    return [value, None, None, None]
+
+
+def _raise_modified_inplace(node, array, version_now, version_saved):
+    shape = ", ".join(str(size) for size in np.shape(array))
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{np.asarray(value.array).dtype} tensor of shape [{shape}]], which is "
-        f"output 0 of {node.name()}, is at version {value.counter[0]}; expected version "
-        f"{value.version} instead. Compute on a copy (.clone()) instead of modifying the "
+        f"inplace operation: [{np.asarray(array).dtype} tensor of shape [{shape}]], saved by "
+        f"{node.name()}, is at version {version_now}; expected version {version_saved} instead. Compute on a copy (.clone()) instead of modifying the "
         f"tensor in place, or modify it only after backward()."
     )
 
