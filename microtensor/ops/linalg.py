@@ -1,2 +1,144 @@
-"""(being written)"""
-__all__ = []
+"""Linear algebra: ``matmul`` (``@``), ``mm``, ``dot``, ``outer``.
+
+``matmul`` follows ``np.matmul``: 1-D x 1-D is a dot product (0-d result), a 1-D
+left operand is a row vector and a 1-D right operand a column vector (the added
+dim is removed from the result), and leading (batch) dims broadcast.
+
+For ``C = A @ B``:  dA = dC @ B^T,  dB = A^T @ dC  (T swaps the last two dims).
+The backward rule returns these for the *broadcast* batch shape; the engine sums
+them back over broadcast batch dims. The 1-D promotions are undone by reshaping.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import match_dtype, to_operand
+
+
+def _operand(value, op_name):
+    value = to_operand(value, op_name)
+    if not isinstance(value, Tensor):
+        value = Tensor(value)
+    return value
+
+
+def _check_matmul(a, b, op_name="matmul"):
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to {op_name} need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
+        )
+    inner_a = a.shape[-1]
+    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if inner_a != inner_b:
+        raise RuntimeError(
+            f"{op_name}: cannot multiply {tuple(a.shape)} by {tuple(b.shape)}: inner sizes {inner_a} and {inner_b} differ"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        batch_a = a.shape[:-2]
+        batch_b = b.shape[:-2]
+        try:
+            np.broadcast_shapes(batch_a, batch_b)
+        except ValueError:
+            raise RuntimeError(
+                f"{op_name}: cannot multiply {tuple(a.shape)} by {tuple(b.shape)}: batch dims {tuple(batch_a)} and "
+                f"{tuple(batch_b)} do not broadcast"
+            ) from None
+
+
+class MatMul(Function):
+    """``C = A @ B``;  dA = dC @ B^T, dB = A^T @ dC (1-D operands promoted, then the added dim removed)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return match_dtype(np.matmul(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        if a.ndim == 1:
+            # (k,) @ (..., k, m) -> (..., m): treat a as (1, k) and g as (..., 1, m).
+            g = np.expand_dims(grad, -2)
+            if need_a:
+                grad_a = g @ np.swapaxes(b, -1, -2)
+                grad_a = grad_a.reshape(grad_a.shape[:-2] + (grad_a.shape[-1],))
+            if need_b:
+                grad_b = np.expand_dims(a, -1) @ g
+            return grad_a, grad_b
+        if b.ndim == 1:
+            # (..., n, k) @ (k,) -> (..., n): treat b as (k, 1) and g as (..., n, 1).
+            g = np.expand_dims(grad, -1)
+            if need_a:
+                grad_a = g @ np.expand_dims(b, -2)
+            if need_b:
+                grad_b = np.swapaxes(a, -1, -2) @ g
+                grad_b = grad_b.reshape(grad_b.shape[:-1])
+            return grad_a, grad_b
+        if need_a:
+            grad_a = grad @ np.swapaxes(b, -1, -2)
+        if need_b:
+            if b.ndim == 2 and a.ndim > 2:
+                # A shared matrix (a linear layer on batched input): fold the batch into one product
+                # instead of materialising one gradient per batch element.
+                k = a.shape[-1]
+                grad_b = a.reshape((-1, k)).T @ grad.reshape((-1, grad.shape[-1]))
+            else:
+                grad_b = np.swapaxes(a, -1, -2) @ grad
+        return grad_a, grad_b
+
+
+def matmul(input, other):
+    """Matrix product with ``np.matmul`` semantics (1-D, 2-D and batched with broadcasting).
+
+    Gradients: d(A @ B)/dA applied to G is ``G @ B^T``; d/dB is ``A^T @ G``.
+    """
+    a = _operand(input, "matmul")
+    b = _operand(other, "matmul")
+    _check_matmul(a, b)
+    return MatMul.apply(a, b)
+
+
+def mm(input, mat2):
+    """2-D matrix product (no broadcasting); same gradients as ``matmul``."""
+    a = _operand(input, "mm")
+    b = _operand(mat2, "mm")
+    for name, t in (("self", a), ("mat2", b)):
+        if t.ndim != 2:
+            raise RuntimeError(
+                f"mm: {name} must be a matrix (2-D), got a {t.ndim}-D tensor of shape {tuple(t.shape)}; "
+                f"use matmul for vectors and batches"
+            )
+    _check_matmul(a, b, "mm")
+    return MatMul.apply(a, b)
+
+
+def dot(input, other):
+    """Dot product of two 1-D tensors of the same size (a 0-d tensor); d/da = g b, d/db = g a."""
+    a = _operand(input, "dot")
+    b = _operand(other, "dot")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the "
+            f"same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
+        )
+    return MatMul.apply(a, b)
+
+
+def outer(input, vec2):
+    """Outer product ``a_i b_j`` of two 1-D tensors (built from reshape and broadcasting multiply)."""
+    a = _operand(input, "outer")
+    b = _operand(vec2, "outer")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+__all__ = ["matmul", "mm", "dot", "outer"]

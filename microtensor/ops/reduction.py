@@ -1,2 +1,578 @@
-"""(being written)"""
-__all__ = []
+"""Reductions: ``sum mean var std prod amax amin max min argmax argmin logsumexp
+softmax log_softmax all any``.
+
+Every reduction takes PyTorch's ``dim`` (``None`` for all dims, an int, or a tuple
+of ints, negative allowed) and ``keepdim``; numpy's ``axis=`` / ``keepdims=`` are
+accepted as aliases, because backward rules call ``g.sum(axis=..., keepdims=...)``
+on arrays and on Tensors alike. An empty tuple of dims reduces nothing (numpy's
+meaning, which PyTorch has announced as its future one).
+
+Backward rules are written only with operators, protocol-dispatched numpy
+functions and methods that ndarray and Tensor share (see ``function.py``), so
+they serve first-order (arrays) and higher-order (``create_graph=True``, Tensors)
+differentiation alike. A reduced gradient ``g`` is first reshaped to the
+``keepdim`` shape, so that it broadcasts against the input.
+"""
+import builtins
+import collections
+
+import numpy as np
+
+from .. import _dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import normalize_dims
+
+_TORCH_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "float16": "Half", "float32": "Float", "float64": "Double",
+}
+
+# PyTorch's torch.return_types.max / min look-alikes: named pairs (values, indices).
+max_result = collections.namedtuple("max", ["values", "indices"])
+min_result = collections.namedtuple("min", ["values", "indices"])
+
+
+# ----------------------------------------------------------------- helpers
+def _tensor(input, op_name):
+    if isinstance(input, Tensor):
+        return input
+    if isinstance(input, (np.ndarray, np.generic, bool, int, float, list, tuple)):
+        return Tensor(input)
+    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
+
+
+def _resolve(dim, keepdim, axis, keepdims, op_name):
+    """Merge numpy's ``axis``/``keepdims`` aliases into ``dim``/``keepdim``."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op_name}(): got both dim={dim} and axis={axis}; pass only one")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def _dims(shape, dim, op_name):
+    """Non-negative reduced axes as a tuple (valid for numpy) and the keepdim shape."""
+    ndim = len(shape)
+    if dim is None:
+        dims = tuple(range(ndim))
+    else:
+        dims = normalize_dims(dim, ndim, op_name)
+        if ndim == 0:
+            dims = ()  # dim 0 / -1 of a 0-d tensor is allowed, as in PyTorch
+    keep_shape = tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+    return dims, keep_shape
+
+
+def _expand_grad(grad, keep_shape, shape):
+    """A reduced gradient broadcast back to the input ``shape``."""
+    if grad.shape != keep_shape:
+        grad = grad.reshape(keep_shape)
+    return np.broadcast_to(grad, shape)
+
+
+def _count(shape, dims):
+    count = 1
+    for axis in dims:
+        count *= shape[axis]
+    return count
+
+
+def _require_nonempty(x, dims, op_name):
+    for axis in dims:
+        if x.shape[axis] == 0:
+            raise RuntimeError(
+                f"{op_name}(): Expected reduction dim {axis} to have non-zero size (input shape {x.shape}); "
+                f"the {op_name} of an empty set is undefined"
+            )
+    if x.size == 0 and not dims:
+        raise RuntimeError(f"{op_name}(): cannot reduce an empty tensor of shape {x.shape}")
+
+
+def _require_float(x, op_name, what):
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op_name}(): could not infer output dtype. Input dtype must be either a floating point or complex "
+            f"dtype. Got: {_TORCH_NAMES.get(x.dtype.name, x.dtype.name)}" if what is None else f"{op_name}(): {what}"
+        )
+
+
+# --------------------------------------------------------------------- sum
+class Sum(Function):
+    """``y = sum_{dims} x``;  dy/dx = 1, so the gradient is ``g`` broadcast back to x's shape."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keep_shape, keepdim, dtype):
+        ctx.shape, ctx.keep_shape = x.shape, keep_shape
+        return np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_grad(grad, ctx.keep_shape, ctx.shape), None, None, None, None
+
+
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    """Sum over ``dim`` (all dims when None). Integer and bool tensors sum to int64, as in PyTorch.
+
+    Gradient: ``d sum(x) / dx_i = 1``.
+    """
+    x = _tensor(input, "sum")
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "sum")
+    dims, keep_shape = _dims(x.shape, dim, "sum")
+    if dtype is not None:
+        dtype = _dtypes.to_dtype(dtype)
+    elif x.dtype.kind in "biu":
+        dtype = _dtypes.int64
+    return Sum.apply(x, dims, keep_shape, keepdim, dtype)
+
+
+# -------------------------------------------------------------------- mean
+class Mean(Function):
+    """``y = sum_{dims} x / n``;  dy/dx = 1/n."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keep_shape, keepdim):
+        ctx.shape, ctx.keep_shape = x.shape, keep_shape
+        ctx.count = _count(x.shape, dims)
+        if ctx.count == 0:  # the mean of nothing is nan, as in PyTorch (without numpy's warning)
+            return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
+        return np.mean(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_grad(grad / builtins.max(ctx.count, 1), ctx.keep_shape, ctx.shape), None, None, None
+
+
+def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    """Arithmetic mean over ``dim``; floating point input only (``dtype=`` casts first), as in PyTorch.
+
+    Gradient: ``d mean(x) / dx_i = 1 / n`` with ``n`` the number of reduced elements.
+    """
+    x = _tensor(input, "mean")
+    if dtype is not None:
+        x = x.to(dtype)
+    _require_float(x, "mean", None)
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "mean")
+    dims, keep_shape = _dims(x.shape, dim, "mean")
+    return Mean.apply(x, dims, keep_shape, keepdim)
+
+
+# -------------------------------------------------------------- var / std
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased else 0
+
+
+class Var(Function):
+    """``v = sum (x - mean)^2 / (n - c)``;  dv/dx = 2 (x - mean) / (n - c)
+    (the mean's own dependence on x cancels because sum(x - mean) = 0)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keep_shape, keepdim, correction):
+        ctx.dims, ctx.keep_shape = dims, keep_shape
+        ctx.denominator = _count(x.shape, dims) - correction
+        ctx.save_for_backward(x)
+        if ctx.denominator <= 0 or x.size == 0:
+            # PyTorch gives nan (and a warning) when there are no degrees of freedom left.
+            return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
+        return np.var(x, axis=dims, keepdims=keepdim, ddof=correction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        centered = x - x.mean(axis=ctx.dims, keepdims=True)
+        scale = 2.0 / ctx.denominator if ctx.denominator > 0 else float("nan")
+        return grad.reshape(ctx.keep_shape) * (centered * scale), None, None, None, None
+
+
+class Std(Function):
+    """``s = sqrt(var(x))``;  ds/dx = (x - mean) / ((n - c) s), taken as 0 where s == 0
+    (constant input: every direction is a kink, 0 is a subgradient)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keep_shape, keepdim, correction):
+        ctx.dims, ctx.keep_shape = dims, keep_shape
+        ctx.denominator = _count(x.shape, dims) - correction
+        if ctx.denominator <= 0 or x.size == 0:
+            out = np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
+        else:
+            out = np.std(x, axis=dims, keepdims=keepdim, ddof=correction)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        out = out.reshape(ctx.keep_shape)
+        centered = x - x.mean(axis=ctx.dims, keepdims=True)
+        zero = out == 0
+        safe = np.where(zero, 1.0, out)
+        denominator = float(ctx.denominator) if ctx.denominator > 0 else float("nan")
+        return grad.reshape(ctx.keep_shape) * np.where(zero, 0.0, centered / (safe * denominator)), None, None, None, None
+
+
+def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
+    x = _tensor(input, name)
+    if isinstance(dim, bool):  # PyTorch's var(input, unbiased) overload
+        dim, unbiased = None, dim
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): std and var only support floating point dtypes, got {x.dtype}; convert with .double() or .float()"
+        )
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
+    dims, keep_shape = _dims(x.shape, dim, name)
+    return x, dims, keep_shape, keepdim, _correction(unbiased, correction)
+
+
+def var(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=None, keepdims=None):
+    """Variance over ``dim`` with ``correction`` (default 1: unbiased, Bessel's correction).
+
+    ``var = sum (x - mean)^2 / (n - correction)``;  d var / dx_i = 2 (x_i - mean) / (n - correction).
+    """
+    return Var.apply(*_var_args("var", input, dim, keepdim, unbiased, correction, axis, keepdims))
+
+
+def std(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=None, keepdims=None):
+    """Standard deviation ``sqrt(var(...))``;  d std / dx_i = (x_i - mean) / ((n - correction) std)."""
+    return Std.apply(*_var_args("std", input, dim, keepdim, unbiased, correction, axis, keepdims))
+
+
+# -------------------------------------------------------------------- prod
+class Prod(Function):
+    """``p = prod_{dims} x``;  dp/dx_i = prod_{j != i} x_j.
+
+    Without zeros that is ``p / x_i``. With zeros in a reduced slice: if there is
+    exactly one zero, its gradient is the product of the others (the non-zero
+    values) and every other element's is 0; with two or more zeros all are 0.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keep_shape, keepdim, dtype):
+        ctx.dims, ctx.keep_shape = dims, keep_shape
+        out = np.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
+        if x.dtype.kind == "f":
+            zeros = x == 0
+            ctx.any_zero = bool(zeros.any())
+            if ctx.any_zero:
+                ctx.zeros = zeros
+                ctx.zero_count = np.sum(zeros, axis=dims, keepdims=True)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        grad = grad.reshape(ctx.keep_shape)
+        if not ctx.any_zero:
+            return grad * (out.reshape(ctx.keep_shape) / x), None, None, None, None
+        zeros, count = ctx.zeros, ctx.zero_count
+        nonzero_product = np.where(zeros, 1.0, x).prod(axis=ctx.dims, keepdims=True)
+        others = np.where(count == 0, nonzero_product / np.where(zeros, 1.0, x),
+                          np.where(zeros & (count == 1), nonzero_product, 0.0))
+        return grad * others, None, None, None, None
+
+
+def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    """Product over ``dim`` (integers and bools give int64); d prod / dx_i = prod_{j != i} x_j."""
+    x = _tensor(input, "prod")
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "prod")
+    dims, keep_shape = _dims(x.shape, dim, "prod")
+    if dtype is not None:
+        dtype = _dtypes.to_dtype(dtype)
+    elif x.dtype.kind in "biu":
+        dtype = _dtypes.int64
+    return Prod.apply(x, dims, keep_shape, keepdim, dtype)
+
+
+# ------------------------------------------------------------- amax / amin
+class _Extremum(Function):
+    """``y = max_{dims} x`` (or min);  the gradient is split evenly among the elements
+    equal to the extremum (PyTorch's amax/amin rule): dy/dx_i = [x_i == y] / #ties."""
+
+    numpy_level = True
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, x, dims, keep_shape, keepdim):
+        out = cls.reduce(x, axis=dims, keepdims=True)
+        if x.dtype.kind == "f":
+            mask = x == out
+            ctx.weights = (mask / np.sum(mask, axis=dims, keepdims=True)).astype(x.dtype, copy=False)
+        ctx.keep_shape = keep_shape
+        return out if keepdim else out.reshape(tuple(s for a, s in enumerate(x.shape) if a not in dims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.keep_shape) * ctx.weights, None, None, None
+
+
+class Amax(_Extremum):
+    reduce = staticmethod(np.amax)
+
+
+class Amin(_Extremum):
+    reduce = staticmethod(np.amin)
+
+
+def _extremum(cls, name, input, dim, keepdim, axis, keepdims):
+    x = _tensor(input, name)
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
+    dims, keep_shape = _dims(x.shape, dim, name)
+    _require_nonempty(x, dims, name)
+    return cls.apply(x, dims, keep_shape, keepdim)
+
+
+def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Maximum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
+    return _extremum(Amax, "amax", input, dim, keepdim, axis, keepdims)
+
+
+def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Minimum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
+    return _extremum(Amin, "amin", input, dim, keepdim, axis, keepdims)
+
+
+# --------------------------------------------------------------- max / min
+class _SelectAlongDim(Function):
+    """``values = x[..., idx, ...]`` along one dim (``max``/``min`` with ``dim``);
+    the gradient goes to the selected index only: dx_i = g where i == idx, else 0."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, indices_keep, dim, keepdim):
+        values = np.take_along_axis(x, indices_keep, axis=dim)
+        positions = np.arange(x.shape[dim]).reshape((-1,) + (1,) * (x.ndim - dim - 1))
+        ctx.mask = positions == indices_keep
+        ctx.keep_shape = indices_keep.shape
+        return values if keepdim else values.reshape(tuple(s for a, s in enumerate(x.shape) if a != dim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.mask, grad.reshape(ctx.keep_shape), 0.0), None, None, None
+
+
+def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
+    x = _tensor(input, name)
+    if dim is None:
+        if x.data.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape {x.shape}). "
+                f"Specify the reduction dim with the 'dim' argument."
+            )
+        return full(x)
+    if isinstance(dim, Tensor) or isinstance(dim, np.ndarray):
+        from . import elementwise
+
+        return getattr(elementwise, "maximum" if name == "max" else "minimum")(x, dim)
+    if x.ndim == 0:  # a 0-d tensor has one "dim" of size 1 (0 or -1), as in PyTorch
+        _dims(x.shape, dim, name)
+        pair = _max_min(name, arg_function, full, x.reshape(1), 0, True, result_type)
+        return result_type(pair.values.reshape(()), Tensor._make(pair.indices.data.reshape(())))
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): dim must be a single int, got {dim!r}")
+    (axis,), _ = _dims(x.shape, dim, name)
+    if x.shape[axis] == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim {axis} to have non-zero size (input shape {x.shape}); "
+            f"the {name} of an empty set is undefined"
+        )
+    indices_keep = arg_function(x.data, axis=axis, keepdims=True)
+    values = _SelectAlongDim.apply(x, indices_keep, axis, bool(keepdim))
+    indices = indices_keep if keepdim else np.squeeze(indices_keep, axis=axis)
+    return result_type(values, Tensor._make(indices.astype(np.int64, copy=False)))
+
+
+def max(input, dim=None, keepdim=False):
+    """The largest element (``dim=None``: a 0-d tensor, gradient shared among ties);
+    with ``dim`` a named pair ``(values, indices)`` whose gradient flows to the selected
+    index only; ``max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
+    return _max_min("max", np.argmax, amax, input, dim, keepdim, max_result)
+
+
+def min(input, dim=None, keepdim=False):
+    """The smallest element; see ``max`` for the forms and gradients."""
+    return _max_min("min", np.argmin, amin, input, dim, keepdim, min_result)
+
+
+# --------------------------------------------------------- argmax / argmin
+def _arg(name, function, input, dim, keepdim, axis, keepdims):
+    x = _tensor(input, name)
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): dim must be a single int, got {dim!r}")
+    if dim is None or x.ndim == 0:
+        if dim is not None:
+            _dims(x.shape, dim, name)
+        if x.data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape {x.shape})")
+        index = np.asarray(function(x.data), dtype=np.int64)
+        return Tensor._make(index.reshape((1,) * x.ndim) if keepdim else index)
+    (axis_,), _ = _dims(x.shape, dim, name)
+    if x.shape[axis_] == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim {axis_} to have non-zero size (input shape {x.shape})")
+    return Tensor._make(np.asarray(function(x.data, axis=axis_, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the largest element (flat index when ``dim=None``), int64, no gradient."""
+    return _arg("argmax", np.argmax, input, dim, keepdim, axis, keepdims)
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the smallest element (flat index when ``dim=None``), int64, no gradient."""
+    return _arg("argmin", np.argmin, input, dim, keepdim, axis, keepdims)
+
+
+# ----------------------------------------------- logsumexp / softmax family
+def _stable_shift(x, dims):
+    """max over ``dims`` (keepdims), with non-finite maxima replaced by 0 so that
+    ``x - shift`` never computes ``inf - inf``."""
+    if x.size == 0:
+        return np.zeros(tuple(1 if a in dims else s for a, s in enumerate(x.shape)), dtype=x.dtype)
+    shift = np.amax(x, axis=dims, keepdims=True)
+    return np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
+
+
+class LogSumExp(Function):
+    """``y = log sum_{dims} exp(x)``, computed as ``m + log sum exp(x - m)`` with ``m = max x``;
+    dy/dx = exp(x - y) = softmax(x)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keep_shape, keepdim):
+        shift = _stable_shift(x, dims)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
+        ctx.keep_shape = keep_shape
+        if not keepdim:
+            out = out.reshape(tuple(s for a, s in enumerate(x.shape) if a not in dims))
+        ctx.save_for_backward(x, out)  # the returned array itself, so that it is re-connected for create_graph
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return grad.reshape(ctx.keep_shape) * np.exp(x - out.reshape(ctx.keep_shape)), None, None, None
+
+
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """``log(sum(exp(input), dim))``, stable for large magnitudes; gradient ``softmax(input, dim)``."""
+    x = _tensor(input, "logsumexp")
+    if x.dtype.kind != "f":
+        x = x.to(_dtypes.get_default_dtype())
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "logsumexp")
+    dims, keep_shape = _dims(x.shape, dim, "logsumexp")
+    return LogSumExp.apply(x, dims, keep_shape, keepdim)
+
+
+class Softmax(Function):
+    """``y = exp(x - max) / sum exp(x - max)`` along ``dim``;  backward ``y * (g - sum(g * y))``."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        e = np.exp(x - _stable_shift(x, (dim,)))
+        out = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """``y = x - logsumexp(x)`` along ``dim``;  backward ``g - exp(y) * sum(g)``."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        shifted = x - _stable_shift(x, (dim,))
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad - np.exp(y) * grad.sum(axis=ctx.dim, keepdims=True), None
+
+
+def _softmax_args(name, input, dim, dtype, axis):
+    x = _tensor(input, name)
+    dim, _ = _resolve(dim, False, axis, None, name)
+    if dim is None:
+        raise TypeError(f"{name}(): missing the required argument 'dim' (the dimension to normalise over)")
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): dim must be a single int, got {dim!r}")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind != "f":
+        x = x.to(_dtypes.get_default_dtype())
+    if x.ndim == 0:
+        _dims(x.shape, dim, name)
+        return x.reshape(1), 0, True
+    (axis_,), _ = _dims(x.shape, dim, name)
+    return x, axis_, False
+
+
+def softmax(input, dim=None, dtype=None, *, axis=None):
+    """``exp(x_i) / sum_j exp(x_j)`` along ``dim``, stable for logits of any magnitude.
+
+    Gradient: ``dy/dx = diag(y) - y y^T``, applied as ``y * (g - sum(g * y))``.
+    """
+    x, dim, scalar = _softmax_args("softmax", input, dim, dtype, axis)
+    out = Softmax.apply(x, dim)
+    return out.reshape(()) if scalar else out
+
+
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
+    """``x - logsumexp(x, dim)``, stable for logits of any magnitude;
+    gradient ``g - softmax(x) * sum(g)``."""
+    x, dim, scalar = _softmax_args("log_softmax", input, dim, dtype, axis)
+    out = LogSoftmax.apply(x, dim)
+    return out.reshape(()) if scalar else out
+
+
+# --------------------------------------------------------------- all / any
+def _logical(name, function, input, dim, keepdim, axis, keepdims):
+    x = _tensor(input, name)
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
+    dims, _ = _dims(x.shape, dim, name)
+    return Tensor._make(np.asarray(function(x.data, axis=dims, keepdims=keepdim), dtype=np.bool_))
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where every element along ``dim`` is non-zero (a bool tensor, no gradient)."""
+    return _logical("all", np.all, input, dim, keepdim, axis, keepdims)
+
+
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where some element along ``dim`` is non-zero (a bool tensor, no gradient)."""
+    return _logical("any", np.any, input, dim, keepdim, axis, keepdims)
+
+
+__all__ = [
+    "sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
+    "logsumexp", "softmax", "log_softmax", "all", "any",
+]
