@@ -1,0 +1,117 @@
+"""What the workload modules share: the ``Case`` record, backend loading, peak-memory probes.
+
+A workload module defines:
+
+* ``NAME`` and ``DESCRIPTION``;
+* ``cases(config, backends)``: a list of ``Case`` - one timed callable per
+  (measured thing, backend). The harness calls each ``run()`` once to warm up and
+  then ``repeats`` times, interleaved with the other backends' cases;
+* ``quality(results, config)``: from ``{(case, backend): value returned by the last run}``
+  to ``{(case, backend): text}`` for the table's quality column;
+* optionally ``probes(config, backends)`` and ``run_probe(probe, backend, config)``:
+  measurements made once each in a fresh subprocess (peak memory, the 1M-op chain).
+"""
+import importlib
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, List
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+#: Backends in table order. ``numpy`` is the hand-written reference of every ratio.
+ALL_BACKENDS = ("numpy", "microtensor", "torch", "sklearn")
+FRAMEWORKS = ("microtensor", "torch")  # the ones that run the same PyTorch-style code
+
+
+@dataclass
+class Config:
+    quick: bool = False
+    repeats: int = 5
+    seed: int = 0
+
+
+@dataclass
+class Case:
+    """One timed thing for one backend: ``run()`` does ``per`` units of work and returns a result."""
+
+    workload: str
+    name: str
+    backend: str
+    run: Callable[[], Any]
+    per: int = 1
+    unit: str = "run"
+    note: str = ""
+    times: List[float] = field(default_factory=list)
+    result: Any = None
+    error: str = ""
+
+
+def available_backends():
+    """``{name: reason}`` for the backends that cannot run here, and the list of those that can."""
+    present, missing = [], {}
+    for name in ALL_BACKENDS:
+        module = {"numpy": "numpy", "microtensor": "microtensor", "torch": "torch", "sklearn": "sklearn"}[name]
+        if importlib.util.find_spec(module) is None:
+            missing[name] = f"{module} is not installed; its backend is skipped"
+        else:
+            present.append(name)
+    return present, missing
+
+
+def framework(backend):
+    """The module a framework backend's code runs on: ``microtensor`` or ``torch``."""
+    return importlib.import_module(backend)
+
+
+def to_numpy(tensor):
+    """A Tensor's values as a numpy array (copied), for microtensor and torch alike."""
+    return tensor.detach().numpy().copy()
+
+
+def peak_rss_mb():
+    """This process's peak resident set size in MiB.
+
+    On Linux this is ``VmHWM`` from ``/proc/self/status``: ``getrusage``'s
+    ``ru_maxrss`` survives ``fork`` + ``exec``, so in a subprocess started from a
+    big parent it reports the parent's peak, not the child's. Elsewhere it is
+    ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (KiB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def run_probe_subprocess(workload, probe, backend, config, timeout=900):
+    """Run ``workload.run_probe(probe, backend)`` in a fresh Python; return its dict (or an error dict)."""
+    command = [
+        sys.executable, "-m", "benchmarks._probe", workload, probe, backend,
+        "--seed", str(config.seed),
+    ] + (["--quick"] if config.quick else [])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"error": f"probe exited with {done.returncode}: {tail}"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return {"error": "probe printed no result"}
+    result = json.loads(lines[-1])
+    result["wall_s"] = time.perf_counter() - start
+    return result

@@ -1,0 +1,94 @@
+"""``tutorial``: the tutorial's 3-4-4-1 network, trained the tutorial's way (overhead-bound).
+
+Four samples (the tutorial's inputs after StandardScaler, float64), ReLU -> tanh ->
+sigmoid, no biases, minibatches of 2 in a fresh random order every epoch, SGD with
+lr 1 on 0.5 * sum of squared errors: 10,000 epochs (20,000 steps) in the full run.
+Every backend starts from the tutorial's ``np.random.seed(1)`` weights and visits
+the samples in the same orders, so the trained weights must agree to rounding; the
+quality column reports the final loss and the largest weight difference from numpy.
+"""
+import numpy as np
+
+from . import numpy_reference as ref
+from ._core import FRAMEWORKS, Case, framework, to_numpy
+
+NAME = "tutorial"
+DESCRIPTION = "3-4-4-1 net, 4 samples, batch 2, SGD lr 1, 0.5*SSE, float64"
+
+
+def data(epochs, seed=0):
+    """(inputs, targets, initial weights, per-epoch orders), exactly as the tutorial makes them."""
+    raw = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.float64)
+    targets = np.array([[0], [1], [1], [0]], dtype=np.float64)
+    std = raw.std(axis=0)
+    inputs = (raw - raw.mean(axis=0)) / np.where(std == 0, 1.0, std)   # StandardScaler (constant column -> 0)
+    state = np.random.RandomState(1)                                      # the tutorial's np.random.seed(1)
+    weights = [2 * state.random_sample(shape) - 1 for shape in ((3, 4), (4, 4), (4, 1))]
+    orders = np.random.default_rng(seed).permuted(np.tile(np.arange(4), (epochs, 1)), axis=1)
+    return inputs, targets, weights, orders
+
+
+def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0):
+    """The same training written as a PyTorch user would, on ``lib`` (microtensor or torch)."""
+    nn = lib.nn
+    model = nn.Sequential(
+        nn.Linear(3, 4, bias=False), nn.ReLU(),
+        nn.Linear(4, 4, bias=False), nn.Tanh(),
+        nn.Linear(4, 1, bias=False), nn.Sigmoid(),
+    ).double()
+    with lib.no_grad():
+        for layer, weight in zip((model[0], model[2], model[4]), weights):
+            layer.weight.copy_(lib.from_numpy(np.ascontiguousarray(weight.T)))
+    optimizer = lib.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.MSELoss(reduction="sum")
+    x_all, y_all = lib.from_numpy(inputs), lib.from_numpy(targets)
+    count = len(inputs)
+    for order in orders:
+        index = lib.from_numpy(order)
+        x_epoch, y_epoch = x_all[index], y_all[index]
+        for start in range(0, count, batch_size):
+            output = model(x_epoch[start:start + batch_size])
+            loss = 0.5 * loss_fn(output, y_epoch[start:start + batch_size])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with lib.no_grad():
+        final_loss = 0.5 * loss_fn(model(x_all), y_all).item()
+    trained = tuple(to_numpy(layer.weight).T for layer in (model[0], model[2], model[4]))
+    return trained, final_loss
+
+
+def cases(config, backends):
+    epochs = 50 if config.quick else 10_000
+    inputs, targets, weights, orders = data(epochs, config.seed)
+    unit = f"{epochs} epochs"
+    result = []
+    if "numpy" in backends:
+        result.append(Case(NAME, "train", "numpy", lambda: ref.tutorial_train(inputs, targets, weights, orders), unit=unit))
+    for backend in FRAMEWORKS:
+        if backend in backends:
+            lib = framework(backend)
+            result.append(Case(
+                NAME, "train", backend,
+                lambda lib=lib: train_framework(lib, inputs, targets, weights, orders), unit=unit,
+            ))
+    return result
+
+
+def quality(results, config):
+    reference = results.get(("train", "numpy"))
+    text = {}
+    for (case, backend), (trained, loss) in results.items():
+        line = f"loss {loss:.3g}"
+        if reference is not None and backend != "numpy":
+            gap = max(float(np.max(np.abs(a - b))) for a, b in zip(trained, reference[0]))
+            line += f"; max |W - W_numpy| {gap:.1e}"
+        text[(case, backend)] = line
+    return text
+
+
+def weight_gap(results, backend):
+    """Largest absolute weight difference between ``backend`` and numpy after training."""
+    return max(
+        float(np.max(np.abs(a - b))) for a, b in zip(results[("train", backend)][0], results[("train", "numpy")][0])
+    )
