@@ -1,0 +1,78 @@
+"""The fused affine map behind ``nn.Linear`` and ``F.linear``: ``y = x @ W^T + b``.
+
+One op instead of transpose + matmul + add keeps the forward and the backward to
+two matrix products each. Shapes: ``x (..., in)``, ``W (out, in)``, ``b (out,)``,
+``y (..., out)``. With ``G = dL/dy``:
+
+* ``dL/dx = G @ W``                              (..., in)
+* ``dL/dW = G_2^T @ x_2``  (batch dims flattened: ``G_2 (B, out)``, ``x_2 (B, in)``)
+* ``dL/db = G``, summed over the batch dims by the engine's un-broadcasting.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+
+class Linear(Function):
+    """``x @ W^T + b``; see the module docstring for the gradients."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(x, weight)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
+        grad_x = grad @ weight if need_x else None
+        grad_w = None
+        if need_w:
+            out_features, in_features = weight.shape
+            if x.ndim == 1:
+                grad_w = grad.reshape((out_features, 1)) * x.reshape((1, in_features))
+            else:
+                grad_w = grad.reshape((-1, out_features)).T @ x.reshape((-1, in_features))
+        return grad_x, grad_w, (grad if need_b else None)
+
+
+def linear(input, weight, bias=None):
+    """``y = input @ weight^T + bias`` for ``input (..., in)``, ``weight (out, in)``, ``bias (out,)``.
+
+    Gradients: dy/dinput = weight, dL/dweight = G^T input (batch dims summed), dL/dbias = sum of G.
+    """
+    for name, value in (("input", input), ("weight", weight), ("bias", bias)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"linear(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear(): weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+    if input.ndim == 0:
+        raise RuntimeError("linear(): input must have at least 1 dimension, got a 0-d tensor")
+    if input.shape[-1] != weight.shape[1]:
+        rows = int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1
+        raise RuntimeError(
+            f"linear(): mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+            f"{weight.shape[1]}x{weight.shape[0]}): input has {input.shape[-1]} features in its last "
+            f"dimension (shape {tuple(input.shape)}) but the weight expects in_features={weight.shape[1]}"
+        )
+    if bias is not None and bias.shape not in ((weight.shape[0],), ()):
+        raise RuntimeError(
+            f"linear(): bias must have shape ({weight.shape[0]},) to match weight {tuple(weight.shape)}, "
+            f"got {tuple(bias.shape)}"
+        )
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        dtypes = f"input {input.dtype}, weight {weight.dtype}" + (f", bias {bias.dtype}" if bias is not None else "")
+        raise RuntimeError(
+            f"linear(): expected all arguments to have the same dtype, got {dtypes}; convert the input "
+            f"(x.to(weight.dtype)) or the module (model.double() / model.float())"
+        )
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)

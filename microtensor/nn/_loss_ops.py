@@ -1,0 +1,274 @@
+"""Loss functions as fused ops: one ``Function`` per loss, forward and backward side by side.
+
+Each op takes the reduction (``'mean'``, ``'sum'`` or ``'none'``) as a plain argument.
+Backward rules use only operators and numpy functions that microtensor Tensors
+also implement, so they work on arrays (first-order) and on Tensors
+(``create_graph=True``). Values that do not depend on the inputs (masks, one-hot
+targets, class weights, the 1/N of a mean) are kept on ``ctx`` as constants.
+
+Notation: ``x`` the input, ``y`` the target, ``G`` the incoming gradient, ``s`` the
+reduction scale (``1/N`` for ``'mean'``, else 1).
+"""
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def _reduce(values, reduction):
+    if reduction == "none":
+        return values
+    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is nan, as in PyTorch
+        return values.sum() if reduction == "sum" else values.mean()
+
+
+def _scale(size, reduction):
+    return 1.0 / size if reduction == "mean" and size else 1.0
+
+
+def _log1p(value):
+    return np.log1p(value) if isinstance(value, np.ndarray) else np.log(1 + value)
+
+
+def _softplus_neg(x):
+    """log(1 + exp(-x)) computed without overflow: log1p(exp(-|x|)) + max(-x, 0)."""
+    return _log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)) without overflow: with e = exp(-|x|), 1/(1+e) for x >= 0, e/(1+e) below."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class MSELoss(Function):
+    """l = (x - y)^2;  dl/dx = 2 (x - y) s G,  dl/dy = -dl/dx."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        diff = x - y
+        ctx.save_for_backward(x, y)
+        ctx.scale = 2.0 * _scale(diff.size, reduction)
+        return _reduce(diff * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        g = grad * ((x - y) * ctx.scale)
+        return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None), None
+
+
+class L1Loss(Function):
+    """l = |x - y|;  dl/dx = sign(x - y) s G (0 at x == y, as PyTorch),  dl/dy = -dl/dx."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        diff = x - y
+        ctx.save_for_backward(x, y)
+        ctx.scale = _scale(diff.size, reduction)
+        return _reduce(np.abs(diff), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        g = grad * (np.sign(x - y) * ctx.scale)
+        return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None), None
+
+
+class BinaryCrossEntropy(Function):
+    """l = -w [y max(log p, -100) + (1 - y) max(log(1 - p), -100)]   (PyTorch's clamp at -100).
+
+    dl/dp = w (p - y) / max(p (1 - p), 1e-12) s G   (PyTorch's eps keeps p in {0, 1} finite);
+    dl/dy = w [max(log(1 - p), -100) - max(log p, -100)] s G.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, p, y, weight, reduction):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_q = np.maximum(np.log1p(-p), -100)
+        loss = -(y * log_p + (1 - y) * log_q)
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(p, y)
+        ctx.weight = weight
+        ctx.scale = _scale(loss.size, reduction)
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, y = ctx.saved_tensors
+        g = grad * ctx.scale
+        if ctx.weight is not None:
+            g = g * ctx.weight
+        grad_p = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_p = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                grad_y = g * (np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100))
+        return grad_p, grad_y, None, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """l = w [(1 - y) x + L softplus(-x)],  L = 1 + (pos_weight - 1) y  (L = 1 without pos_weight),
+    with softplus(-x) = log1p(exp(-|x|)) + max(-x, 0), finite for any x.
+
+    dl/dx = w [(1 - y) - L sigmoid(-x)] s G   (= w (sigmoid(x) - y) s G when L = 1);
+    dl/dy = w [-x + (pos_weight - 1) softplus(-x)] s G.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y, weight, pos_weight, reduction):
+        softplus_neg = _softplus_neg(x)
+        if pos_weight is None:
+            loss = (1 - y) * x + softplus_neg
+        else:
+            loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus_neg
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(x, y)
+        ctx.weight, ctx.pos_weight = weight, pos_weight
+        ctx.scale = _scale(loss.size, reduction)
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        g = grad * ctx.scale
+        if ctx.weight is not None:
+            g = g * ctx.weight
+        pos_weight = ctx.pos_weight
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                grad_x = g * (_sigmoid(x) - y)
+            else:
+                grad_x = g * ((1 - y) - (1 + (pos_weight - 1) * y) * (1 - _sigmoid(x)))
+        if ctx.needs_input_grad[1]:
+            if pos_weight is None:
+                grad_y = g * -x
+            else:
+                grad_y = g * ((pos_weight - 1) * _softplus_neg(x) - x)
+        return grad_x, grad_y, None, None, None
+
+
+def _class_coefficients(x, target, weight, ignore_index, reduction, class_axis):
+    """Per-sample weights w_t (0 where ignored), the one-hot of the target and the scale s."""
+    valid = target != ignore_index
+    safe_target = np.where(valid, target, 0)
+    index = np.expand_dims(safe_target, class_axis)
+    w_t = valid.astype(x.dtype)
+    if weight is not None:
+        w_t = w_t * weight[safe_target]
+    denominator = w_t.sum()
+    if reduction == "mean":
+        scale = 1.0 / denominator if denominator else np.nan  # all ignored: nan, as in PyTorch
+    else:
+        scale = 1.0
+    return index, w_t, scale, denominator
+
+
+def _reduce_classes(loss, reduction, denominator):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(loss.sum() / denominator, dtype=loss.dtype)
+
+
+def _expand_grad(grad, reduction, class_axis):
+    return np.expand_dims(grad, class_axis) if reduction == "none" else grad
+
+
+class CrossEntropy(Function):
+    """Cross-entropy with class-index targets, fused with its log-softmax.
+
+    With p = softmax(x) over the class axis, t the target class, w the class weights
+    (1 without ``weight``), e the label smoothing and C the number of classes:
+        l = (1 - e) w_t (-log p_t) + (e / C) sum_c w_c (-log p_c)      (0 for ignored targets)
+    'mean' divides the sum by sum w_t over non-ignored samples (PyTorch's rule).
+        dl/dx_k = [(1 - e) w_t + (e / C) W] p_k - (1 - e) w_t [k == t] - (e / C) w_k,   W = sum_c w_c.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        class_axis = 1 if x.ndim >= 2 else 0
+        classes = x.shape[class_axis]
+        shift = np.amax(x, axis=class_axis, keepdims=True)
+        exp = np.exp(x - shift)
+        sum_exp = exp.sum(axis=class_axis, keepdims=True)
+        log_p = (x - shift) - np.log(sum_exp)
+        index, w_t, scale, denominator = _class_coefficients(x, target, weight, ignore_index, reduction, class_axis)
+        picked = np.squeeze(np.take_along_axis(log_p, index, axis=class_axis), class_axis)
+        loss = -(w_t * picked)
+        eps = label_smoothing
+        valid = target != ignore_index
+        class_shape = [1] * x.ndim
+        class_shape[class_axis] = classes
+        w_c = np.ones(classes, dtype=x.dtype) if weight is None else weight
+        if eps:
+            smooth = -(log_p * w_c.reshape(class_shape)).sum(axis=class_axis) * valid
+            loss = (1 - eps) * loss + (eps / classes) * smooth
+        ctx.save_for_backward(x)
+        ctx.probs = exp / sum_exp
+        ctx.shift, ctx.class_axis, ctx.reduction = shift, class_axis, reduction
+        one_hot = np.zeros(x.shape, dtype=x.dtype)
+        np.put_along_axis(one_hot, index, 1, axis=class_axis)
+        w_t_expanded = np.expand_dims(w_t, class_axis)
+        coef_p = (1 - eps) * w_t_expanded
+        coef_const = coef_p * one_hot
+        if eps:
+            valid_expanded = np.expand_dims(valid, class_axis).astype(x.dtype)
+            coef_p = coef_p + (eps / classes) * w_c.sum() * valid_expanded
+            coef_const = coef_const + (eps / classes) * w_c.reshape(class_shape) * valid_expanded
+        ctx.coef_p = (coef_p * scale).astype(x.dtype)
+        ctx.coef_const = (coef_const * scale).astype(x.dtype)
+        return _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if isinstance(x, np.ndarray):
+            p = ctx.probs
+        else:  # building a graph: recompute softmax from x so that it is differentiable
+            e = np.exp(x - ctx.shift)
+            p = e / e.sum(axis=ctx.class_axis, keepdims=True)
+        g = _expand_grad(grad, ctx.reduction, ctx.class_axis)
+        return g * (ctx.coef_p * p - ctx.coef_const), None, None, None, None, None
+
+
+class NLLLoss(Function):
+    """Negative log-likelihood of log-probabilities x with class-index targets:
+        l = -w_t x_t   (0 for ignored targets);  'mean' divides by sum w_t.
+        dl/dx_k = -w_t [k == t] s G.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        class_axis = 1 if x.ndim >= 2 else 0
+        index, w_t, scale, denominator = _class_coefficients(x, target, weight, ignore_index, reduction, class_axis)
+        picked = np.squeeze(np.take_along_axis(x, index, axis=class_axis), class_axis)
+        loss = -(w_t * picked)
+        coefficient = np.zeros(x.shape, dtype=x.dtype)
+        np.put_along_axis(coefficient, index, 1, axis=class_axis)
+        ctx.coefficient = (coefficient * (-scale * np.expand_dims(w_t, class_axis))).astype(x.dtype)
+        ctx.class_axis, ctx.reduction = class_axis, reduction
+        return _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _expand_grad(grad, ctx.reduction, ctx.class_axis)
+        return g * ctx.coefficient, None, None, None, None

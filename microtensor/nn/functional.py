@@ -1,0 +1,295 @@
+"""``mt.nn.functional`` (``import microtensor.nn.functional as F``): stateless layers and losses.
+
+Activations forward to microtensor's ops; ``linear`` and the losses are fused ops
+(see ``_linear_op.py`` and ``_loss_ops.py`` for their maths). Every loss takes
+``reduction='mean'|'sum'|'none'`` as in PyTorch.
+"""
+import warnings
+
+import numpy as np
+
+from .. import ops as _ops
+from .. import random as _random
+from ..tensor import Tensor
+from . import _loss_ops
+from ._linear_op import linear
+
+__all__ = [
+    "linear", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softplus", "softmax", "log_softmax", "dropout",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+]
+
+
+class TargetTypeError(TypeError, RuntimeError):
+    """A target of the wrong dtype. It is a ``TypeError`` (microtensor's rule for wrong
+    types) and a ``RuntimeError`` (what PyTorch raises), so either ``except`` catches it."""
+
+
+# ----------------------------------------------------------------- activations
+def relu(input, inplace=False):
+    """max(x, 0)."""
+    return _ops.relu(input)
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-x))."""
+    return _ops.sigmoid(input)
+
+
+def tanh(input):
+    """tanh(x)."""
+    return _ops.tanh(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x for x > 0, negative_slope * x otherwise."""
+    return _ops.leaky_relu(input, negative_slope)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) (exact, erf form) or its tanh approximation with ``approximate='tanh'``."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _ops.gelu(input, approximate=approximate)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """(1 / beta) * log(1 + exp(beta * x)), linear above ``threshold``."""
+    return _ops.softplus(input, beta=beta, threshold=threshold)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, dtype=None):
+    """exp(x_i) / sum_j exp(x_j) along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _ops.softmax(input, dim)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """x_i - logsumexp(x) along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _ops.log_softmax(input, dim)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """In training, zero each element with probability ``p`` and scale the rest by 1/(1-p)
+    (so the expectation is unchanged); identity when ``training=False``.
+    The mask comes from microtensor's generator (``mt.manual_seed`` makes it reproducible)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout(): input must be a Tensor, not {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"dropout(): expected a floating point input, got {input.dtype}")
+    if p == 1:
+        mask = np.zeros(input.shape, dtype=input.dtype)
+    else:
+        keep = _random.generator().random(input.shape) >= p
+        mask = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input.mul_(mask) if inplace else input * mask
+
+
+# ---------------------------------------------------------------------- losses
+def _reduction(reduction, size_average=None, reduce=None):
+    if size_average is not None or reduce is not None:  # PyTorch's deprecated arguments
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction; use 'mean', 'sum' or 'none'")
+    return reduction
+
+
+def _as_tensor(value, name, op_name):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+        return Tensor(np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) else value)
+    raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+
+
+def _match_dtype(target, dtype):
+    """The target in the input's dtype (float32 losses stay float32); a cast keeps the graph if needed."""
+    if target.dtype == dtype:
+        return target
+    if target.requires_grad:
+        return target.to(dtype)
+    return Tensor._make(target.data.astype(dtype))
+
+
+def _float_input(input, op_name):
+    input = _as_tensor(input, "input", op_name)
+    if input.dtype.kind != "f":
+        raise TypeError(
+            f"{op_name}(): expected a floating point input, got dtype {input.dtype}; convert with .float()"
+        )
+    return input
+
+
+def _same_shape(input, target, op_name):
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{op_name}(): Using a target size {tuple(target.shape)} that is different to the input size "
+            f"{tuple(input.shape)}. This would broadcast and likely give wrong results; reshape the target "
+            f"(e.g. target.reshape({tuple(input.shape)})) or the input so that they match."
+        )
+
+
+def _constant(value, like, name, op_name):
+    """An optional weight-like argument as a plain array of the input's dtype (no gradient flows to it)."""
+    if value is None:
+        return None
+    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{op_name}(): {name} must be numeric, got dtype {array.dtype}")
+    try:
+        np.broadcast_shapes(array.shape, like.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{op_name}(): {name} of shape {tuple(array.shape)} does not broadcast to the input shape "
+            f"{tuple(like.shape)}"
+        ) from None
+    return array.astype(like.dtype, copy=False)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean squared error: l = (x - y)^2, then reduced; dl/dx = 2 (x - y) (/ N for 'mean')."""
+    reduction = _reduction(reduction, size_average, reduce)
+    input = _float_input(input, "mse_loss")
+    target = _as_tensor(target, "target", "mse_loss")
+    _same_shape(input, target, "mse_loss")
+    return _loss_ops.MSELoss.apply(input, _match_dtype(target, input.dtype), reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean absolute error: l = |x - y|, then reduced; dl/dx = sign(x - y) (/ N for 'mean')."""
+    reduction = _reduction(reduction, size_average, reduce)
+    input = _float_input(input, "l1_loss")
+    target = _as_tensor(target, "target", "l1_loss")
+    _same_shape(input, target, "l1_loss")
+    return _loss_ops.L1Loss.apply(input, _match_dtype(target, input.dtype), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities p in [0, 1]:
+    l = -w [y log p + (1 - y) log(1 - p)], each log clamped at -100 (as PyTorch), so p = 0 or 1
+    gives finite values. dl/dp = w (p - y) / max(p (1 - p), 1e-12)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    input = _float_input(input, "binary_cross_entropy")
+    target = _as_tensor(target, "target", "binary_cross_entropy")
+    _same_shape(input, target, "binary_cross_entropy")
+    values = input.data
+    outside = ~((values >= 0) & (values <= 1))  # also catches nan
+    if outside.any():
+        bad = values[outside].flat[0]
+        raise RuntimeError(
+            f"binary_cross_entropy(): all elements of input should be between 0 and 1 (probabilities), but got "
+            f"{bad} at index {tuple(int(i) for i in np.argwhere(outside)[0])}; for raw scores (logits) use "
+            f"binary_cross_entropy_with_logits / BCEWithLogitsLoss"
+        )
+    weight = _constant(weight, input, "weight", "binary_cross_entropy")
+    return _loss_ops.BinaryCrossEntropy.apply(input, _match_dtype(target, input.dtype), weight, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    """Sigmoid + binary cross-entropy in one stable formula (finite for logits of any size):
+    l = w [(1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x))],
+    with log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0). dl/dx = w (sigmoid(x) - y) without pos_weight."""
+    reduction = _reduction(reduction, size_average, reduce)
+    input = _float_input(input, "binary_cross_entropy_with_logits")
+    target = _as_tensor(target, "target", "binary_cross_entropy_with_logits")
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    weight = _constant(weight, input, "weight", "binary_cross_entropy_with_logits")
+    pos_weight = _constant(pos_weight, input, "pos_weight", "binary_cross_entropy_with_logits")
+    return _loss_ops.BinaryCrossEntropyWithLogits.apply(input, _match_dtype(target, input.dtype), weight, pos_weight, reduction)
+
+
+def _class_target(input, target, weight, ignore_index, op_name):
+    """Check an (N, C, d1, ...) / (C,) input against its class-index target; return target and weight arrays."""
+    input = _float_input(input, op_name)
+    if input.ndim == 0:
+        raise RuntimeError(f"{op_name}(): input must have at least 1 dimension (classes), got a 0-d tensor")
+    target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if target_array.dtype.kind not in "iu":
+        hint = (
+            " Class-probability targets are not supported; pass class indices."
+            if target_array.dtype.kind == "f" else ""
+        )
+        raise TargetTypeError(
+            f"{op_name}(): expected a target of class indices with an integer dtype (int64), but got "
+            f"dtype {target_array.dtype}; convert with target.long().{hint}"
+        )
+    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    expected = (input.shape[0],) + input.shape[2:] if input.ndim >= 2 else ()
+    if target_array.shape != expected:
+        raise RuntimeError(
+            f"{op_name}(): input of shape {tuple(input.shape)} (batch, classes, ...) needs a target of shape "
+            f"{expected}, got {tuple(target_array.shape)}"
+            + (f"; expected input batch_size ({input.shape[0]}) to match target batch_size "
+               f"({target_array.shape[0]})" if input.ndim >= 2 and target_array.ndim >= 1
+               and target_array.shape[0] != input.shape[0] else "")
+        )
+    if classes == 0:
+        raise RuntimeError(f"{op_name}(): input of shape {tuple(input.shape)} has no classes")
+    valid = target_array != ignore_index
+    bad = valid & ((target_array < 0) | (target_array >= classes))
+    if bad.any():
+        value = int(target_array[bad].flat[0])
+        raise IndexError(
+            f"{op_name}(): Target {value} is out of bounds: class indices must be in [0, {classes}) for an input "
+            f"with {classes} classes (shape {tuple(input.shape)})"
+            + (f" or equal ignore_index={ignore_index}" if ignore_index != -100 else "")
+        )
+    if weight is not None:
+        weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        if weight.shape != (classes,):
+            raise RuntimeError(
+                f"{op_name}(): weight tensor should be defined either for all {classes} classes or no classes but "
+                f"got weight tensor of shape {tuple(weight.shape)}"
+            )
+        weight = weight.astype(input.dtype, copy=False)
+    return input, target_array.astype(np.int64, copy=False), weight
+
+
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+    label_smoothing=0.0,
+):
+    """Cross-entropy between logits ``input`` (N, C) / (N, C, d1, ...) / (C,) and class indices ``target``.
+
+    l_n = -w_{t_n} log softmax(x_n)_{t_n}, computed stably in one fused op (any logits, even +-1000,
+    give finite values); with ``label_smoothing`` e the target is (1 - e) one-hot + e / C.
+    'mean' divides by the sum of the targets' weights (the number of non-ignored samples without
+    ``weight``). Gradient: softmax(x) - onehot(t), weighted and scaled.
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    input, target, weight = _class_target(input, target, weight, ignore_index, "cross_entropy")
+    return _loss_ops.CrossEntropy.apply(input, target, weight, ignore_index, reduction, float(label_smoothing))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (e.g. from log_softmax) at class indices
+    ``target``: l_n = -w_{t_n} x_{n, t_n}; 'mean' divides by the sum of the targets' weights."""
+    reduction = _reduction(reduction, size_average, reduce)
+    input, target, weight = _class_target(input, target, weight, ignore_index, "nll_loss")
+    return _loss_ops.NLLLoss.apply(input, target, weight, ignore_index, reduction)

@@ -1,0 +1,164 @@
+"""``mt.nn.init``: fill a tensor in place with PyTorch's initialisation schemes.
+
+Every function writes into ``tensor`` directly (no graph is recorded, as under
+``no_grad``), keeps its dtype, draws from microtensor's generator (so
+``mt.manual_seed`` makes it reproducible) and returns the tensor.
+
+Fans follow PyTorch: for a weight of shape ``(out, in, *kernel)``,
+``fan_in = in * prod(kernel)`` and ``fan_out = out * prod(kernel)``.
+"""
+import math
+
+import numpy as np
+
+from .. import random as _random
+from ..tensor import Tensor
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+]
+
+
+def _generator(generator):
+    return _random.generator() if generator is None else generator
+
+
+def _check(tensor, name):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init.{name}: expected a Tensor, got {type(tensor).__name__}")
+
+
+def _write(tensor, values):
+    """Copy ``values`` into the tensor's memory (cast to its dtype) and bump its version."""
+    np.copyto(tensor.data, values, casting="unsafe")
+    tensor._version_counter[0] += 1
+    return tensor
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity, as in PyTorch.
+
+    linear / conv / sigmoid: 1; tanh: 5/3; relu: sqrt(2);
+    leaky_relu: sqrt(2 / (1 + negative_slope^2)) (slope defaults to 0.01); selu: 3/4.
+    """
+    linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+    if nonlinearity in linear_fns or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            negative_slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            negative_slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + negative_slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(got shape {tuple(tensor.shape)})"
+        )
+    receptive_field = 1
+    for size in tensor.shape[2:]:
+        receptive_field *= size
+    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with values drawn from U(a, b)."""
+    _check(tensor, "uniform_")
+    if a > b:
+        raise ValueError(f"nn.init.uniform_: expects a <= b, but got a={a} and b={b}")
+    return _write(tensor, _generator(generator).uniform(a, b, size=tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with values drawn from N(mean, std^2)."""
+    _check(tensor, "normal_")
+    if std < 0:
+        raise ValueError(f"nn.init.normal_: std must be non-negative, got {std}")
+    return _write(tensor, _generator(generator).normal(mean, std, size=tensor.shape))
+
+
+def constant_(tensor, val):
+    """Fill with ``val``."""
+    _check(tensor, "constant_")
+    return _write(tensor, val)
+
+
+def zeros_(tensor):
+    """Fill with 0."""
+    return constant_(tensor, 0)
+
+
+def ones_(tensor):
+    """Fill with 1."""
+    return constant_(tensor, 1)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix."""
+    _check(tensor, "eye_")
+    if tensor.ndim != 2:
+        raise ValueError(f"nn.init.eye_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    return _write(tensor, np.eye(*tensor.shape))
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    _check(tensor, "xavier_uniform_")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out)) if fan_in + fan_out else 0.0
+    bound = math.sqrt(3.0) * std
+    return _write(tensor, _generator(generator).uniform(-bound, bound, size=tensor.shape))
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    _check(tensor, "xavier_normal_")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return _write(tensor, _generator(generator).normal(0.0, std, size=tensor.shape))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity, name):
+    _check(tensor, name)
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    return gain / math.sqrt(fan) if fan else 0.0
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan),
+    gain = calculate_gain(nonlinearity, a). ``a=sqrt(5)`` (Linear's default) gives 1/sqrt(fan_in)."""
+    if 0 in tensor.shape:
+        return tensor
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    return _write(tensor, _generator(generator).uniform(-bound, bound, size=tensor.shape))
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
+    if 0 in tensor.shape:
+        return tensor
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
+    return _write(tensor, _generator(generator).normal(0.0, std, size=tensor.shape))
+

@@ -1,0 +1,46 @@
+"""``Linear``: the affine layer ``y = x W^T + b``, with PyTorch's default initialisation."""
+import math
+
+from ... import _dtypes
+from ...creation import empty
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+
+class Linear(Module):
+    """``Linear(in_features, out_features, bias=True)``: ``y = x @ weight.T + bias``.
+
+    ``weight`` has shape ``(out_features, in_features)``, ``bias`` ``(out_features,)``.
+    Both start uniform in ``[-1/sqrt(in_features), 1/sqrt(in_features)]`` (PyTorch's
+    ``kaiming_uniform_(a=sqrt(5))``), drawn from microtensor's generator.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
+        self.in_features = in_features
+        self.out_features = out_features
+        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Re-draw weight and bias from PyTorch's default distributions."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,0 +1,53 @@
+"""``Parameter``: a Tensor that a ``Module`` registers as one of its learnable weights.
+
+Assigning a ``Parameter`` to a module attribute (``self.weight = Parameter(...)``)
+registers it, so ``module.parameters()`` finds it. It requires grad by default.
+"""
+import numpy as np
+
+from ..tensor import Tensor, as_array
+
+
+class Parameter(Tensor):
+    """A learnable tensor: ``Parameter(data, requires_grad=True)``.
+
+    Built from a Tensor it shares that tensor's memory (as PyTorch does); built from
+    other data (lists, arrays) it copies it.
+    """
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            array = np.empty((0,), dtype=_default_dtype())
+        elif isinstance(data, Tensor):
+            array = data.data
+        else:
+            array = as_array(data)
+        Tensor.__init__(self, array, requires_grad=False)
+        if isinstance(data, Tensor):
+            self.data = array  # share memory, Tensor.__init__ copied
+            self._version_counter = data._version_counter
+        if requires_grad:
+            if self.data.dtype.kind != "f":
+                raise RuntimeError(
+                    f"Only Tensors of floating point dtype can require gradients, got a Parameter of dtype "
+                    f"{self.data.dtype}; pass float data or Parameter(data, requires_grad=False)"
+                )
+            self.requires_grad = True
+
+    def __repr__(self):
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Parameter(Tensor._make(self.data.copy()), self.requires_grad)
+        if self.grad is not None:
+            result._grad = Tensor._make(self.grad.data.copy())
+        memo[id(self)] = result
+        return result
+
+
+def _default_dtype():
+    from .. import _dtypes
+
+    return _dtypes.get_default_dtype()
