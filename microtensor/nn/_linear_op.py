@@ -40,6 +40,8 @@ class Linear(Function):
                 grad_w = grad.reshape((out_features, 1)) * x.reshape((1, in_features))
             else:
                 grad_w = grad.reshape((-1, out_features)).T @ x.reshape((-1, in_features))
+        if len(ctx.needs_input_grad) == 2:  # applied without a bias (Linear(..., bias=False))
+            return grad_x, grad_w
         return grad_x, grad_w, (grad if need_b else None)
 
 
