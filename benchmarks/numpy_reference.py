@@ -13,13 +13,14 @@ import numpy as np
 
 
 # ----------------------------------------------------------------- helpers
-def stable_sigmoid(z, out=None):
-    """sigmoid(z) = 1 / (1 + exp(-z)) computed as 0.5 * tanh(z / 2) + 0.5 (never overflows)."""
-    out = np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+def stable_sigmoid(z):
+    """sigmoid(z) = 1 / (1 + exp(-z)) without overflow and to full relative precision.
+
+    With e = exp(-|z|) <= 1: sigmoid(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) for z < 0.
+    """
+    e = np.exp(-np.abs(z))
+    denominator = 1.0 + e
+    return np.where(z >= 0, 1.0 / denominator, e / denominator)
 
 
 def softmax_cross_entropy(logits, labels):
