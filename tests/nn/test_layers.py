@@ -1,0 +1,225 @@
+"""Layers: forward against numpy, parameter gradients against central differences (float64)."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import erf
+
+import microtensor as mt
+import microtensor.nn.functional as F
+from microtensor import nn
+from tests.strategies import check_gradients, float_arrays, shapes
+
+
+def gradcheck_module(module, x):
+    """gradcheck the module's output w.r.t. its input and every parameter (float64)."""
+    module.double()
+    params = list(module.parameters())
+    x = mt.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+
+    def fn(inp, *ps):
+        return module(inp)
+
+    assert mt.autograd.gradcheck(fn, (x, *params))
+
+
+# --------------------------------------------------------------------- Linear
+@settings(max_examples=15)
+@given(batch=shapes(min_dims=0, max_dims=2, max_side=3), sizes=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       bias=st.booleans(), data=st.data())
+def test_linear_forward_matches_numpy_and_gradchecks(batch, sizes, bias, data):
+    in_features, out_features = sizes
+    layer = nn.Linear(in_features, out_features, bias=bias)
+    x = data.draw(float_arrays(batch + (in_features,)))
+    expected = x.astype(np.float32) @ layer.weight.data.T + (layer.bias.data if bias else 0)
+    out = layer(mt.tensor(x.astype(np.float32)))
+    assert out.shape == batch + (out_features,) and out.dtype == mt.float32
+    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
+    gradcheck_module(layer, x)
+
+
+def test_linear_parameter_gradients_are_the_textbook_formulas():
+    layer = nn.Linear(3, 2).double()
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    g = np.random.default_rng(1).normal(size=(5, 2))
+    layer(mt.tensor(x)).backward(mt.tensor(g))
+    np.testing.assert_allclose(layer.weight.grad.data, g.T @ x)
+    np.testing.assert_allclose(layer.bias.grad.data, g.sum(axis=0))
+    assert layer.weight.grad.dtype == mt.float64
+
+
+def test_linear_shapes_dtypes_and_initial_bounds():
+    mt.manual_seed(0)
+    layer = nn.Linear(50, 40)
+    assert layer.weight.shape == (40, 50) and layer.bias.shape == (40,)
+    assert layer.weight.dtype == mt.float32 and layer.weight.requires_grad
+    bound = 1 / math.sqrt(50)
+    for values in (layer.weight.data, layer.bias.data):
+        assert np.all(np.abs(values) <= bound)
+        assert np.abs(values).max() > 0.8 * bound  # spread over the whole interval, not a tiny one
+    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.1 * bound
+    assert nn.Linear(2, 2, dtype=mt.float64).weight.dtype == mt.float64
+
+
+def test_linear_init_is_reproducible_under_manual_seed():
+    mt.manual_seed(7)
+    a = nn.Linear(4, 3)
+    mt.manual_seed(7)
+    b = nn.Linear(4, 3)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    assert not np.array_equal(a.weight.data, nn.Linear(4, 3).weight.data)
+
+
+def test_linear_wrong_input_size_names_the_shapes():
+    with pytest.raises(RuntimeError, match=r"\(4x3 and 5x2\)"):
+        nn.Linear(5, 2)(mt.ones(4, 3))
+
+
+def test_linear_dtype_mismatch_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="same dtype.*float64"):
+        nn.Linear(2, 2)(mt.ones(1, 2, dtype=mt.float64))
+
+
+def test_functional_linear_without_bias_and_second_derivatives():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(3, 2))
+
+    def grad_wrt_x(x, weight):
+        out = F.linear(x, weight)
+        (gx,) = mt.autograd.grad((out * out).sum(), x, create_graph=True)
+        return gx
+
+    check_gradients(grad_wrt_x, rng.normal(size=(4, 2)), w)
+
+
+# ---------------------------------------------------------------- activations
+def gelu_reference(x):
+    return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+
+
+def gelu_tanh_reference(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def softmax_reference(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+ELEMENTWISE = [
+    (nn.ReLU, lambda x: np.maximum(x, 0), 0.1),
+    (nn.Sigmoid, lambda x: 1 / (1 + np.exp(-x)), 0.0),
+    (nn.Tanh, np.tanh, 0.0),
+    (lambda: nn.LeakyReLU(0.2), lambda x: np.where(x > 0, x, 0.2 * x), 0.1),
+    (nn.GELU, gelu_reference, 0.0),
+    (lambda: nn.GELU(approximate="tanh"), gelu_tanh_reference, 0.0),
+    (nn.Identity, lambda x: x, 0.0),
+]
+
+
+@pytest.mark.parametrize("make, reference, away", ELEMENTWISE)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_elementwise_activation_layers_match_numpy_and_gradcheck(make, reference, away, data):
+    x = data.draw(float_arrays(data.draw(shapes(max_dims=3)), away_from_zero=away))
+    layer = make()
+    np.testing.assert_allclose(layer(mt.tensor(x)).data, reference(x), rtol=1e-10, atol=1e-12)
+    gradcheck_module(layer, x)
+
+
+@pytest.mark.parametrize("make, reference", [(nn.Softmax, softmax_reference),
+                                             (nn.LogSoftmax, lambda x, a: np.log(softmax_reference(x, a)))])
+@settings(max_examples=10)
+@given(data=st.data())
+def test_softmax_layers_match_numpy_and_gradcheck(make, reference, data):
+    x = data.draw(float_arrays(data.draw(shapes(min_dims=1, max_dims=3))))
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    layer = make(dim=dim)
+    out = layer(mt.tensor(x)).data
+    np.testing.assert_allclose(out, reference(x, dim), rtol=1e-10, atol=1e-12)
+    gradcheck_module(layer, x)
+
+
+def test_softmax_float32_large_logits_stay_finite():
+    x = mt.tensor([[1000.0, 0.0, -1000.0]])
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).data, [[1, 0, 0]])
+    assert np.all(np.isfinite(nn.LogSoftmax(dim=1)(x).data))
+
+
+def test_functional_activations_forward_to_the_ops():
+    x = mt.tensor([-2.0, -0.5, 0.5, 3.0])
+    np.testing.assert_allclose(F.relu(x).data, [0, 0, 0.5, 3])
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [-0.2, -0.05, 0.5, 3], rtol=1e-6)
+    np.testing.assert_allclose(F.softplus(x).data, np.log1p(np.exp(x.data)), rtol=1e-6)
+    np.testing.assert_allclose(F.tanh(x).data, np.tanh(x.data), rtol=1e-6)
+    np.testing.assert_allclose(F.sigmoid(x).data, 1 / (1 + np.exp(-x.data)), rtol=1e-6)
+
+
+# -------------------------------------------------------------------- Flatten
+@pytest.mark.parametrize("start, end, shape", [(1, -1, (2, 60)), (0, -1, (120,)), (1, 2, (2, 12, 5)), (2, 3, (2, 3, 20))])
+def test_flatten_matches_numpy_reshape(start, end, shape):
+    x = np.arange(120.0).reshape(2, 3, 4, 5)
+    out = nn.Flatten(start, end)(mt.tensor(x))
+    assert out.shape == shape
+    np.testing.assert_array_equal(out.data, x.reshape(shape))
+    gradcheck_module(nn.Flatten(start, end), x[:1, :2, :2, :2])
+
+
+# -------------------------------------------------------------------- Dropout
+def test_dropout_is_the_identity_in_eval_mode():
+    layer = nn.Dropout(0.5).eval()
+    x = mt.randn(10, 10)
+    np.testing.assert_array_equal(layer(x).data, x.data)
+    np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).data, x.data)
+
+
+def test_dropout_in_training_zeros_about_p_and_scales_the_rest():
+    mt.manual_seed(0)
+    x = mt.ones(200, 200)
+    out = nn.Dropout(0.3)(x).data
+    zero_fraction = np.mean(out == 0)
+    assert abs(zero_fraction - 0.3) < 0.01  # 40000 draws: sd of the fraction is 0.0023
+    np.testing.assert_allclose(out[out != 0], 1 / 0.7, rtol=1e-6)
+    assert out.dtype == np.float32
+
+
+def test_dropout_gradient_is_the_scaled_mask():
+    mt.manual_seed(1)
+    x = mt.randn(50, 4, requires_grad=True)
+    out = F.dropout(x, 0.5)
+    out.sum().backward()
+    mask = out.data / np.where(x.data == 0, 1, x.data)
+    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
+    assert set(np.round(np.unique(x.grad.data), 5)) <= {0.0, 2.0}
+
+
+def test_dropout_is_reproducible_under_manual_seed():
+    x = mt.ones(30)
+    mt.manual_seed(3)
+    first = F.dropout(x, 0.5).data
+    mt.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).data, first)
+
+
+def test_dropout_edge_probabilities():
+    x = mt.randn(5, 5)
+    assert np.all(F.dropout(x, 1.0).data == 0)
+    np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
+def test_dropout_probability_outside_unit_interval_is_a_value_error(p):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        F.dropout(mt.ones(2), p)
+
+
+# ----------------------------------------------------------------- small MLP
+def test_mlp_in_float64_gradchecks_every_parameter():
+    mt.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2), nn.LogSoftmax(dim=1))
+    gradcheck_module(model, np.random.default_rng(0).normal(size=(2, 3)))
