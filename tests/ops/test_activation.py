@@ -1,0 +1,191 @@
+"""Activations: values against hand-written numpy formulas, gradients against central
+differences and against their closed-form derivatives (first, second and third),
+PyTorch's choices at kinks, float32 preservation and stability at +-1000."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import microtensor as mt
+from tests.strategies import check_gradients, float_arrays, leaf, shapes
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def normal_pdf(x):
+    return np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+
+
+def normal_cdf(x):
+    return 0.5 * (1 + _erf(x / np.sqrt(2)))
+
+
+def np_sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def np_softplus(x, beta=1.0, threshold=20.0):
+    return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)
+
+
+def np_gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+
+
+def np_gelu_tanh_derivative(x):
+    u = np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)
+    t = np.tanh(u)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x**2)
+
+
+# name, op, numpy forward, numpy derivative, distance kept from 0 (kinks)
+ACTIVATIONS = [
+    ("relu", mt.relu, lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float), 0.05),
+    ("leaky_relu", lambda t: mt.leaky_relu(t, 0.1), lambda x: np.where(x > 0, x, 0.1 * x),
+     lambda x: np.where(x > 0, 1.0, 0.1), 0.05),
+    ("sigmoid", mt.sigmoid, np_sigmoid, lambda x: np_sigmoid(x) * (1 - np_sigmoid(x)), 0),
+    ("tanh", mt.tanh, np.tanh, lambda x: 1 - np.tanh(x) ** 2, 0),
+    ("gelu", mt.gelu, lambda x: x * normal_cdf(x), lambda x: normal_cdf(x) + x * normal_pdf(x), 0),
+    ("gelu_tanh", lambda t: mt.gelu(t, approximate="tanh"), np_gelu_tanh, np_gelu_tanh_derivative, 0),
+    ("softplus", mt.softplus, np_softplus, np_sigmoid, 0),
+    ("softplus_beta2", lambda t: mt.softplus(t, beta=2.0, threshold=3.0), lambda x: np_softplus(x, 2.0, 3.0),
+     lambda x: np.where(2 * x > 3, 1.0, np_sigmoid(2 * x)), 0),
+]
+IDS = [case[0] for case in ACTIVATIONS]
+
+
+def derivative(fn, x, create_graph=False):
+    y = fn(x)
+    return mt.autograd.grad(y, x, grad_outputs=np.ones(y.shape, dtype=y.dtype), create_graph=create_graph)[0]
+
+
+@pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS, ids=IDS)
+@given(data=st.data())
+def test_activation_values_and_gradients(name, op, forward, deriv, gap, data):
+    array = data.draw(shapes().flatmap(lambda s: float_arrays(s, -4, 4, away_from_zero=gap)))
+    if name == "softplus_beta2":  # keep away from the switch to the linear part at x = 1.5
+        array = np.where(np.abs(array - 1.5) < 0.05, array + 0.1, array)
+    (x,) = check_gradients(op, array)
+    y = op(x)
+    assert y.dtype == mt.float64 and y.shape == array.shape
+    np.testing.assert_allclose(y.data, forward(array), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(derivative(op, x).data, deriv(array), rtol=1e-10, atol=1e-14)
+
+
+# relu and leaky_relu are piecewise linear: their derivative does not depend on x (no second derivative to check)
+@pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS[2:], ids=IDS[2:])
+@settings(max_examples=8)
+@given(data=st.data())
+def test_activation_second_derivative_matches_finite_differences(name, op, forward, deriv, gap, data):
+    array = data.draw(shapes(max_dims=2, max_side=3).flatmap(lambda s: float_arrays(s, -3, 3)))
+    if name == "softplus_beta2":
+        array = np.where(np.abs(array - 1.5) < 0.05, array + 0.1, array)
+    check_gradients(lambda t: derivative(op, t, create_graph=True), array)
+
+
+@pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS, ids=IDS)
+def test_activation_float32_stays_float32(name, op, forward, deriv, gap):
+    array = np.array([-3.0, -0.5, 0.25, 2.0], dtype=np.float32)
+    x = mt.tensor(array, requires_grad=True)
+    y = op(x)
+    assert y.dtype == mt.float32
+    np.testing.assert_allclose(y.data, forward(array.astype(np.float64)), rtol=2e-6, atol=1e-7)
+    y.backward(np.ones(4, dtype=np.float32))
+    assert x.grad.dtype == mt.float32
+    np.testing.assert_allclose(x.grad.data, deriv(array.astype(np.float64)), rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS, ids=IDS)
+@pytest.mark.parametrize("dtype", [mt.float32, mt.float64], ids=["float32", "float64"])
+def test_activation_stable_and_correct_at_plus_minus_1000(name, op, forward, deriv, gap, dtype):
+    values = np.array([-1000.0, -50.0, 50.0, 1000.0])
+    x = mt.tensor(values, dtype=dtype, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = op(x)
+        y.backward(np.ones(4, dtype=dtype))
+    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad.data))
+    with np.errstate(over="ignore", under="ignore"):
+        np.testing.assert_allclose(y.data, forward(values), rtol=1e-6, atol=1e-30)
+        np.testing.assert_allclose(x.grad.data, deriv(values), rtol=1e-6, atol=1e-30)
+
+
+def test_sigmoid_is_accurate_in_the_far_tails():
+    x = mt.tensor([-30.0, -700.0, 30.0], dtype=mt.float64)
+    # the naive 1 / (1 + e^-x) would still be right here, but e^-x overflows below -709;
+    # sigmoid(-700) must keep full relative precision, not flush to 0
+    expected = np.exp([-30.0, -700.0, -30.0]) / (1 + np.exp([-30.0, -700.0, -30.0]))
+    expected[2] = 1 / (1 + np.exp(-30.0))
+    np.testing.assert_allclose(mt.sigmoid(x).data, expected, rtol=1e-14)
+    assert mt.sigmoid(mt.tensor([-745.0], dtype=mt.float64)).data[0] > 0
+
+
+def test_softplus_follows_pytorch_threshold_semantics():
+    x = mt.tensor([10.0, 10.5, 25.0], dtype=mt.float64, requires_grad=True)
+    y = mt.softplus(x, beta=2, threshold=20)
+    # beta * x = 20 is not above the threshold: the smooth branch; 21 and 50 are: exactly x
+    assert y.data[0] == pytest.approx(np.log1p(np.exp(20.0)) / 2, rel=1e-15)
+    assert y.data[1] == 10.5 and y.data[2] == 25.0
+    y.backward(np.ones(3))
+    np.testing.assert_allclose(x.grad.data, [np_sigmoid(20.0), 1.0, 1.0], rtol=1e-15)
+    assert mt.softplus(mt.tensor([-1000.0]), beta=0.5).data[0] == 0.0
+    with pytest.raises(ValueError, match="beta"):
+        mt.softplus(x, beta=0)
+
+
+def test_relu_and_leaky_relu_at_zero_follow_pytorch():
+    x = leaf([0.0, -1.0, 2.0])
+    np.testing.assert_array_equal(derivative(mt.relu, x).data, [0.0, 0.0, 1.0])  # relu'(0) = 0
+    np.testing.assert_array_equal(derivative(mt.leaky_relu, x).data, [0.01, 0.01, 1.0])
+    np.testing.assert_array_equal(mt.leaky_relu(x, negative_slope=0.2).data, [0.0, -0.2, 2.0])
+    ints = mt.tensor([-2, 3])
+    assert mt.relu(ints).dtype == mt.int64 and mt.relu(ints).tolist() == [0, 3]
+
+
+def test_tanh_second_and_third_derivatives_match_formulas():
+    values = np.array([-2.0, -0.3, 0.0, 0.8, 1.9])
+    x = leaf(values)
+    ones = np.ones(5)
+    d1 = derivative(mt.tanh, x, create_graph=True)
+    (d2,) = mt.autograd.grad(d1, x, grad_outputs=ones, create_graph=True)
+    (d3,) = mt.autograd.grad(d2, x, grad_outputs=ones)
+    t = np.tanh(values)
+    np.testing.assert_allclose(d1.data, 1 - t**2, rtol=1e-12)
+    np.testing.assert_allclose(d2.data, -2 * t * (1 - t**2), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d3.data, (1 - t**2) * (6 * t**2 - 2), rtol=1e-12)
+
+
+def test_sigmoid_second_and_third_derivatives_match_formulas():
+    values = np.array([-3.0, -0.4, 0.0, 1.1, 2.5])
+    x = leaf(values)
+    ones = np.ones(5)
+    d1 = derivative(mt.sigmoid, x, create_graph=True)
+    (d2,) = mt.autograd.grad(d1, x, grad_outputs=ones, create_graph=True)
+    (d3,) = mt.autograd.grad(d2, x, grad_outputs=ones)
+    s = np_sigmoid(values)
+    np.testing.assert_allclose(d1.data, s * (1 - s), rtol=1e-12)
+    np.testing.assert_allclose(d2.data, s * (1 - s) * (1 - 2 * s), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d3.data, s * (1 - s) * (1 - 6 * s + 6 * s**2), rtol=1e-12)
+
+
+def test_gelu_second_derivative_matches_formula():
+    values = np.array([-2.0, -0.5, 0.0, 0.7, 3.0])
+    x = leaf(values)
+    d1 = derivative(mt.gelu, x, create_graph=True)
+    (d2,) = mt.autograd.grad(d1, x, grad_outputs=np.ones(5))
+    np.testing.assert_allclose(d2.data, normal_pdf(values) * (2 - values**2), rtol=1e-12)
+
+
+def test_gelu_rejects_unknown_approximation_and_accepts_method_forms():
+    with pytest.raises(ValueError, match="'none'.*'tanh'"):
+        mt.gelu(mt.ones(2), approximate="erf")
+    x = mt.tensor([-1.0, 0.5])
+    np.testing.assert_allclose(x.sigmoid().data, np_sigmoid(np.array([-1.0, 0.5])), rtol=1e-6)
+    np.testing.assert_allclose(x.relu().data, [0.0, 0.5])
+    np.testing.assert_allclose(x.tanh().data, np.tanh([-1.0, 0.5]), rtol=1e-6)
+    np.testing.assert_allclose(np.tanh(x).data, np.tanh([-1.0, 0.5]), rtol=1e-6)
+    assert mt.sigmoid(mt.tensor([0, 1])).dtype == mt.float32  # ints become the default float
+    assert mt.gelu(0.5).dtype == mt.float32 and mt.gelu(0.5).shape == ()
