@@ -265,21 +265,22 @@ def _load_bytes(source, head, name):
 
 
 def _looks_like_pickle(source, head):
-    """Parse (never run) the first opcodes with ``pickletools``: a pickle starts with PROTO or valid opcodes."""
+    """True for a pickle: protocol 2+ starts with PROTO (0x80); older ones are recognised by parsing
+    (never running) their opcodes with ``pickletools`` up to the final STOP."""
     if head[:1] == b"\x80":
         return True
     if isinstance(source, io.BytesIO):
-        data = source.getvalue()[:4096]
+        data = source.getvalue()[:1 << 20]
     else:
         with open(source, "rb") as handle:
-            data = handle.read(4096)
+            data = handle.read(1 << 20)
     try:
-        for count, _ in enumerate(pickletools.genops(io.BytesIO(data))):
-            if count >= 2:
+        for opcode, _, _ in pickletools.genops(io.BytesIO(data)):
+            if opcode.name == "STOP":
                 return True
     except Exception:
         return False
-    return True
+    return False
 
 
 def _read_archive(archive, name):
