@@ -1,0 +1,107 @@
+"""mt.nn.init: PyTorch's gains, fans and bounds; in place, dtype kept, reproducible."""
+import math
+
+import numpy as np
+import pytest
+
+import microtensor as mt
+from microtensor import nn
+from microtensor.nn import init
+
+
+@pytest.mark.parametrize(
+    "name, param, gain",
+    [
+        ("linear", None, 1.0), ("conv2d", None, 1.0), ("sigmoid", None, 1.0), ("tanh", None, 5 / 3),
+        ("relu", None, math.sqrt(2)), ("leaky_relu", None, math.sqrt(2 / (1 + 0.01 ** 2))),
+        ("leaky_relu", math.sqrt(5), math.sqrt(1 / 3)), ("selu", None, 0.75),
+    ],
+)
+def test_calculate_gain_matches_pytorchs_table(name, param, gain):
+    assert init.calculate_gain(name, param) == pytest.approx(gain)
+
+
+def test_calculate_gain_unknown_nonlinearity():
+    with pytest.raises(ValueError, match="Unsupported nonlinearity"):
+        init.calculate_gain("swish")
+
+
+def big_weight(*shape, dtype=mt.float32):
+    return nn.Parameter(mt.zeros(*shape, dtype=dtype))
+
+
+def test_uniform_and_normal_fill_in_place_with_the_right_statistics():
+    mt.manual_seed(0)
+    w = big_weight(300, 300)
+    data = w.data
+    assert init.uniform_(w, -2.0, 3.0) is w and w.data is data
+    assert w.data.min() >= -2 and w.data.max() <= 3
+    assert abs(w.data.mean() - 0.5) < 0.05 and abs(w.data.std() - 5 / math.sqrt(12)) < 0.05
+    init.normal_(w, mean=1.0, std=0.5)
+    assert abs(w.data.mean() - 1.0) < 0.01 and abs(w.data.std() - 0.5) < 0.01
+    assert w.dtype == mt.float32 and w.requires_grad and w.grad_fn is None
+
+
+def test_constant_zeros_ones_and_eye():
+    w = big_weight(3, 4, dtype=mt.float64)
+    np.testing.assert_array_equal(init.constant_(w, 2.5).data, np.full((3, 4), 2.5))
+    np.testing.assert_array_equal(init.zeros_(w).data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(init.ones_(w).data, np.ones((3, 4)))
+    np.testing.assert_array_equal(init.eye_(w).data, np.eye(3, 4))
+    assert w.dtype == mt.float64
+
+
+def test_xavier_uniform_bound_uses_fans_with_receptive_field():
+    mt.manual_seed(1)
+    w = big_weight(20, 10, 3, 3)  # fan_in = 10*9 = 90, fan_out = 20*9 = 180
+    bound = 2.0 * math.sqrt(6 / (90 + 180))
+    init.xavier_uniform_(w, gain=2.0)
+    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.95 * bound
+
+
+def test_xavier_normal_std():
+    mt.manual_seed(2)
+    w = big_weight(400, 200)
+    init.xavier_normal_(w)
+    assert abs(w.data.std() - math.sqrt(2 / 600)) < 0.02 * math.sqrt(2 / 600)
+
+
+@pytest.mark.parametrize("mode, fan", [("fan_in", 200), ("fan_out", 300)])
+def test_kaiming_uniform_and_normal(mode, fan):
+    mt.manual_seed(3)
+    w = big_weight(300, 200)
+    init.kaiming_uniform_(w, mode=mode, nonlinearity="relu")
+    bound = math.sqrt(2) * math.sqrt(3 / fan)
+    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.99 * bound
+    init.kaiming_normal_(w, mode=mode, nonlinearity="relu")
+    assert abs(w.data.std() - math.sqrt(2 / fan)) < 0.02 * math.sqrt(2 / fan)
+
+
+def test_kaiming_uniform_with_linears_a_gives_one_over_sqrt_fan_in():
+    mt.manual_seed(4)
+    w = big_weight(100, 64)
+    init.kaiming_uniform_(w, a=math.sqrt(5))
+    assert np.abs(w.data).max() <= 1 / 8 and np.abs(w.data).max() > 0.99 / 8
+
+
+def test_init_is_reproducible_under_manual_seed():
+    a, b = big_weight(5, 5), big_weight(5, 5)
+    mt.manual_seed(9)
+    init.xavier_uniform_(a)
+    mt.manual_seed(9)
+    init.xavier_uniform_(b)
+    np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_fans_need_two_dimensions():
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        init.xavier_uniform_(big_weight(5))
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
+        init.kaiming_uniform_(big_weight(2, 2), mode="fan_avg")
+
+
+def test_init_does_not_record_a_graph_and_bumps_the_version():
+    w = big_weight(2, 2)
+    version = w._version
+    init.normal_(w)
+    assert w.is_leaf and w._version == version + 1
