@@ -78,11 +78,12 @@ class Adam(Optimizer):
             else:
                 grad = grad + weight_decay * param
 
+        scratch = np.multiply(grad, 1.0 - beta1)     # the one temporary of the step, reused below
         exp_avg *= beta1
-        exp_avg += (1.0 - beta1) * grad
-        exp_avg_sq *= beta2
-        scratch = np.multiply(grad, grad)
+        exp_avg += scratch
+        np.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - beta2
+        exp_avg_sq *= beta2
         exp_avg_sq += scratch
 
         bias_correction1 = 1.0 - beta1 ** step

@@ -76,7 +76,8 @@ class RMSprop(Optimizer):
         square_avg += scratch
         if centered:
             grad_avg *= alpha
-            grad_avg += (1.0 - alpha) * grad
+            np.multiply(grad, 1.0 - alpha, out=scratch)
+            grad_avg += scratch
             avg = np.multiply(grad_avg, grad_avg, out=scratch)
             np.subtract(square_avg, avg, out=avg)
             np.maximum(avg, 0, out=avg)
