@@ -5,7 +5,6 @@ torch.optim documentation, computed out of place in float64; the optimizers run
 on microtensor parameters whose ``.grad`` is set by hand.
 """
 import itertools
-import math
 
 import numpy as np
 import pytest
