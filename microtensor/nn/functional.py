@@ -219,7 +219,8 @@ def binary_cross_entropy_with_logits(
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     weight = _constant(weight, input, "weight", "binary_cross_entropy_with_logits")
     pos_weight = _constant(pos_weight, input, "pos_weight", "binary_cross_entropy_with_logits")
-    return _loss_ops.BinaryCrossEntropyWithLogits.apply(input, _match_dtype(target, input.dtype), weight, pos_weight, reduction)
+    target = _match_dtype(target, input.dtype)
+    return _loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
 def _class_target(input, target, weight, ignore_index, op_name):

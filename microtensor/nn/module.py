@@ -90,7 +90,9 @@ class Module:
         self._check_initialised("buffers")
         _check_name(self, name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
+            )
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         self._buffers[name] = tensor
@@ -115,7 +117,9 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
             if params is None:
-                raise AttributeError("cannot assign parameters before Module.__init__() call (call super().__init__() first)")
+                raise AttributeError(
+                    "cannot assign parameters before Module.__init__() call (call super().__init__() first)"
+                )
             self._forget(name)
             self.register_parameter(name, value)
         elif params is not None and name in params:
@@ -127,12 +131,16 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             if params is None:
-                raise AttributeError("cannot assign module before Module.__init__() call (call super().__init__() first)")
+                raise AttributeError(
+                    "cannot assign module before Module.__init__() call (call super().__init__() first)"
+                )
             self._forget(name)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' (Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' (Module or None expected)"
+                )
             self._modules[name] = None
         elif params is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -224,9 +232,11 @@ class Module:
             yield param
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """``(dotted name, tensor)`` pairs for the registered buffers."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
+        """The registered buffers (a generator)."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
@@ -242,6 +252,7 @@ class Module:
         return module
 
     def get_parameter(self, target):
+        """The parameter at a dotted path (``'seq.1.weight'``)."""
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
         if name not in module._parameters:
@@ -353,7 +364,8 @@ class Module:
             pending.append((target, array))
         if errors:
             raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(e.rstrip() for e in errors)
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(error.rstrip() for error in errors)
             )
         with no_grad():
             for target, array in pending:
@@ -404,12 +416,15 @@ class Module:
         return self._convert(_dtypes.float32)
 
     def half(self):
+        """Convert floating-point parameters and buffers to float16 (in place); returns self."""
         return self._convert(_dtypes.float16)
 
     def cpu(self):
+        """Nothing to move: microtensor runs on the CPU only; returns self."""
         return self
 
     def type(self, dst_type):
+        """Same as ``to(dst_type)``."""
         return self.to(dst_type)
 
     # --------------------------------------------------------------- repr

@@ -79,11 +79,13 @@ class Sequential(Module):
         return self
 
     def extend(self, modules):
+        """Append each module of ``modules``; returns self."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index, module):
+        """Insert ``module`` before position ``index`` (names are renumbered 0..len-1)."""
         _check_module(self, module, "insert")
         size = len(self)
         if not -size <= index <= size:
@@ -145,11 +147,13 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules):
+        """Append each module of ``modules``; returns self."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index, module):
+        """Insert ``module`` before position ``index`` (names are renumbered 0..len-1)."""
         _check_module(self, module, "insert")
         modules = list(self._modules.values())
         modules.insert(index, module)
