@@ -53,12 +53,11 @@ class Case:
 
 
 def available_backends():
-    """``{name: reason}`` for the backends that cannot run here, and the list of those that can."""
+    """(backends that can run here, ``{backend: reason}`` for those that cannot)."""
     present, missing = [], {}
     for name in ALL_BACKENDS:
-        module = {"numpy": "numpy", "microtensor": "microtensor", "torch": "torch", "sklearn": "sklearn"}[name]
-        if importlib.util.find_spec(module) is None:
-            missing[name] = f"{module} is not installed; its backend is skipped"
+        if importlib.util.find_spec(name) is None:  # backend names are their module names
+            missing[name] = f"{name} is not installed; its backend is skipped"
         else:
             present.append(name)
     return present, missing

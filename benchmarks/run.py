@@ -130,11 +130,17 @@ def measure(module, config, backends, log):
         except Exception as error:
             case.error = f"{type(error).__name__}: {error}"
             log(f"  {module.NAME}/{case.name}/{case.backend}: failed in warm-up: {case.error}")
-    live = [case for case in cases if not case.error]
     for _ in range(config.repeats):
-        for case in live:
+        for case in cases:
+            if case.error:
+                continue
             start = time.perf_counter()
-            case.result = case.run()
+            try:
+                case.result = case.run()
+            except Exception as error:  # e.g. a NaN check or an op that fails only on later data
+                case.error = f"{type(error).__name__}: {error}"
+                log(f"  {module.NAME}/{case.name}/{case.backend}: failed: {case.error}")
+                continue
             case.times.append((time.perf_counter() - start) / case.per)
     return cases, ""
 
@@ -239,7 +245,7 @@ def format_ratio(value):
 
 def table_cells(row):
     median, low = format_value(row)
-    unit = row["unit"] if row["kind"] == "time" else row["unit"]
+    unit = row["unit"]
     quality = row["quality"]
     if row["error"]:
         quality = f"ERROR {row['error']}"
@@ -336,16 +342,20 @@ def profile_summary(workload, config, top=15):
     module = importlib.import_module(f"benchmarks.{workload}")
     texts = []
     for case in module.cases(config, ["microtensor"]):
-        case.run()  # warm-up outside the profile
+        start = time.perf_counter()
+        case.run()  # warm-up outside the profile; also sizes the profiled loop to ~1 s
+        runs = max(1, int(1.0 / max(time.perf_counter() - start, 1e-6)))
         profiler = cProfile.Profile()
         profiler.enable()
-        case.run()
+        for _ in range(runs):
+            case.run()
         profiler.disable()
         stream = io.StringIO()
         stats = pstats.Stats(profiler, stream=stream)
         stats.strip_dirs().sort_stats("tottime").print_stats(top)
         body = stream.getvalue().strip()
-        texts.append(f"{workload} / {case.name} (microtensor, {case.unit} x {case.per}):\n{body}")
+        work = f"{runs} runs of {case.per} {case.unit}" if case.per > 1 else f"{runs} runs of {case.unit}"
+        texts.append(f"{workload} / {case.name} (microtensor, {work}):\n{body}")
     return "\n\n".join(texts)
 
 
