@@ -208,7 +208,7 @@ def test_inplace_arithmetic_on_plain_tensors():
     np.testing.assert_allclose(t.data, [0.0, 0.0])
     t.copy_(mt.tensor([5.0, 6.0]))
     np.testing.assert_allclose(t.data, [5.0, 6.0])
-    assert t._version == 10
+    assert t._version == 11
 
 
 def test_inplace_views_see_changes_and_int_tensors_refuse_float_results():

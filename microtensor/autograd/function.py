@@ -60,8 +60,8 @@ class Function:
 
     __slots__ = (
         "inputs",              # per forward argument: leaf Tensor, input node, or None
-        "needs_input_grad",    # per forward argument: does it need a gradient?
         "input_meta",          # per forward argument: (shape, dtype) or None
+        "needs_input_grad",    # per forward argument: does it need a gradient?
         "_to_save",            # what forward passed to save_for_backward
         "_saved",              # resolved _SavedValue list; None once freed
         "_tensor_mode",        # backward is handed Tensors (not arrays)
@@ -131,7 +131,9 @@ class Function:
         """Run the op on ``args`` (Tensors and plain values) and record it in the graph.
 
         This is the hot path of every op, so it is written for speed: one pass to
-        unwrap the arguments, no node at all when nothing will be recorded.
+        unwrap the arguments, and no node at all when nothing will be recorded.
+        When recording, ``ctx.needs_input_grad`` is known before ``forward`` runs,
+        so an op can save only what the needed gradients use.
         """
         record = False
         if grad_mode._enabled:
@@ -139,58 +141,86 @@ class Function:
                 if isinstance(arg, Tensor) and arg._requires_grad:
                     record = True
                     break
-        if cls.numpy_level:
-            forward_args = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
-            if not record:
-                out = cls.forward(_SCRATCH_CONTEXT, *forward_args, **kwargs)
-                return _new_tensor(out if type(out) is np.ndarray else np.asarray(out))
-            ctx = object.__new__(cls)
-            ctx._to_save = ()
+        numpy_level = cls.numpy_level
+        if not record:
+            if numpy_level:
+                out = cls.forward(_SCRATCH_CONTEXT, *[arg.data if isinstance(arg, Tensor) else arg for arg in args], **kwargs)
+            else:
+                with grad_mode.no_grad():
+                    out = cls.forward(_ScratchContext(), *args, **kwargs)
+                if isinstance(out, Tensor):
+                    out = out.data
+            return _new_tensor(out if type(out) is np.ndarray else np.asarray(out))
+
+        ctx = object.__new__(cls)
+        ctx._to_save = ()
+        inputs, needs, meta, forward_args = [], [], [], []
+        for arg in args:
+            if isinstance(arg, Tensor):
+                data = arg.data
+                forward_args.append(data)
+                if arg._requires_grad:
+                    inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
+                    needs.append(True)
+                    meta.append((data.shape, data.dtype))
+                    continue
+            else:
+                forward_args.append(arg)
+            inputs.append(None)
+            needs.append(False)
+            meta.append(None)
+        ctx.inputs = inputs
+        ctx.input_meta = meta
+        ctx.needs_input_grad = tuple(needs)
+        if numpy_level:
             out = raw = cls.forward(ctx, *forward_args, **kwargs)
         else:
             forward_args = args
-            ctx = object.__new__(cls)
-            ctx._to_save = ()
             with grad_mode.no_grad():
                 raw = cls.forward(ctx, *args, **kwargs)
             out = raw.data if isinstance(raw, Tensor) else raw
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if not record or out.dtype.kind != "f":
+        if out.dtype.kind != "f":
             return _new_tensor(out)
 
-        needs, inputs, meta = [], [], []
-        for arg in args:
-            if isinstance(arg, Tensor) and arg._requires_grad:
-                needs.append(True)
-                inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
-                data = arg.data
-                meta.append((data.shape, data.dtype))
-            else:
-                needs.append(False)
-                inputs.append(None)
-                meta.append(None)
-        ctx.needs_input_grad = tuple(needs)
-        ctx.inputs = inputs
-        ctx.input_meta = meta
         counter = [0]
         ctx._output_counter = counter
         to_save = ctx._to_save
         if to_save:
-            ctx._saved = [_resolve_saved(value, raw, out, args, forward_args, counter) for value in to_save]
+            saved = []
+            for value in to_save:
+                if value is out or value is raw:
+                    saved.append([out, _OUTPUT, counter, 0])
+                    continue
+                for arg, forward_arg in zip(args, forward_args):
+                    if value is forward_arg and isinstance(arg, Tensor):
+                        version_counter = arg._version_counter
+                        saved.append([arg.data, arg, version_counter, version_counter[0]])
+                        break
+                else:
+                    saved.append(_constant_record(value))
+            ctx._saved = saved
             ctx._to_save = ()
         else:
             ctx._saved = ()
-        ctx._tensor_mode = not cls.numpy_level
+        ctx._tensor_mode = not numpy_level
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)
 
 
 class _ScratchContext:
-    """The ``ctx`` handed to a built-in forward when nothing is recorded: saving is a no-op."""
+    """The ``ctx`` handed to forward when nothing is recorded: saving is a no-op and
+    no input needs a gradient."""
 
     __slots__ = ("__dict__",)
+
+    class _NoInputNeedsGrad(tuple):
+        def __getitem__(self, index):
+            return False
+
+    needs_input_grad = _NoInputNeedsGrad()
 
     def save_for_backward(self, *values):
         pass
@@ -199,21 +229,15 @@ class _ScratchContext:
 _SCRATCH_CONTEXT = _ScratchContext()
 
 
-def _resolve_saved(value, raw_output, output, args, forward_args, output_counter):
-    """Turn one value given to ``save_for_backward`` into a saved-value record.
+def _constant_record(value):
+    """The saved-value record of something that is neither an input nor the output.
 
     A record is a list ``[array, source, version_counter, version_at_save]``;
     ``source`` is the input Tensor the value came from (so that with
     ``create_graph=True`` it stays connected to the graph), ``_OUTPUT`` for the op's
     own output (rebuilt on demand: holding the output Tensor would make a reference
-    cycle through its ``grad_fn``), or ``None`` for a constant.
+    cycle through its ``grad_fn``), or ``None`` for a constant like this one.
     """
-    if value is raw_output or value is output:
-        return [output, _OUTPUT, output_counter, 0]
-    for arg, forward_arg in zip(args, forward_args):
-        if value is forward_arg and isinstance(arg, Tensor):
-            counter = arg._version_counter
-            return [arg.data, arg, counter, counter[0]]
     if isinstance(value, Tensor):
         counter = value._version_counter
         return [value.data, None, counter, counter[0]]

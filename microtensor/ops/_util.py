@@ -41,7 +41,7 @@ def match_dtype(result, *operands):
     """
     dtype = result.dtype
     for value in operands:
-        if isinstance(value, np.ndarray) and value.dtype != dtype:
+        if type(value) is np.ndarray and value.dtype is not dtype and value.dtype != dtype:
             wanted = torch_result_dtype(*operands)
             return result.astype(wanted) if wanted != dtype else result
     if dtype.kind != "f":

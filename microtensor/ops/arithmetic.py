@@ -73,7 +73,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad  # save only what the needed gradients use
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         return match_dtype(np.multiply(a, b), a, b)
 
     @staticmethod
@@ -94,7 +95,7 @@ class Div(Function):
         out = np.true_divide(a, b)
         promoted = match_dtype(out, a, b)
         out = promoted if promoted.dtype.kind == "f" else out.astype(_dtypes.get_default_dtype())
-        ctx.save_for_backward(b, out)
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
