@@ -16,16 +16,15 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data=None, requires_grad=True):
-        if data is None:
-            array = np.empty((0,), dtype=_default_dtype())
-        elif isinstance(data, Tensor):
-            array = data.data
-        else:
-            array = as_array(data)
-        Tensor.__init__(self, array, requires_grad=False)
-        if isinstance(data, Tensor):
-            self.data = array  # share memory, Tensor.__init__ copied
+        if isinstance(data, Tensor):  # share memory (and in-place version) with the wrapped tensor
+            self.data = data.data
+            self._grad = None
+            self._requires_grad = False
+            self.grad_fn = None
             self._version_counter = data._version_counter
+        else:
+            array = np.empty((0,), dtype=_default_dtype()) if data is None else as_array(data)
+            Tensor.__init__(self, array, requires_grad=False)
         if requires_grad:
             if self.data.dtype.kind != "f":
                 raise RuntimeError(
