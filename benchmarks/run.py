@@ -204,7 +204,7 @@ def probe_rows(module, config, backends, log):
         if "total_s" in result:
             total = result["total_s"]
             time_row = dict(base, kind="time", unit=f"{result['length']} ops", median=total, min=total, spread=0.0,
-                            quality=f"forward {result['forward_s']:.2f} s, backward {result['backward_s']:.2f} s")
+                            quality=result.get("detail", ""))
             time_row["grad"] = result["grad"]
             rows.append(time_row)
             time_medians[(probe, backend)] = total
@@ -318,7 +318,9 @@ def plot(rows, path):
             if row is not None:
                 xs.append(index + (offset - (len(backends) - 1) / 2) * width)
                 ys.append(row["ratio_numpy"])
-        axes.bar(xs, ys, width=width, label=backend, color=colors.get(backend))
+        bars = axes.bar(xs, ys, width=width, label=backend, color=colors.get(backend))
+        if hasattr(axes, "bar_label"):
+            axes.bar_label(bars, fmt="%.2g", fontsize=7)
     for index, key in enumerate(groups):
         target = TARGETS.get(key)
         if target:
@@ -395,6 +397,9 @@ def run(config, workloads, log=print, probes=True):
     }
 
 
+NOTES_MARKER = "<!-- notes: kept when this file is regenerated -->"
+
+
 def write_markdown(report, path, chart=None, profiles=None):
     info = report["machine"]
     lines = [
@@ -425,8 +430,14 @@ def write_markdown(report, path, chart=None, profiles=None):
         lines += ["## Chart", "", f"![ratios to hand-written numpy]({os.path.basename(chart)})", ""]
     if profiles:
         lines += ["## Profiles (cProfile, top 15 by tottime)", "", "```", profiles, "```", ""]
+    notes = ""
+    if os.path.exists(path):  # keep the hand-written analysis below the marker across regenerations
+        with open(path) as handle:
+            previous = handle.read()
+        if NOTES_MARKER in previous:
+            notes = previous[previous.index(NOTES_MARKER):]
     with open(path, "w") as handle:
-        handle.write("\n".join(lines))
+        handle.write("\n".join(lines) + ("\n" + notes if notes else ""))
 
 
 def parse_args(argv):
