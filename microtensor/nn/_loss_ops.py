@@ -96,7 +96,7 @@ class BinaryCrossEntropy(Function):
         if weight is not None:
             loss = loss * weight
         ctx.save_for_backward(p, y)
-        ctx.weight = weight
+        ctx.weight = weight if (ctx.needs_input_grad[0] or ctx.needs_input_grad[1]) else None
         ctx.scale = _scale(loss.size, reduction)
         return _reduce(loss, reduction)
 
@@ -135,7 +135,8 @@ class BinaryCrossEntropyWithLogits(Function):
         if weight is not None:
             loss = loss * weight
         ctx.save_for_backward(x, y)
-        ctx.weight, ctx.pos_weight = weight, pos_weight
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.weight, ctx.pos_weight = weight, pos_weight
         ctx.scale = _scale(loss.size, reduction)
         return _reduce(loss, reduction)
 
@@ -220,6 +221,9 @@ class CrossEntropy(Function):
         if eps:
             smooth = -(log_p * w_c.reshape(class_shape)).sum(axis=class_axis) * valid
             loss = (1 - eps) * loss + (eps / classes) * smooth
+        result = _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
+        if not ctx.needs_input_grad[0]:  # no graph: skip the backward's constants
+            return result
         ctx.save_for_backward(x)
         ctx.probs = exp / sum_exp
         ctx.shift, ctx.class_axis, ctx.reduction = shift, class_axis, reduction
@@ -234,7 +238,7 @@ class CrossEntropy(Function):
             coef_const = coef_const + (eps / classes) * w_c.reshape(class_shape) * valid_expanded
         ctx.coef_p = (coef_p * scale).astype(x.dtype)
         ctx.coef_const = (coef_const * scale).astype(x.dtype)
-        return _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
+        return result
 
     @staticmethod
     def backward(ctx, grad):
@@ -262,11 +266,14 @@ class NLLLoss(Function):
         index, w_t, scale, denominator = _class_coefficients(x, target, weight, ignore_index, reduction, class_axis)
         picked = np.squeeze(np.take_along_axis(x, index, axis=class_axis), class_axis)
         loss = -(w_t * picked)
+        result = _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
+        if not ctx.needs_input_grad[0]:
+            return result
         coefficient = np.zeros(x.shape, dtype=x.dtype)
         np.put_along_axis(coefficient, index, 1, axis=class_axis)
         ctx.coefficient = (coefficient * (-scale * np.expand_dims(w_t, class_axis))).astype(x.dtype)
         ctx.class_axis, ctx.reduction = class_axis, reduction
-        return _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
+        return result
 
     @staticmethod
     def backward(ctx, grad):
