@@ -209,9 +209,17 @@ def _legend_label(name, values):
     return f"{_pretty(name)} (last {values[-1]:.4g})"
 
 
+def _common_word(names):
+    """The y label of a panel: the metric's name, or the word its names share (train_loss, test_loss: loss)."""
+    if len(names) == 1:
+        return _pretty(names[0])
+    last = {name.rsplit("_", 1)[-1] for name in names}
+    return last.pop() if len(last) == 1 else "value"
+
+
 def _style_axis(ax, names, xlabel, logy):
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(_pretty(names[0]) if len(names) == 1 else "value")
+    ax.set_ylabel(_common_word(names))
     ax.set_title(", ".join(_pretty(name) for name in names))
     if logy:
         ax.set_yscale("log")
