@@ -72,8 +72,9 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
         positive = x > 0
-        ctx.positive = positive
-        ctx.negative_slope = negative_slope
+        if ctx.needs_input_grad[0]:
+            ctx.positive = positive
+            ctx.negative_slope = negative_slope
         out = np.where(positive, x, x * negative_slope)
         return out if out.dtype == x.dtype or x.dtype.kind != "f" else out.astype(x.dtype)
 
@@ -243,9 +244,10 @@ class Softplus(Function):
         x = _floating(x)
         z = x * beta
         linear = z > threshold
-        ctx.linear = linear
-        ctx.beta = beta
-        ctx.save_for_backward(x)
+        if ctx.needs_input_grad[0]:
+            ctx.linear = linear
+            ctx.beta = beta
+            ctx.save_for_backward(x)
         # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no exp of a large positive number.
         smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
         out = np.where(linear, x, smooth)

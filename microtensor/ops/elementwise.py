@@ -288,9 +288,8 @@ class Clamp(Function):
             out = np.maximum(out, lo)
         if hi is not None:
             out = np.minimum(out, hi)
-        if out is x:
-            out = np.array(x, copy=True)
-        ctx.save_for_backward(x, lo, hi)
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            ctx.save_for_backward(x, lo, hi)
         return match_dtype(out, x, lo, hi)
 
     @staticmethod
@@ -441,7 +440,9 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, condition, a, b):
-        ctx.condition = condition
+        needs = ctx.needs_input_grad
+        if needs[1] or needs[2]:
+            ctx.condition = condition
         out = np.where(condition, a, b)
         wanted = torch_result_dtype(a, b)
         return out if out.dtype == wanted else out.astype(wanted)
@@ -487,7 +488,9 @@ class MaskedFill(Function):
 
     @staticmethod
     def forward(ctx, x, mask, value):
-        ctx.mask = mask
+        needs = ctx.needs_input_grad
+        if needs[0] or needs[2]:
+            ctx.mask = mask
         out = np.where(mask, value, x)
         if out.shape != x.shape:
             raise RuntimeError(
