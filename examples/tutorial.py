@@ -377,8 +377,11 @@ def draw_minibatch_graph(initial_weights, path):
     out = model(mt.from_numpy(inputs[:2]))
     loss = 0.5 * ((out - mt.from_numpy(outputs[:2])) ** 2).sum()
     loss.backward()
-    fig = mt.viz.draw_graph(loss, params=dict(model.named_parameters()), title="One minibatch of the tutorial network")
-    fig.savefig(path, dpi=110)
+    fig = mt.viz.draw_graph(
+        loss, params=dict(model.named_parameters()),
+        title="One minibatch of the tutorial network:\nloss = 0.5 * ((model(x) - y) ** 2).sum(), after backward()",
+    )
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     return fig
 
 
