@@ -59,7 +59,13 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return match_dtype(np.subtract(a, b), a, b)
+        try:
+            return match_dtype(np.subtract(a, b), a, b)
+        except TypeError:  # numpy refuses bool - bool; PyTorch raises a RuntimeError
+            raise RuntimeError(
+                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or logical_xor() operator instead."
+            ) from None
 
     @staticmethod
     def backward(ctx, grad):
