@@ -83,12 +83,14 @@ def _reshape(x, shape):
     return Reshape.apply(x, shape)
 
 
-def reshape(input, *shape, newshape=None, **kwargs):
+def reshape(input, *shape, newshape=None, order="C", **kwargs):
     """The same elements in a new ``shape`` (ints or a tuple; one -1 is inferred).
 
     Gradient: the output's gradient reshaped back to the input's shape.
     """
     x = _tensor(input, "reshape")
+    if order != "C":
+        raise ValueError(f"reshape: only C order is supported, got order={order!r}")
     if newshape is not None or "shape" in kwargs:
         shape = (newshape if newshape is not None else kwargs.pop("shape"),)
     if kwargs:
@@ -322,6 +324,8 @@ def _normalize_index(index, shape, op_name="index"):
     for item in items:
         if isinstance(item, Tensor):
             item = item.data
+        elif isinstance(item, (bool, np.bool_)):
+            item = np.array(item)  # a 0-d mask, as in numpy and PyTorch (not the integer 1)
         elif isinstance(item, list):
             try:
                 item = np.array([entry.item() if isinstance(entry, Tensor) else entry for entry in item])

@@ -365,6 +365,14 @@ class _SelectAlongDim(Function):
         return np.where(ctx.mask, grad.reshape(ctx.keep_shape), 0.0), None, None, None
 
 
+class Max(_SelectAlongDim):
+    """``max(input, dim)``: see ``_SelectAlongDim``."""
+
+
+class Min(_SelectAlongDim):
+    """``min(input, dim)``: see ``_SelectAlongDim``."""
+
+
 def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     x = _tensor(input, name)
     if dim is None:
@@ -391,7 +399,7 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
             f"the {name} of an empty set is undefined"
         )
     indices_keep = arg_function(x.data, axis=axis, keepdims=True)
-    values = _SelectAlongDim.apply(x, indices_keep, axis, bool(keepdim))
+    values = (Max if name == "max" else Min).apply(x, indices_keep, axis, bool(keepdim))
     indices = indices_keep if keepdim else np.squeeze(indices_keep, axis=axis)
     return result_type(values, Tensor._make(indices.astype(np.int64, copy=False)))
 

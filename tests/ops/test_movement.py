@@ -171,7 +171,7 @@ INDICES = [
     [1, 1, 0], np.array([0, 1, 1]), (slice(None), [2, 0, 2]), (Ellipsis, [3, 3, 0, 1]), ([0, 1], [2, 2]),
     ([[0, 1], [1, 1]], slice(None), 0), (0, [1, 1], [3, 0]), (slice(None), np.array([[0], [2]]), [1, 3]),
     X > 0, (1, (X > 0)[0]), (slice(None), (X > 0)[0, :, 0]), (1, [True, False, True]), (0, 1, X[0, 0] > -0.9),
-    (Ellipsis, X[0, 0] > -0.9), (), Ellipsis, None,
+    (Ellipsis, X[0, 0] > -0.9), (), Ellipsis, None, True, (0, False),
 ]
 
 

@@ -374,8 +374,10 @@ def first_derivative(op, weights):
         lambda t: t.prod(1),
         lambda t: t.mean(1) ** 2,
         lambda t: t.sum(0) ** 3,
+        lambda t: t.amax(1) ** 2,
+        lambda t: t.max(0).values ** 3,
     ],
-    ids=["softmax", "log_softmax", "logsumexp", "logsumexp-all", "var", "std", "prod", "mean", "sum"],
+    ids=["softmax", "log_softmax", "logsumexp", "logsumexp-all", "var", "std", "prod", "mean", "sum", "amax", "max-dim"],
 )
 def test_second_derivatives_match_finite_differences_of_the_first(op):
     rng = np.random.default_rng(3)
