@@ -310,7 +310,8 @@ class _Extremum(Function):
         out = cls.reduce(x, axis=dims, keepdims=True)
         if x.dtype.kind == "f":
             mask = x == out
-            ctx.weights = (mask / np.sum(mask, axis=dims, keepdims=True)).astype(x.dtype, copy=False)
+            with np.errstate(invalid="ignore", divide="ignore"):  # a NaN slice has no tie: its weights are NaN
+                ctx.weights = (mask / np.sum(mask, axis=dims, keepdims=True)).astype(x.dtype, copy=False)
         ctx.keep_shape = keep_shape
         return out if keepdim else out.reshape(tuple(s for a, s in enumerate(x.shape) if a not in dims))
 
