@@ -18,27 +18,34 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import _as_tensor, _floating
 
-try:  # scipy's erf is a fast ufunc; without scipy fall back to math.erf per element
-    from scipy.special import erf as _erf
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
+_erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
 
-    def _erf(x):
-        x = np.asarray(x)
-        return _erf_scalar(x).astype(x.dtype, copy=False)
+
+def _erf_numpy(x):
+    """erf elementwise with ``math.erf`` (the fallback without scipy; slower, same values)."""
+    x = np.asarray(x)
+    return _erf_scalar(x).astype(x.dtype, copy=False)
+
+
+def _sigmoid_numpy(z):
+    """1 / (1 + e^-z) for an array, without overflow: e^-|z| never exceeds 1."""
+    e = np.exp(-np.abs(z))
+    denominator = 1 + e
+    return np.where(z >= 0, 1 / denominator, e / denominator)
+
+
+try:  # scipy's erf and expit are fast, stable ufuncs (one pass, no warnings at +-1000)
+    from scipy.special import erf as _erf
+    from scipy.special import expit as _stable_sigmoid
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _erf = _erf_numpy
+    _stable_sigmoid = _sigmoid_numpy
 
 
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_TANH_C = 0.044715
-
-
-def _stable_sigmoid(z):
-    """1 / (1 + e^-z) for an array, without overflow: e^-|z| never exceeds 1."""
-    e = np.exp(-np.abs(z))
-    denominator = 1 + e
-    return np.where(z >= 0, 1 / denominator, e / denominator)
 
 
 # ----------------------------------------------------------------------- relu
