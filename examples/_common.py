@@ -5,7 +5,7 @@ and importable from the tests (``examples`` is put on ``sys.path``).
 
 Figures go to ``--out`` (default: the repository's ``docs/`` directory, where the
 README's images live, so running an example refreshes them); ``--show`` opens the
-figure windows when a display is present, ``--live`` redraws the training curves
+figure windows (by default when a display is present; ``--no-show`` never), ``--live`` redraws the training curves
 while training runs.
 """
 import argparse
@@ -33,8 +33,8 @@ def make_parser(description, epochs, live=False):
         help="directory for the PNG figures (default: the repository's docs/ directory)",
     )
     parser.add_argument(
-        "--show", action="store_true",
-        help="open the figures in a window when a display is present (otherwise only the PNGs are written)",
+        "--show", action=argparse.BooleanOptionalAction, default=None,
+        help="open the figures in a window (default: when a display is present; the PNGs are written either way)",
     )
     if live:
         parser.add_argument(
@@ -42,6 +42,15 @@ def make_parser(description, epochs, live=False):
             help="redraw the training curves while training runs (needs a display)",
         )
     return parser
+
+
+def resolve_show(show):
+    """``--show``/``--no-show`` as given, or, by default, whether a display is present."""
+    if show is None:
+        from microtensor.viz import display_available
+
+        return display_available()
+    return show
 
 
 def select_backend(interactive):

@@ -25,7 +25,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    ensure_microtensor_importable, make_parser, output_path, progress_bar, select_backend, show_figures,
+    ensure_microtensor_importable, make_parser, output_path, progress_bar, resolve_show, select_backend,
+    show_figures,
 )
 
 ensure_microtensor_importable()
@@ -187,6 +188,7 @@ def draw_figure(result, path):
 def main(argv=None):
     parser = make_parser(__doc__.split("\n")[0], EPOCHS, live=True)
     args = parser.parse_args(argv)
+    args.show = resolve_show(args.show)
     select_backend(args.show or args.live)
     import matplotlib.pyplot as plt
 

@@ -46,7 +46,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import ensure_microtensor_importable, make_parser, output_path, select_backend, show_figures  # noqa: E402
+from _common import (  # noqa: E402
+    ensure_microtensor_importable, make_parser, output_path, resolve_show, select_backend, show_figures,
+)
 
 ensure_microtensor_importable()
 
@@ -393,6 +395,7 @@ def format_matrix(array):
 def main(argv=None):
     parser = make_parser(__doc__.split("\n")[0], EPOCHS)
     args = parser.parse_args(argv)
+    args.show = resolve_show(args.show)
     select_backend(args.show)
     import matplotlib.pyplot as plt
 
