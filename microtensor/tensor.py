@@ -423,6 +423,13 @@ class Tensor:
                 f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation. "
                 f"Wrap the update in `with mt.no_grad():` (as optimizers do), or work on a .clone()."
             )
+        node = self.grad_fn
+        if node is not None and type(node).view_of is not None and self.data.base is not None:
+            raise RuntimeError(
+                f"{op_name}: in-place modification of a view ({node.name()}) of a tensor that is part of the "
+                f"graph is not supported by microtensor: the base tensor's gradient would silently miss the "
+                f"change. Use an out-of-place op, or .clone() the view first."
+            )
         result = compute()
         if result.dtype != self.dtype and not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
             raise RuntimeError(

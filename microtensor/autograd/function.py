@@ -57,6 +57,7 @@ class Function:
     """Base class of differentiable operations; see the module docstring."""
 
     numpy_level = False
+    view_of = None  # index of the input whose memory the output may share (view ops)
 
     __slots__ = (
         "inputs",              # per forward argument: leaf Tensor, input node, or None
@@ -150,7 +151,11 @@ class Function:
                     out = cls.forward(_ScratchContext(), *args, **kwargs)
                 if isinstance(out, Tensor):
                     out = out.data
-            return _new_tensor(out if type(out) is np.ndarray else np.asarray(out))
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            if cls.view_of is not None:
+                return _new_tensor(out, False, None, _shared_counter(args[cls.view_of], out))
+            return _new_tensor(out)
 
         ctx = object.__new__(cls)
         ctx._to_save = ()
@@ -184,14 +189,14 @@ class Function:
         if out.dtype.kind != "f":
             return _new_tensor(out)
 
-        counter = [0]
+        counter = [0] if cls.view_of is None else _shared_counter(args[cls.view_of], out)
         ctx._output_counter = counter
         to_save = ctx._to_save
         if to_save:
             saved = []
             for value in to_save:
                 if value is out or value is raw:
-                    saved.append([out, _OUTPUT, counter, 0])
+                    saved.append([out, _OUTPUT, counter, counter[0]])
                     continue
                 for arg, forward_arg in zip(args, forward_args):
                     if value is forward_arg and isinstance(arg, Tensor):
@@ -227,6 +232,13 @@ class _ScratchContext:
 
 
 _SCRATCH_CONTEXT = _ScratchContext()
+
+
+def _shared_counter(source, out):
+    """A view shares its base's version counter, so modifying either in place is seen by both."""
+    if isinstance(source, Tensor) and np.may_share_memory(out, source.data):
+        return source._version_counter
+    return [0]
 
 
 def _constant_record(value):

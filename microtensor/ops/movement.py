@@ -45,6 +45,7 @@ class Reshape(Function):
     """``y = x.reshape(shape)``;  the gradient is ``g.reshape(x.shape)``."""
 
     numpy_level = True
+    view_of = 0  # the output may be a numpy view of input 0: they share a version counter
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -165,6 +166,7 @@ class Permute(Function):
     """``y = x.transpose(dims)``;  the gradient is ``g`` permuted by the inverse permutation."""
 
     numpy_level = True
+    view_of = 0  # the output may be a numpy view of input 0: they share a version counter
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -217,6 +219,7 @@ class Expand(Function):
     """``y = broadcast_to(x, shape)``;  the gradient is ``g``: the engine sums it back to x's shape."""
 
     numpy_level = True
+    view_of = 0  # the output may be a numpy view of input 0: they share a version counter
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -429,6 +432,7 @@ class GetItem(Function):
     (repeated integer indices accumulate)."""
 
     numpy_level = True
+    view_of = 0  # the output may be a numpy view of input 0: they share a version counter
 
     @staticmethod
     def forward(ctx, x, index, advanced):

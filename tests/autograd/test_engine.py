@@ -355,3 +355,26 @@ def test_shared_subexpression_gets_gradient_from_all_consumers():
     y.sum().backward()
     # dy/dx = (1 + 2h + 3) * 2x with h = 4
     np.testing.assert_allclose(x.grad.data, [(1 + 8 + 3) * 4.0])
+
+
+def test_views_share_the_version_counter_with_their_base():
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    base = x * 1
+    y = (base * base).sum()
+    view = base.detach()[1:]
+    view += 1  # changes base's memory: the saved base is stale now
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_inplace_on_a_view_inside_the_graph_is_refused_not_silently_wrong():
+    x = mt.ones(3, requires_grad=True)
+    base = x * 2
+    with pytest.raises(RuntimeError, match="view"):
+        base[1:].mul_(3)
+    with pytest.raises(RuntimeError, match="view"):
+        base.reshape(1, 3).add_(1)
+    copy = base[[0, 1]]  # advanced indexing copies: in-place is fine
+    copy.mul_(3)
+    copy.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [6.0, 6.0, 0.0])
