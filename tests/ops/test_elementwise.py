@@ -486,3 +486,18 @@ def test_allclose_and_equal_return_python_bools():
     assert mt.equal(x, mt.tensor([1.0, 2.0])) is True
     assert mt.equal(x, mt.tensor([1.0, 3.0])) is False
     assert mt.equal(x, mt.tensor([[1.0, 2.0]])) is False  # shapes differ: no broadcasting
+
+
+def test_selection_ops_keep_float32_in_values_and_gradients():
+    x = mt.tensor([[-2.0, 0.5, 3.0]], dtype=mt.float32, requires_grad=True)
+    other = mt.tensor([[1.0], [0.25]], dtype=mt.float32, requires_grad=True)
+    ops = [
+        lambda: mt.maximum(x, other), lambda: mt.minimum(other, x), lambda: mt.where(x.data > 0, x, other),
+        lambda: mt.clamp(x, min=other), lambda: mt.clamp(x, -1.0, 1.0), lambda: mt.masked_fill(x, x.data > 1, 0.0),
+    ]
+    for make in ops:
+        out = make()
+        assert out.dtype == mt.float32
+        needed = (x, other) if out.shape == (2, 3) else (x,)
+        for g in mt.autograd.grad(out, needed, grad_outputs=np.ones(out.shape, dtype=np.float32)):
+            assert g.dtype == mt.float32
