@@ -70,6 +70,14 @@ def machine_info():
     if hasattr(os, "sched_getaffinity"):
         info["nproc"] = len(os.sched_getaffinity(0))
     info["blas"] = blas_info()
+    info["load_average"] = " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    try:
+        import subprocess
+
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=_core.ROOT, capture_output=True,
+                                        text=True, timeout=10).stdout.strip() or "?"
+    except Exception:
+        info["commit"] = "?"
     for name in ("microtensor", "sklearn", "torch"):
         try:
             info[name] = importlib.import_module(name).__version__
@@ -417,7 +425,8 @@ def write_markdown(report, path, chart=None, profiles=None):
         f"- GEMM (float32 2048x2048 matmul): {report['gemm_gflops']:.1f} GFLOP/s",
         f"- Python {info['python']}, numpy {info['numpy']}, microtensor {info['microtensor']}, "
         f"scikit-learn {info['sklearn']}, PyTorch {info['torch']}",
-        f"- {info['platform']}",
+        f"- {info['platform']}; load average at start {info['load_average']} (1, 5, 15 min); "
+        f"checkout {info['commit']}",
     ]
     for backend, reason in report["missing_backends"].items():
         lines.append(f"- Skipped backend: {reason}.")
