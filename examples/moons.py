@@ -126,7 +126,8 @@ def draw_figure(results, path):
     gx, gy = np.meshgrid(np.linspace(low[0], high[0], 250), np.linspace(low[1], high[1], 250))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.9), layout="constrained", width_ratios=[1, 1, 0.9])
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.9), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1, 0.9]})
     for ax, kind in zip(axes, LOSSES):
         with mt.no_grad():
             probability = mt.sigmoid(results[kind]["model"](mt.from_numpy(grid))).numpy().reshape(gx.shape)

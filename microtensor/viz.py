@@ -245,7 +245,7 @@ def plot_history(history, metrics=None, axes=None, xlabel="step", logy=()):
     if axes is None:
         fig, grid = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), layout="constrained", squeeze=False)
         axes = list(grid[0])
-    axes = list(np.atleast_1d(axes))
+    axes = list(np.asarray(axes, dtype=object).ravel())
     if len(axes) != len(panels):
         raise ValueError(f"plot_history: {len(panels)} panels need {len(panels)} axes, got {len(axes)}")
     for ax, names in zip(axes, panels):
