@@ -273,9 +273,12 @@ class _AnomalyMode:
 
     @staticmethod
     def record_creation(ctx, output):
+        import os
         import traceback
 
-        ctx._creation_site = "".join(traceback.format_stack(limit=12)[:-3])
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        user_frames = [frame for frame in traceback.extract_stack() if not frame.filename.startswith(package)]
+        ctx._creation_site = "".join(traceback.format_list(user_frames[-6:]))
         if output.dtype.kind == "f" and not np.all(np.isfinite(output)):
             raise RuntimeError(
                 f"Function '{ctx.name()}' returned nan or inf values in its forward output "
