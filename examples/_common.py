@@ -24,10 +24,17 @@ def ensure_microtensor_importable():
         sys.path.insert(0, REPO_ROOT)
 
 
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def make_parser(description, epochs, live=False):
     """An ``argparse`` parser with the options every example shares."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
     parser.add_argument(
         "--out", default=DEFAULT_OUT,
         help="directory for the PNG figures (default: the repository's docs/ directory)",

@@ -339,10 +339,14 @@ def draw_loss(corrected, original, microtensor_run, path):
     import matplotlib.pyplot as plt
 
     epochs = np.arange(1, len(corrected["loss"]) + 1)
+    marker = "o" if len(epochs) <= 20 else None  # a very short run would otherwise draw invisible lines
     fig, (ax_loss, ax_diff) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
-    ax_loss.plot(epochs, original["loss"], color="tab:red", lw=2, label="hand-written, tutorial's tanh line")
-    ax_loss.plot(epochs, corrected["loss"], color="tab:blue", lw=4, alpha=0.45, label="hand-written, corrected")
-    ax_loss.plot(epochs, microtensor_run["loss"], color="black", lw=1.2, ls="--", label="microtensor (autograd)")
+    ax_loss.plot(epochs, original["loss"], color="tab:red", lw=2, marker=marker,
+                 label="hand-written, tutorial's tanh line")
+    ax_loss.plot(epochs, corrected["loss"], color="tab:blue", lw=4, alpha=0.45, marker=marker,
+                 label="hand-written, corrected")
+    ax_loss.plot(epochs, microtensor_run["loss"], color="black", lw=1.2, ls="--", marker=marker,
+                 label="microtensor (autograd)")
     ax_loss.set_xscale("log")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("epoch")
@@ -357,7 +361,7 @@ def draw_loss(corrected, original, microtensor_run, path):
         (original, "tab:red", "vs hand-written, tutorial's tanh line"),
     ):
         gap = np.maximum(np.abs(microtensor_run["loss"] - run["loss"]), tiny)
-        ax_diff.plot(epochs, gap, color=color, lw=1.2, label=label)
+        ax_diff.plot(epochs, gap, color=color, lw=1.2, marker=marker, label=label)
     ax_diff.set_xscale("log")
     ax_diff.set_yscale("log")
     ax_diff.set_ylim(tiny / 3, 10)

@@ -106,3 +106,18 @@ def test_moons_both_losses_separate_the_moons():
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=name)
     with pytest.raises(ValueError, match="loss must be one of"):
         moons.loss_function("hinge")
+
+
+def test_example_options():
+    import _common
+
+    parser = _common.make_parser("test", epochs=7, live=True)
+    args = parser.parse_args([])
+    assert args.epochs == 7 and args.show is None and args.live is False
+    assert args.out == os.path.join(REPO, "docs")
+    assert parser.parse_args(["--no-show", "--epochs", "3"]).show is False
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--epochs", "0"])
+    assert _common.resolve_show(False) is False and _common.resolve_show(True) is True
+    assert _common.progress_bar(5, 10, width=10, loss=0.5) == "[=====>    ]  5/10  loss 0.5000"
+    assert _common.progress_bar(10, 10, width=10) == "[==========] 10/10  "
