@@ -376,9 +376,13 @@ class Tensor:
         return _o().ge(self, other)
 
     def __eq__(self, other):
+        if other is None or isinstance(other, str):
+            return False  # as PyTorch: `t == None` is False, not an error
         return _o().eq(self, other)
 
     def __ne__(self, other):
+        if other is None or isinstance(other, str):
+            return True
         return _o().ne(self, other)
 
     def __and__(self, other):

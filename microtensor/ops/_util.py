@@ -44,10 +44,8 @@ def match_dtype(result, *operands):
         if type(value) is np.ndarray and value.dtype is not dtype and value.dtype != dtype:
             wanted = torch_result_dtype(*operands)
             return result.astype(wanted) if wanted != dtype else result
-    if dtype.kind != "f":
-        for value in operands:
-            if isinstance(value, float):
-                return result.astype(_dtypes.get_default_dtype())
+    if type(result) is not np.ndarray:  # only Python numbers: numpy made a float64/int64 scalar
+        return np.asarray(result, dtype=torch_result_dtype(*operands))
     return result
 
 

@@ -98,7 +98,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.true_divide(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
+            out = np.true_divide(a, b)
         promoted = match_dtype(out, a, b)
         out = promoted if promoted.dtype.kind == "f" else out.astype(_dtypes.get_default_dtype())
         ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
@@ -118,7 +119,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = match_dtype(np.power(a, b), a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan
+            out = match_dtype(np.power(a, b), a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
