@@ -453,10 +453,9 @@ class Tensor:
             self.grad_fn = node
             self._requires_grad = True
             for record in node._saved or ():  # [array, source, counter, version]
-                if record[2] is node._output_counter:
+                if record[1] is _function._OUTPUT:  # the node's output now lives in self
                     record[2] = self._version_counter
                     record[3] = self._version_counter[0]
-            node._output_counter = self._version_counter
         return self
 
     def add_(self, other, alpha=1):

@@ -53,21 +53,26 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
 
     consumers = _count_consumers(roots)
     ready = [node for node in roots if consumers.get(node, 0) == 0]
-    with grad_mode.set_grad_enabled(create_graph):
+    mode_before = grad_mode._enabled
+    grad_mode._enabled = create_graph  # user Functions' backward records nothing unless create_graph
+    try:
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
-            if capture is not None and id(node) in capture and grad is not None:
-                capture[id(node)] = grad
-            input_grads = _call_backward(node, grad, retain_graph, create_graph) if grad is not None else ()
+            if grad is not None:
+                if capture is not None and id(node) in capture:
+                    capture[id(node)] = grad
+                input_grads = _call_backward(node, grad, retain_graph, create_graph)
+            meta = node.input_meta
             for index, target in enumerate(node.inputs):
                 if target is None:
                     continue
-                input_grad = input_grads[index] if index < len(input_grads) else None
+                input_grad = None if grad is None else input_grads[index]
                 if input_grad is not None:
-                    shape, dtype = node.input_meta[index]
-                    input_grad = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
-                if type(target) is Tensor or isinstance(target, Tensor):
+                    shape, dtype = meta[index]
+                    if type(input_grad) is not np.ndarray or input_grad.shape != shape or input_grad.dtype != dtype:
+                        input_grad = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
+                if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is not None:
                         _deliver_to_leaf(target, input_grad, capture, create_graph)
                     continue
@@ -78,6 +83,8 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                 consumers[target] = remaining
                 if remaining == 0:
                     ready.append(target)
+    finally:
+        grad_mode._enabled = mode_before
 
     if capture is None:
         return None
@@ -116,15 +123,16 @@ def _count_consumers(roots):
 
 
 def _call_backward(node, grad, retain_graph, create_graph):
+    """Run one node's backward; returns one gradient (or None) per forward argument."""
     if node._saved is None:
         raise RuntimeError(_FREED_MESSAGE)
     tensor_mode = create_graph or not node.numpy_level
     node._tensor_mode = tensor_mode
     if tensor_mode and not isinstance(grad, Tensor):
         grad = Tensor._make(grad)
-    result = type(node).backward(node, grad)
-    if not isinstance(result, tuple):
-        result = (result,)
+    result = node.backward(node, grad)
+    if result.__class__ is not tuple:
+        result = (result,) if not isinstance(result, (tuple, list)) else tuple(result)
     if len(result) != len(node.inputs):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
@@ -146,7 +154,7 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
     of their (broadcast) output and this function reduces it.
     """
     if not create_graph and type(grad) is not np.ndarray:
-        grad = np.asarray(grad)
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
     grad_shape = grad.shape
     if grad_shape != shape:
         extra = len(grad_shape) - len(shape)

@@ -63,10 +63,8 @@ class Function:
         "inputs",              # per forward argument: leaf Tensor, input node, or None
         "input_meta",          # per forward argument: (shape, dtype) or None
         "needs_input_grad",    # per forward argument: does it need a gradient?
-        "_to_save",            # what forward passed to save_for_backward
-        "_saved",              # resolved _SavedValue list; None once freed
-        "_tensor_mode",        # backward is handed Tensors (not arrays)
-        "_output_counter",     # the output tensor's version counter
+        "_saved",              # saved-value records (see _constant_record); None once freed
+        "_tensor_mode",        # set by the engine: backward is handed Tensors, not arrays
         "_creation_site",      # where the op was called, for detect_anomaly
         "__dict__",            # ops may keep small non-tensor facts on ctx (axis, shape)
         "__weakref__",
@@ -85,7 +83,7 @@ class Function:
     # ----------------------------------------------------------------- ctx API
     def save_for_backward(self, *values):
         """Keep values (inputs, the output, or others) for backward."""
-        self._to_save = values
+        self._saved = values
 
     @property
     def saved_tensors(self):
@@ -96,7 +94,7 @@ class Function:
         for array, source, counter, version in saved:
             if counter is not None and counter[0] != version:
                 _raise_modified_inplace(self, array, counter[0], version)
-        if not self._tensor_mode:
+        if not getattr(self, "_tensor_mode", not self.numpy_level):
             return tuple(record[0] for record in saved)
         return tuple(self._saved_as_tensor(*record) for record in saved)
 
@@ -158,7 +156,7 @@ class Function:
             return _new_tensor(out)
 
         ctx = object.__new__(cls)
-        ctx._to_save = ()
+        ctx._saved = ()
         inputs, needs, meta, forward_args = [], [], [], []
         for arg in args:
             if isinstance(arg, Tensor):
@@ -190,13 +188,15 @@ class Function:
             return _new_tensor(out)
 
         counter = [0] if cls.view_of is None else _shared_counter(args[cls.view_of], out)
-        ctx._output_counter = counter
-        to_save = ctx._to_save
+        to_save = ctx._saved  # what forward passed to save_for_backward, resolved now
         if to_save:
             saved = []
             for value in to_save:
                 if value is out or value is raw:
                     saved.append([out, _OUTPUT, counter, counter[0]])
+                    continue
+                if value.__class__ is float or value.__class__ is int or value is None:
+                    saved.append([value, None, None, None])
                     continue
                 for arg, forward_arg in zip(args, forward_args):
                     if value is forward_arg and isinstance(arg, Tensor):
@@ -206,10 +206,6 @@ class Function:
                 else:
                     saved.append(_constant_record(value))
             ctx._saved = saved
-            ctx._to_save = ()
-        else:
-            ctx._saved = ()
-        ctx._tensor_mode = not numpy_level
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)

@@ -33,20 +33,24 @@ def torch_result_dtype(*operands):
     return _dtypes.promote(dimmed, zero_dim, scalars)
 
 
-def match_dtype(result, *operands):
-    """Cast a numpy result to PyTorch's promoted dtype when numpy's rules differ.
+def match_dtype(result, a, b=None, *more):
+    """Cast numpy's result of an op on ``a``, ``b`` (...) to PyTorch's promoted dtype.
 
-    Fast path: the result already has the dtype of every array operand (the
-    common case of same-dtype operands, or a float tensor with Python numbers).
+    Fast path: the result already has the dtype of every array operand (the common
+    case of same-dtype operands, or a float tensor with Python numbers).
     """
     dtype = result.dtype
-    for value in operands:
-        if type(value) is np.ndarray and value.dtype is not dtype and value.dtype != dtype:
-            wanted = torch_result_dtype(*operands)
-            return result.astype(wanted) if wanted != dtype else result
-    if type(result) is not np.ndarray:  # only Python numbers: numpy made a float64/int64 scalar
-        return np.asarray(result, dtype=torch_result_dtype(*operands))
-    return result
+    if (
+        result.__class__ is np.ndarray
+        and (a.__class__ is not np.ndarray or a.dtype is dtype)
+        and (b.__class__ is not np.ndarray or b.dtype is dtype)
+        and not any(value.__class__ is np.ndarray and value.dtype is not dtype for value in more)
+    ):
+        return result
+    wanted = torch_result_dtype(a, b, *more)
+    if result.__class__ is not np.ndarray:  # only Python numbers: numpy made a numpy scalar
+        return np.asarray(result, dtype=wanted)
+    return result.astype(wanted) if wanted != dtype else result
 
 
 def normalize_dim(dim, ndim, op_name):

@@ -450,8 +450,30 @@ def getitem(input, index):
     """``input[index]`` with ints, slices, None, ``...``, integer arrays/lists/tensors and bool masks
     (``t[...]`` calls this). Gradient: scattered back into zeros; repeated indices accumulate."""
     x = _tensor(input, "getitem")
+    basic = _basic_index(index, x.data.shape)
+    if basic is not None:
+        return GetItem.apply(x, basic, False)
     index, advanced = _normalize_index(index, x.shape)
     return GetItem.apply(x, index, advanced)
+
+
+def _basic_index(index, shape):
+    """The fast path of indexing: ints in range and slices, one per leading dim.
+
+    Returns the index as a tuple, or None when the full check in ``_normalize_index``
+    is needed (anything else, or an int out of range, which it reports).
+    """
+    items = index if index.__class__ is tuple else (index,)
+    if len(items) > len(shape):
+        return None
+    for dim, item in enumerate(items):
+        kind = item.__class__
+        if kind is slice:
+            continue
+        if kind is int and -shape[dim] <= item < shape[dim]:
+            continue
+        return None
+    return items
 
 
 class IndexPut(Function):
