@@ -19,7 +19,11 @@ def _finish(array, requires_grad, device):
     return tensor
 
 
-def _shape(size, op_name):
+def _shape(size, op_name, size_kw=None):
+    if size_kw is not None:  # torch.zeros(size=(2, 3))
+        if size:
+            raise TypeError(f"{op_name}() got the shape both positionally {tuple(size)} and as size={size_kw!r}")
+        size = tuple(size_kw) if isinstance(size_kw, (tuple, list)) else (size_kw,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for value in size:
@@ -28,6 +32,14 @@ def _shape(size, op_name):
         if value < 0:
             raise RuntimeError(f"{op_name}: Trying to create tensor with negative dimension {value}: {tuple(size)}")
     return tuple(int(value) for value in size)
+
+
+def _size_kw(kwargs, op_name):
+    """The ``size=`` keyword PyTorch also accepts (``mt.zeros(size=(2, 3))``); nothing else."""
+    unknown = sorted(set(kwargs) - {"size"})
+    if unknown:
+        raise TypeError(f"{op_name}() got an unexpected keyword argument '{unknown[0]}'")
+    return kwargs.get("size")
 
 
 def _float_dtype(dtype):
@@ -61,19 +73,19 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
+def zeros(*size, dtype=None, requires_grad=False, device=None, **size_kw):
     """A tensor of zeros of the given shape."""
-    return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_shape(size, "zeros", _size_kw(size_kw, "zeros")), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
+def ones(*size, dtype=None, requires_grad=False, device=None, **size_kw):
     """A tensor of ones of the given shape."""
-    return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.ones(_shape(size, "ones", _size_kw(size_kw, "ones")), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
+def empty(*size, dtype=None, requires_grad=False, device=None, **size_kw):
     """An uninitialised tensor of the given shape (zeros here: numpy's empty memory is not worth the surprise)."""
-    return _finish(np.zeros(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_shape(size, "empty", _size_kw(size_kw, "empty")), _float_dtype(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -107,12 +119,17 @@ def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
     return _finish(np.full(input.shape, fill_value, _like(input, dtype)), requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(start=None, end=None, step=1, dtype=None, requires_grad=False, device=None):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
 
+    ``arange(end)``, ``arange(start, end, step)`` and ``arange(end=n)`` as in PyTorch;
     int64 when all of start, end, step are ints, else the default float dtype.
     """
-    if end is None:
+    if start is None and end is None:
+        raise TypeError("arange() missing the end argument, e.g. mt.arange(5) or mt.arange(0, 5)")
+    if start is None:
+        start = 0
+    elif end is None:
         start, end = 0, start
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
@@ -142,17 +159,17 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, dtype=None, requires_grad=False, device=None, generator=None):
+def rand(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
     """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
     rng = generator or _random.generator()
-    array = rng.random(_shape(size, "rand")).astype(_float_dtype(dtype))
+    array = rng.random(_shape(size, "rand", _size_kw(size_kw, "rand"))).astype(_float_dtype(dtype))
     return _finish(array, requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False, device=None, generator=None):
+def randn(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
     """Standard normal samples from microtensor's generator."""
     rng = generator or _random.generator()
-    array = rng.standard_normal(_shape(size, "randn")).astype(_float_dtype(dtype))
+    array = rng.standard_normal(_shape(size, "randn", _size_kw(size_kw, "randn"))).astype(_float_dtype(dtype))
     return _finish(array, requires_grad, device)
 
 

@@ -1758,3 +1758,37 @@ def test_tutorial_training_loop_idioms():
 
 def x_unsq_shape(t):
     return t.unsqueeze(1).shape
+
+
+# --------------------------------------------------------------------------------------
+# Fixes from this audit (PyTorch spellings that used to fail)
+# --------------------------------------------------------------------------------------
+
+def test_creation_size_keyword_like_pytorch():
+    # torch.zeros(size=(2, 3)), torch.rand(size=(4,)) are valid PyTorch calls.
+    assert mt.zeros(size=(2, 3)).shape == (2, 3)
+    assert mt.ones(size=[4]).shape == (4,) and np.all(arr(mt.ones(size=[4])) == 1)
+    assert mt.empty(size=(1, 2), dtype=mt.float64).dtype == mt.float64
+    assert mt.rand(size=(3,)).shape == (3,)
+    assert mt.randn(size=(2, 2), requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match="size"):
+        mt.zeros(2, size=(2,))
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        mt.ones(2, shape=(2,))
+
+
+def test_arange_end_keyword():
+    assert mt.arange(end=3).tolist() == [0, 1, 2]
+    assert mt.arange(start=1, end=4).tolist() == [1, 2, 3]
+    assert mt.arange(0, end=2.0, step=0.5).tolist() == [0.0, 0.5, 1.0, 1.5]
+    with pytest.raises(TypeError):
+        mt.arange()
+
+
+def test_module_cuda_raises_clear_error():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        lin.cuda()
+    with pytest.raises(RuntimeError, match="cuda:0"):
+        lin.cuda(0)
+    assert lin.cpu() is lin

@@ -423,6 +423,13 @@ class Module:
         """Nothing to move: microtensor runs on the CPU only; returns self."""
         return self
 
+    def cuda(self, device=None):
+        """There is no GPU: raises the same clear error as ``to('cuda')``."""
+        from ..device import check_device
+
+        check_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
+        return self  # only reached for device='cpu'
+
     def type(self, dst_type):
         """Same as ``to(dst_type)``."""
         return self.to(dst_type)
