@@ -11,6 +11,9 @@ def tensor_repr(tensor):
         body = "[]" if data.ndim <= 1 else f"[], size={data.shape}"
     else:
         options = {"separator": ", ", "prefix": prefix, "threshold": 1000, "edgeitems": 3}
+        if data.dtype.kind in "iu":
+            width = max(len(str(value)) for value in (data.min(), data.max()))
+            options["formatter"] = {"int_kind": lambda value: str(value).rjust(width)}
         if data.dtype.kind == "f":
             options["formatter"] = {"float_kind": _float_formatter(data)}
         body = np.array2string(data, **options)
@@ -30,7 +33,15 @@ def _float_formatter(data):
     integral = finite.size > 0 and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8
     large = finite.size > 0 and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
     if integral:
-        return lambda value: f"{value:.0f}." if np.isfinite(value) else str(value)
-    if large:
-        return lambda value: f"{value:.4e}"
-    return lambda value: f"{value:.4f}"
+        formatter = lambda value: f"{value:.0f}." if np.isfinite(value) else str(value)  # noqa: E731
+    elif large:
+        formatter = lambda value: f"{value:.4e}"  # noqa: E731
+    else:
+        formatter = lambda value: f"{value:.4f}"  # noqa: E731
+    # Pad every element to the widest one, as PyTorch does: tensor([ 2., -4.,  6.]).
+    candidates = [finite.min(), finite.max()] if finite.size else []
+    if finite.size != data.size:
+        candidates += [np.nan] if np.isnan(data).any() else []
+        candidates += [value for value in (np.inf, -np.inf) if (data == value).any()]
+    width = max((len(formatter(value)) for value in candidates), default=0)
+    return lambda value: formatter(value).rjust(width)

@@ -3,6 +3,8 @@ import gc
 import os
 import tracemalloc
 
+import pytest
+
 import microtensor as mt
 from microtensor.autograd.function import Function
 
@@ -17,6 +19,7 @@ def _train(model, opt, x, y, steps):
         opt.step()
 
 
+@pytest.mark.slow
 def test_training_memory_stays_flat():
     mt.manual_seed(0)
     model = mt.nn.Sequential(mt.nn.Linear(8, 16), mt.nn.Tanh(), mt.nn.Linear(16, 3))

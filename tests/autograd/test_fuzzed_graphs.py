@@ -10,6 +10,7 @@ CI runs ``FUZZ_GRAPHS`` graphs; ``MT_SLOW=1`` runs thousands.
 import os
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -119,6 +120,7 @@ def build(recipe_steps, weights, *leaves):
     return sum((value.sum() * weight for value, weight in zip(pool, weights)), mt.tensor(0.0, dtype=mt.float64))
 
 
+@pytest.mark.slow
 @settings(max_examples=FUZZ_GRAPHS, deadline=None)
 @given(graph_recipes())
 def test_random_graph_gradients_match_central_differences(recipe):
