@@ -61,7 +61,7 @@ class Function:
 
     __slots__ = (
         "inputs",              # per forward argument: leaf Tensor, input node, or None
-        "input_meta",          # per forward argument: (shape, dtype) or None
+        "input_meta",          # per forward argument: (shape, dtype); None: no grad; False: not a tensor
         "needs_input_grad",    # per forward argument: does it need a gradient?
         "_saved",              # saved-value records (see _constant_record); None once freed
         "_tensor_mode",        # set by the engine: backward is handed Tensors, not arrays
@@ -114,8 +114,8 @@ class Function:
 
     @property
     def next_functions(self):
-        """The nodes (or leaf tensors) this node sends gradients to, as in PyTorch."""
-        return tuple((entry, 0) for entry in self.inputs)
+        """The nodes (or leaf tensors) this node sends gradients to, one per tensor argument, as in PyTorch."""
+        return tuple((entry, 0) for entry, meta in zip(self.inputs, self.input_meta) if meta is not False)
 
     def name(self):
         """The node's name as PyTorch prints it, e.g. ``MulBackward``."""
@@ -167,11 +167,12 @@ class Function:
                     needs.append(True)
                     meta.append((data.shape, data.dtype))
                     continue
+                meta.append(None)
             else:
                 forward_args.append(arg)
+                meta.append(False)  # not a tensor at all (a dim, a shape, a number)
             inputs.append(None)
             needs.append(False)
-            meta.append(None)
         ctx.inputs = inputs
         ctx.input_meta = meta
         ctx.needs_input_grad = tuple(needs)
