@@ -1846,3 +1846,19 @@ def test_int_tensor_to_negative_int_power_is_runtime_error():
     # PyTorch: RuntimeError "Integers to negative integer powers are not allowed."
     with pytest.raises(RuntimeError, match="negative"):
         mt.tensor([2]) ** -1
+
+
+def test_permute_dims_and_expand_size_keywords():
+    # PyTorch's schemas: permute(int[] dims), expand(SymInt[] size); both accept the keyword.
+    a = np.arange(6.0).reshape(2, 3)
+    x = mt.tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(arr(x.permute(dims=(1, 0))), a.T)
+    np.testing.assert_array_equal(arr(mt.permute(x, dims=[1, 0])), a.T)
+    e = mt.tensor([[1.0, 2.0, 3.0]]).expand(size=(2, 3))
+    assert e.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+    with pytest.raises(TypeError):
+        x.permute(1, 0, dims=(1, 0))
+    with pytest.raises(TypeError):
+        x.permute(order=(1, 0))
+    x.permute(dims=(1, 0)).sum().backward()
+    assert x.grad.shape == (2, 3)

@@ -178,9 +178,16 @@ class Permute(Function):
         return np.transpose(grad, ctx.inverse), None
 
 
-def permute(input, *dims):
-    """Reorder the dims (``dims`` a permutation of ``range(ndim)``, negative allowed)."""
+def permute(input, *dims, **kwargs):
+    """Reorder the dims (``dims`` a permutation of ``range(ndim)``, negative allowed);
+    ``permute(1, 0)``, ``permute((1, 0))`` and PyTorch's keyword form ``permute(dims=(1, 0))``."""
     x = _tensor(input, "permute")
+    if "dims" in kwargs:
+        if dims:
+            raise TypeError("permute() got the dims both positionally and as dims=")
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"permute() got an unexpected keyword argument '{sorted(kwargs)[0]}'")
     dims = _sizes(dims, "permute")
     if len(dims) != x.ndim:
         raise RuntimeError(
@@ -230,12 +237,15 @@ class Expand(Function):
         return grad, None
 
 
-def expand(input, *sizes, shape=None):
+def expand(input, *sizes, shape=None, size=None):
     """A broadcast view of ``input`` with ``sizes`` (-1 keeps a size; new dims go in front).
 
-    Also what ``np.broadcast_to(t, shape)`` calls. Gradient: summed over the expanded dims.
+    Also what ``np.broadcast_to(t, shape)`` calls (PyTorch's keyword is ``size=``).
+    Gradient: summed over the expanded dims.
     """
     x = _tensor(input, "expand")
+    if size is not None:
+        shape = size
     sizes = _sizes((shape,) if shape is not None else sizes, "expand")
     if len(sizes) < x.ndim:
         raise RuntimeError(
