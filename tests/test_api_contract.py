@@ -1862,3 +1862,29 @@ def test_permute_dims_and_expand_size_keywords():
         x.permute(order=(1, 0))
     x.permute(dims=(1, 0)).sum().backward()
     assert x.grad.shape == (2, 3)
+
+
+def test_failed_save_leaves_the_old_file_and_no_temporaries(tmp_path):
+    path = tmp_path / "ckpt.mt"
+    mt.save({"w": mt.ones(2)}, path)
+    with pytest.raises(TypeError, match=r"obj\['b'\]\[2\]\['c'\]"):
+        mt.save({"w": mt.zeros(1000), "b": [1, 2, {"c": object()}]}, path)
+    assert mt.load(path)["w"].tolist() == [1.0, 1.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.mt"]
+
+
+def test_manual_seed_makes_shuffle_and_dropout_reproducible():
+    from microtensor.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(mt.arange(10))
+
+    def run():
+        mt.manual_seed(5)
+        loader = DataLoader(ds, batch_size=4, shuffle=True)
+        epochs = [[b[0].tolist() for b in loader] for _ in range(2)]
+        mask = nn.Dropout(0.5)(mt.ones(20)).tolist()
+        return epochs, mask
+
+    first, second = run(), run()
+    assert first == second
+    assert first[0][0] != first[0][1]  # a new order every epoch, as in PyTorch
