@@ -11,14 +11,21 @@ from .engine import run_backward
 def _as_sequence(value):
     if value is None:
         return None
+    if value.__class__ is list:
+        return value
     if isinstance(value, (list, tuple)):
         return list(value)
     return [value]
 
 
 def _root_gradients(outputs, grad_outputs, create_graph):
-    from ..tensor import Tensor
+    from . import engine
 
+    Tensor = engine.Tensor
+    if grad_outputs is None and len(outputs) == 1:
+        output = outputs[0]
+        if output.__class__ is Tensor and output._requires_grad and output.data.size == 1:
+            return [np.ones(output.data.shape, dtype=output.data.dtype)]  # the common loss.backward()
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):

@@ -91,12 +91,14 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED_MESSAGE)
+        if getattr(self, "_tensor_mode", not self.numpy_level):
+            values = [self._saved_as_tensor(*record) for record in saved]
+        else:
+            values = [record[0] for record in saved]
         for array, source, counter, version in saved:
             if counter is not None and counter[0] != version:
                 _raise_modified_inplace(self, array, counter[0], version)
-        if not getattr(self, "_tensor_mode", not self.numpy_level):
-            return tuple(record[0] for record in saved)
-        return tuple(self._saved_as_tensor(*record) for record in saved)
+        return tuple(values)
 
     def _saved_as_tensor(self, array, source, counter, version):
         if source is _OUTPUT:

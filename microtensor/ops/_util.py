@@ -40,15 +40,18 @@ def match_dtype(result, a, b=None, *more):
     case of same-dtype operands, or a float tensor with Python numbers).
     """
     dtype = result.dtype
+    a_is_array = a.__class__ is np.ndarray
+    b_is_array = b.__class__ is np.ndarray
     if (
-        result.__class__ is np.ndarray
-        and (a.__class__ is not np.ndarray or a.dtype is dtype)
-        and (b.__class__ is not np.ndarray or b.dtype is dtype)
-        and not any(value.__class__ is np.ndarray and value.dtype is not dtype for value in more)
+        (not a_is_array or a.dtype is dtype)
+        and (not b_is_array or b.dtype is dtype)
+        and (a_is_array or b_is_array)
+        and not more
     ):
-        return result
+        # numpy turns 0-d results into numpy scalars; tensors hold arrays
+        return result if result.__class__ is np.ndarray else np.asarray(result)
     wanted = torch_result_dtype(a, b, *more)
-    if result.__class__ is not np.ndarray:  # only Python numbers: numpy made a numpy scalar
+    if result.__class__ is not np.ndarray:
         return np.asarray(result, dtype=wanted)
     return result.astype(wanted) if wanted != dtype else result
 
