@@ -11,6 +11,9 @@ def tensor_repr(tensor):
         body = "[]" if data.ndim <= 1 else f"[], size={data.shape}"
     else:
         options = {"separator": ", ", "prefix": prefix, "threshold": 1000, "edgeitems": 3}
+        if data.dtype.kind == "b":
+            width = 5 if not data.all() else 4
+            options["formatter"] = {"bool": lambda value: str(bool(value)).rjust(width)}
         if data.dtype.kind in "iu":
             width = max(len(str(value)) for value in (data.min(), data.max()))
             options["formatter"] = {"int_kind": lambda value: str(value).rjust(width)}

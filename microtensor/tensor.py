@@ -315,65 +315,29 @@ class Tensor:
         return _o().clone(self)
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other):
-        return _o().add(self, other)
-
     def __radd__(self, other):
         return _o().add(other, self)
-
-    def __sub__(self, other):
-        return _o().sub(self, other)
 
     def __rsub__(self, other):
         return _o().sub(other, self)
 
-    def __mul__(self, other):
-        return _o().mul(self, other)
-
     def __rmul__(self, other):
         return _o().mul(other, self)
-
-    def __truediv__(self, other):
-        return _o().div(self, other)
 
     def __rtruediv__(self, other):
         return _o().div(other, self)
 
-    def __pow__(self, other):
-        return _o().pow(self, other)
-
     def __rpow__(self, other):
         return _o().pow(other, self)
-
-    def __matmul__(self, other):
-        return _o().matmul(self, other)
 
     def __rmatmul__(self, other):
         return _o().matmul(other, self)
 
-    def __neg__(self):
-        return _o().neg(self)
-
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _o().abs(self)
-
     def __invert__(self):
         return _o().logical_not(self)
-
-    def __lt__(self, other):
-        return _o().lt(self, other)
-
-    def __le__(self, other):
-        return _o().le(self, other)
-
-    def __gt__(self, other):
-        return _o().gt(self, other)
-
-    def __ge__(self, other):
-        return _o().ge(self, other)
 
     def __eq__(self, other):
         if other is None or isinstance(other, str):
@@ -390,24 +354,6 @@ class Tensor:
 
     def __or__(self, other):
         return _o().logical_or(self, other)
-
-    def add(self, other, alpha=1):
-        return _o().add(self, other if alpha == 1 else other * alpha)
-
-    def sub(self, other, alpha=1):
-        return _o().sub(self, other if alpha == 1 else other * alpha)
-
-    def mul(self, other):
-        return _o().mul(self, other)
-
-    def div(self, other):
-        return _o().div(self, other)
-
-    def neg(self):
-        return _o().neg(self)
-
-    def matmul(self, other):
-        return _o().matmul(self, other)
 
     def mm(self, other):
         """2-D matrix product (``matmul`` without broadcasting)."""
@@ -553,43 +499,42 @@ def _looks_like_dtype(text):
         return False
 
 
-def _attach_op_methods():
-    """Methods that forward to an op of the same name: ``t.exp()`` is ``mt.exp(t)``."""
+_OP_METHODS = (
+    "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clip",
+    "sign", "square", "reciprocal", "maximum", "minimum", "pow",
+    "sum", "mean", "var", "std", "amax", "amin", "max", "min", "logsumexp", "argmax", "argmin",
+    "softmax", "log_softmax", "all", "any", "prod",
+    "reshape", "view", "flatten", "transpose", "swapaxes", "permute", "unsqueeze", "squeeze",
+    "expand", "expand_as", "view_as", "reshape_as", "repeat",
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "masked_fill",
+    "add", "sub", "mul", "div", "neg", "matmul",
+)
+# Operators whose first operand is the tensor itself: bound straight to the op.
+_OP_DUNDERS = {
+    "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__pow__": "pow",
+    "__matmul__": "matmul", "__neg__": "neg", "__abs__": "abs", "__getitem__": "getitem",
+    "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+}
 
-    def make(name):
-        def method(self, *args, **kwargs):
-            return getattr(_o(), name)(self, *args, **kwargs)
 
-        method.__name__ = name
-        method.__qualname__ = f"Tensor.{name}"
-        method.__doc__ = f"Same as ``microtensor.{name}(self, ...)``."
-        return method
+def _attach_op_methods(ops):
+    """Make the ops the Tensor's methods: ``t.exp()`` *is* ``mt.exp(t)``.
 
-    for name in (
-        "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clip",
-        "sign", "square", "reciprocal", "maximum", "minimum", "pow",
-        "sum", "mean", "var", "std", "amax", "amin", "max", "min", "logsumexp", "argmax", "argmin",
-        "softmax", "log_softmax", "all", "any", "prod",
-        "reshape", "view", "flatten", "transpose", "swapaxes", "permute", "unsqueeze", "squeeze",
-        "expand", "expand_as", "view_as", "reshape_as", "repeat",
-        "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "masked_fill",
-    ):
-        if name not in Tensor.__dict__:
-            setattr(Tensor, name, make(name))
+    Called once by ``microtensor.ops`` when it has loaded (it imports this module, so
+    this module cannot import it). Binding the functions themselves, instead of
+    wrappers that look them up, keeps a method call one Python call deep.
+    """
+    for name in _OP_METHODS:
+        setattr(Tensor, name, getattr(ops, name))
+    for dunder, name in _OP_DUNDERS.items():
+        setattr(Tensor, dunder, getattr(ops, name))
 
     def where(self, condition, other):
         """``condition ? self : other`` elementwise (PyTorch's ``Tensor.where``)."""
-        return _o().where(condition, self, other)
+        return ops.where(condition, self, other)
 
     Tensor.where = where
 
-    def getitem(self, index):
-        return _o().getitem(self, index)
-
-    Tensor.__getitem__ = getitem
-
-
-_attach_op_methods()
 
 # The autograd core needs the Tensor class on its hot path; hand it over once
 # instead of importing it inside every call (autograd is imported before this module).

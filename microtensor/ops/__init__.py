@@ -18,3 +18,10 @@ from .reduction import *  # noqa: F401,F403
 from .movement import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from . import numpy_protocol  # noqa: F401
+
+import sys as _sys  # noqa: E402
+
+from .movement import getitem  # noqa: E402,F401
+
+# Tensor methods and operators are these functions themselves (see tensor._attach_op_methods).
+_sys.modules["microtensor.tensor"]._attach_op_methods(_sys.modules[__name__])
