@@ -30,7 +30,7 @@ from .ops import *  # noqa: F401,F403  (mt.exp, mt.matmul, mt.cat, mt.where, ...
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = {"nn", "optim", "utils", "viz"}
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "viz", "cuda"}
 _LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
 
 

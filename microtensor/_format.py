@@ -32,7 +32,7 @@ def tensor_repr(tensor):
 
 
 def _float_formatter(data):
-    finite = data[np.isfinite(data)]
+    finite = data[np.isfinite(data)].astype(np.float64)  # float16 would overflow the 1e8 tests
     integral = finite.size > 0 and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8
     large = finite.size > 0 and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
     if integral:

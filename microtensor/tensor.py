@@ -39,6 +39,10 @@ def as_array(data, dtype=None):
             raise ValueError(f"can't make a tensor from {type(data).__name__}: {error}") from None
         if array.dtype.kind == "f":
             array = array.astype(_dtypes.get_default_dtype(), copy=False)
+        elif array.dtype.kind == "u" or (array.dtype.kind == "O" and _has_huge_int(data)):
+            raise RuntimeError(
+                f"Overflow when unpacking long: {data!r} does not fit in int64 (PyTorch's integer dtype)"
+            )
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64, copy=False)
         elif array.dtype.kind not in "b":
@@ -56,7 +60,7 @@ def as_array(data, dtype=None):
 def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):
     """Wrap an existing ndarray in a Tensor without copying or checking (the hot path)."""
     tensor = _allocate(Tensor)
-    tensor.data = array
+    tensor._data = array
     tensor._grad = None
     tensor._requires_grad = requires_grad
     tensor.grad_fn = grad_fn
@@ -67,6 +71,17 @@ def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):
 _allocate = object.__new__
 
 
+def _has_huge_int(data):
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, int) and not -(2**63) <= item < 2**63:
+            return True
+    return False
+
+
 class Tensor:
     """An n-dimensional array with automatic differentiation.
 
@@ -74,10 +89,16 @@ class Tensor:
     constructor differs; this is a documented difference).
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_version_counter", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_version_counter", "__weakref__", "__dict__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = as_array(data, dtype)
+        if not isinstance(requires_grad, bool) and isinstance(requires_grad, (int, np.integer)):
+            raise TypeError(
+                f"Tensor(data, requires_grad=False, dtype=None): got {requires_grad!r} as requires_grad; "
+                f"mt.Tensor behaves like mt.tensor and takes data, not sizes: use mt.zeros(...) or mt.empty(...) "
+                f"to make a tensor of a given shape"
+            )
+        self._data = as_array(data, dtype)
         self._grad = None
         self._requires_grad = False
         self.grad_fn = None
@@ -91,6 +112,22 @@ class Tensor:
         return _new_tensor(array, requires_grad, grad_fn, counter)
 
     # ------------------------------------------------------------ attributes
+    @property
+    def data(self):
+        """The values, a ``numpy.ndarray`` (shared, not copied: changes show in the tensor)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        # PyTorch's `p.data = other`: swap the values (any shape) without touching the graph.
+        if isinstance(value, Tensor):
+            value = value._data
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"Tensor.data must be a Tensor or numpy.ndarray, got {type(value).__name__}")
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor.data: unsupported dtype {value.dtype}")
+        self._data = value
+
     @property
     def requires_grad(self):
         return self._requires_grad
@@ -221,6 +258,11 @@ class Tensor:
     def __float__(self):
         return float(self.item())
 
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __int__(self):
         return int(self.item())
 
@@ -307,6 +349,16 @@ class Tensor:
     def cpu(self):
         return self
 
+    def cuda(self, device=None, non_blocking=False):
+        """Always an error: microtensor runs on the CPU only."""
+        from .device import check_device
+
+        check_device("cuda" if device is None else device)
+
+    @property
+    def is_cuda(self):
+        return False
+
     def contiguous(self):
         return self
 
@@ -389,12 +441,18 @@ class Tensor:
             raise RuntimeError(
                 f"{op_name}: output with shape {self.shape} doesn't match the broadcast shape {result.shape}"
             )
+        node = result.grad_fn
+        if node is not None:
+            for record in node._saved or ():  # [array, source, counter, version]
+                if record[1] is self:
+                    # The op saved self's old values, which the write below overwrites:
+                    # keep a copy, as PyTorch keeps the original self of an in-place op.
+                    record[0], record[1], record[2] = record[0].copy(), None, None
         try:
-            self.data[...] = result.data
+            self._data[...] = result._data
         except ValueError as error:
             raise RuntimeError(f"{op_name}: cannot write into this tensor in place ({error}); use .clone() first") from None
         self._version_counter[0] += 1
-        node = result.grad_fn
         if node is not None:
             self.grad_fn = node
             self._requires_grad = True

@@ -1795,11 +1795,9 @@ def test_module_cuda_raises_clear_error():
 
 
 # --------------------------------------------------------------------------------------
-# Known gaps in files this audit may not edit (tensor.py, autograd/, arithmetic.py).
-# strict xfail: each turns into a failure the moment it is fixed, so the marker gets removed.
+# Gaps the audit found in the core (tensor.py, autograd/, arithmetic.py), now fixed.
 # --------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason="tensor.py _apply_inplace: mul_ saves self, then overwrites it")
 def test_inplace_mul_on_nonleaf_by_tensor_requiring_grad():
     # PyTorch saves a copy of the original self for x.mul_(b); this works there.
     a = mt.tensor([1.0, 2.0], requires_grad=True)
@@ -1810,13 +1808,11 @@ def test_inplace_mul_on_nonleaf_by_tensor_requiring_grad():
     assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="tensor.py: Tensor has no __format__ for 0-d tensors")
 def test_format_spec_on_0d_tensor():
     # PyTorch: Tensor.__format__ formats a 0-d tensor as its item (f"{loss:.4f}").
     assert f"{mt.tensor(1.5):.2f}" == "1.50"
 
 
-@pytest.mark.xfail(strict=True, reason="autograd/grad_mode.py: no_grad()/enable_grad() take no function")
 def test_no_grad_as_bare_decorator():
     # PyTorch >= 2.0 documents `@torch.no_grad` without parentheses.
     @mt.no_grad
@@ -1826,14 +1822,12 @@ def test_no_grad_as_bare_decorator():
     assert not tripler(mt.tensor([1.0], requires_grad=True)).requires_grad
 
 
-@pytest.mark.xfail(strict=True, reason="tensor.py as_array: 2**63 wraps to -2**63 instead of raising")
 def test_python_int_overflow_raises():
     # PyTorch: RuntimeError "Overflow when unpacking long"; a silent wrap is a wrong answer.
     with pytest.raises((RuntimeError, OverflowError)):
         mt.tensor(2 ** 63)
 
 
-@pytest.mark.xfail(strict=True, reason="tensor.py: .data is a plain slot; assigning a Tensor corrupts the tensor")
 def test_assigning_a_tensor_to_data():
     # PyTorch idiom: p.data = new_tensor (e.g. weight tying, manual resets).
     p = nn.Parameter(mt.zeros(2))
@@ -1841,7 +1835,6 @@ def test_assigning_a_tensor_to_data():
     assert isinstance(p.data, np.ndarray) and p.tolist() == [1.0, 2.0] and "1." in repr(p)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="arithmetic.py Pow: numpy's ValueError leaks for int ** negative int")
 def test_int_tensor_to_negative_int_power_is_runtime_error():
     # PyTorch: RuntimeError "Integers to negative integer powers are not allowed."
     with pytest.raises(RuntimeError, match="negative"):

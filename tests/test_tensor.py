@@ -263,3 +263,27 @@ def test_tensors_survive_deepcopy():
     c = copy.deepcopy(t)
     assert c.requires_grad and c.data is not t.data
     np.testing.assert_array_equal(c.data, t.data)
+
+
+def test_data_assignment_unwraps_and_validates():
+    t = mt.zeros(2)
+    t.data = mt.tensor([1.0, 2.0, 3.0])  # any shape, as PyTorch allows
+    assert isinstance(t.data, np.ndarray) and t.tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(TypeError, match="numpy.ndarray"):
+        t.data = [1.0, 2.0]
+
+
+def test_tensor_constructor_with_sizes_explains_itself():
+    with pytest.raises(TypeError, match="mt.zeros"):
+        mt.Tensor(2, 3)
+
+
+def test_cuda_is_reported_unavailable():
+    assert mt.cuda.is_available() is False and mt.cuda.device_count() == 0
+    assert mt.ones(1).is_cuda is False
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.ones(1).cuda()
+
+
+def test_repr_of_float16_has_no_warnings():
+    assert repr(mt.tensor([1.5, 2.5], dtype=mt.float16)) == "tensor([1.5000, 2.5000], dtype=microtensor.float16)"

@@ -139,7 +139,7 @@ def _call_backward(node, grad, retain_graph, create_graph):
             f"(expected {len(node.inputs)}, got {len(result)})"
         )
     if tensor_mode and not create_graph:
-        result = tuple(r.data if isinstance(r, Tensor) else r for r in result)
+        result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
     if not retain_graph and node._saved:
         node._saved = None
     if _anomaly_mode.enabled:
@@ -190,14 +190,14 @@ def _deliver_to_leaf(leaf, grad, capture, create_graph):
         leaf._grad = grad if leaf._grad is None else leaf._grad + grad
         return
     if isinstance(grad, Tensor):
-        grad = grad.data
+        grad = grad._data
     if type(grad) is not np.ndarray:
         grad = np.asarray(grad)
     if leaf._grad is None:
         # A copy, so that .grad never shares memory with another leaf's gradient.
-        leaf._grad = Tensor._make(np.array(grad, dtype=leaf.data.dtype, copy=True))
+        leaf._grad = Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
     else:
-        leaf._grad.data += grad
+        leaf._grad._data += grad
 
 
 def _check_backward_finite(node, grads):

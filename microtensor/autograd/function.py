@@ -145,7 +145,7 @@ class Function:
         numpy_level = cls.numpy_level
         if not record:
             if numpy_level:
-                out = cls.forward(_SCRATCH_CONTEXT, *[arg.data if isinstance(arg, Tensor) else arg for arg in args], **kwargs)
+                out = cls.forward(_SCRATCH_CONTEXT, *[arg._data if isinstance(arg, Tensor) else arg for arg in args], **kwargs)
             else:
                 with grad_mode.no_grad():
                     out = cls.forward(_ScratchContext(), *args, **kwargs)
@@ -162,7 +162,7 @@ class Function:
         inputs, needs, meta, forward_args = [], [], [], []
         for arg in args:
             if isinstance(arg, Tensor):
-                data = arg.data
+                data = arg._data
                 forward_args.append(data)
                 if arg._requires_grad:
                     inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
@@ -184,7 +184,7 @@ class Function:
             forward_args = args
             with grad_mode.no_grad():
                 raw = cls.forward(ctx, *args, **kwargs)
-            out = raw.data if isinstance(raw, Tensor) else raw
+            out = raw._data if isinstance(raw, Tensor) else raw
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if out.dtype.kind != "f":
@@ -204,7 +204,7 @@ class Function:
                 for arg, forward_arg in zip(args, forward_args):
                     if value is forward_arg and isinstance(arg, Tensor):
                         version_counter = arg._version_counter
-                        saved.append([arg.data, arg, version_counter, version_counter[0]])
+                        saved.append([arg._data, arg, version_counter, version_counter[0]])
                         break
                 else:
                     saved.append(_constant_record(value))

@@ -37,6 +37,18 @@ class set_grad_enabled:
 class _GradMode:
     _mode = True
 
+    def __new__(cls, function=None):
+        # `@mt.no_grad` without parentheses, as PyTorch 2 allows: decorate right away.
+        instance = super().__new__(cls)
+        if function is not None:
+            if not callable(function):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or a function to decorate), got {function!r}")
+            return instance(function)
+        return instance
+
+    def __init__(self, function=None):
+        pass
+
     def __enter__(self):
         global _enabled
         self._previous = _enabled

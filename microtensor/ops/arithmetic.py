@@ -120,7 +120,14 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan
-            out = match_dtype(np.power(a, b), a, b)
+            try:
+                out = match_dtype(np.power(a, b), a, b)
+            except ValueError as error:  # numpy: "Integers to negative integer powers are not allowed."
+                if "negative integer powers" not in str(error):
+                    raise
+                raise RuntimeError(
+                    f"pow: {error} Convert the base to a float tensor first, e.g. x.float() ** -1"
+                ) from None
         ctx.save_for_backward(a, b, out)
         return out
 
