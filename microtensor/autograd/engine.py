@@ -59,18 +59,32 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
+            targets = node.inputs
             if grad is not None:
                 if capture is not None and id(node) in capture:
                     capture[id(node)] = grad
-                input_grads = _call_backward(node, grad, retain_graph, create_graph)
+                if create_graph or not node.numpy_level or _anomaly_mode.enabled:
+                    input_grads = _call_backward(node, grad, retain_graph, create_graph)
+                else:  # the common case, inlined: a built-in op's backward on arrays
+                    saved = node._saved
+                    if saved is None:
+                        raise RuntimeError(_FREED_MESSAGE)
+                    node._tensor_mode = False
+                    input_grads = node.backward(node, grad)
+                    if input_grads.__class__ is not tuple:
+                        input_grads = _as_gradient_tuple(input_grads)
+                    if len(input_grads) != len(targets):
+                        _raise_wrong_count(node, input_grads)
+                    if saved and not retain_graph:
+                        node._saved = None
             meta = node.input_meta
-            for index, target in enumerate(node.inputs):
+            for index, target in enumerate(targets):
                 if target is None:
                     continue
                 input_grad = None if grad is None else input_grads[index]
                 if input_grad is not None:
                     shape, dtype = meta[index]
-                    if type(input_grad) is not np.ndarray or input_grad.shape != shape or input_grad.dtype != dtype:
+                    if input_grad.__class__ is not np.ndarray or input_grad.shape != shape or input_grad.dtype != dtype:
                         input_grad = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
                 if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is not None:
@@ -132,12 +146,9 @@ def _call_backward(node, grad, retain_graph, create_graph):
         grad = Tensor._make(grad)
     result = node.backward(node, grad)
     if result.__class__ is not tuple:
-        result = (result,) if not isinstance(result, (tuple, list)) else tuple(result)
+        result = _as_gradient_tuple(result)
     if len(result) != len(node.inputs):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {len(node.inputs)}, got {len(result)})"
-        )
+        _raise_wrong_count(node, result)
     if tensor_mode and not create_graph:
         result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
     if not retain_graph and node._saved:
@@ -145,6 +156,17 @@ def _call_backward(node, grad, retain_graph, create_graph):
     if _anomaly_mode.enabled:
         _check_backward_finite(node, result)
     return result
+
+
+def _as_gradient_tuple(result):
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def _raise_wrong_count(node, result):
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {len(node.inputs)}, got {len(result)})"
+    )
 
 
 def _fit_gradient(grad, shape, dtype, node, index, create_graph):
