@@ -64,7 +64,7 @@ def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):
     tensor._grad = None
     tensor._requires_grad = requires_grad
     tensor.grad_fn = grad_fn
-    tensor._version_counter = [0] if counter is None else counter
+    tensor._counter = counter  # None until needed: see Tensor._version_counter
     return tensor
 
 
@@ -89,7 +89,7 @@ class Tensor:
     constructor differs; this is a documented difference).
     """
 
-    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_version_counter", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_counter", "__weakref__", "__dict__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if not isinstance(requires_grad, bool) and isinstance(requires_grad, (int, np.integer)):
@@ -102,7 +102,7 @@ class Tensor:
         self._grad = None
         self._requires_grad = False
         self.grad_fn = None
-        self._version_counter = [0]
+        self._counter = None
         if requires_grad:
             self.requires_grad = True
 
@@ -185,6 +185,22 @@ class Tensor:
         from .device import cpu
 
         return cpu
+
+    @property
+    def _version_counter(self):
+        """The in-place version counter, a one-element list shared with views.
+
+        Made on first use: most tensors are never modified in place nor saved for
+        backward, and one object less per tensor is less for the cycle collector.
+        """
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = [0]
+        return counter
+
+    @_version_counter.setter
+    def _version_counter(self, counter):
+        self._counter = counter
 
     @property
     def _version(self):

@@ -167,7 +167,7 @@ class Function:
                 if arg._requires_grad:
                     inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
                     needs.append(True)
-                    meta.append((data.shape, data.dtype))
+                    meta.append(_shared_meta(data.shape, data.dtype))
                     continue
                 meta.append(None)
             else:
@@ -177,7 +177,8 @@ class Function:
             needs.append(False)
         ctx.inputs = inputs
         ctx.input_meta = meta
-        ctx.needs_input_grad = tuple(needs)
+        needs = tuple(needs)
+        ctx.needs_input_grad = _NEEDS_TUPLES.setdefault(needs, needs)
         if numpy_level:
             out = raw = cls.forward(ctx, *forward_args, **kwargs)
         else:
@@ -190,16 +191,21 @@ class Function:
         if out.dtype.kind != "f":
             return _new_tensor(out)
 
-        counter = [0] if cls.view_of is None else _shared_counter(args[cls.view_of], out)
+        counter = None if cls.view_of is None else _shared_counter(args[cls.view_of], out)
         to_save = ctx._saved  # what forward passed to save_for_backward, resolved now
         if to_save:
             saved = []
             for value in to_save:
                 if value is out or value is raw:
+                    if counter is None:
+                        counter = [0]
                     saved.append([out, _OUTPUT, counter, counter[0]])
                     continue
-                if value.__class__ is float or value.__class__ is int or value is None:
-                    saved.append([value, None, None, None])
+                if value is None:
+                    saved.append(_NONE_RECORD)
+                    continue
+                if value.__class__ is float or value.__class__ is int:
+                    saved.append((value, None, None, None))
                     continue
                 for arg, forward_arg in zip(args, forward_args):
                     if value is forward_arg and isinstance(arg, Tensor):
@@ -252,7 +258,26 @@ def _constant_record(value):
     if isinstance(value, Tensor):
         counter = value._version_counter
         return [value.data, None, counter, counter[0]]
-    return [value, None, None, None]
+    return (value, None, None, None)
+
+
+# Objects that live as long as the graph are interned where they repeat, so that a deep
+# graph holds fewer objects for Python's cycle collector to walk over and over (it walks
+# every live container object; ours are never in cycles, so each one is pure cost).
+_NONE_RECORD = (None, None, None, None)
+_NEEDS_TUPLES = {}
+_META = {}
+
+
+def _shared_meta(shape, dtype):
+    """One ``(shape, dtype)`` tuple per distinct input shape and dtype."""
+    key = (shape, dtype)
+    meta = _META.get(key)
+    if meta is None:
+        if len(_META) > 4096:  # many distinct shapes (e.g. variable lengths): start again
+            _META.clear()
+        meta = _META[key] = key
+    return meta
 
 
 def _raise_modified_inplace(node, array, version_now, version_saved):
