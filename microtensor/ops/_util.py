@@ -22,6 +22,18 @@ def to_operand(value, op_name):
     )
 
 
+def tensor_argument(value, op_name):
+    """The tensor argument of an op: a Tensor as it is; a number, array or (nested) list
+    becomes one (numbers get PyTorch's dtypes); anything else is a TypeError naming the op."""
+    if type(value) is Tensor or isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float, list, tuple)):
+        return Tensor(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return to_operand(value, op_name)
+    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(value).__name__}")
+
+
 def torch_result_dtype(*operands):
     """PyTorch's result dtype for arrays / Python scalars as ops see them in forward."""
     dimmed, zero_dim, scalars = [], [], []

@@ -24,21 +24,11 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import match_dtype, to_operand, torch_result_dtype
+from ._util import match_dtype, to_operand, torch_result_dtype, tensor_argument as _as_tensor
 from .arithmetic import _binary, broadcast_error
 
 
 # --------------------------------------------------------------------- helpers
-def _as_tensor(value, op_name):
-    """The single tensor argument of a unary op: numbers become 0-d tensors (default dtype)."""
-    if type(value) is Tensor:
-        return value
-    value = to_operand(value, op_name)
-    if isinstance(value, Tensor):
-        return value
-    return Tensor(value)
-
-
 def _floating(x):
     """``x`` itself if floating point, else ``x`` converted to the default float dtype."""
     if x.dtype.kind == "f":

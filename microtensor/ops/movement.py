@@ -13,15 +13,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import normalize_dim, to_operand
-
-
-def _tensor(input, op_name):
-    if isinstance(input, Tensor):
-        return input
-    if isinstance(input, (np.ndarray, np.generic, bool, int, float, list, tuple)):
-        return Tensor(input)
-    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
+from ._util import normalize_dim, to_operand, tensor_argument as _tensor
 
 
 def _sizes(sizes, op_name):

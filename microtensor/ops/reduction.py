@@ -21,7 +21,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import normalize_dims
+from ._util import normalize_dims, tensor_argument as _tensor
 
 _TORCH_NAMES = {
     "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
@@ -34,14 +34,6 @@ min_result = collections.namedtuple("min", ["values", "indices"])
 
 
 # ----------------------------------------------------------------- helpers
-def _tensor(input, op_name):
-    if isinstance(input, Tensor):
-        return input
-    if isinstance(input, (np.ndarray, np.generic, bool, int, float, list, tuple)):
-        return Tensor(input)
-    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
-
-
 def _resolve(dim, keepdim, axis, keepdims, op_name):
     """Merge numpy's ``axis``/``keepdims`` aliases into ``dim``/``keepdim``."""
     if axis is not None:
