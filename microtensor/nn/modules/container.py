@@ -28,7 +28,38 @@ def _check_module(container, module, method):
         raise TypeError(f"{type(container).__name__}.{method}: {type(module).__name__} is not a Module subclass")
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: length, iteration, append/extend, renumbering."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def append(self, module):
+        """Add ``module`` at the end; returns self."""
+        _check_module(self, module, "append")
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        """Append each module of ``modules``; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def _renumber(self, modules):
+        """Register ``modules`` under the names 0..len-1, as PyTorch does after a change."""
+        self._modules.clear()
+        for position, module in enumerate(modules):
+            self._modules[str(position)] = module
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``
     or ``Sequential(OrderedDict([('fc', Linear(2, 8)), ...]))``."""
 
@@ -42,12 +73,6 @@ class Sequential(Module):
             for position, module in enumerate(args):
                 _check_module(self, module, "__init__")
                 self.add_module(str(position), module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -72,18 +97,6 @@ class Sequential(Module):
         for position, (name, module) in enumerate(items):
             self._modules[str(position) if name.isdigit() else name] = module
 
-    def append(self, module):
-        """Add ``module`` at the end; returns self."""
-        _check_module(self, module, "append")
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        """Append each module of ``modules``; returns self."""
-        for module in modules:
-            self.append(module)
-        return self
-
     def insert(self, index, module):
         """Insert ``module`` before position ``index`` (names are renumbered 0..len-1)."""
         _check_module(self, module, "insert")
@@ -93,9 +106,7 @@ class Sequential(Module):
         index = index % (size + 1) if index < 0 else index
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self._modules.clear()
-        for position, item in enumerate(modules):
-            self._modules[str(position)] = item
+        self._renumber(modules)
         return self
 
     def forward(self, input):
@@ -104,19 +115,13 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered so that their parameters are found; no ``forward``."""
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -133,33 +138,14 @@ class ModuleList(Module):
             del modules[idx]
         else:
             del modules[_index(self, idx)]
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
-
-    def __iadd__(self, modules):
-        return self.extend(modules)
-
-    def append(self, module):
-        """Add ``module`` at the end; returns self."""
-        _check_module(self, module, "append")
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        """Append each module of ``modules``; returns self."""
-        for module in modules:
-            self.append(module)
-        return self
+        self._renumber(modules)
 
     def insert(self, index, module):
         """Insert ``module`` before position ``index`` (names are renumbered 0..len-1)."""
         _check_module(self, module, "insert")
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self._modules.clear()
-        for position, item in enumerate(modules):
-            self._modules[str(position)] = item
+        self._renumber(modules)
 
     def __repr__(self):
         # PyTorch collapses runs of identical entries: "(0-2): 3 x Linear(...)"
