@@ -250,9 +250,13 @@ def _class_target(input, target, weight, ignore_index, op_name):
         )
     if classes == 0:
         raise RuntimeError(f"{op_name}(): input of shape {tuple(input.shape)} has no classes")
-    valid = target_array != ignore_index
-    bad = valid & ((target_array < 0) | (target_array >= classes))
-    if bad.any():
+    # Fast check first (two reductions); the exact culprit is looked for only on failure.
+    if target_array.size and (target_array.min() < 0 or target_array.max() >= classes):
+        valid = target_array != ignore_index
+        bad = valid & ((target_array < 0) | (target_array >= classes))
+    else:
+        bad = None
+    if bad is not None and bad.any():
         value = int(target_array[bad].flat[0])
         raise IndexError(
             f"{op_name}(): Target {value} is out of bounds: class indices must be in [0, {classes}) for an input "
