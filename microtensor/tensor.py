@@ -2,8 +2,9 @@
 
 A tensor holds its values in ``.data`` (a ``numpy.ndarray``). When it was produced
 by an op from tensors that require grad, ``.grad_fn`` is the node of the graph
-that can send gradients back to those inputs. Methods and operators here are
-one-liners that call the ops in ``microtensor.ops``; the maths lives there.
+that can send gradients back to those inputs. The maths lives in ``microtensor.ops``:
+most methods and operators *are* those op functions (``Tensor.exp is mt.exp``, bound
+by ``_attach_op_methods`` once the ops have loaded), the rest are one-liners calling them.
 """
 import numpy as np
 
