@@ -30,7 +30,7 @@ def _binary(function, op_name, input, other):
     a = input if type(input) is Tensor else to_operand(input, op_name)
     b = other if type(other) is Tensor else to_operand(other, op_name)
     try:
-        return function.apply(a, b)
+        return function._apply_binary(a, b)
     except ValueError:
         error = broadcast_error(op_name, getattr(a, "data", a), getattr(b, "data", b))
         if error is None:
