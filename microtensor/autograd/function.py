@@ -137,6 +137,16 @@ class Function:
         When recording, ``ctx.needs_input_grad`` is known before ``forward`` runs,
         so an op can save only what the needed gradients use.
         """
+        if cls.numpy_level and cls.view_of is None and not kwargs:
+            if len(args) == 1:
+                return cls._apply_unary(args[0])
+            if len(args) == 2:
+                return cls._apply_binary(args[0], args[1])
+        return cls._apply_general(args, kwargs)
+
+    @classmethod
+    def _apply_general(cls, args, kwargs):
+        """``apply`` for any number of arguments (and every user Function)."""
         record = False
         if grad_mode._enabled:
             for arg in args:
@@ -222,6 +232,45 @@ class Function:
 
 
     @classmethod
+    def _apply_unary(cls, a):
+        """``apply(a)`` for a built-in one-argument op, unrolled like ``_apply_binary``."""
+        if not isinstance(a, Tensor):
+            return cls._apply_general((a,), {})
+        a_data = a._data
+        if not (a._requires_grad and grad_mode._enabled):
+            out = cls.forward(_SCRATCH_CONTEXT, a_data)
+            return _new_tensor(out if out.__class__ is np.ndarray else np.asarray(out))
+        ctx = _allocate(cls)
+        ctx._saved = ()
+        ctx.inputs = [a if a.grad_fn is None else a.grad_fn]
+        ctx.input_meta = [_shared_meta(a_data.shape, a_data.dtype)]
+        ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
+        out = raw = cls.forward(ctx, a_data)
+        if out.__class__ is not np.ndarray:
+            out = np.asarray(out)  # numpy returns scalars for 0-d results
+        if out.dtype.kind != "f":
+            return _new_tensor(out)
+        counter = None
+        to_save = ctx._saved
+        if to_save:
+            saved = []
+            for value in to_save:
+                if value is out or value is raw:
+                    counter = [0]
+                    saved.append([out, _OUTPUT, counter, 0])
+                elif value is a_data:
+                    version_counter = a._version_counter
+                    saved.append([a_data, a, version_counter, version_counter[0]])
+                elif value is None:
+                    saved.append(_NONE_RECORD)
+                else:
+                    saved.append(_constant_record(value))
+            ctx._saved = saved
+        if _anomaly_mode.enabled:
+            _anomaly_mode.record_creation(ctx, out)
+        return _new_tensor(out, True, ctx, counter)
+
+    @classmethod
     def _apply_binary(cls, a, b):
         """``apply(a, b)`` for a built-in two-argument op (the arithmetic operators' hot path).
 
@@ -250,9 +299,9 @@ class Function:
             _shared_meta(b_data.shape, b_data.dtype) if b_grad else (None if b_data is not b else False),
         ]
         ctx.needs_input_grad = _NEEDS_TUPLES[(a_grad, b_grad)]
-        out = cls.forward(ctx, a_data, b_data)
+        out = raw = cls.forward(ctx, a_data, b_data)
         if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
+            out = np.asarray(out)  # numpy returns scalars for 0-d results
         if out.dtype.kind != "f":
             return _new_tensor(out)
         counter = None
@@ -268,7 +317,7 @@ class Function:
                 elif value is b_data and b_data is not b:
                     version_counter = b._version_counter
                     saved.append([b_data, b, version_counter, version_counter[0]])
-                elif value is out:
+                elif value is out or value is raw:
                     counter = [0]
                     saved.append([out, _OUTPUT, counter, 0])
                 else:
@@ -325,6 +374,7 @@ def _constant_record(value):
 # every live container object; ours are never in cycles, so each one is pure cost).
 _NONE_RECORD = (None, None, None, None)
 _NEEDS_TUPLES = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+_ONE_INPUT_NEEDS_GRAD = (True,)
 _META = {}
 
 
