@@ -92,13 +92,16 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if getattr(self, "_tensor_mode", not self.numpy_level):
-            values = [self._saved_as_tensor(*record) for record in saved]
-        else:
-            values = [record[0] for record in saved]
-        for array, source, counter, version in saved:
-            if counter is not None and counter[0] != version:
-                _raise_modified_inplace(self, array, counter[0], version)
+        try:
+            tensor_mode = self._tensor_mode  # set by the engine before it calls backward
+        except AttributeError:
+            tensor_mode = not self.numpy_level
+        values = []
+        for record in saved:
+            counter = record[2]
+            if counter is not None and counter[0] != record[3]:
+                _raise_modified_inplace(self, record[0], counter[0], record[3])
+            values.append(self._saved_as_tensor(*record) if tensor_mode else record[0])
         return tuple(values)
 
     def _saved_as_tensor(self, array, source, counter, version):
