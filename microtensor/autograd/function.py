@@ -323,6 +323,8 @@ class Function:
                 elif value is out or value is raw:
                     counter = [0]
                     saved.append([out, _OUTPUT, counter, 0])
+                elif value.__class__ is float or value.__class__ is int:
+                    saved.append((value, None, None, None))
                 else:
                     saved.append(_constant_record(value))
             ctx._saved = saved

@@ -27,8 +27,10 @@ def broadcast_error(op_name, a, b):
 
 
 def _binary(function, op_name, input, other):
-    a = input if type(input) is Tensor else to_operand(input, op_name)
-    b = other if type(other) is Tensor else to_operand(other, op_name)
+    kind = input.__class__
+    a = input if kind is Tensor or kind is float or kind is int else to_operand(input, op_name)
+    kind = other.__class__
+    b = other if kind is Tensor or kind is float or kind is int else to_operand(other, op_name)
     try:
         return function._apply_binary(a, b)
     except ValueError:
