@@ -171,24 +171,23 @@ class Function:
                 return _new_tensor(out, False, None, _shared_counter(args[cls.view_of], out))
             return _new_tensor(out)
 
-        ctx = object.__new__(cls)
+        ctx = _allocate(cls)
         ctx._saved = ()
-        inputs, needs, meta, forward_args = [], [], [], []
-        for arg in args:
+        count = len(args)
+        forward_args = list(args)
+        inputs = [None] * count
+        needs = [False] * count
+        meta = [False] * count  # False: not a tensor at all (a dim, a shape, a number)
+        for index in range(count):
+            arg = args[index]
             if isinstance(arg, Tensor):
-                data = arg._data
-                forward_args.append(data)
+                data = forward_args[index] = arg._data
                 if arg._requires_grad:
-                    inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
-                    needs.append(True)
-                    meta.append(_shared_meta(data.shape, data.dtype))
-                    continue
-                meta.append(None)
-            else:
-                forward_args.append(arg)
-                meta.append(False)  # not a tensor at all (a dim, a shape, a number)
-            inputs.append(None)
-            needs.append(False)
+                    inputs[index] = arg if arg.grad_fn is None else arg.grad_fn
+                    needs[index] = True
+                    meta[index] = _shared_meta(data.shape, data.dtype)
+                else:
+                    meta[index] = None
         ctx.inputs = inputs
         ctx.input_meta = meta
         needs = tuple(needs)
