@@ -241,7 +241,9 @@ class Function:
         a_data = a._data
         if not (a._requires_grad and grad_mode._enabled):
             out = cls.forward(_SCRATCH_CONTEXT, a_data)
-            return _new_tensor(out if out.__class__ is np.ndarray else np.asarray(out))
+            if out.__class__ is not np.ndarray:
+                out = _unary_result(out, a_data)
+            return _new_tensor(out)
         ctx = _allocate(cls)
         ctx._saved = ()
         ctx.inputs = [a if a.grad_fn is None else a.grad_fn]
@@ -249,7 +251,7 @@ class Function:
         ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
         out = raw = cls.forward(ctx, a_data)
         if out.__class__ is not np.ndarray:
-            out = np.asarray(out)  # numpy returns scalars for 0-d results
+            out = _unary_result(out, a_data)
         if out.dtype.kind != "f":
             return _new_tensor(out)
         counter = None
@@ -349,6 +351,18 @@ class _ScratchContext:
 
 
 _SCRATCH_CONTEXT = _ScratchContext()
+
+
+def _unary_result(out, x):
+    """A 0-d result of a one-input op as an array of the input's float dtype.
+
+    numpy returns scalars for 0-d results, and numpy 1.x promotes a 0-d float32 array
+    combined with a Python float to float64 (value-based casting); PyTorch keeps float32.
+    """
+    out = np.asarray(out)
+    if out.dtype != x.dtype and out.dtype.kind == "f" and x.dtype.kind == "f":
+        out = out.astype(x.dtype)
+    return out
 
 
 def _shared_counter(source, out):
