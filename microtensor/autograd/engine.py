@@ -82,13 +82,16 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                 if target is None:
                     continue
                 input_grad = None if grad is None else input_grads[index]
+                fresh = False
                 if input_grad is not None:
                     shape, dtype = meta[index]
                     if input_grad.__class__ is not np.ndarray or input_grad.shape != shape or input_grad.dtype != dtype:
-                        input_grad = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
+                        input_grad, fresh = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
+                    else:
+                        fresh = index in node.fresh_gradients
                 if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is not None:
-                        _deliver_to_leaf(target, input_grad, capture, create_graph)
+                        _deliver_to_leaf(target, input_grad, capture, create_graph, fresh)
                     continue
                 if input_grad is not None:
                     previous = pending.get(target)
@@ -173,8 +176,10 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
     """Sum a broadcast gradient back to the input's ``shape`` and cast it to its ``dtype``.
 
     This is the one place where broadcasting is undone: ops return the gradient
-    of their (broadcast) output and this function reduces it.
+    of their (broadcast) output and this function reduces it. Returns the gradient
+    and whether it is a new array of our own (made here by a sum or a cast).
     """
+    fresh = False
     if not create_graph and type(grad) is not np.ndarray:
         grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
     grad_shape = grad.shape
@@ -192,14 +197,22 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
         )
         if axes:
             grad = grad.sum(axis=axes, keepdims=True)
+            fresh = True
         if grad.shape != shape:
             grad = grad.reshape(shape)
     if grad.dtype != dtype:
         grad = grad.to(dtype) if create_graph else grad.astype(dtype)
-    return grad
+        fresh = True
+    return grad, fresh
 
 
-def _deliver_to_leaf(leaf, grad, capture, create_graph):
+def _deliver_to_leaf(leaf, grad, capture, create_graph, fresh=False):
+    """Add ``grad`` into ``leaf.grad`` (or into ``capture`` for ``autograd.grad``).
+
+    A first gradient is copied, so that ``.grad`` never shares memory with another
+    tensor's gradient, unless ``fresh``: a new array nothing else holds (made by the
+    engine, or declared in the op's ``fresh_gradients``), which is adopted as it is.
+    """
     if capture is not None:
         key = id(leaf)
         if key in capture:
@@ -216,8 +229,10 @@ def _deliver_to_leaf(leaf, grad, capture, create_graph):
     if type(grad) is not np.ndarray:
         grad = np.asarray(grad)
     if leaf._grad is None:
-        # A copy, so that .grad never shares memory with another leaf's gradient.
-        leaf._grad = Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
+        if fresh and grad.dtype == leaf._data.dtype and grad.flags.writeable:
+            leaf._grad = Tensor._make(grad)
+        else:
+            leaf._grad = Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
     else:
         leaf._grad._data += grad
 

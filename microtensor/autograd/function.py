@@ -59,6 +59,9 @@ class Function:
 
     numpy_level = False
     view_of = None  # index of the input whose memory the output may share (view ops)
+    # Indices of inputs whose gradient backward always returns as a new array that nothing
+    # else holds (e.g. a matrix product): the engine may adopt it as a leaf's .grad uncopied.
+    fresh_gradients = ()
 
     __slots__ = (
         "inputs",              # per forward argument: leaf Tensor, input node, or None

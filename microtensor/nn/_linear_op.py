@@ -18,6 +18,7 @@ class Linear(Function):
     """``x @ W^T + b``; see the module docstring for the gradients."""
 
     numpy_level = True
+    fresh_gradients = (0, 1)  # matrix products (the bias gradient is the incoming grad itself)
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):

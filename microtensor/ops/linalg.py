@@ -49,6 +49,7 @@ class MatMul(Function):
     """``C = A @ B``;  dA = dC @ B^T, dB = A^T @ dC (1-D operands promoted, then the added dim removed)."""
 
     numpy_level = True
+    fresh_gradients = (0, 1)  # products (or views of products) made in backward
 
     @staticmethod
     def forward(ctx, a, b):

@@ -379,3 +379,22 @@ def test_inplace_on_a_view_inside_the_graph_is_refused_not_silently_wrong():
     copy.mul_(3)
     copy.sum().backward()
     np.testing.assert_allclose(x.grad.data, [6.0, 6.0, 0.0])
+
+
+def test_gradients_adopted_without_a_copy_are_owned_by_the_leaf():
+    # Linear's and matmul's weight gradients are fresh products, adopted as .grad uncopied;
+    # they must still behave like private buffers.
+    layer = mt.nn.Linear(3, 2)
+    x = mt.randn(4, 3)
+    y = layer(x).sum()
+    y.backward(retain_graph=True)
+    first = layer.weight.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(layer.weight.grad.data, 2 * first, rtol=1e-6)
+    layer.weight.grad.zero_()
+    layer(x).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.data, first, rtol=1e-6)
+    w = mt.randn(3, 2, requires_grad=True)
+    (x @ w).sum().backward()
+    (x @ w).sum().backward()
+    np.testing.assert_allclose(w.grad.data, 2 * (x.data.T @ np.ones((4, 2), dtype=np.float32)), rtol=1e-6)
