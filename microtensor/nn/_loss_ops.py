@@ -248,30 +248,45 @@ class CrossEntropy(Function):
     @staticmethod
     def _forward_plain(ctx, x, target, reduction):
         """The common case, (N, C) logits without weights, smoothing or ignored targets:
-        l_n = logsumexp(x_n) - x_{n, t_n}; the same maths with less bookkeeping."""
+        l_n = logsumexp(x_n) - x_{n, t_n};  dl_n/dx_n = softmax(x_n) - onehot(t_n).
+        The same maths with less bookkeeping; the gradient's constants are made in backward."""
         rows = np.arange(x.shape[0])
-        shift = np.amax(x, axis=1, keepdims=True)
+        shift = x.max(axis=1, keepdims=True)
         shifted = x - shift
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
         loss = np.log(sum_exp[:, 0]) - shifted[rows, target]
         total = loss.sum(dtype=x.dtype)
-        scale = 1.0 / x.shape[0] if reduction == "mean" else 1.0
-        result = np.asarray(total / x.shape[0] if reduction == "mean" else total, dtype=x.dtype)
+        mean = reduction == "mean"
+        result = np.asarray(total / x.shape[0] if mean else total, dtype=x.dtype)
         if not ctx.needs_input_grad[0]:
             return result
         ctx.save_for_backward(x)
-        ctx.probs = exp / sum_exp
+        exp /= sum_exp  # now the softmax probabilities
+        ctx.probs, ctx.rows, ctx.target = exp, rows, target
         ctx.shift, ctx.class_axis, ctx.reduction = shift, 1, reduction
-        ctx.coef_p = x.dtype.type(scale)
-        coef_const = np.zeros(x.shape, dtype=x.dtype)
-        coef_const[rows, target] = scale
-        ctx.coef_const = coef_const
+        ctx.plain_scale = 1.0 / x.shape[0] if mean else 1.0
         return result
+
+    @staticmethod
+    def _backward_plain(ctx, grad, x):
+        scale = ctx.plain_scale
+        if isinstance(x, np.ndarray):
+            result = ctx.probs.copy()
+            result[ctx.rows, ctx.target] -= 1
+            result *= grad * scale
+            return result
+        # building a graph: recompute softmax from x so that it is differentiable
+        e = np.exp(x - ctx.shift)
+        one_hot = np.zeros(ctx.probs.shape, dtype=ctx.probs.dtype)
+        one_hot[ctx.rows, ctx.target] = 1
+        return grad * ((e / e.sum(axis=1, keepdims=True) - one_hot) * scale)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
+        if "plain_scale" in ctx.__dict__:
+            return CrossEntropy._backward_plain(ctx, grad, x), None, None, None, None, None
         if isinstance(x, np.ndarray):
             p = ctx.probs
         else:  # building a graph: recompute softmax from x so that it is differentiable
