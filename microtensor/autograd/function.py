@@ -235,7 +235,6 @@ class Function:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)
 
-
     @classmethod
     def _apply_unary(cls, a):
         """``apply(a)`` for a built-in one-argument op, unrolled like ``_apply_binary``."""

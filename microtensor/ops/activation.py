@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 
-from .. import _dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import _as_tensor, _floating
