@@ -69,20 +69,21 @@ def _softmax_dim(name, ndim):
 
 def softmax(input, dim=None, dtype=None):
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
-    if dim is None:
-        dim = _softmax_dim("softmax", input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
-    return _ops.softmax(input, dim)
+    return _along_dim(_ops.softmax, "softmax", input, dim, dtype)
 
 
 def log_softmax(input, dim=None, dtype=None):
     """x_i - logsumexp(x) along ``dim``."""
+    return _along_dim(_ops.log_softmax, "log_softmax", input, dim, dtype)
+
+
+def _along_dim(op, op_name, input, dim, dtype):
+    """PyTorch's functional softmax signature: an implicit ``dim`` (with its warning) and a cast first."""
     if dim is None:
-        dim = _softmax_dim("log_softmax", input.ndim)
+        dim = _softmax_dim(op_name, input.ndim)
     if dtype is not None:
         input = input.to(dtype)
-    return _ops.log_softmax(input, dim)
+    return op(input, dim)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

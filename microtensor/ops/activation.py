@@ -35,24 +35,25 @@ def _sigmoid_numpy(z):
 
 # scipy's erf and expit are fast, stable ufuncs (one pass, no warnings at +-1000).
 # scipy is imported on first use, not with microtensor: it costs ~0.2 s and ~27 MB.
-def _erf(x):
-    global _erf
+def _scipy_special(name, fallback):
+    """``scipy.special.<name>``, or the numpy ``fallback`` when scipy is not installed."""
     try:
-        from scipy.special import erf as implementation
+        from scipy import special
     except ImportError:  # pragma: no cover - exercised only without scipy
-        implementation = _erf_numpy
-    _erf = implementation
-    return implementation(x)
+        return fallback
+    return getattr(special, name)
+
+
+def _erf(x):
+    global _erf  # replaced by the real implementation on first use
+    _erf = _scipy_special("erf", _erf_numpy)
+    return _erf(x)
 
 
 def _stable_sigmoid(x):
-    global _stable_sigmoid
-    try:
-        from scipy.special import expit as implementation
-    except ImportError:  # pragma: no cover - exercised only without scipy
-        implementation = _sigmoid_numpy
-    _stable_sigmoid = implementation
-    return implementation(x)
+    global _stable_sigmoid  # replaced by the real implementation on first use
+    _stable_sigmoid = _scipy_special("expit", _sigmoid_numpy)
+    return _stable_sigmoid(x)
 
 
 _SQRT_2 = math.sqrt(2.0)

@@ -91,6 +91,19 @@ def _require_float(x, op_name, what):
         )
 
 
+def _accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, op_name):
+    """``(x, dims, keep_shape, keepdim, dtype)`` for sum and prod: integer and bool
+    inputs accumulate in int64 unless a ``dtype`` is given, as in PyTorch."""
+    x = _tensor(input, op_name)
+    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, op_name)
+    dims, keep_shape = _dims(x.shape, dim, op_name)
+    if dtype is not None:
+        dtype = _dtypes.to_dtype(dtype)
+    elif x.dtype.kind in "biu":
+        dtype = _dtypes.int64
+    return x, dims, keep_shape, keepdim, dtype
+
+
 # --------------------------------------------------------------------- sum
 class Sum(Function):
     """``y = sum_{dims} x``;  dy/dx = 1, so the gradient is ``g`` broadcast back to x's shape."""
@@ -112,14 +125,7 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None)
 
     Gradient: ``d sum(x) / dx_i = 1``.
     """
-    x = _tensor(input, "sum")
-    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "sum")
-    dims, keep_shape = _dims(x.shape, dim, "sum")
-    if dtype is not None:
-        dtype = _dtypes.to_dtype(dtype)
-    elif x.dtype.kind in "biu":
-        dtype = _dtypes.int64
-    return Sum.apply(x, dims, keep_shape, keepdim, dtype)
+    return Sum.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "sum"))
 
 
 # -------------------------------------------------------------------- mean
@@ -279,14 +285,7 @@ class Prod(Function):
 
 def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Product over ``dim`` (integers and bools give int64); d prod / dx_i = prod_{j != i} x_j."""
-    x = _tensor(input, "prod")
-    dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "prod")
-    dims, keep_shape = _dims(x.shape, dim, "prod")
-    if dtype is not None:
-        dtype = _dtypes.to_dtype(dtype)
-    elif x.dtype.kind in "biu":
-        dtype = _dtypes.int64
-    return Prod.apply(x, dims, keep_shape, keepdim, dtype)
+    return Prod.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "prod"))
 
 
 # ------------------------------------------------------------- amax / amin
