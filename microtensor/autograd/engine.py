@@ -34,7 +34,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
     if inputs is not None:
         capture = {}
         for tensor in inputs:
-            capture[id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn)] = None
+            capture[_capture_key(tensor)] = None
 
     pending = {}  # node -> gradient summed so far
     roots = []
@@ -107,7 +107,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
         return None
     results = []
     for position, tensor in enumerate(inputs):
-        grad = capture[id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn)]
+        grad = capture[_capture_key(tensor)]
         if grad is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -120,6 +120,11 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
         else:
             results.append(Tensor._make(np.array(grad, copy=True)))
     return tuple(results)
+
+
+def _capture_key(tensor):
+    """Where ``autograd.grad`` collects a tensor's gradient: at the leaf, or at its node."""
+    return id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn)
 
 
 def _count_consumers(roots):
