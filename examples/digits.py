@@ -67,7 +67,7 @@ def evaluate(model, x, y):
     with mt.no_grad():
         logits = model(mt.from_numpy(x))
         loss = F.cross_entropy(logits, mt.from_numpy(y)).item()
-    predictions = logits.data.argmax(axis=1)
+    predictions = logits.numpy().argmax(axis=1)
     model.train()
     return loss, float(np.mean(predictions == y)), predictions
 

@@ -257,7 +257,7 @@ def train_microtensor(initial_weights, permutations, batch_size=BATCH_SIZE):
             loss.backward()
             optimizer.step()
             epoch_loss += loss.item()
-            abs_error += float(np.abs(y.data - out.data).sum())
+            abs_error += float(np.abs(y.numpy() - out.detach().numpy()).sum())
         loss_log[epoch] = epoch_loss
         mae[epoch] = abs_error / len(perm)
     with mt.no_grad():

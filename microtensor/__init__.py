@@ -17,16 +17,21 @@ from ._dtypes import (
     int64, long, set_default_dtype, short, uint8,
 )
 from . import autograd
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
 from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     randint, randn, randperm, tensor, zeros, zeros_like,
 )
 from .device import device
 from .random import get_rng_state, manual_seed, seed, set_rng_state
-from .tensor import Tensor
+from ._tensor import Tensor
 from . import ops
 from .ops import *  # noqa: F401,F403  (mt.exp, mt.matmul, mt.cat, mt.where, ...)
+from . import _registry
+
+_registry.bind(Tensor)  # the one binding step: every op's Tensor methods and operators
 
 __version__ = "0.1.0"
 

@@ -5,7 +5,7 @@ from . import _dtypes
 
 
 def tensor_repr(tensor):
-    data = tensor.data
+    data = tensor._data
     prefix = "tensor("
     if data.size == 0:
         body = "[]" if data.ndim <= 1 else f"[], size={data.shape}"

@@ -8,7 +8,7 @@ import numpy as np
 from . import _dtypes
 from . import random as _random
 from .device import check_device
-from .tensor import Tensor, as_array
+from ._tensor import Tensor, as_array
 
 
 def _finish(array, requires_grad, device):

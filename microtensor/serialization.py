@@ -54,7 +54,7 @@ import zipfile
 
 import numpy as np
 
-from .tensor import Tensor
+from ._tensor import Tensor
 
 __all__ = ["save", "load", "LoadError"]
 
@@ -159,8 +159,8 @@ def _encode(value, where, arrays, active):
     if node is not None:
         return node
     if isinstance(value, Tensor):
-        _check_array(value.data, where)
-        arrays.append(value.data)
+        _check_array(value._data, where)
+        arrays.append(value._data)
         return {"type": "tensor", "array": str(len(arrays) - 1), "requires_grad": bool(value.requires_grad)}
     if isinstance(value, np.ndarray):
         _check_array(value, where)

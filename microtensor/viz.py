@@ -262,7 +262,7 @@ class _Graph:
     """The graph behind a tensor: nodes (ops, leaves, the output) and edges input -> consumer."""
 
     def __init__(self, tensor, params, show_grads, max_nodes):
-        from .tensor import Tensor
+        from ._tensor import Tensor
 
         if not isinstance(tensor, Tensor):
             raise TypeError(f"draw_graph expects a microtensor Tensor, got {type(tensor).__name__}")
@@ -349,11 +349,11 @@ def _shape_text(shape):
 
 def _tensor_label(name, tensor, show_grads, value=False):
     lines = [name, f"{_shape_text(tensor.shape)} {tensor.dtype}"]
-    if value and tensor.data.size == 1:
-        lines.append(f"value {tensor.data.item():.4g}")
+    if value and tensor._data.size == 1:
+        lines.append(f"value {tensor._data.item():.4g}")
     grad = tensor.grad if tensor.grad_fn is None else None
     if show_grads and grad is not None:
-        g = np.asarray(grad.data, dtype=np.float64)
+        g = np.asarray(grad._data, dtype=np.float64)
         if g.size == 1:
             lines.append(f"grad {g.item():.4g}")
         else:

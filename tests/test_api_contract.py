@@ -16,8 +16,8 @@ import microtensor.nn.functional as F
 
 
 def arr(t):
-    """The values of a tensor as a numpy array (via the documented ``.data``)."""
-    return t.data if isinstance(t, mt.Tensor) else np.asarray(t)
+    """The values of a tensor as a numpy array (via the documented ``.detach().numpy()``)."""
+    return t.detach().numpy() if isinstance(t, mt.Tensor) else np.asarray(t)
 
 
 # --------------------------------------------------------------------------------------
@@ -273,7 +273,8 @@ def test_to_dtype_is_differentiable():
 
 def test_attributes():
     t = mt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-    assert isinstance(t.data, np.ndarray) and t.data.shape == (2, 3)
+    assert isinstance(t.data, mt.Tensor) and t.data.shape == (2, 3) and t.data.requires_grad is False
+    assert np.shares_memory(t.data.numpy(), t.detach().numpy())
     assert t.grad is None and t.requires_grad and t.is_leaf and t.grad_fn is None
     assert t.shape == (2, 3) and isinstance(t.shape, tuple)
     assert t.ndim == 2 and t.dtype == mt.float32
@@ -1832,7 +1833,8 @@ def test_assigning_a_tensor_to_data():
     # PyTorch idiom: p.data = new_tensor (e.g. weight tying, manual resets).
     p = nn.Parameter(mt.zeros(2))
     p.data = mt.tensor([1.0, 2.0])
-    assert isinstance(p.data, np.ndarray) and p.tolist() == [1.0, 2.0] and "1." in repr(p)
+    assert isinstance(p.data, mt.Tensor) and p.data.requires_grad is False
+    assert p.tolist() == [1.0, 2.0] and "1." in repr(p)
 
 
 def test_int_tensor_to_negative_int_power_is_runtime_error():

@@ -30,7 +30,7 @@ def test_every_sample_once_per_epoch(n, batch_size, shuffle, drop_last):
             assert xb.shape[1:] == (3,) and xb.shape[0] == yb.shape[0]
             assert xb.shape[0] == batch_size or (not drop_last and xb is batches[-1][0])
             # rows stay paired with their labels
-            np.testing.assert_array_equal(xb.data[:, 0], yb.data * 3)
+            np.testing.assert_array_equal(xb.numpy()[:, 0], yb.numpy() * 3)
             seen.extend(yb.tolist())
         if drop_last:
             assert len(seen) == len(set(seen)) == expected_batches * batch_size
@@ -52,7 +52,7 @@ def test_shuffle_is_reproducible_under_manual_seed_and_changes_per_epoch():
     loader = DataLoader(_dataset(50), batch_size=8, shuffle=True)
 
     def epochs():
-        return [np.concatenate([yb.data for _, yb in loader]).tolist() for _ in range(3)]
+        return [np.concatenate([yb.numpy() for _, yb in loader]).tolist() for _ in range(3)]
 
     mt.manual_seed(123)
     first = epochs()
@@ -68,7 +68,7 @@ def test_batches_are_copies_not_views():
     X = mt.tensor(np.zeros((4, 2)))
     (xb,) = next(iter(DataLoader(TensorDataset(X), batch_size=2)))
     xb.data[...] = 7
-    assert (X.data == 0).all()
+    assert (X.numpy() == 0).all()
 
 
 def test_tensor_dataset_indexing_and_len():

@@ -50,7 +50,7 @@ def test_tensor_copies_but_from_numpy_shares_memory():
     copied = mt.tensor(array)
     shared = mt.from_numpy(array)
     array[0] = 9.0
-    assert copied.data[0] == 1.0 and shared.data[0] == 9.0
+    assert copied.numpy()[0] == 1.0 and shared.numpy()[0] == 9.0
     assert shared.dtype == mt.float64
 
 
@@ -108,12 +108,13 @@ def test_manual_seed_makes_random_tensors_reproducible():
     second = (mt.rand(3), mt.randn(3), mt.randint(0, 100, (3,)))
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a.data, b.data)
-    assert 0.0 <= first[0].data.min() and first[0].data.max() < 1.0
+    assert 0.0 <= first[0].numpy().min() and first[0].numpy().max() < 1.0
 
 
 def test_attributes():
     t = mt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t.data, mt.Tensor) and t.data.requires_grad is False
+    assert np.shares_memory(t.data.numpy(), t.numpy())
     assert t.shape == (2, 3) and isinstance(t.shape, tuple)
     assert t.ndim == 2 and t.dim() == 2 and t.numel() == 6
     assert t.size() == (2, 3) and t.size(1) == 3 and t.size(-1) == 3
@@ -121,8 +122,7 @@ def test_attributes():
     assert t.T.shape == (3, 2) and t.t().shape == (3, 2)
     assert t.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert mt.tensor([2.5]).item() == 2.5 and isinstance(mt.tensor(3).item(), int)
-    assert np.asarray(t) is t.data
-    assert t.numpy() is t.data
+    assert isinstance(t.numpy(), np.ndarray) and np.asarray(t) is t.numpy()
     assert t.requires_grad is False and t.grad is None and t.is_leaf and t.grad_fn is None
 
 
@@ -232,14 +232,14 @@ def test_setitem_with_index_and_mask():
 def test_clone_is_a_copy_that_keeps_the_graph():
     x = mt.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.data is not x.data and c.grad_fn is not None
+    assert not np.shares_memory(c.detach().numpy(), x.detach().numpy()) and c.grad_fn is not None
     (c * 3).sum().backward()
     np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
 
 
 def test_mm_and_t():
     a = mt.tensor([[1.0, 2.0], [3.0, 4.0]])
-    np.testing.assert_allclose(a.mm(a.t()).data, a.data @ a.data.T)
+    np.testing.assert_allclose(a.mm(a.t()).data, a.numpy() @ a.numpy().T)
 
 
 def test_bool_and_len_errors():
@@ -261,14 +261,15 @@ def test_tensors_survive_deepcopy():
 
     t = mt.tensor([1.0, 2.0], requires_grad=True)
     c = copy.deepcopy(t)
-    assert c.requires_grad and c.data is not t.data
+    assert c.requires_grad and not np.shares_memory(c.detach().numpy(), t.detach().numpy())
     np.testing.assert_array_equal(c.data, t.data)
 
 
 def test_data_assignment_unwraps_and_validates():
     t = mt.zeros(2)
     t.data = mt.tensor([1.0, 2.0, 3.0])  # any shape, as PyTorch allows
-    assert isinstance(t.data, np.ndarray) and t.tolist() == [1.0, 2.0, 3.0]
+    assert isinstance(t.numpy(), np.ndarray) and t.tolist() == [1.0, 2.0, 3.0]
+    assert isinstance(t.data, mt.Tensor) and t.data.requires_grad is False
     with pytest.raises(TypeError, match="numpy.ndarray"):
         t.data = [1.0, 2.0]
 

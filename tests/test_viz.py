@@ -173,8 +173,8 @@ def test_dot_shows_gradients_after_backward():
     out.backward(mt.ones(2, 2))
     labels, _ = parse_dot(viz.graph_dot(out, params=[("a", a), ("b", b)]))
     leaf_labels = {label.split("\\n")[0]: label for label in labels.values()}
-    assert f"grad norm {np.linalg.norm(a.grad.data):.4g}" in leaf_labels["a"]
-    assert f"grad norm {np.linalg.norm(b.grad.data):.4g}" in leaf_labels["b"]
+    assert f"grad norm {np.linalg.norm(a.grad.numpy()):.4g}" in leaf_labels["a"]
+    assert f"grad norm {np.linalg.norm(b.grad.numpy()):.4g}" in leaf_labels["b"]
     _, _, unlabeled = small_graph()
     labels, _ = parse_dot(viz.graph_dot(unlabeled))
     assert sum(label.startswith("tensor\\n") for label in labels.values()) == 2

@@ -5,6 +5,8 @@ to ``engine.run_backward``.
 """
 import numpy as np
 
+from .._tensor import Tensor
+from . import engine
 from .engine import run_backward
 
 
@@ -19,13 +21,10 @@ def _as_sequence(value):
 
 
 def _root_gradients(outputs, grad_outputs, create_graph):
-    from . import engine
-
-    Tensor = engine.Tensor
     if grad_outputs is None and len(outputs) == 1:
         output = outputs[0]
-        if output.__class__ is Tensor and output._requires_grad and output.data.size == 1:
-            return [np.ones(output.data.shape, dtype=output.data.dtype)]  # the common loss.backward()
+        if output.__class__ is Tensor and output.requires_grad and output._data.size == 1:
+            return [np.ones(output._data.shape, dtype=output._data.dtype)]  # the common loss.backward()
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
@@ -41,7 +40,7 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                 f"don't compute it under mt.no_grad())"
             )
         if grad is None:
-            if output.data.size != 1:
+            if output._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but this output has shape "
                     f"{output.shape}; pass gradient= (a tensor of that shape) or reduce it first, e.g. .sum()"
@@ -54,7 +53,7 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                     _shape_mismatch(index, grad.shape, output.shape)
                 grads.append(grad)
                 continue
-            grad = grad.data
+            grad = grad._data
         grad = np.array(grad, dtype=output.dtype, copy=True)
         if grad.shape != output.shape:
             _shape_mismatch(index, grad.shape, output.shape)
@@ -82,11 +81,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = _as_sequence(inputs)
         results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True)
-        from . import engine
-
         for tensor, grad in zip(inputs, results):
             if grad is not None:
-                engine._deliver_to_leaf(tensor, grad if create_graph else grad.data, None, create_graph)
+                engine._deliver_to_leaf(tensor, grad if create_graph else grad._data, None, create_graph)
         return
     run_backward(outputs, grads, retain_graph, create_graph)
 
@@ -97,8 +94,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     With ``create_graph=True`` the returned gradients are part of a new graph, so
     they can be differentiated again (higher-order derivatives).
     """
-    from ..tensor import Tensor
-
     output_list = _as_sequence(outputs)
     input_list = _as_sequence(inputs)
     for index, tensor in enumerate(input_list):

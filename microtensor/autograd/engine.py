@@ -17,10 +17,11 @@ depth work:
 """
 import numpy as np
 
-from . import grad_mode
-from .function import _FREED_MESSAGE, _anomaly_mode
+from .._tensor import Tensor
+from .function import _FREED_MESSAGE, _anomaly_mode, edge_of
+from .grad_mode import _state
+from .hooks import run_hooks
 
-Tensor = None  # microtensor.tensor.Tensor, set by that module once it is defined (import cycle)
 
 
 def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):
@@ -36,34 +37,37 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
         for tensor in inputs:
             capture[_capture_key(tensor)] = None
 
-    pending = {}  # node -> gradient summed so far
+    pending = {}  # node -> gradient summed so far (a list, one per output, for several outputs)
+    hooked_leaves = {}  # leaf -> gradient summed so far, for leaves whose hooks must see the total
     roots = []
     for output, grad in zip(outputs, output_grads):
         if create_graph and not isinstance(grad, Tensor):
             grad = Tensor._make(grad)
         node = output.grad_fn
         if node is None:
-            _deliver_to_leaf(output, grad, capture, create_graph)
+            _deliver(output, grad, capture, create_graph, False, hooked_leaves)
             continue
-        if node in pending:
-            pending[node] = pending[node] + grad
-        else:
-            pending[node] = grad
+        if node not in pending:
             roots.append(node)
+        _add_pending(pending, edge_of(output), grad)
 
     consumers = _count_consumers(roots)
     ready = [node for node in roots if consumers.get(node, 0) == 0]
-    mode_before = grad_mode._enabled
-    grad_mode._enabled = create_graph  # user Functions' backward records nothing unless create_graph
+    mode_before = _state.enabled
+    _state.enabled = create_graph  # user Functions' backward records nothing unless create_graph
     try:
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
             targets = node.inputs
             if grad is not None:
-                if capture is not None and id(node) in capture:
-                    capture[id(node)] = grad
-                if create_graph or not node.numpy_level or _anomaly_mode.enabled:
+                if node._output_meta is not None:
+                    grad = _materialize(node, grad, create_graph)
+                if node._pre_hooks is not None:
+                    grad = _run_node_hooks(node, grad, create_graph)
+                if capture is not None:
+                    _capture_node_gradient(capture, node, grad)
+                if create_graph or not node.numpy_level or _anomaly_mode.enabled or node._output_meta is not None:
                     input_grads = _call_backward(node, grad, retain_graph, create_graph)
                 else:  # the common case, inlined: a built-in op's backward on arrays
                     saved = node._saved
@@ -91,17 +95,20 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                         fresh = index in node.fresh_gradients
                 if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is not None:
-                        _deliver_to_leaf(target, input_grad, capture, create_graph, fresh)
+                        _deliver(target, input_grad, capture, create_graph, fresh, hooked_leaves)
                     continue
                 if input_grad is not None:
-                    previous = pending.get(target)
-                    pending[target] = input_grad if previous is None else previous + input_grad
+                    _add_pending(pending, target, input_grad)
+                if target.__class__ is tuple:
+                    target = target[0]
                 remaining = consumers[target] - 1
                 consumers[target] = remaining
                 if remaining == 0:
                     ready.append(target)
+        for leaf, grad in hooked_leaves.items():
+            _deliver_to_leaf(leaf, run_hooks(leaf._hooks, grad, create_graph), capture, create_graph)
     finally:
-        grad_mode._enabled = mode_before
+        _state.enabled = mode_before
 
     if capture is None:
         return None
@@ -122,9 +129,60 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
     return tuple(results)
 
 
+def _add_pending(pending, target, grad):
+    """Sum ``grad`` into what ``target`` (a node, or ``(node, output number)``) has received."""
+    if target.__class__ is tuple:
+        node, number = target
+        grads = pending.get(node)
+        if grads is None:
+            grads = pending[node] = [None] * len(node._output_meta)
+        elif grads.__class__ is not list:  # output 0 arrived first, on its own
+            grads = pending[node] = [grads] + [None] * (len(node._output_meta) - 1)
+        grads[number] = grad if grads[number] is None else grads[number] + grad
+        return
+    previous = pending.get(target)
+    if previous is None:
+        pending[target] = grad
+    elif previous.__class__ is list:
+        previous[0] = grad if previous[0] is None else previous[0] + grad
+    else:
+        pending[target] = previous + grad
+
+
+def _materialize(node, grad, create_graph):
+    """The gradients of every output of a node with several, zeros where none arrived (as PyTorch)."""
+    grads = grad if grad.__class__ is list else [grad] + [None] * (len(node._output_meta) - 1)
+    for number, meta in enumerate(node._output_meta):
+        if grads[number] is None and meta is not None:
+            zeros = np.zeros(meta[0], dtype=meta[1])
+            grads[number] = Tensor._make(zeros) if create_graph else zeros
+    return grads
+
+
+def _run_node_hooks(node, grad, create_graph):
+    hooks = node._pre_hooks
+    if node._output_meta is None:
+        return run_hooks(hooks[0], grad, create_graph) if hooks.get(0) else grad
+    return [run_hooks(hooks[n], g, create_graph) if hooks.get(n) and g is not None else g for n, g in enumerate(grad)]
+
+
+def _capture_node_gradient(capture, node, grad):
+    if node._output_meta is None:
+        if id(node) in capture:
+            capture[id(node)] = grad
+        return
+    for number, output_grad in enumerate(grad):
+        key = (id(node), number) if number else id(node)
+        if key in capture:
+            capture[key] = output_grad
+
+
 def _capture_key(tensor):
-    """Where ``autograd.grad`` collects a tensor's gradient: at the leaf, or at its node."""
-    return id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn)
+    """Where ``autograd.grad`` collects a tensor's gradient: at the leaf, or at its node (and output)."""
+    node = tensor.grad_fn
+    if node is None:
+        return id(tensor)
+    return (id(node), tensor._output_nr) if tensor._output_nr else id(node)
 
 
 def _count_consumers(roots):
@@ -137,6 +195,8 @@ def _count_consumers(roots):
         for target in node.inputs:
             if target is None or isinstance(target, Tensor):
                 continue
+            if target.__class__ is tuple:
+                target = target[0]
             consumers[target] = consumers.get(target, 0) + 1
             if target not in seen:
                 seen.add(target)
@@ -150,9 +210,10 @@ def _call_backward(node, grad, retain_graph, create_graph):
         raise RuntimeError(_FREED_MESSAGE)
     tensor_mode = create_graph or not node.numpy_level
     node._tensor_mode = tensor_mode
-    if tensor_mode and not isinstance(grad, Tensor):
-        grad = Tensor._make(grad)
-    result = node.backward(node, grad)
+    grads = grad if grad.__class__ is list else [grad]
+    if tensor_mode:
+        grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads]
+    result = node.backward(node, *grads)
     if result.__class__ is not tuple:
         result = _as_gradient_tuple(result)
     if len(result) != len(node.inputs):
@@ -186,7 +247,7 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
     """
     fresh = False
     if not create_graph and type(grad) is not np.ndarray:
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+        grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
     grad_shape = grad.shape
     if grad_shape != shape:
         extra = len(grad_shape) - len(shape)
@@ -209,6 +270,15 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
         grad = grad.to(dtype) if create_graph else grad.astype(dtype)
         fresh = True
     return grad, fresh
+
+
+def _deliver(leaf, grad, capture, create_graph, fresh, hooked_leaves):
+    """Hand a leaf its gradient now, or keep it until the end when the leaf has hooks."""
+    if leaf._hooks:
+        previous = hooked_leaves.get(leaf)
+        hooked_leaves[leaf] = grad if previous is None else previous + grad
+        return
+    _deliver_to_leaf(leaf, grad, capture, create_graph, fresh)
 
 
 def _deliver_to_leaf(leaf, grad, capture, create_graph, fresh=False):
@@ -246,7 +316,7 @@ def _check_backward_finite(node, grads):
     for index, grad in enumerate(grads):
         if grad is None:
             continue
-        values = np.asarray(grad.data if hasattr(grad, "grad_fn") else grad)
+        values = np.asarray(grad._data if hasattr(grad, "_grad_fn") else grad)
         if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
             site = getattr(node, "_creation_site", None) or "(unknown: the op ran before detect_anomaly was on)\n"
             raise RuntimeError(

@@ -35,12 +35,10 @@ Two flavours share this one mechanism:
 """
 import numpy as np
 
-from . import grad_mode
+from .._tensor import Tensor, _new_tensor
+from .grad_mode import _state, no_grad
+from .views import attach_view, refresh_view, shares_memory
 
-# microtensor.tensor.Tensor and its fast constructor, set by that module once it is
-# defined (tensor.py imports this package first, so importing it here would be a cycle).
-Tensor = None
-_new_tensor = None
 _allocate = object.__new__
 
 _FREED_MESSAGE = (
@@ -58,6 +56,8 @@ class Function:
     """Base class of differentiable operations; see the module docstring."""
 
     numpy_level = False
+    _output_meta = None  # per output (shape, dtype), for a Function with several outputs
+    _pre_hooks = None    # output number -> hooks run on that output's gradient (register_hook)
     view_of = None  # index of the input whose memory the output may share (view ops)
     # Indices of inputs whose gradient backward always returns as a new array that nothing
     # else holds (e.g. a matrix product): the engine may adopt it as a leaf's .grad uncopied.
@@ -101,16 +101,27 @@ class Function:
             tensor_mode = not self.numpy_level
         values = []
         for record in saved:
-            counter = record[2]
-            if counter is not None and counter[0] != record[3]:
-                _raise_modified_inplace(self, record[0], counter[0], record[3])
-            values.append(self._saved_as_tensor(*record) if tensor_mode else record[0])
+            if record.__class__ is not tuple:  # a constant: a number, an array, None
+                if tensor_mode and record.__class__ is np.ndarray:
+                    record = _new_tensor(record)
+                values.append(record)
+                continue
+            array, source, counter, version = record
+            if source is _CONSTANT:
+                values.append(array)
+                continue
+            if counter is not None and counter[0] != version:
+                _raise_modified_inplace(self, array, counter[0], version)
+            values.append(self._saved_as_tensor(array, source, counter) if tensor_mode else array)
         return tuple(values)
 
-    def _saved_as_tensor(self, array, source, counter, version):
-        if source is _OUTPUT:
-            if grad_mode._enabled:
-                return _new_tensor(array, True, self, counter)
+    def _saved_as_tensor(self, array, source, counter):
+        if source is _OUTPUT or source.__class__ is tuple:  # the op's output (number source[1] of several)
+            if _state.enabled:
+                tensor = _new_tensor(array, True, self, counter)
+                if source.__class__ is tuple:
+                    tensor._output_nr = source[1]
+                return tensor
             return _new_tensor(array, False, None, counter)
         if source is not None:
             return source
@@ -119,7 +130,12 @@ class Function:
         return array
 
     def mark_non_differentiable(self, *outputs):
-        """Accepted for PyTorch compatibility; integer and bool outputs are never differentiable."""
+        """Declare outputs that get no gradient (integer and bool outputs never do)."""
+        self._non_differentiable = outputs
+
+    def mark_dirty(self, *tensors):
+        """Declare inputs that forward modified in place (and returns as outputs)."""
+        self._dirty = tensors
 
     @property
     def next_functions(self):
@@ -152,27 +168,27 @@ class Function:
 
     @classmethod
     def _apply_general(cls, args, kwargs):
-        """``apply`` for any number of arguments (and every user Function)."""
+        """``apply`` for any number of arguments, several outputs, and every user Function."""
         record = False
-        if grad_mode._enabled:
+        if _state.enabled:
             for arg in args:
-                if isinstance(arg, Tensor) and arg._requires_grad:
-                    record = True
-                    break
+                if isinstance(arg, Tensor):
+                    if arg._view is not None:
+                        refresh_view(arg)
+                    if arg._requires_grad:
+                        record = True
         numpy_level = cls.numpy_level
         if not record:
             if numpy_level:
-                out = cls.forward(_SCRATCH_CONTEXT, *[arg._data if isinstance(arg, Tensor) else arg for arg in args], **kwargs)
+                ctx = _SCRATCH_CONTEXT
+                raw = cls.forward(ctx, *[arg._data if isinstance(arg, Tensor) else arg for arg in args], **kwargs)
             else:
-                with grad_mode.no_grad():
-                    out = cls.forward(_ScratchContext(), *args, **kwargs)
-                if isinstance(out, Tensor):
-                    out = out.data
-            if type(out) is not np.ndarray:
-                out = np.asarray(out)
-            if cls.view_of is not None:
-                return _new_tensor(out, False, None, _shared_counter(args[cls.view_of], out))
-            return _new_tensor(out)
+                ctx = _ScratchContext()
+                with no_grad():
+                    raw = cls.forward(ctx, *args, **kwargs)
+            if raw.__class__ is tuple:
+                return tuple(_plain_output(cls, ctx, args, value) for value in raw)
+            return _plain_output(cls, ctx, args, raw)
 
         ctx = _allocate(cls)
         ctx._saved = ()
@@ -186,70 +202,54 @@ class Function:
             if isinstance(arg, Tensor):
                 data = forward_args[index] = arg._data
                 if arg._requires_grad:
-                    inputs[index] = arg if arg.grad_fn is None else arg.grad_fn
+                    inputs[index] = edge_of(arg)
                     needs[index] = True
                     meta[index] = _shared_meta(data.shape, data.dtype)
                 else:
                     meta[index] = None
-        ctx.inputs = inputs
-        ctx.input_meta = meta
+        ctx.inputs = tuple(inputs)
+        ctx.input_meta = _shared_meta_tuple(tuple(meta))
         needs = tuple(needs)
         ctx.needs_input_grad = _NEEDS_TUPLES.setdefault(needs, needs)
         if numpy_level:
-            out = raw = cls.forward(ctx, *forward_args, **kwargs)
+            raw = cls.forward(ctx, *forward_args, **kwargs)
         else:
             forward_args = args
-            with grad_mode.no_grad():
+            with no_grad():
                 raw = cls.forward(ctx, *args, **kwargs)
-            out = raw._data if isinstance(raw, Tensor) else raw
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if out.dtype.kind != "f":
-            return _new_tensor(out)
+        several = raw.__class__ is tuple
+        raws = raw if several else (raw,)
+        outputs, arrays, recorded = _recorded_outputs(cls, ctx, args, raws, several)
+        if not recorded:  # nothing differentiable came out: ctx is not part of the graph
+            return outputs if several else outputs[0]
 
-        counter = None if cls.view_of is None else _shared_counter(args[cls.view_of], out)
         to_save = ctx._saved  # what forward passed to save_for_backward, resolved now
         if to_save:
-            saved = []
-            for value in to_save:
-                if value is out or value is raw:
-                    if counter is None:
-                        counter = [0]
-                    saved.append([out, _OUTPUT, counter, counter[0]])
-                    continue
-                if value is None:
-                    saved.append(_NONE_RECORD)
-                    continue
-                if value.__class__ is float or value.__class__ is int:
-                    saved.append((value, None, None, None))
-                    continue
-                for arg, forward_arg in zip(args, forward_args):
-                    if value is forward_arg and isinstance(arg, Tensor):
-                        version_counter = arg._version_counter
-                        saved.append([arg._data, arg, version_counter, version_counter[0]])
-                        break
-                else:
-                    saved.append(_constant_record(value))
-            ctx._saved = saved
+            ctx._saved = [_saved_record(value, args, forward_args, raws, arrays, outputs) for value in to_save]
         if _anomaly_mode.enabled:
-            _anomaly_mode.record_creation(ctx, out)
-        return _new_tensor(out, True, ctx, counter)
+            for out in arrays:
+                if out is not None:
+                    _anomaly_mode.record_creation(ctx, out)
+                    break
+        return outputs if several else outputs[0]
 
     @classmethod
     def _apply_unary(cls, a):
         """``apply(a)`` for a built-in one-argument op, unrolled like ``_apply_binary``."""
         if not isinstance(a, Tensor):
             return cls._apply_general((a,), {})
+        if a._view is not None:
+            refresh_view(a)
         a_data = a._data
-        if not (a._requires_grad and grad_mode._enabled):
+        if not (a._requires_grad and _state.enabled):
             out = cls.forward(_SCRATCH_CONTEXT, a_data)
             if out.__class__ is not np.ndarray:
                 out = _unary_result(out, a_data)
             return _new_tensor(out)
         ctx = _allocate(cls)
         ctx._saved = ()
-        ctx.inputs = [a if a.grad_fn is None else a.grad_fn]
-        ctx.input_meta = [_shared_meta(a_data.shape, a_data.dtype)]
+        ctx.inputs = (a if a._grad_fn is None else edge_of(a),)
+        ctx.input_meta = _shared_meta(a_data.shape, a_data.dtype, _ONE_META)
         ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
         out = raw = cls.forward(ctx, a_data)
         if out.__class__ is not np.ndarray:
@@ -263,12 +263,10 @@ class Function:
             for value in to_save:
                 if value is out or value is raw:
                     counter = [0]
-                    saved.append([out, _OUTPUT, counter, 0])
+                    saved.append((out, _OUTPUT, counter, 0))
                 elif value is a_data:
                     version_counter = a._version_counter
-                    saved.append([a_data, a, version_counter, version_counter[0]])
-                elif value is None:
-                    saved.append(_NONE_RECORD)
+                    saved.append((a_data, a, version_counter, version_counter[0]))
                 else:
                     saved.append(_constant_record(value))
             ctx._saved = saved
@@ -284,26 +282,30 @@ class Function:
         per ``x * y``, which is most of what a small expression costs.
         """
         if isinstance(a, Tensor):
+            if a._view is not None:
+                refresh_view(a)
             a_data, a_grad = a._data, a._requires_grad
         else:
             a_data, a_grad = a, False
         if isinstance(b, Tensor):
+            if b._view is not None:
+                refresh_view(b)
             b_data, b_grad = b._data, b._requires_grad
         else:
             b_data, b_grad = b, False
-        if not ((a_grad or b_grad) and grad_mode._enabled):
+        if not ((a_grad or b_grad) and _state.enabled):
             out = cls.forward(_SCRATCH_CONTEXT, a_data, b_data)
             return _new_tensor(out if out.__class__ is np.ndarray else np.asarray(out))
         ctx = _allocate(cls)
         ctx._saved = ()
-        ctx.inputs = [
-            (a if a.grad_fn is None else a.grad_fn) if a_grad else None,
-            (b if b.grad_fn is None else b.grad_fn) if b_grad else None,
-        ]
-        ctx.input_meta = [
+        ctx.inputs = (
+            (a if a._grad_fn is None else edge_of(a)) if a_grad else None,
+            (b if b._grad_fn is None else edge_of(b)) if b_grad else None,
+        )
+        ctx.input_meta = _shared_meta_pair(
             _shared_meta(a_data.shape, a_data.dtype) if a_grad else (None if a_data is not a else False),
             _shared_meta(b_data.shape, b_data.dtype) if b_grad else (None if b_data is not b else False),
-        ]
+        )
         ctx.needs_input_grad = _NEEDS_TUPLES[(a_grad, b_grad)]
         out = raw = cls.forward(ctx, a_data, b_data)
         if out.__class__ is not np.ndarray:
@@ -315,19 +317,17 @@ class Function:
         if to_save:
             saved = []
             for value in to_save:
-                if value is None:
-                    saved.append(_NONE_RECORD)
+                if value is None or value.__class__ is float or value.__class__ is int:
+                    saved.append(value)
                 elif value is a_data and a_data is not a:
                     version_counter = a._version_counter
-                    saved.append([a_data, a, version_counter, version_counter[0]])
+                    saved.append((a_data, a, version_counter, version_counter[0]))
                 elif value is b_data and b_data is not b:
                     version_counter = b._version_counter
-                    saved.append([b_data, b, version_counter, version_counter[0]])
+                    saved.append((b_data, b, version_counter, version_counter[0]))
                 elif value is out or value is raw:
                     counter = [0]
-                    saved.append([out, _OUTPUT, counter, 0])
-                elif value.__class__ is float or value.__class__ is int:
-                    saved.append((value, None, None, None))
+                    saved.append((out, _OUTPUT, counter, 0))
                 else:
                     saved.append(_constant_record(value))
             ctx._saved = saved
@@ -351,8 +351,141 @@ class _ScratchContext:
     def save_for_backward(self, *values):
         pass
 
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *outputs):
+        pass
+
 
 _SCRATCH_CONTEXT = _ScratchContext()
+
+
+def edge_of(tensor):
+    """Where the gradient of ``tensor`` goes: the tensor (a leaf), its node, or ``(node, output number)``."""
+    node = tensor._grad_fn
+    if node is None:
+        return tensor
+    if tensor._output_nr:
+        return (node, tensor._output_nr)
+    return node
+
+
+def _is_passed_through(cls, value):
+    """User Functions may return non-tensor values (None, numbers); they pass through unchanged."""
+    return value is None or (not cls.numpy_level and not isinstance(value, (Tensor, np.ndarray, np.generic)))
+
+
+def _view_output(cls, args, array, out):
+    """Make ``out`` a view of the op's input when its array shares that input's memory."""
+    source = args[0]
+    if isinstance(source, Tensor) and shares_memory(array, source._data):
+        out._counter = source._version_counter
+        attach_view(source, out, cls, args[1:])
+
+
+def _plain_output(cls, ctx, args, value):
+    """One output of an op that records nothing, as a Tensor."""
+    if _is_passed_through(cls, value):
+        return value
+    if isinstance(value, Tensor):
+        for arg in args:
+            if value is arg:  # a user Function that modified an input in place and returns it
+                if any(value is dirty for dirty in ctx.__dict__.get("_dirty", ())):
+                    value._version_counter[0] += 1
+                return value
+        value = value._data
+    if value.__class__ is not np.ndarray:
+        value = _scalar_result(cls, value, args)
+    out = _new_tensor(value)
+    if cls.view_of is not None:
+        _view_output(cls, args, value, out)
+    return out
+
+
+def _recorded_outputs(cls, ctx, args, raws, several):
+    """Wrap forward's results as Tensors whose ``grad_fn`` is ``ctx``.
+
+    Returns the outputs, their arrays (None for passed-through values), and whether any
+    output is differentiable (if none is, ``ctx`` is not a node of the graph).
+    """
+    dirty = ctx.__dict__.get("_dirty", ())
+    non_differentiable = ctx.__dict__.get("_non_differentiable", ())
+    outputs, arrays = [], []
+    recorded = False
+    for number, value in enumerate(raws):
+        if _is_passed_through(cls, value):
+            outputs.append(value)
+            arrays.append(None)
+            continue
+        given = value if isinstance(value, Tensor) else None
+        array = value._data if given is not None else value
+        if array.__class__ is not np.ndarray:
+            array = _scalar_result(cls, array, args)
+        arrays.append(array)
+        differentiable = array.dtype.kind == "f" and not any(value is t for t in non_differentiable)
+        if given is not None and any(given is t for t in dirty):
+            outputs.append(_adopt_dirty(ctx, given, number, differentiable))
+            recorded = recorded or differentiable
+            continue
+        if not differentiable:
+            outputs.append(_new_tensor(array))
+            continue
+        out = _new_tensor(array, True, ctx)
+        if number:
+            out._output_nr = number
+        if cls.view_of is not None:
+            _view_output(cls, args, array, out)
+        outputs.append(out)
+        recorded = True
+    if several:
+        ctx._output_meta = tuple(None if a is None else (a.shape, a.dtype) for a in arrays)
+    return tuple(outputs), arrays, recorded
+
+
+def _adopt_dirty(ctx, tensor, number, differentiable):
+    """An input that forward modified in place (``ctx.mark_dirty``) becomes the output itself."""
+    if tensor._view is not None:
+        raise RuntimeError(
+            f"{ctx.name()}: mark_dirty() on a view is not supported by microtensor; pass a .clone() "
+            f"of the view, or modify the base tensor instead"
+        )
+    if tensor._requires_grad and tensor._grad_fn is None:
+        raise RuntimeError(
+            f"{ctx.name()}: a leaf Variable that requires grad is being used in an in-place operation "
+            f"(mark_dirty). Wrap the call in `with mt.no_grad():`, or work on a .clone()."
+        )
+    tensor._version_counter[0] += 1
+    if differentiable:
+        tensor._grad_fn = ctx
+        tensor._requires_grad = True
+        tensor._output_nr = number
+    return tensor
+
+
+def _saved_record(value, args, forward_args, raws, arrays, outputs):
+    """The record of one value forward passed to ``save_for_backward`` (see ``_constant_record``)."""
+    if value is None:
+        return None
+    for number, (raw, array) in enumerate(zip(raws, arrays)):
+        if array is not None and (value is raw or value is array):
+            counter = outputs[number]._version_counter
+            return (array, _OUTPUT if number == 0 else (_OUTPUT, number), counter, counter[0])
+    if value.__class__ is float or value.__class__ is int:
+        return value
+    for arg, forward_arg in zip(args, forward_args):
+        if value is forward_arg and isinstance(arg, Tensor):
+            counter = arg._version_counter
+            return (arg._data, arg, counter, counter[0])
+    return _constant_record(value)
+
+
+def _scalar_result(cls, value, args):
+    """A numpy scalar from a built-in op as a 0-d array; for a one-argument op, of its input's float
+    dtype (as ``_apply_unary`` makes it)."""
+    if cls.numpy_level and len(args) == 1 and isinstance(args[0], Tensor):
+        return _unary_result(value, args[0]._data)
+    return np.asarray(value)
 
 
 def _unary_result(out, x):
@@ -367,45 +500,64 @@ def _unary_result(out, x):
     return out
 
 
-def _shared_counter(source, out):
-    """A view shares its base's version counter, so modifying either in place is seen by both."""
-    if isinstance(source, Tensor) and np.may_share_memory(out, source.data):
-        return source._version_counter
-    return [0]
-
-
 def _constant_record(value):
-    """The saved-value record of something that is neither an input nor the output.
+    """How a saved value that is neither an input nor the output is kept.
 
-    A record is a list ``[array, source, version_counter, version_at_save]``;
-    ``source`` is the input Tensor the value came from (so that with
-    ``create_graph=True`` it stays connected to the graph), ``_OUTPUT`` for the op's
-    own output (rebuilt on demand: holding the output Tensor would make a reference
-    cycle through its ``grad_fn``), or ``None`` for a constant like this one.
+    A value that belongs to a tensor is kept as a record ``(array, source, counter,
+    version)``: ``source`` is the input Tensor it came from (so that with
+    ``create_graph=True`` it stays connected to the graph), ``_OUTPUT`` for the op's own
+    output (rebuilt on demand: holding the output Tensor would make a reference cycle
+    through its ``grad_fn``), or ``None`` for another tensor; ``version`` is checked
+    against the tensor's version counter on use. Anything else (numbers, arrays, None)
+    is kept as it is; a tuple is wrapped, so it is not taken for a record.
     """
     if isinstance(value, Tensor):
         counter = value._version_counter
-        return [value.data, None, counter, counter[0]]
-    return (value, None, None, None)
+        return (value._data, None, counter, counter[0])
+    if value.__class__ is tuple:
+        return (value, _CONSTANT, None, None)
+    return value
 
 
 # Objects that live as long as the graph are interned where they repeat, so that a deep
 # graph holds fewer objects for Python's cycle collector to walk over and over (it walks
 # every live container object; ours are never in cycles, so each one is pure cost).
-_NONE_RECORD = (None, None, None, None)
+_CONSTANT = object()  # marks a saved tuple that is a constant, not a record
 _NEEDS_TUPLES = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
 _ONE_INPUT_NEEDS_GRAD = (True,)
 _META = {}
+_ONE_META = object()  # asks _shared_meta for the one-input tuple ``(meta,)``
 
 
-def _shared_meta(shape, dtype):
-    """One ``(shape, dtype)`` tuple per distinct input shape and dtype."""
-    key = (shape, dtype)
+def _shared_meta(shape, dtype, wrap=None):
+    """One ``(shape, dtype)`` tuple per distinct input shape and dtype (or ``((shape, dtype),)``)."""
+    key = (shape, dtype, wrap)
     meta = _META.get(key)
     if meta is None:
         if len(_META) > 4096:  # many distinct shapes (e.g. variable lengths): start again
             _META.clear()
+        meta = (shape, dtype) if wrap is None else (_shared_meta(shape, dtype),)
+        _META[key] = meta
+    return meta
+
+
+def _shared_meta_pair(first, second):
+    """One ``input_meta`` tuple per distinct pair of input metas (two-input ops)."""
+    key = (first, second)
+    meta = _META.get(key)
+    if meta is None:
+        if len(_META) > 4096:
+            _META.clear()
         meta = _META[key] = key
+    return meta
+
+
+def _shared_meta_tuple(metas):
+    meta = _META.get(metas)
+    if meta is None:
+        if len(_META) > 4096:
+            _META.clear()
+        meta = _META[metas] = metas
     return meta
 
 

@@ -14,6 +14,7 @@ with ``eps = 1e-6`` is about 1e-7 / 1e-6 = 0.1, far above any useful tolerance.
 """
 import numpy as np
 
+from .._tensor import Tensor
 from .backward import grad as autograd_grad
 from .grad_mode import enable_grad
 
@@ -23,8 +24,6 @@ class GradcheckError(RuntimeError):
 
 
 def _outputs_as_tuple(result):
-    from ..tensor import Tensor
-
     if isinstance(result, Tensor):
         return (result,)
     return tuple(value for value in result if isinstance(value, Tensor))
@@ -33,14 +32,14 @@ def _outputs_as_tuple(result):
 def _numerical_jacobian(fn, inputs, input_index, output_sizes, eps):
     """d outputs / d inputs[input_index] by central differences: one column per element."""
     tensor = inputs[input_index]
-    flat = tensor.data.reshape(-1)  # a view: perturbing it perturbs the input
+    flat = tensor._data.reshape(-1)  # a view: perturbing it perturbs the input
     columns = []
     for element in range(flat.size):
         original = flat[element]
         flat[element] = original + eps
-        plus = [np.array(out.data, dtype=np.float64).ravel() for out in _outputs_as_tuple(fn(*inputs))]
+        plus = [np.array(out._data, dtype=np.float64).ravel() for out in _outputs_as_tuple(fn(*inputs))]
         flat[element] = original - eps
-        minus = [np.array(out.data, dtype=np.float64).ravel() for out in _outputs_as_tuple(fn(*inputs))]
+        minus = [np.array(out._data, dtype=np.float64).ravel() for out in _outputs_as_tuple(fn(*inputs))]
         flat[element] = original
         columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
     if not columns:
@@ -50,20 +49,20 @@ def _numerical_jacobian(fn, inputs, input_index, output_sizes, eps):
 
 def _analytic_jacobians(outputs, differentiable):
     """Rows of d outputs / d inputs, one backward pass per output element."""
-    total = sum(out.data.size for out in outputs)
-    jacobians = [np.zeros((total, tensor.data.size)) for tensor in differentiable]
+    total = sum(out._data.size for out in outputs)
+    jacobians = [np.zeros((total, tensor._data.size)) for tensor in differentiable]
     row = 0
     for out_index, out in enumerate(outputs):
-        for element in range(out.data.size):
+        for element in range(out._data.size):
             if out.requires_grad:
-                seed = np.zeros(out.data.size, dtype=out.dtype)
+                seed = np.zeros(out._data.size, dtype=out.dtype)
                 seed[element] = 1
                 grads = autograd_grad(
                     out, differentiable, grad_outputs=seed.reshape(out.shape), retain_graph=True, allow_unused=True
                 )
                 for jacobian, grad in zip(jacobians, grads):
                     if grad is not None:
-                        jacobian[row] = grad.data.ravel()
+                        jacobian[row] = grad._data.ravel()
             row += 1
     return jacobians
 
@@ -76,8 +75,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     otherwise raises ``GradcheckError`` (a ``RuntimeError``) naming the input, the worst
     element and both values, or returns False when ``raise_exception=False``.
     """
-    from ..tensor import Tensor
-
     if isinstance(inputs, Tensor) or not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     inputs = tuple(inputs)
@@ -96,7 +93,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 
     with enable_grad():
         outputs = _outputs_as_tuple(fn(*inputs))
-        output_sizes = [out.data.size for out in outputs]
+        output_sizes = [out._data.size for out in outputs]
         analytic = _analytic_jacobians(outputs, [inputs[i] for i in checked])
     for jacobian, index in zip(analytic, checked):
         numerical = _numerical_jacobian(fn, inputs, index, output_sizes, eps)

@@ -11,7 +11,7 @@ two matrix products each. Shapes: ``x (..., in)``, ``W (out, in)``, ``b (out,)``
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 
 class Linear(Function):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .. import random as _random
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import _loss_ops
 from ._linear_op import linear
 
@@ -131,7 +131,7 @@ def _match_dtype(target, dtype):
         return target
     if target.requires_grad:
         return target.to(dtype)
-    return Tensor._make(target.data.astype(dtype))
+    return Tensor._make(target._data.astype(dtype))
 
 
 def _float_input(input, op_name):
@@ -156,7 +156,7 @@ def _constant(value, like, name, op_name):
     """An optional weight-like argument as a plain array of the input's dtype (no gradient flows to it)."""
     if value is None:
         return None
-    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    array = np.asarray(value._data if isinstance(value, Tensor) else value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{op_name}(): {name} must be numeric, got dtype {array.dtype}")
     try:
@@ -195,7 +195,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     input = _float_input(input, "binary_cross_entropy")
     target = _as_tensor(target, "target", "binary_cross_entropy")
     _same_shape(input, target, "binary_cross_entropy")
-    values = input.data
+    values = input._data
     outside = ~((values >= 0) & (values <= 1))  # also catches nan
     if outside.any():
         bad = values[outside].flat[0]
@@ -229,7 +229,7 @@ def _class_target(input, target, weight, ignore_index, op_name):
     input = _float_input(input, op_name)
     if input.ndim == 0:
         raise RuntimeError(f"{op_name}(): input must have at least 1 dimension (classes), got a 0-d tensor")
-    target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target_array = np.asarray(target._data if isinstance(target, Tensor) else target)
     if target_array.dtype.kind not in "iu":
         hint = (
             " Class-probability targets are not supported; pass class indices."
@@ -265,7 +265,7 @@ def _class_target(input, target, weight, ignore_index, op_name):
             + (f" or equal ignore_index={ignore_index}" if ignore_index != -100 else "")
         )
     if weight is not None:
-        weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
         if weight.shape != (classes,):
             raise RuntimeError(
                 f"{op_name}(): weight tensor should be defined either for all {classes} classes or no classes but "

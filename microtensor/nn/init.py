@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import random as _random
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
@@ -31,7 +31,7 @@ def _check(tensor, name):
 
 def _write(tensor, values):
     """Copy ``values`` into the tensor's memory (cast to its dtype) and bump its version."""
-    np.copyto(tensor.data, values, casting="unsafe")
+    np.copyto(tensor._data, values, casting="unsafe")
     tensor._version_counter[0] += 1
     return tensor
 

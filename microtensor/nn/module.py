@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -295,10 +295,10 @@ class Module:
                 param.grad = None
             else:
                 grad = param.grad
-                if grad.grad_fn is not None or not grad.data.flags.writeable:
-                    param._grad = Tensor._make(np.zeros_like(param.data))
+                if grad.grad_fn is not None or not grad._data.flags.writeable:
+                    param._grad = Tensor._make(np.zeros_like(param._data))
                 else:
-                    grad.data[...] = 0
+                    grad._data[...] = 0
 
     # ---------------------------------------------------------- state dict
     def state_dict(self, destination=None, prefix="", keep_vars=False):
@@ -344,7 +344,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value._data if isinstance(value, Tensor) else value
             try:
                 array = np.asarray(array)
             except Exception:  # noqa: BLE001 - reported below
@@ -369,7 +369,7 @@ class Module:
             )
         with no_grad():
             for target, array in pending:
-                np.copyto(target.data, array, casting="unsafe")
+                np.copyto(target._data, array, casting="unsafe")
                 target._version_counter[0] += 1
         return _IncompatibleKeys(missing, unexpected)
 
@@ -380,9 +380,9 @@ class Module:
                 for tensor in registry.values():
                     if tensor is None or tensor.dtype.kind != "f" or tensor.dtype == dtype:
                         continue
-                    tensor.data = tensor.data.astype(dtype)
+                    tensor._data = tensor._data.astype(dtype)
                     if tensor.grad is not None:
-                        tensor._grad = Tensor._make(tensor.grad.data.astype(dtype))
+                        tensor._grad = Tensor._make(tensor.grad._data.astype(dtype))
         return self
 
     def to(self, *args, dtype=None, device=None, **kwargs):

@@ -5,7 +5,7 @@ registers it, so ``module.parameters()`` finds it. It requires grad by default.
 """
 import numpy as np
 
-from ..tensor import Tensor, as_array
+from .._tensor import Tensor, as_array
 
 
 class Parameter(Tensor):
@@ -17,19 +17,21 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if isinstance(data, Tensor):  # share memory (and in-place version) with the wrapped tensor
-            self.data = data.data
+            self._data = data._data
             self._grad = None
             self._requires_grad = False
-            self.grad_fn = None
+            self._grad_fn = None
+            self._output_nr = 0
+            self._view = None
             self._version_counter = data._version_counter
         else:
             array = np.empty((0,), dtype=_default_dtype()) if data is None else as_array(data)
             Tensor.__init__(self, array, requires_grad=False)
         if requires_grad:
-            if self.data.dtype.kind != "f":
+            if self._data.dtype.kind != "f":
                 raise RuntimeError(
                     f"Only Tensors of floating point dtype can require gradients, got a Parameter of dtype "
-                    f"{self.data.dtype}; pass float data or Parameter(data, requires_grad=False)"
+                    f"{self._data.dtype}; pass float data or Parameter(data, requires_grad=False)"
                 )
             self.requires_grad = True
 
@@ -39,9 +41,9 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        result = Parameter(Tensor._make(self.data.copy()), self.requires_grad)
+        result = Parameter(Tensor._make(self._data.copy()), self.requires_grad)
         if self.grad is not None:
-            result._grad = Tensor._make(self.grad.data.copy())
+            result._grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = result
         return result
 

@@ -14,8 +14,9 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .elementwise import _as_tensor, _floating
+from .._registry import op
 
 _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -82,6 +83,7 @@ class ReLU(Function):
         return grad * (y > 0)
 
 
+@op(method=True)
 def relu(input):
     """``max(input, 0)`` elementwise.  d/dx relu(x) = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0)."""
     return ReLU.apply(_as_tensor(input, "relu"))
@@ -106,6 +108,7 @@ class LeakyReLU(Function):
         return np.where(ctx.positive, grad, grad * ctx.negative_slope), None
 
 
+@op()
 def leaky_relu(input, negative_slope=0.01):
     """``input`` where positive, ``negative_slope * input`` elsewhere.
 
@@ -136,6 +139,7 @@ class Sigmoid(Function):
         return grad * (y * (1 - y))
 
 
+@op(method=True)
 def sigmoid(input):
     """The logistic function ``1 / (1 + e^-x)``, stable for any x (no overflow at x = -1000).
 
@@ -161,6 +165,7 @@ class Tanh(Function):
         return grad * (1 - y * y)
 
 
+@op(method=True, numpy=np.tanh)
 def tanh(input):
     """Hyperbolic tangent elementwise.  d/dx tanh(x) = 1 - tanh(x)^2."""
     return Tanh.apply(_as_tensor(input, "tanh"))
@@ -239,6 +244,7 @@ class GeluTanh(Function):
         return grad * ((t + 1) * 0.5 + x * (1 - t * t) * du_dx * 0.5)
 
 
+@op()
 def gelu(input, approximate="none"):
     """Gaussian Error Linear Unit.
 
@@ -284,6 +290,7 @@ class Softplus(Function):
         return np.where(ctx.linear, grad, grad * slope), None, None
 
 
+@op()
 def softplus(input, beta=1, threshold=20):
     """``log(1 + exp(beta * x)) / beta``, reverting to ``x`` where ``beta * x > threshold``
     (PyTorch's semantics); stable for large |x|.  d/dx = sigmoid(beta x) (1 in the linear part).
@@ -295,4 +302,3 @@ def softplus(input, beta=1, threshold=20):
     return Softplus.apply(_as_tensor(input, "softplus"), beta, threshold)
 
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus"]

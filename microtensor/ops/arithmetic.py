@@ -8,8 +8,9 @@ import numpy as np
 
 from .. import _dtypes
 from ..autograd.function import Function
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._util import match_dtype, to_operand
+from .._registry import op
 
 
 def broadcast_error(op_name, a, b):
@@ -34,7 +35,7 @@ def _binary(function, op_name, input, other):
     try:
         return function._apply_binary(a, b)
     except ValueError:
-        error = broadcast_error(op_name, getattr(a, "data", a), getattr(b, "data", b))
+        error = broadcast_error(op_name, getattr(a, "_data", a), getattr(b, "_data", b))
         if error is None:
             raise
         raise error from None
@@ -162,6 +163,7 @@ class Neg(Function):
         return -grad
 
 
+@op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add)
 def add(input, other, alpha=1):
     """``input + alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
@@ -169,6 +171,7 @@ def add(input, other, alpha=1):
     return _binary(Add, "add", input, other)
 
 
+@op(method=True, dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",))
 def sub(input, other, alpha=1):
     """``input - alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
@@ -176,26 +179,28 @@ def sub(input, other, alpha=1):
     return _binary(Sub, "sub", input, other)
 
 
+@op(method=True, dunders=("__mul__",), reflected=("__rmul__",), numpy=np.multiply, aliases=("multiply",))
 def mul(input, other):
     """``input * other`` elementwise, with broadcasting."""
     return _binary(Mul, "mul", input, other)
 
 
+@op(method=True, dunders=("__truediv__",), reflected=("__rtruediv__",), numpy=np.true_divide, aliases=("divide", "true_divide"))
 def div(input, other):
     """``input / other`` elementwise (true division), with broadcasting."""
     return _binary(Div, "div", input, other)
 
 
+@op(method=True, dunders=("__pow__",), reflected=("__rpow__",), numpy=np.power)
 def pow(input, exponent):
     """``input ** exponent`` elementwise, with broadcasting."""
     return _binary(Pow, "pow", input, exponent)
 
 
+@op(method=True, dunders=("__neg__",), numpy=np.negative, aliases=("negative",))
 def neg(input):
     """``-input``."""
     return Neg.apply(to_operand(input, "neg"))
 
 
-subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
-__all__ = ["add", "sub", "mul", "div", "pow", "neg", "subtract", "multiply", "divide", "true_divide", "negative"]

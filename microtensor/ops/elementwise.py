@@ -23,9 +23,10 @@ import numpy as np
 
 from .. import _dtypes
 from ..autograd.function import Function
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._util import match_dtype, to_operand, torch_result_dtype, tensor_argument as _as_tensor
 from .arithmetic import _binary, broadcast_error
+from .._registry import op
 
 
 # --------------------------------------------------------------------- helpers
@@ -44,9 +45,9 @@ def _zeros_like_grad(grad):
 def _raw(value, op_name):
     """The numpy value of an operand of a non-differentiable op (Tensor, array, number or list)."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     value = to_operand(value, op_name)
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 # ------------------------------------------------------------ unary maths ops
@@ -213,52 +214,60 @@ class Reciprocal(Function):
             return -grad * (y * y)
 
 
+@op(method=True, numpy=np.exp)
 def exp(input):
     """``e^input`` elementwise.  d/dx e^x = e^x."""
     return Exp.apply(_as_tensor(input, "exp"))
 
 
+@op(method=True, numpy=np.log)
 def log(input):
     """Natural logarithm elementwise (``-inf`` at 0, ``nan`` below 0, no warning).  d/dx ln x = 1/x."""
     return Log.apply(_as_tensor(input, "log"))
 
 
+@op(method=True, numpy=np.sqrt)
 def sqrt(input):
     """Square root elementwise (``nan`` below 0, no warning).  d/dx sqrt(x) = 1/(2 sqrt(x))."""
     return Sqrt.apply(_as_tensor(input, "sqrt"))
 
 
+@op(method=True, dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",))
 def abs(input):
     """``|input|`` elementwise.  d/dx |x| = sign(x), taken as 0 at x = 0 (PyTorch's subgradient)."""
     return Abs.apply(_as_tensor(input, "abs"))
 
 
+@op(method=True, numpy=np.sin)
 def sin(input):
     """Sine elementwise.  d/dx sin x = cos x."""
     return Sin.apply(_as_tensor(input, "sin"))
 
 
+@op(method=True, numpy=np.cos)
 def cos(input):
     """Cosine elementwise.  d/dx cos x = -sin x."""
     return Cos.apply(_as_tensor(input, "cos"))
 
 
+@op(method=True, numpy=np.sign)
 def sign(input):
     """-1, 0 or 1 by the sign of each element (keeps the dtype).  Its gradient is 0 everywhere."""
     return Sign.apply(_as_tensor(input, "sign"))
 
 
+@op(method=True, numpy=np.square)
 def square(input):
     """``input ** 2`` elementwise.  d/dx x^2 = 2x."""
     return Square.apply(_as_tensor(input, "square"))
 
 
+@op(method=True, numpy=np.reciprocal)
 def reciprocal(input):
     """``1 / input`` elementwise (``inf`` at 0, no warning).  d/dx 1/x = -1/x^2."""
     return Reciprocal.apply(_as_tensor(input, "reciprocal"))
 
 
-absolute = abs
 
 
 # ------------------------------------------------------------------- clamping
@@ -312,6 +321,7 @@ def _bound(value, op_name, which):
     return to_operand(value, op_name)
 
 
+@op(method=("clamp", "clip"), numpy=np.clip, numpy_names={"a_min": "min", "a_max": "max"}, aliases=("clip",))
 def clamp(input, min=None, max=None):
     """Limit every element to ``[min, max]``: ``minimum(maximum(input, min), max)``.
 
@@ -329,16 +339,15 @@ def clamp(input, min=None, max=None):
     try:
         return Clamp.apply(x, lo, hi)
     except ValueError:
-        shapes = [np.shape(getattr(v, "data", v)) for v in (x, lo, hi) if v is not None]
+        shapes = [np.shape(getattr(v, "_data", v)) for v in (x, lo, hi) if v is not None]
         raise RuntimeError(
             f"clamp: input of shape {x.shape} and bounds (min shape "
-            f"{None if lo is None else np.shape(getattr(lo, 'data', lo))}, max shape "
-            f"{None if hi is None else np.shape(getattr(hi, 'data', hi))}) do not broadcast together "
+            f"{None if lo is None else np.shape(getattr(lo, '_data', lo))}, max shape "
+            f"{None if hi is None else np.shape(getattr(hi, '_data', hi))}) do not broadcast together "
             f"(shapes {shapes}); give min/max as numbers or tensors that broadcast to the input's shape"
         ) from None
 
 
-clip = clamp
 
 
 # ----------------------------------------------------------- maximum, minimum
@@ -386,6 +395,7 @@ class Minimum(Function):
         return grad_a, grad_b
 
 
+@op(method=True, numpy=np.maximum)
 def maximum(input, other):
     """Elementwise maximum with broadcasting (nan if either is nan).
 
@@ -394,6 +404,7 @@ def maximum(input, other):
     return _binary(Maximum, "maximum", input, other)
 
 
+@op(method=True, numpy=np.minimum)
 def minimum(input, other):
     """Elementwise minimum with broadcasting (nan if either is nan).
 
@@ -405,7 +416,7 @@ def minimum(input, other):
 # ------------------------------------------------------------------ selection
 def _bool_condition(condition, op_name, what="condition"):
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = condition._data
     elif isinstance(condition, (builtins.bool, np.bool_)):
         condition = np.asarray(condition)
     elif isinstance(condition, (list, tuple)):
@@ -446,6 +457,7 @@ class Where(Function):
         return None, grad_a, grad_b
 
 
+@op(numpy=np.where)
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` is True, else ``other``, elementwise with broadcasting.
 
@@ -466,8 +478,8 @@ def where(condition, input=None, other=None):
         return Where.apply(condition, a, b)
     except ValueError:
         raise RuntimeError(
-            f"where: condition of shape {condition.shape}, input of shape {np.shape(getattr(a, 'data', a))} and "
-            f"other of shape {np.shape(getattr(b, 'data', b))} do not broadcast together"
+            f"where: condition of shape {condition.shape}, input of shape {np.shape(getattr(a, '_data', a))} and "
+            f"other of shape {np.shape(getattr(b, '_data', b))} do not broadcast together"
         ) from None
 
 
@@ -498,6 +510,7 @@ class MaskedFill(Function):
         return grad_x, None, grad_value
 
 
+@op(method=True)
 def masked_fill(input, mask, value):
     """A copy of ``input`` with ``value`` where the bool ``mask`` (broadcast to input's shape) is True.
 
@@ -539,6 +552,7 @@ class Cast(Function):
         return grad, None
 
 
+@op()
 def cast(input, dtype):
     """``input`` converted to ``dtype`` (always a copy); differentiable between float dtypes."""
     dtype = _dtypes.to_dtype(dtype)
@@ -561,6 +575,7 @@ class Clone(Function):
         return grad
 
 
+@op(method=True)
 def clone(input):
     """A copy of ``input`` with its own memory that stays in the graph (gradient: identity)."""
     return Clone.apply(_as_tensor(input, "clone"))
@@ -581,6 +596,7 @@ class FullLikeValue(Function):
         return (_zeros_like_grad(grad) if need_x else None), (grad if need_value else None)
 
 
+@op()
 def full_like_value(input, value):
     """A tensor of ``input``'s shape and dtype filled with ``value`` (what ``Tensor.fill_`` writes).
 
@@ -616,6 +632,7 @@ class CopyFrom(Function):
         return (_zeros_like_grad(grad) if need_target else None), (grad if need_source else None)
 
 
+@op()
 def copy_from(target, source):
     """``source`` broadcast to ``target``'s shape and cast to its dtype (what ``Tensor.copy_`` writes).
 
@@ -645,71 +662,85 @@ def _compare(ufunc, op_name, input, other):
     return Tensor._make(np.asarray(result))
 
 
+@op(method=True, numpy=np.equal)
 def eq(input, other):
     """``input == other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.equal, "eq", input, other)
 
 
+@op(method=True, numpy=np.not_equal)
 def ne(input, other):
     """``input != other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.not_equal, "ne", input, other)
 
 
+@op(method=True, dunders=("__lt__",), numpy=np.less)
 def lt(input, other):
     """``input < other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.less, "lt", input, other)
 
 
+@op(method=True, dunders=("__le__",), numpy=np.less_equal)
 def le(input, other):
     """``input <= other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.less_equal, "le", input, other)
 
 
+@op(method=True, dunders=("__gt__",), numpy=np.greater)
 def gt(input, other):
     """``input > other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.greater, "gt", input, other)
 
 
+@op(method=True, dunders=("__ge__",), numpy=np.greater_equal)
 def ge(input, other):
     """``input >= other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.greater_equal, "ge", input, other)
 
 
+@op(method=True, dunders=("__and__",), numpy=np.logical_and)
 def logical_and(input, other):
     """Elementwise AND of the truth values (non-zero is True); a bool tensor."""
     return _compare(np.logical_and, "logical_and", input, other)
 
 
+@op(method=True, dunders=("__or__",), numpy=np.logical_or)
 def logical_or(input, other):
     """Elementwise OR of the truth values (non-zero is True); a bool tensor."""
     return _compare(np.logical_or, "logical_or", input, other)
 
 
+@op(method=True)
 def logical_xor(input, other):
     """Elementwise XOR of the truth values (non-zero is True); a bool tensor."""
     return _compare(np.logical_xor, "logical_xor", input, other)
 
 
+@op(method=True, dunders=("__invert__",), numpy=np.logical_not)
 def logical_not(input):
     """Elementwise NOT of the truth values (non-zero is True); a bool tensor."""
     return Tensor._make(np.asarray(np.logical_not(_raw(input, "logical_not"))))
 
 
+@op(method=True)
 def isnan(input):
     """True where an element is NaN (bool tensor)."""
     return Tensor._make(np.asarray(np.isnan(_raw(input, "isnan"))))
 
 
+@op(method=True)
 def isinf(input):
     """True where an element is +inf or -inf (bool tensor)."""
     return Tensor._make(np.asarray(np.isinf(_raw(input, "isinf"))))
 
 
+@op(method=True)
 def isfinite(input):
     """True where an element is neither NaN nor infinite (bool tensor)."""
     return Tensor._make(np.asarray(np.isfinite(_raw(input, "isfinite"))))
 
 
+@op(method=True)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if ``|input - other| <= atol + rtol * |other|`` everywhere (with broadcasting).
 
@@ -725,6 +756,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return builtins.bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+@op(method=True)
 def equal(input, other):
     """True if both have the same shape and the same elements (a Python bool)."""
     a = _raw(input, "equal")
@@ -732,10 +764,3 @@ def equal(input, other):
     return builtins.bool(np.shape(a) == np.shape(b) and np.array_equal(a, b))
 
 
-__all__ = [
-    "exp", "log", "sqrt", "abs", "absolute", "sin", "cos", "sign", "square", "reciprocal",
-    "clamp", "clip", "maximum", "minimum", "where", "masked_fill",
-    "cast", "clone", "full_like_value", "copy_from",
-    "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and", "logical_or", "logical_xor",
-    "isnan", "isinf", "isfinite", "allclose", "equal",
-]

@@ -11,8 +11,9 @@ them back over broadcast batch dims. The 1-D promotions are undone by reshaping.
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._util import match_dtype, to_operand
+from .._registry import op
 
 
 def _operand(value, op_name):
@@ -94,6 +95,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+@op(method=True, dunders=("__matmul__",), reflected=("__rmatmul__",), numpy=np.matmul)
 def matmul(input, other):
     """Matrix product with ``np.matmul`` semantics (1-D, 2-D and batched with broadcasting).
 
@@ -105,6 +107,7 @@ def matmul(input, other):
     return MatMul.apply(a, b)
 
 
+@op(method=True)
 def mm(input, mat2):
     """2-D matrix product (no broadcasting); same gradients as ``matmul``."""
     a = _operand(input, "mm")
@@ -119,6 +122,7 @@ def mm(input, mat2):
     return MatMul.apply(a, b)
 
 
+@op(method=True)
 def dot(input, other):
     """Dot product of two 1-D tensors of the same size (a 0-d tensor); d/da = g b, d/db = g a."""
     a = _operand(input, "dot")
@@ -133,6 +137,7 @@ def dot(input, other):
     return MatMul.apply(a, b)
 
 
+@op(method=True)
 def outer(input, vec2):
     """Outer product ``a_i b_j`` of two 1-D tensors (built from reshape and broadcasting multiply)."""
     a = _operand(input, "outer")
@@ -142,4 +147,3 @@ def outer(input, vec2):
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
-__all__ = ["matmul", "mm", "dot", "outer"]

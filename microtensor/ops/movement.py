@@ -1,10 +1,10 @@
-"""Movement ops: reshape, transpose, permute, squeeze, expand, repeat, indexing, cat, stack.
+"""Movement ops: reshape, transpose, permute, squeeze, expand, repeat, cat, stack
+(indexing is in ``indexing.py``).
 
 None of them changes a value, so every backward rule moves the gradient back:
 a reshape reshapes it, a permutation applies the inverse permutation, an expand
 returns it as is (the engine sums a broadcast gradient back to the input's shape),
-indexing scatters it into zeros (``IndexScatter``, whose own backward is indexing
-again, so higher-order derivatives work), cat and stack slice it.
+cat and stack slice it.
 """
 import builtins
 
@@ -12,8 +12,9 @@ import numpy as np
 
 from .. import _dtypes
 from ..autograd.function import Function
-from ..tensor import Tensor
-from ._util import normalize_dim, to_operand, tensor_argument as _tensor
+from .._tensor import Tensor
+from ._util import normalize_dim, tensor_argument as _tensor
+from .._registry import op
 
 
 def _sizes(sizes, op_name):
@@ -76,6 +77,7 @@ def _reshape(x, shape):
     return Reshape.apply(x, shape)
 
 
+@op(method=True, numpy=np.reshape)
 def reshape(input, *shape, newshape=None, order="C", **kwargs):
     """The same elements in a new ``shape`` (ints or a tuple; one -1 is inferred).
 
@@ -88,25 +90,50 @@ def reshape(input, *shape, newshape=None, order="C", **kwargs):
         shape = (newshape if newshape is not None else kwargs.pop("shape"),)
     if kwargs:
         raise TypeError(f"reshape() got unexpected keyword arguments {sorted(kwargs)}")
-    shape = _infer_shape(_sizes(shape, "reshape"), x.data.size)
+    shape = _infer_shape(_sizes(shape, "reshape"), x._data.size)
     return _reshape(x, shape)
 
 
+@op(method=True)
 def view(input, *shape):
-    """Same as ``reshape`` (microtensor has no separate strided views)."""
+    """The same memory seen with a new ``shape``; PyTorch's error when the strides do not allow it."""
     if len(shape) == 1 and isinstance(shape[0], np.dtype):
         raise TypeError("view(dtype) is not supported; use .to(dtype)")
-    return reshape(input, *shape)
+    x = _tensor(input, "view")
+    target = _infer_shape(_sizes(shape, "view"), x._data.size, "view")
+    if not _reshapes_without_copy(x._data, target):
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one dimension spans "
+            f"across two contiguous subspaces): can't view shape {list(x.shape)} with strides {list(x.stride())} "
+            f"as {list(target)}. Use .reshape(...) instead."
+        )
+    return _reshape(x, target)
 
 
+def _reshapes_without_copy(array, shape):
+    """Can numpy (and so PyTorch's view rules) give ``shape`` as a view of ``array``?"""
+    try:
+        np.reshape(array, shape, copy=False)
+    except TypeError:  # numpy < 2.1 has no copy= argument
+        probe = array.view()
+        try:
+            probe.shape = shape
+        except AttributeError:
+            return False
+    except ValueError:
+        return False
+    return True
+
+
+@op(method=("view_as", "reshape_as"), aliases=("reshape_as",))
 def view_as(input, other):
     """``input.reshape(other.shape)``."""
     return reshape(input, tuple(other.shape))
 
 
-reshape_as = view_as
 
 
+@op(method=True)
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d)."""
     x = _tensor(input, "flatten")
@@ -124,6 +151,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return _reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
+@op(method=True, numpy=np.expand_dims, numpy_names={"axis": "dim"})
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at ``dim`` (in ``[-ndim-1, ndim]``; a tuple inserts several, like np.expand_dims)."""
     x = _tensor(input, "unsqueeze")
@@ -138,6 +166,7 @@ def unsqueeze(input, dim):
     return _reshape(x, tuple(shape))
 
 
+@op(method=True, numpy=np.squeeze, numpy_names={"axis": "dim"})
 def squeeze(input, dim=None):
     """Remove dims of size 1 (all of them, or those in ``dim``: an int or a tuple).
     Naming a dim whose size is not 1 leaves it alone, as in PyTorch."""
@@ -170,6 +199,7 @@ class Permute(Function):
         return np.transpose(grad, ctx.inverse), None
 
 
+@op(method=True)
 def permute(input, *dims, **kwargs):
     """Reorder the dims (``dims`` a permutation of ``range(ndim)``, negative allowed);
     ``permute(1, 0)``, ``permute((1, 0))`` and PyTorch's keyword form ``permute(dims=(1, 0))``."""
@@ -194,6 +224,7 @@ def permute(input, *dims, **kwargs):
     return Permute.apply(x, normalized)
 
 
+@op(method=("transpose", "swapaxes", "swapdims"), numpy=np.swapaxes, aliases=("swapaxes", "swapdims"))
 def transpose(input, dim0, dim1):
     """Swap dims ``dim0`` and ``dim1``;  the gradient is swapped back."""
     x = _tensor(input, "transpose")
@@ -210,7 +241,6 @@ def transpose(input, dim0, dim1):
     return Permute.apply(x, tuple(dims))
 
 
-swapaxes = swapdims = transpose
 
 
 # ------------------------------------------------------------ expand / repeat
@@ -229,6 +259,7 @@ class Expand(Function):
         return grad, None
 
 
+@op(method=True, numpy=np.broadcast_to, aliases=("broadcast_to",))
 def expand(input, *sizes, shape=None, size=None):
     """A broadcast view of ``input`` with ``sizes`` (-1 keeps a size; new dims go in front).
 
@@ -270,14 +301,15 @@ def expand(input, *sizes, shape=None, size=None):
     return Expand.apply(x, target)
 
 
+@op(method=True)
 def expand_as(input, other):
     """``input.expand(other.shape)``."""
     return expand(input, tuple(other.shape))
 
 
-broadcast_to = expand
 
 
+@op(method=True)
 def repeat(input, *sizes):
     """Tile ``input`` ``sizes[i]`` times along dim i (like ``np.tile``; extra sizes add leading dims).
 
@@ -315,236 +347,6 @@ class Repeat(Function):
         if ctx.axes:
             grad = grad.sum(axis=ctx.axes)
         return grad.reshape(ctx.shape), None
-
-
-# ---------------------------------------------------------------- indexing
-def _normalize_index(index, shape, op_name="index"):
-    """Convert an index to numpy terms (Tensors to arrays, lists to int/bool arrays) and check it.
-
-    Returns ``(index_tuple, advanced)`` where ``advanced`` says whether integer
-    arrays are involved (their positions may repeat, so scattering must accumulate).
-    """
-    items = index if isinstance(index, tuple) else (index,)
-    converted = []
-    for item in items:
-        if isinstance(item, Tensor):
-            item = item.data
-        elif isinstance(item, (bool, np.bool_)):
-            item = np.array(item)  # a 0-d mask, as in numpy and PyTorch (not the integer 1)
-        elif isinstance(item, list):
-            try:
-                item = np.array([entry.item() if isinstance(entry, Tensor) else entry for entry in item])
-            except ValueError as error:
-                raise IndexError(f"{op_name}: can't index with the ragged list {item!r}: {error}") from None
-            if item.size == 0:
-                item = item.astype(np.int64)
-        if isinstance(item, np.ndarray):
-            if item.dtype.kind not in "biu":
-                raise IndexError(
-                    f"{op_name}: tensors used as indices must be long, int or bool tensors, got dtype {item.dtype}"
-                )
-            if item.ndim == 0 and item.dtype.kind in "iu":
-                item = int(item)
-        elif isinstance(item, np.integer):
-            item = int(item)
-        elif isinstance(item, float) or isinstance(item, np.floating):
-            raise IndexError(
-                f"{op_name}: only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are "
-                f"valid indices, got a float ({item!r})"
-            )
-        elif not (item is None or item is Ellipsis or isinstance(item, (int, slice, np.ndarray))):
-            raise IndexError(
-                f"{op_name}: only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are "
-                f"valid indices, got {type(item).__name__}"
-            )
-        converted.append(item)
-
-    # Check every integer (array) index against the size of the dim it selects from.
-    consumed = builtins.sum(
-        (item.ndim if isinstance(item, np.ndarray) and item.dtype.kind == "b" else 1)
-        for item in converted if item is not None and item is not Ellipsis
-    )
-    if consumed > len(shape):
-        raise IndexError(
-            f"{op_name}: too many indices for tensor of dimension {len(shape)} (got {consumed} indices for shape {shape})"
-        )
-    ellipses = builtins.sum(1 for item in converted if item is Ellipsis)
-    if ellipses > 1:
-        raise IndexError(f"{op_name}: an index can only have a single ellipsis ('...')")
-    dim = 0
-    advanced = False
-    for item in converted:
-        if item is None:
-            continue
-        if item is Ellipsis:
-            dim += len(shape) - consumed
-            continue
-        if isinstance(item, np.ndarray) and item.dtype.kind == "b":
-            mask_shape = shape[dim:dim + item.ndim]
-            if item.shape != mask_shape:
-                for offset, (size_mask, size) in enumerate(zip(item.shape, mask_shape)):
-                    if size_mask != size:
-                        raise IndexError(
-                            f"{op_name}: The shape of the mask {list(item.shape)} at index {offset} does not match "
-                            f"the shape of the indexed tensor {list(shape)} at index {dim + offset}"
-                        )
-            dim += item.ndim
-            continue
-        if isinstance(item, int):
-            size = shape[dim]
-            if not -size <= item < size:
-                raise IndexError(f"{op_name}: index {item} is out of bounds for dimension {dim} with size {size}")
-        elif isinstance(item, np.ndarray):
-            advanced = True
-            size = shape[dim]
-            if item.size and (item.max() >= size or item.min() < -size):
-                bad = item.max() if item.max() >= size else item.min()
-                raise IndexError(f"{op_name}: index {int(bad)} is out of bounds for dimension {dim} with size {size}")
-        dim += 1
-    return tuple(converted), advanced
-
-
-class IndexScatter(Function):
-    """``y = zeros(shape); y[index] += g`` (accumulating repeated positions): the backward of
-    ``getitem``. It is linear in ``g`` and its own backward is ``gg[index]``."""
-
-    numpy_level = True
-
-    @staticmethod
-    def forward(ctx, grad, shape, index, advanced):
-        ctx.index = index
-        return _scatter(grad, shape, index, advanced)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad[ctx.index], None, None, None
-
-
-def _scatter(grad, shape, index, advanced):
-    out = np.zeros(shape, dtype=grad.dtype)
-    if advanced:
-        np.add.at(out, index, grad)
-    else:
-        out[index] = grad
-    return out
-
-
-class GetItem(Function):
-    """``y = x[index]``;  dx = zeros like x with g added at the indexed positions
-    (repeated integer indices accumulate)."""
-
-    numpy_level = True
-    view_of = 0  # the output may be a numpy view of input 0: they share a version counter
-
-    @staticmethod
-    def forward(ctx, x, index, advanced):
-        ctx.shape, ctx.index, ctx.advanced = x.shape, index, advanced
-        return x[index]
-
-    @staticmethod
-    def backward(ctx, grad):
-        if isinstance(grad, np.ndarray):
-            return _scatter(grad, ctx.shape, ctx.index, ctx.advanced), None, None
-        return IndexScatter.apply(grad, ctx.shape, ctx.index, ctx.advanced), None, None
-
-
-def getitem(input, index):
-    """``input[index]`` with ints, slices, None, ``...``, integer arrays/lists/tensors and bool masks
-    (``t[...]`` calls this). Gradient: scattered back into zeros; repeated indices accumulate."""
-    x = _tensor(input, "getitem")
-    basic = _basic_index(index, x.data.shape)
-    if basic is not None:
-        return GetItem.apply(x, basic, False)
-    index, advanced = _normalize_index(index, x.shape)
-    return GetItem.apply(x, index, advanced)
-
-
-def _basic_index(index, shape):
-    """The fast path of indexing: ints in range and slices, one per leading dim.
-
-    Returns the index as a tuple, or None when the full check in ``_normalize_index``
-    is needed (anything else, or an int out of range, which it reports).
-    """
-    items = index if index.__class__ is tuple else (index,)
-    if len(items) > len(shape):
-        return None
-    for dim, item in enumerate(items):
-        kind = item.__class__
-        if kind is slice:
-            continue
-        if kind is int and -shape[dim] <= item < shape[dim]:
-            continue
-        return None
-    return items
-
-
-class IndexPut(Function):
-    """``y = x`` with ``y[index] = v``;  dx = g with the indexed positions zeroed, dv = g[index]
-    (the engine sums dv back to v's broadcast shape)."""
-
-    numpy_level = True
-
-    @staticmethod
-    def forward(ctx, x, value, index):
-        ctx.index = index
-        ctx.value_shape = np.shape(value)
-        out = np.array(x, copy=True)
-        out[index] = value
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        need_x, need_value = ctx.needs_input_grad[:2]
-        grad_x = grad_value = None
-        if need_x:
-            if isinstance(grad, np.ndarray):
-                grad_x = np.array(grad, copy=True)
-                grad_x[ctx.index] = 0
-            else:
-                grad_x = index_put(grad, ctx.index, 0.0)
-        if need_value:
-            grad_value = grad[ctx.index]
-            extra = len(ctx.value_shape) - grad_value.ndim
-            if extra > 0:  # numpy lets v carry extra leading 1-dims
-                grad_value = grad_value.reshape((1,) * extra + tuple(grad_value.shape))
-        return grad_x, grad_value, None
-
-
-def index_put(input, index, value):
-    """A new tensor equal to ``input`` with ``input[index] = value`` applied (what ``t[index] = v``
-    writes back). ``value`` (number, array or tensor) is broadcast and cast to ``input``'s dtype.
-
-    Gradients: to ``input`` the output's gradient with the indexed positions zeroed;
-    to ``value`` the gradient at the indexed positions.
-    """
-    x = _tensor(input, "index_put")
-    index, _ = _normalize_index(index, x.shape, "index_put")
-    if isinstance(value, (list, tuple)):
-        value = Tensor(value)
-    value = to_operand(value, "index_put")
-    target_shape = np.empty(x.shape, dtype=np.bool_)[index].shape
-    value_shape = np.shape(value.data if isinstance(value, Tensor) else value)
-    try:
-        np.broadcast_shapes(value_shape, target_shape)
-    except ValueError:
-        stripped = value_shape
-        while len(stripped) > len(target_shape) and stripped[0] == 1:
-            stripped = stripped[1:]
-        if len(stripped) > len(target_shape) or not _broadcasts(stripped, target_shape):
-            raise RuntimeError(
-                f"index_put: shape mismatch: value tensor of shape {list(value_shape)} cannot be broadcast to "
-                f"indexing result of shape {list(target_shape)}"
-            ) from None
-    if isinstance(value, Tensor) and value.dtype != x.dtype and value.dtype.kind == "f" and x.dtype.kind != "f":
-        raise RuntimeError(f"index_put: can't write {value.dtype} values into a tensor of dtype {x.dtype}")
-    return IndexPut.apply(x, value, index)
-
-
-def _broadcasts(shape, target):
-    try:
-        return np.broadcast_shapes(shape, target) == tuple(target)
-    except ValueError:
-        return False
 
 
 # ----------------------------------------------------------------- cat / stack
@@ -595,6 +397,7 @@ class Cat(Function):
         )
 
 
+@op(numpy=np.concatenate, numpy_names={"axis": "dim"})
 def cat(tensors, dim=0, *, axis=None, out=None):
     """Concatenate tensors along an existing ``dim`` (shapes must agree elsewhere; dtypes promote).
 
@@ -651,6 +454,7 @@ class Stack(Function):
         return tuple(grad[lead + (i,)] if needs[i] else None for i in range(len(needs)))
 
 
+@op(numpy=np.stack, numpy_names={"axis": "dim"})
 def stack(tensors, dim=0, *, axis=None, out=None):
     """Stack equally shaped tensors along a new ``dim`` (dtypes promote).
 
@@ -671,8 +475,25 @@ def stack(tensors, dim=0, *, axis=None, out=None):
     return Stack.apply(*tensors, dim=axis_, dtype=dtype)
 
 
-__all__ = [
-    "reshape", "view", "view_as", "reshape_as", "flatten", "unsqueeze", "squeeze", "permute", "transpose",
-    "swapaxes", "swapdims", "expand", "expand_as", "broadcast_to", "repeat", "getitem", "index_put", "cat",
-    "stack",
-]
+
+
+class Contiguous(Function):
+    """``y = x`` laid out in row-major order in new memory;  dy/dx = 1."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.ascontiguousarray(x)  # called only for non-contiguous x, so always a copy
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def contiguous(input):
+    """``input`` itself when it is contiguous, else a row-major copy (``Tensor.contiguous``)."""
+    x = _tensor(input, "contiguous")
+    if x._data.flags.c_contiguous:
+        return x
+    return Contiguous.apply(x)

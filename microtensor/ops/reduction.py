@@ -20,8 +20,11 @@ import numpy as np
 
 from .. import _dtypes
 from ..autograd.function import Function
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._util import normalize_dims, tensor_argument as _tensor
+from .._registry import op
+
+_NUMPY_REDUCTION_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 
 _TORCH_NAMES = {
     "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
@@ -120,6 +123,7 @@ class Sum(Function):
         return _expand_grad(grad, ctx.keep_shape, ctx.shape), None, None, None, None
 
 
+@op(method=True, numpy=np.sum, numpy_names=_NUMPY_REDUCTION_NAMES)
 def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Sum over ``dim`` (all dims when None). Integer and bool tensors sum to int64, as in PyTorch.
 
@@ -147,6 +151,7 @@ class Mean(Function):
         return _expand_grad(grad / builtins.max(ctx.count, 1), ctx.keep_shape, ctx.shape), None, None, None
 
 
+@op(method=True, numpy=np.mean, numpy_names=_NUMPY_REDUCTION_NAMES)
 def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Arithmetic mean over ``dim``; floating point input only (``dtype=`` casts first), as in PyTorch.
 
@@ -233,6 +238,7 @@ def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
     return x, dims, keep_shape, keepdim, _correction(unbiased, correction)
 
 
+@op(method=True)
 def var(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=None, keepdims=None):
     """Variance over ``dim`` with ``correction`` (default 1: unbiased, Bessel's correction).
 
@@ -241,6 +247,7 @@ def var(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=
     return Var.apply(*_var_args("var", input, dim, keepdim, unbiased, correction, axis, keepdims))
 
 
+@op(method=True)
 def std(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=None, keepdims=None):
     """Standard deviation ``sqrt(var(...))``;  d std / dx_i = (x_i - mean) / ((n - correction) std)."""
     return Std.apply(*_var_args("std", input, dim, keepdim, unbiased, correction, axis, keepdims))
@@ -283,6 +290,7 @@ class Prod(Function):
         return grad * others, None, None, None, None
 
 
+@op(method=True)
 def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Product over ``dim`` (integers and bools give int64); d prod / dx_i = prod_{j != i} x_j."""
     return Prod.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "prod"))
@@ -327,11 +335,13 @@ def _extremum(cls, name, input, dim, keepdim, axis, keepdims):
     return cls.apply(x, dims, keep_shape, keepdim)
 
 
+@op(method=True, numpy=(np.amax, np.max), numpy_names=_NUMPY_REDUCTION_NAMES)
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
     return _extremum(Amax, "amax", input, dim, keepdim, axis, keepdims)
 
 
+@op(method=True, numpy=(np.amin, np.min), numpy_names=_NUMPY_REDUCTION_NAMES)
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Minimum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
     return _extremum(Amin, "amin", input, dim, keepdim, axis, keepdims)
@@ -368,7 +378,7 @@ class Min(_SelectAlongDim):
 def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     x = _tensor(input, name)
     if dim is None:
-        if x.data.size == 0:
+        if x._data.size == 0:
             raise RuntimeError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape {x.shape}). "
                 f"Specify the reduction dim with the 'dim' argument."
@@ -381,7 +391,7 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     if x.ndim == 0:  # a 0-d tensor has one "dim" of size 1 (0 or -1), as in PyTorch
         _dims(x.shape, dim, name)
         pair = _max_min(name, arg_function, full, x.reshape(1), 0, True, result_type)
-        return result_type(pair.values.reshape(()), Tensor._make(pair.indices.data.reshape(())))
+        return result_type(pair.values.reshape(()), Tensor._make(pair.indices._data.reshape(())))
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{name}(): dim must be a single int, got {dim!r}")
     (axis,), _ = _dims(x.shape, dim, name)
@@ -390,12 +400,13 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
             f"{name}(): Expected reduction dim {axis} to have non-zero size (input shape {x.shape}); "
             f"the {name} of an empty set is undefined"
         )
-    indices_keep = arg_function(x.data, axis=axis, keepdims=True)
+    indices_keep = arg_function(x._data, axis=axis, keepdims=True)
     values = (Max if name == "max" else Min).apply(x, indices_keep, axis, bool(keepdim))
     indices = indices_keep if keepdim else np.squeeze(indices_keep, axis=axis)
     return result_type(values, Tensor._make(indices.astype(np.int64, copy=False)))
 
 
+@op(method=True)
 def max(input, dim=None, keepdim=False):
     """The largest element (``dim=None``: a 0-d tensor, gradient shared among ties);
     with ``dim`` a named pair ``(values, indices)`` whose gradient flows to the selected
@@ -403,6 +414,7 @@ def max(input, dim=None, keepdim=False):
     return _max_min("max", np.argmax, amax, input, dim, keepdim, max_result)
 
 
+@op(method=True)
 def min(input, dim=None, keepdim=False):
     """The smallest element; see ``max`` for the forms and gradients."""
     return _max_min("min", np.argmin, amin, input, dim, keepdim, min_result)
@@ -417,21 +429,23 @@ def _arg(name, function, input, dim, keepdim, axis, keepdims):
     if dim is None or x.ndim == 0:
         if dim is not None:
             _dims(x.shape, dim, name)
-        if x.data.size == 0:
+        if x._data.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape {x.shape})")
-        index = np.asarray(function(x.data), dtype=np.int64)
+        index = np.asarray(function(x._data), dtype=np.int64)
         return Tensor._make(index.reshape((1,) * x.ndim) if keepdim else index)
     (axis_,), _ = _dims(x.shape, dim, name)
     if x.shape[axis_] == 0:
         raise RuntimeError(f"{name}(): Expected reduction dim {axis_} to have non-zero size (input shape {x.shape})")
-    return Tensor._make(np.asarray(function(x.data, axis=axis_, keepdims=keepdim), dtype=np.int64))
+    return Tensor._make(np.asarray(function(x._data, axis=axis_, keepdims=keepdim), dtype=np.int64))
 
 
+@op(method=True)
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the largest element (flat index when ``dim=None``), int64, no gradient."""
     return _arg("argmax", np.argmax, input, dim, keepdim, axis, keepdims)
 
 
+@op(method=True)
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the smallest element (flat index when ``dim=None``), int64, no gradient."""
     return _arg("argmin", np.argmin, input, dim, keepdim, axis, keepdims)
@@ -470,6 +484,7 @@ class LogSumExp(Function):
         return grad.reshape(ctx.keep_shape) * np.exp(x - out.reshape(ctx.keep_shape)), None, None, None
 
 
+@op(method=True)
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """``log(sum(exp(input), dim))``, stable for large magnitudes; gradient ``softmax(input, dim)``."""
     x = _tensor(input, "logsumexp")
@@ -536,6 +551,7 @@ def _softmax_args(name, input, dim, dtype, axis):
     return x, axis_, False
 
 
+@op(method=True)
 def softmax(input, dim=None, dtype=None, *, axis=None):
     """``exp(x_i) / sum_j exp(x_j)`` along ``dim``, stable for logits of any magnitude.
 
@@ -546,6 +562,7 @@ def softmax(input, dim=None, dtype=None, *, axis=None):
     return out.reshape(()) if scalar else out
 
 
+@op(method=True)
 def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """``x - logsumexp(x, dim)``, stable for logits of any magnitude;
     gradient ``g - softmax(x) * sum(g)``."""
@@ -559,20 +576,18 @@ def _logical(name, function, input, dim, keepdim, axis, keepdims):
     x = _tensor(input, name)
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
     dims, _ = _dims(x.shape, dim, name)
-    return Tensor._make(np.asarray(function(x.data, axis=dims, keepdims=keepdim), dtype=np.bool_))
+    return Tensor._make(np.asarray(function(x._data, axis=dims, keepdims=keepdim), dtype=np.bool_))
 
 
+@op(method=True)
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element along ``dim`` is non-zero (a bool tensor, no gradient)."""
     return _logical("all", np.all, input, dim, keepdim, axis, keepdims)
 
 
+@op(method=True)
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element along ``dim`` is non-zero (a bool tensor, no gradient)."""
     return _logical("any", np.any, input, dim, keepdim, axis, keepdims)
 
 
-__all__ = [
-    "sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
-    "logsumexp", "softmax", "log_softmax", "all", "any",
-]

@@ -7,8 +7,8 @@ buffers, running averages, step counts; keyed by the parameter Tensor itself) an
 ``defaults`` (the constructor's hyper-parameters, filled into groups that omit them).
 
 Subclasses implement one method, ``_update(param, grad, state, group, index)``: it
-receives numpy arrays (``param`` is ``p.data`` and is updated **in place**, ``grad``
-is ``p.grad.data`` and must not be modified), the parameter's state dict, its group
+receives numpy arrays (``param`` is ``p._data`` and is updated **in place**, ``grad``
+is ``p.grad._data`` and must not be modified), the parameter's state dict, its group
 and its index (for error messages). ``step()`` calls it under ``no_grad`` for every
 parameter whose ``.grad`` is not ``None`` and bumps the parameter's version counter,
 so a graph that saved the old value notices the in-place change, as in PyTorch.
@@ -28,7 +28,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 
 class _RequiredParameter:
@@ -151,9 +151,9 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 elif grad.grad_fn is not None or grad.requires_grad:
-                    param.grad = Tensor._make(np.zeros_like(grad.data))
+                    param.grad = Tensor._make(np.zeros_like(grad._data))
                 else:
-                    grad.data[...] = 0
+                    grad._data[...] = 0
                     grad._version_counter[0] += 1
 
     def step(self, closure=None):
@@ -171,13 +171,13 @@ class Optimizer:
                 for param in group["params"]:
                     grad = param.grad
                     if grad is not None:
-                        grad_data = grad.data
-                        if grad_data.shape != param.data.shape:
+                        grad_data = grad._data
+                        if grad_data.shape != param._data.shape:
                             raise RuntimeError(
-                                f"{type(self).__name__}.step(): parameter {index} has shape {param.data.shape} "
+                                f"{type(self).__name__}.step(): parameter {index} has shape {param._data.shape} "
                                 f"but its gradient has shape {grad_data.shape}"
                             )
-                        self._update(param.data, grad_data, self.state[param], group, index)
+                        self._update(param._data, grad_data, self.state[param], group, index)
                         param._version_counter[0] += 1
                     index += 1
         return loss
@@ -190,7 +190,7 @@ class Optimizer:
         value = state.get(key)
         if value is None:
             return None
-        array = value.data if isinstance(value, Tensor) else value
+        array = value._data if isinstance(value, Tensor) else value
         if array.shape != param.shape:
             raise RuntimeError(
                 f"{type(self).__name__}.step(): parameter {index} has shape {param.shape} but its state "
@@ -284,7 +284,7 @@ class Optimizer:
 
 def _copy_value(value):
     if isinstance(value, Tensor):
-        return Tensor._make(value.data.copy())
+        return Tensor._make(value._data.copy())
     if isinstance(value, np.ndarray):
         return value.copy()
     return value
@@ -293,7 +293,7 @@ def _copy_value(value):
 def _cast_state(value, param, key, index, name):
     """A loaded state entry as the optimizer keeps it: floating arrays in the parameter's dtype."""
     if isinstance(value, (Tensor, np.ndarray)):
-        array = value.data if isinstance(value, Tensor) else value
+        array = value._data if isinstance(value, Tensor) else value
         if key == "step":
             return int(array)
         if array.shape != param.shape:

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .. import random as _random
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 
 class Dataset:
@@ -68,13 +68,13 @@ class TensorDataset(Dataset):
 
     def _batch(self, indices):
         """All tensors indexed by an index array at once (the DataLoader's fast path)."""
-        return tuple(Tensor._make(tensor.data[indices]) for tensor in self.tensors)
+        return tuple(Tensor._make(tensor._data[indices]) for tensor in self.tensors)
 
 
 def _row(tensor, index):
     if tensor.requires_grad:
         return tensor[index]
-    return Tensor._make(np.array(tensor.data[index], copy=True))
+    return Tensor._make(np.array(tensor._data[index], copy=True))
 
 
 class Subset(Dataset):
@@ -120,7 +120,7 @@ def default_collate(samples):
     """Combine a list of samples into a batch (see the module docstring)."""
     first = samples[0]
     if isinstance(first, Tensor):
-        return Tensor._make(np.stack([sample.data for sample in samples]))
+        return Tensor._make(np.stack([sample._data for sample in samples]))
     if isinstance(first, np.ndarray):
         return Tensor._make(np.stack(samples))
     if isinstance(first, np.generic):

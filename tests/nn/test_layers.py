@@ -33,7 +33,7 @@ def test_linear_forward_matches_numpy_and_gradchecks(batch, sizes, bias, data):
     in_features, out_features = sizes
     layer = nn.Linear(in_features, out_features, bias=bias)
     x = data.draw(float_arrays(batch + (in_features,)))
-    expected = x.astype(np.float32) @ layer.weight.data.T + (layer.bias.data if bias else 0)
+    expected = x.astype(np.float32) @ layer.weight.detach().numpy().T + (layer.bias.detach().numpy() if bias else 0)
     out = layer(mt.tensor(x.astype(np.float32)))
     assert out.shape == batch + (out_features,) and out.dtype == mt.float32
     np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
@@ -56,10 +56,10 @@ def test_linear_shapes_dtypes_and_initial_bounds():
     assert layer.weight.shape == (40, 50) and layer.bias.shape == (40,)
     assert layer.weight.dtype == mt.float32 and layer.weight.requires_grad
     bound = 1 / math.sqrt(50)
-    for values in (layer.weight.data, layer.bias.data):
+    for values in (layer.weight.detach().numpy(), layer.bias.detach().numpy()):
         assert np.all(np.abs(values) <= bound)
         assert np.abs(values).max() > 0.8 * bound  # spread over the whole interval, not a tiny one
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.1 * bound
+    assert abs(layer.weight.detach().numpy().std() - bound / math.sqrt(3)) < 0.1 * bound
     assert nn.Linear(2, 2, dtype=mt.float64).weight.dtype == mt.float64
 
 
@@ -70,7 +70,7 @@ def test_linear_init_is_reproducible_under_manual_seed():
     b = nn.Linear(4, 3)
     np.testing.assert_array_equal(a.weight.data, b.weight.data)
     np.testing.assert_array_equal(a.bias.data, b.bias.data)
-    assert not np.array_equal(a.weight.data, nn.Linear(4, 3).weight.data)
+    assert not np.array_equal(a.weight.detach().numpy(), nn.Linear(4, 3).weight.detach().numpy())
 
 
 def test_linear_wrong_input_size_names_the_shapes():
@@ -146,16 +146,16 @@ def test_softmax_layers_match_numpy_and_gradcheck(make, reference, data):
 def test_softmax_float32_large_logits_stay_finite():
     x = mt.tensor([[1000.0, 0.0, -1000.0]])
     np.testing.assert_allclose(nn.Softmax(dim=1)(x).data, [[1, 0, 0]])
-    assert np.all(np.isfinite(nn.LogSoftmax(dim=1)(x).data))
+    assert np.all(np.isfinite(nn.LogSoftmax(dim=1)(x).numpy()))
 
 
 def test_functional_activations_forward_to_the_ops():
     x = mt.tensor([-2.0, -0.5, 0.5, 3.0])
     np.testing.assert_allclose(F.relu(x).data, [0, 0, 0.5, 3])
     np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [-0.2, -0.05, 0.5, 3], rtol=1e-6)
-    np.testing.assert_allclose(F.softplus(x).data, np.log1p(np.exp(x.data)), rtol=1e-6)
-    np.testing.assert_allclose(F.tanh(x).data, np.tanh(x.data), rtol=1e-6)
-    np.testing.assert_allclose(F.sigmoid(x).data, 1 / (1 + np.exp(-x.data)), rtol=1e-6)
+    np.testing.assert_allclose(F.softplus(x).data, np.log1p(np.exp(x.numpy())), rtol=1e-6)
+    np.testing.assert_allclose(F.tanh(x).data, np.tanh(x.numpy()), rtol=1e-6)
+    np.testing.assert_allclose(F.sigmoid(x).data, 1 / (1 + np.exp(-x.numpy())), rtol=1e-6)
 
 
 # -------------------------------------------------------------------- Flatten
@@ -179,7 +179,7 @@ def test_dropout_is_the_identity_in_eval_mode():
 def test_dropout_in_training_zeros_about_p_and_scales_the_rest():
     mt.manual_seed(0)
     x = mt.ones(200, 200)
-    out = nn.Dropout(0.3)(x).data
+    out = nn.Dropout(0.3)(x).numpy()
     zero_fraction = np.mean(out == 0)
     assert abs(zero_fraction - 0.3) < 0.01  # 40000 draws: sd of the fraction is 0.0023
     np.testing.assert_allclose(out[out != 0], 1 / 0.7, rtol=1e-6)
@@ -191,9 +191,10 @@ def test_dropout_gradient_is_the_scaled_mask():
     x = mt.randn(50, 4, requires_grad=True)
     out = F.dropout(x, 0.5)
     out.sum().backward()
-    mask = out.data / np.where(x.data == 0, 1, x.data)
+    values = x.detach().numpy()
+    mask = out.detach().numpy() / np.where(values == 0, 1, values)
     np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
-    assert set(np.round(np.unique(x.grad.data), 5)) <= {0.0, 2.0}
+    assert set(np.round(np.unique(x.grad.numpy()), 5)) <= {0.0, 2.0}
 
 
 def test_dropout_is_reproducible_under_manual_seed():
@@ -206,7 +207,7 @@ def test_dropout_is_reproducible_under_manual_seed():
 
 def test_dropout_edge_probabilities():
     x = mt.randn(5, 5)
-    assert np.all(F.dropout(x, 1.0).data == 0)
+    assert np.all(F.dropout(x, 1.0).numpy() == 0)
     np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
 
 

@@ -153,7 +153,7 @@ def test_apply_can_initialise_weights():
             nn.init.zeros_(module.weight)
 
     model.apply(init)
-    assert all(np.all(layer.weight.data == 0) for layer in (model[0], model[2]))
+    assert all(np.all(layer.weight.detach().numpy() == 0) for layer in (model[0], model[2]))
 
 
 # ------------------------------------------------------------ train and grads
@@ -173,10 +173,10 @@ def test_train_and_eval_propagate_to_every_submodule():
 def test_zero_grad_sets_to_none_or_zeros():
     model = make_mlp()
     model(mt.ones(5, 2)).sum().backward()
-    assert all(p.grad is not None and np.any(p.grad.data != 0) for p in model.parameters())
+    assert all(p.grad is not None and np.any(p.grad.numpy() != 0) for p in model.parameters())
     grads = [p.grad for p in model.parameters()]
     model.zero_grad(set_to_none=False)
-    assert all(p.grad is g and np.all(g.data == 0) for p, g in zip(model.parameters(), grads))
+    assert all(p.grad is g and np.all(g.numpy() == 0) for p, g in zip(model.parameters(), grads))
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
@@ -185,7 +185,7 @@ def test_gradients_accumulate_until_zeroed():
     model = make_mlp()
     x = mt.ones(3, 2)
     model(x).sum().backward()
-    first = model[0].weight.grad.data.copy()
+    first = model[0].weight.grad.numpy().copy()
     model(x).sum().backward()
     np.testing.assert_allclose(model[0].weight.grad.data, 2 * first, rtol=1e-6)
 
@@ -205,13 +205,13 @@ def test_state_dict_is_an_ordered_dict_of_detached_tensors():
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     for key, value in state.items():
         assert type(value) is mt.Tensor and not value.requires_grad
-        assert value.data is model.get_parameter(key).data
+        assert value.numpy() is model.get_parameter(key).detach().numpy()
 
 
 def test_state_dict_round_trip_restores_the_function_in_place():
     source, target = make_mlp(0), make_mlp(1)
     x = mt.randn(4, 2)
-    assert not np.allclose(source(x).data, target(x).data)
+    assert not np.allclose(source(x).detach().numpy(), target(x).detach().numpy())
     params_before = list(target.parameters())
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
@@ -219,12 +219,12 @@ def test_state_dict_round_trip_restores_the_function_in_place():
     assert all(a is b for a, b in zip(params_before, target.parameters()))
     # a copy, not shared memory
     source[0].weight.data[...] = 7
-    assert not np.any(target[0].weight.data == 7)
+    assert not np.any(target[0].weight.detach().numpy() == 7)
 
 
 def test_load_state_dict_keeps_the_models_dtype_and_accepts_arrays():
     model = make_mlp()
-    state = {key: value.data.astype(np.float64) for key, value in make_mlp(3).state_dict().items()}
+    state = {key: value.numpy().astype(np.float64) for key, value in make_mlp(3).state_dict().items()}
     model.load_state_dict(state)
     assert all(p.dtype == mt.float32 for p in model.parameters())
     np.testing.assert_allclose(model[2].bias.data, state["2.bias"], rtol=1e-6)
@@ -258,7 +258,7 @@ def test_load_state_dict_shape_mismatch_names_key_and_both_shapes(strict):
     model = make_mlp()
     state = model.state_dict()
     state["0.weight"] = mt.zeros(5, 2)
-    before = model[0].bias.data.copy()
+    before = model[0].bias.detach().numpy().copy()
     with pytest.raises(RuntimeError, match=r"size mismatch for 0\.weight: .*\(5, 2\).*\(4, 2\)"):
         model.load_state_dict(state, strict=strict)
     np.testing.assert_array_equal(model[0].bias.data, before)  # nothing half-loaded
@@ -291,11 +291,11 @@ def test_optimizer_built_before_double_still_updates_the_model():
     model = make_mlp()
     optimizer = mt.optim.SGD(model.parameters(), lr=0.1)
     model.double()
-    before = model[0].weight.data.copy()
+    before = model[0].weight.detach().numpy().copy()
     model(mt.ones(3, 2, dtype=mt.float64)).sum().backward()
     optimizer.step()
     assert model[0].weight.dtype == mt.float64
-    assert not np.allclose(model[0].weight.data, before)
+    assert not np.allclose(model[0].weight.detach().numpy(), before)
 
 
 # ----------------------------------------------------------------------- repr

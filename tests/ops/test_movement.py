@@ -13,7 +13,7 @@ from tests.strategies import broadcastable_shapes, check_gradients, float_arrays
 
 def weighted(out):
     """A fixed, position-dependent weighting so that gradients of moved elements differ."""
-    return out * mt.tensor(np.arange(1.0, out.data.size + 1).reshape(out.shape))
+    return out * mt.tensor(np.arange(1.0, out.numel() + 1).reshape(out.shape))
 
 
 def check(op, array, expected):

@@ -1,0 +1,96 @@
+"""Views: tensors that share their base's memory, and how their history follows the base.
+
+A view op is a ``Function`` with ``view_of = 0`` whose forward returns a numpy view of
+its input. Its output remembers ``_view = (base, steps, version, made)``:
+
+* ``base``: the tensor that owns the memory (a view of a view points to the first base,
+  as PyTorch's ``_base`` does);
+* ``steps``: the view ops, ``((FunctionClass, args), ...)``, that lead from ``base`` to
+  the view; replaying them on any array or tensor of the base's shape gives the same view;
+* ``version``: the value of the shared version counter when the view's ``grad_fn`` was
+  last made;
+* ``made``: ``None``, or how it was made when that forbids writing through it with
+  autograd on, as in PyTorch: ``NO_GRAD`` (under ``no_grad``) or ``MULTI`` (one of
+  several views returned by ``unbind``/``split``/``chunk``).
+
+When the base (or another view of it) is modified in place, the counter moves on, and
+the next time the view is used its history is made again from the base's new history
+(``refresh_view``). That is how ``v = a[:2]; a.mul_(2); v.sum().backward()`` sends the
+gradient through the multiplication.
+"""
+import numpy as np
+
+from .grad_mode import _state
+
+NO_GRAD = "no_grad"
+MULTI = "multi"
+
+
+def attach_view(source, out, cls, args):
+    """Mark tensor ``out`` (made by view op ``cls`` from ``source`` with extra ``args``) as a view."""
+    view = source._view
+    made = None if _state.enabled else NO_GRAD
+    if view is None:
+        out._view = (source, ((cls, args),), source._version_counter[0], made)
+    else:
+        out._view = (view[0], view[1] + ((cls, args),), source._version_counter[0], made or view[3])
+
+
+def mark_multi_output_views(views):
+    """``unbind``/``split``/``chunk`` return several views: PyTorch forbids writing through them."""
+    for view in views:
+        if view._view is not None:
+            view._view = view._view[:3] + (MULTI,)
+    return views
+
+
+def refresh_view(view_tensor):
+    """Remake a view's history if its base was modified in place since it was last made."""
+    base, steps, version, made = view_tensor._view
+    now = view_tensor._counter[0]
+    if now == version or not _state.enabled:
+        return
+    if made is MULTI and base._requires_grad:
+        raise RuntimeError(
+            f"Output of {steps[-1][0].__name__} is a view and its base or another view of its base has been "
+            f"modified inplace. This view is the output of a function that returns multiple views (unbind, "
+            f"split, chunk), and such views can't follow an in-place change with autograd: replace the "
+            f"in-place operation by an out-of-place one, or make the views again after it."
+        )
+    view_tensor._view = (base, steps, now, made)
+    if base._requires_grad:
+        fresh = replay_tensors(base, steps)
+        view_tensor._grad_fn = fresh._grad_fn
+        view_tensor._requires_grad = fresh._requires_grad
+        view_tensor._output_nr = 0
+
+
+def replay_arrays(array, steps):
+    """The view that ``steps`` take of ``array`` (a numpy view of it)."""
+    for cls, args in steps:
+        array = cls.forward(_REPLAY_CONTEXT, array, *args)
+    return array
+
+
+def replay_tensors(tensor, steps):
+    """The view that ``steps`` take of ``tensor``, recorded in the graph (differentiable)."""
+    for cls, args in steps:
+        tensor = cls.apply(tensor, *args)
+    return tensor
+
+
+class _ReplayContext:
+    """A ``ctx`` for replaying a view op's forward: nothing is saved, no input needs a gradient."""
+
+    __slots__ = ("__dict__",)
+    needs_input_grad = (False, False, False, False)
+
+    def save_for_backward(self, *values):
+        pass
+
+
+_REPLAY_CONTEXT = _ReplayContext()
+
+
+def shares_memory(out, source_array):
+    return out.__class__ is np.ndarray and np.may_share_memory(out, source_array)

@@ -1,0 +1,382 @@
+"""Indexing with PyTorch's rules: ``t[index]`` (``getitem``) and ``t[index] = v`` (``index_put``).
+
+An index is a tuple of items (a list holding a sequence, tensor, slice, ``None`` or
+``...`` counts as such a tuple, as in PyTorch; a list of numbers is one index list):
+
+* basic items: ints (select a position, dropping the dim), slices, ``None`` (a new dim
+  of size 1) and ``...`` (as many ``:`` as needed);
+* advanced items: integer lists, ranges and int32/int64 tensors (positions), bool and
+  uint8 tensors or lists (masks, standing for the positions of their True entries),
+  and Python or 0-d bools (a new dim of size 1 indexed by ``[0]`` or by ``[]``).
+
+numpy counts an int as an advanced item, PyTorch does not. Here, as in PyTorch, every
+index is applied in two steps: first all basic items together, with each advanced item
+replaced by ``:`` (a numpy view of the input, shared memory, op ``GetItem``); then the
+advanced items on the dims they now sit on (op ``Index``, a new array). The advanced
+items broadcast together; the dims of the broadcast shape replace the indexed dims in
+place when the advanced items are adjacent, and go first when a slice, ``None`` or
+``...`` separates them. For x of shape (5, 6, 7), ``x[1, :, [0, 3]]`` has shape (6, 2)
+(numpy: (2, 6)).
+
+Gradients: ``y = x[basic]`` gives ``dx = zeros_like(x); dx[basic] = g``; ``y = x[adv]``
+gives ``dx = zeros_like(x); dx[adv] += g`` with repeated positions accumulating
+(``IndexScatter``, linear in ``g``, whose own backward is indexing again).
+``y = index_put(x, index, v)`` gives ``dx = g`` with the written positions zeroed and
+``dv = g[index]`` summed back to v's shape.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from .._tensor import Tensor
+from ._util import to_operand, tensor_argument as _tensor
+from .._registry import op
+
+_VALID_ITEMS = "only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are valid indices"
+
+
+# ------------------------------------------------------------ index plans
+def _items(index):
+    """The items of an index, with PyTorch's rule for a list: it is a tuple of items when
+    it is shorter than 32 and holds a tensor, array, sequence, slice, None or ``...``."""
+    if index.__class__ is tuple:
+        return index
+    if isinstance(index, list) and len(index) < 32:
+        for entry in index:
+            if entry is None or entry is Ellipsis or isinstance(entry, (Tensor, np.ndarray, list, tuple, range, slice)):
+                return tuple(index)
+    return (index,)
+
+
+def _sequence_array(sequence, op_name):
+    """A (nested) list, tuple or range of numbers, bools or 0-d tensors as an ndarray."""
+    if isinstance(sequence, range):
+        return np.arange(sequence.start, sequence.stop, sequence.step, dtype=np.int64)
+
+    def plain(entry):
+        if isinstance(entry, Tensor):
+            return entry._data
+        if isinstance(entry, (list, tuple, range)):
+            return [plain(inner) for inner in entry]
+        return entry
+
+    try:
+        array = np.array(plain(sequence))
+    except ValueError as error:
+        raise IndexError(f"{op_name}: can't index with the ragged list {sequence!r}: {error}") from None
+    return array.astype(np.int64) if array.size == 0 else array
+
+
+def _convert(item, op_name):
+    """One index item as an int, slice, None, Ellipsis, or a bool / int32 / int64 ndarray."""
+    if item is None or item is Ellipsis or item.__class__ is slice:
+        return item
+    if isinstance(item, (bool, np.bool_)):
+        return np.array(bool(item))
+    if isinstance(item, (int, np.integer)):
+        return int(item)
+    if isinstance(item, Tensor):
+        item = item._data
+    elif isinstance(item, (list, tuple, range)):
+        item = _sequence_array(item, op_name)
+    elif not isinstance(item, np.ndarray):
+        raise IndexError(f"{op_name}: {_VALID_ITEMS} (got {type(item).__name__}: {item!r})")
+    if item.dtype == np.uint8:
+        item = item.astype(np.bool_)  # byte tensors are masks in PyTorch (deprecated there, still masks)
+    elif item.dtype.kind == "i" and item.dtype.itemsize in (4, 8):
+        if item.ndim == 0:
+            return int(item)  # a 0-d integer tensor selects, like an int
+    elif item.dtype != np.bool_:
+        raise IndexError(
+            f"{op_name}: tensors used as indices must be long, int or bool tensors (uint8 tensors act as masks), "
+            f"got dtype {item.dtype}"
+        )
+    return item
+
+
+def _check_position(position, dim, size, op_name):
+    if not -size <= position < size:
+        raise IndexError(f"{op_name}: index {position} is out of bounds for dimension {dim} with size {size}")
+
+
+def _check_mask(mask, shape, dim, op_name):
+    for offset, (size_mask, size) in enumerate(zip(mask.shape, shape[dim:dim + mask.ndim])):
+        if size_mask != size:
+            raise IndexError(
+                f"{op_name}: The shape of the mask {list(mask.shape)} at index {offset} does not match "
+                f"the shape of the indexed tensor {list(shape)} at index {dim + offset}"
+            )
+
+
+def _consumed(items):
+    """How many dims of the input the items other than None and ``...`` index."""
+    return sum(item.ndim if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1
+               for item in items if item is not None and item is not Ellipsis)
+
+
+def _normalize_index(index, shape, op_name="index"):
+    """Check an index against ``shape`` and split it into PyTorch's two steps.
+
+    Returns ``(basic, advanced)``: ``basic`` is a tuple of ints, slices and None ending in
+    ``...`` (so that even a full integer index gives a 0-d numpy view), with ``:`` where
+    each advanced item was; ``advanced`` is None, or the tuple of ``:`` and arrays that
+    indexes the result of ``basic``, each array on the dim its ``:`` (or new dim) left.
+    """
+    items = [_convert(item, op_name) for item in _items(index)]
+    if sum(1 for item in items if item is Ellipsis) > 1:
+        raise IndexError(f"{op_name}: an index can only have a single ellipsis ('...')")
+    consumed = _consumed(items)
+    if consumed > len(shape):
+        if not shape:
+            raise IndexError(
+                f"{op_name}: invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim "
+                f"tensor to a number"
+            )
+        raise IndexError(
+            f"{op_name}: too many indices for tensor of dimension {len(shape)} (got {consumed} indices for shape "
+            f"{tuple(shape)})"
+        )
+    basic, placed = [], []  # placed: (dim of the basic result, array)
+    dim = out_dim = 0
+    for item in items:
+        if item is None:
+            basic.append(None)
+            out_dim += 1
+        elif item is Ellipsis:
+            skipped = len(shape) - consumed
+            basic.extend([slice(None)] * skipped)
+            dim += skipped
+            out_dim += skipped
+        elif item.__class__ is int:
+            _check_position(item, dim, shape[dim], op_name)
+            basic.append(item)
+            dim += 1
+        elif item.__class__ is slice:
+            basic.append(item)
+            dim += 1
+            out_dim += 1
+        elif item.dtype == np.bool_ and item.ndim == 0:
+            basic.append(None)
+            placed.append((out_dim, np.zeros(1 if item else 0, dtype=np.int64)))
+            out_dim += 1
+        elif item.dtype == np.bool_:
+            _check_mask(item, shape, dim, op_name)
+            basic.extend([slice(None)] * item.ndim)
+            placed.append((out_dim, item))
+            dim += item.ndim
+            out_dim += item.ndim
+        else:
+            if item.size:
+                low, high = int(item.min()), int(item.max())
+                _check_position(high if high >= shape[dim] else low, dim, shape[dim], op_name)
+            basic.append(slice(None))
+            placed.append((out_dim, item))
+            dim += 1
+            out_dim += 1
+    basic.append(Ellipsis)
+    if not placed:
+        return tuple(basic), None
+    _check_broadcast([array for _, array in placed], op_name)
+    advanced, next_dim = [], 0
+    for position, array in placed:
+        advanced.extend([slice(None)] * (position - next_dim))
+        advanced.append(array)
+        next_dim = position + (array.ndim if array.dtype == np.bool_ else 1)
+    return tuple(basic), tuple(advanced)
+
+
+def _check_broadcast(arrays, op_name):
+    """The advanced items must broadcast together (a mask stands for its True count)."""
+    shapes = [(int(np.count_nonzero(a)),) if a.dtype == np.bool_ else a.shape for a in arrays]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError(
+            f"{op_name}: shape mismatch: indexing tensors could not be broadcast together with shapes "
+            f"{', '.join(str(list(s)) for s in shapes)}"
+        ) from None
+
+
+def _basic_index(index, shape):
+    """The fast path of indexing: ints in range and slices, one per leading dim.
+
+    Returns the ``basic`` tuple of ``_normalize_index`` (ending in ``...``), or None when the
+    full check is needed (anything else, or an int out of range, which it reports).
+    """
+    items = index if index.__class__ is tuple else (index,)
+    if len(items) > len(shape):
+        return None
+    for dim, item in enumerate(items):
+        kind = item.__class__
+        if kind is slice:
+            continue
+        if kind is int and -shape[dim] <= item < shape[dim]:
+            continue
+        return None
+    return items + (Ellipsis,)
+
+
+def _has_positions(advanced):
+    """Whether integer positions (which may repeat) are among the advanced items."""
+    return any(isinstance(item, np.ndarray) and item.dtype != np.bool_ for item in advanced)
+
+
+# -------------------------------------------------------------------- ops
+class IndexScatter(Function):
+    """``y = zeros(shape); y[index] += g`` (repeated positions accumulate): the backward of
+    ``GetItem`` (``advanced=False``) and ``Index`` (``advanced=True``). It is linear in ``g``
+    and its own backward is ``gg[index]``."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, grad, shape, index, advanced):
+        ctx.index, ctx.advanced = index, advanced
+        return _scatter(grad, shape, index, advanced)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, np.ndarray):
+            return grad[ctx.index], None, None, None
+        return (Index if ctx.advanced else GetItem).apply(grad, ctx.index), None, None, None
+
+
+def _scatter(grad, shape, index, advanced):
+    out = np.zeros(shape, dtype=grad.dtype)
+    if advanced and _has_positions(index):
+        np.add.at(out, index, grad)
+    else:
+        out[index] = grad
+    return out
+
+
+class GetItem(Function):
+    """``y = x[basic]`` (ints, slices, None, ``...``: a numpy view of x);
+    dx = zeros like x with ``dx[basic] = g``."""
+
+    numpy_level = True
+    view_of = 0  # the output is a numpy view of input 0: they share a version counter
+
+    @staticmethod
+    def forward(ctx, x, basic):
+        ctx.shape, ctx.basic = x.shape, basic
+        return x[basic]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, np.ndarray):
+            return _scatter(grad, ctx.shape, ctx.basic, False), None
+        return IndexScatter.apply(grad, ctx.shape, ctx.basic, False), None
+
+
+class Index(Function):
+    """``y = x[advanced]`` (slices and position / mask arrays: a new array);
+    dx = zeros like x with ``dx[advanced] += g`` (repeated positions accumulate)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, advanced):
+        ctx.shape, ctx.advanced = x.shape, advanced
+        return x[advanced]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, np.ndarray):
+            return _scatter(grad, ctx.shape, ctx.advanced, True), None
+        return IndexScatter.apply(grad, ctx.shape, ctx.advanced, True), None
+
+
+def _take(x, basic, advanced):
+    """``x[basic][advanced]`` for an ndarray, or through ``GetItem`` and ``Index`` for a Tensor."""
+    if isinstance(x, np.ndarray):
+        view = x[basic]
+        return view if advanced is None else view[advanced]
+    view = GetItem.apply(x, basic)
+    return view if advanced is None else Index.apply(view, advanced)
+
+
+@op(dunders=("__getitem__",))
+def getitem(input, index):
+    """``input[index]`` with PyTorch's rules (see the module docstring): ints, slices, None,
+    ``...``, integer lists / ranges / tensors and bool or uint8 masks. Basic indexing returns a
+    view. Gradient: scattered back into zeros; repeated positions accumulate."""
+    x = _tensor(input, "getitem")
+    basic = _basic_index(index, x._data.shape)
+    if basic is not None:
+        return GetItem.apply(x, basic)
+    basic, advanced = _normalize_index(index, x._data.shape)
+    return _take(x, basic, advanced)
+
+
+class IndexPut(Function):
+    """``y = x`` with ``y[basic][advanced] = v``;  dx = g with the written positions zeroed,
+    dv = g[basic][advanced] (the engine sums dv back to v's broadcast shape)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, value, basic, advanced):
+        ctx.basic, ctx.advanced = basic, advanced
+        ctx.value_shape = np.shape(value)
+        out = np.array(x, copy=True)
+        _put(out, basic, advanced, value)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_value = ctx.needs_input_grad[:2]
+        grad_x = grad_value = None
+        if need_x:
+            if isinstance(grad, np.ndarray):
+                grad_x = np.array(grad, copy=True)
+                _put(grad_x, ctx.basic, ctx.advanced, 0)
+            else:
+                grad_x = IndexPut.apply(grad, 0.0, ctx.basic, ctx.advanced)
+        if need_value:
+            grad_value = _take(grad, ctx.basic, ctx.advanced)
+            extra = len(ctx.value_shape) - grad_value.ndim
+            if extra > 0:  # v may carry extra leading 1-dims
+                grad_value = grad_value.reshape((1,) * extra + tuple(grad_value.shape))
+        return grad_x, grad_value, None, None
+
+
+def _put(out, basic, advanced, value):
+    """``out[basic][advanced] = value`` in place (for repeated positions the last write wins)."""
+    view = out[basic]
+    view[... if advanced is None else advanced] = value
+
+
+@op()
+def index_put(input, index, value):
+    """A new tensor equal to ``input`` with ``input[index] = value`` applied (what ``t[index] = v``
+    writes back), with getitem's rules for ``index``. ``value`` (number, array or tensor) is
+    broadcast to the indexed shape (leading 1-dims of it are ignored) and cast to ``input``'s dtype.
+
+    Gradients: to ``input`` the output's gradient with the written positions zeroed;
+    to ``value`` the gradient at those positions, summed to value's shape.
+    """
+    x = _tensor(input, "index_put")
+    basic, advanced = _normalize_index(index, x._data.shape, "index_put")
+    value = to_operand(value, "index_put")
+    target_shape = _take(np.broadcast_to(np.False_, x._data.shape), basic, advanced).shape
+    value_shape = np.shape(value._data if isinstance(value, Tensor) else value)
+    stripped = value_shape
+    while len(stripped) > len(target_shape) and stripped[0] == 1:
+        stripped = stripped[1:]
+    if len(stripped) > len(target_shape) or not _broadcasts(stripped, target_shape):
+        raise RuntimeError(
+            f"index_put: shape mismatch: value tensor of shape {list(value_shape)} cannot be broadcast to "
+            f"indexing result of shape {list(target_shape)}"
+        )
+    if isinstance(value, Tensor) and value.dtype != x.dtype and value.dtype.kind == "f" and x.dtype.kind != "f":
+        raise RuntimeError(f"index_put: can't write {value.dtype} values into a tensor of dtype {x.dtype}")
+    return IndexPut.apply(x, value, basic, advanced)
+
+
+def _broadcasts(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+

@@ -1,0 +1,275 @@
+"""Tensor methods that are not ops of their own: conversions, comparisons with None,
+in-place ops, in-place view ops and the autograd entry points.
+
+Each is declared with ``@tensor_method`` and attached to ``Tensor`` by the registry's
+one binding step (``microtensor/_registry.py``); the ops themselves declare their
+methods and operators where they are defined.
+"""
+import numpy as np
+
+from .. import _dtypes
+from .._registry import tensor_method
+from .._tensor import Tensor
+from ..autograd import hooks
+from ..autograd.backward import backward as autograd_backward
+from ..autograd.grad_mode import _state
+from ..autograd.inplace import apply_inplace
+from ..device import check_device, device as _device
+from . import activation, arithmetic, elementwise, indexing, movement
+
+
+@tensor_method(kind="property")
+def T(self):
+    return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+@tensor_method(kind="property")
+def mT(self):
+    return movement.transpose(self, -2, -1)
+
+@tensor_method()
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse mode)."""
+    autograd_backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+@tensor_method()
+def retain_grad(self):
+    """Keep this non-leaf tensor's gradient in ``.grad`` on backward (leaves always keep theirs)."""
+    hooks.retain_grad(self)
+
+@tensor_method(kind="property")
+def retains_grad(self):
+    return bool(self.__dict__.get("_retains_grad"))
+
+@tensor_method()
+def register_hook(self, hook):
+    """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
+
+    Returns a handle whose ``remove()`` takes the hook away again.
+    """
+    return hooks.register_hook(self, hook)
+
+@tensor_method()
+def to(self, *args, dtype=None, device=None, copy=False, **kwargs):
+    """Convert dtype (``t.to(mt.float64)``) or device (only ``'cpu'`` exists)."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif _is_device_like(arg):
+            device = arg
+        else:
+            dtype = arg
+    if device is not None:
+        check_device(device)
+    if dtype is None or _dtypes.to_dtype(dtype) == self.dtype:
+        return self.clone() if copy else self
+    return elementwise.cast(self, _dtypes.to_dtype(dtype))
+
+@tensor_method("type")
+def convert_type(self, dtype=None):
+    if dtype is None:
+        return f"microtensor.{self.dtype}"
+    return self.to(dtype)
+
+@tensor_method()
+def type_as(self, other):
+    return self.to(other.dtype)
+
+@tensor_method("float")
+def to_float(self):
+    return self.to(_dtypes.float32)
+
+@tensor_method("double")
+def to_double(self):
+    return self.to(_dtypes.float64)
+
+@tensor_method("half")
+def to_half(self):
+    return self.to(_dtypes.float16)
+
+@tensor_method("long")
+def to_long(self):
+    return self.to(_dtypes.int64)
+
+@tensor_method("int")
+def to_int(self):
+    return self.to(_dtypes.int32)
+
+@tensor_method("bool")
+def to_bool(self):
+    return self.to(_dtypes.bool)
+
+@tensor_method()
+def contiguous(self):
+    """This tensor if its elements lie in row-major order in memory, else a contiguous copy."""
+    if self._data.flags.c_contiguous:
+        return self
+    return movement.contiguous(self)
+
+
+@tensor_method()
+def __eq__(self, other):
+    if other is None or isinstance(other, str):
+        return False  # as PyTorch: `t == None` is False, not an error
+    return elementwise.eq(self, other)
+
+@tensor_method()
+def __ne__(self, other):
+    if other is None or isinstance(other, str):
+        return True
+    return elementwise.ne(self, other)
+
+@tensor_method()
+def t(self):
+    """Transpose of a tensor with at most 2 dimensions."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; use transpose(d0, d1)")
+    return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+@tensor_method()
+def _apply_inplace(self, op_name, compute):
+    """Run ``compute()`` out of place, then write the result into this tensor (autograd/inplace.py)."""
+    return apply_inplace(self, op_name, compute)
+
+@tensor_method()
+def add_(self, other, alpha=1):
+    return self._apply_inplace("add_", lambda: self.add(other, alpha=alpha))
+
+@tensor_method()
+def sub_(self, other, alpha=1):
+    return self._apply_inplace("sub_", lambda: self.sub(other, alpha=alpha))
+
+@tensor_method()
+def mul_(self, other):
+    return self._apply_inplace("mul_", lambda: arithmetic.mul(self, other))
+
+@tensor_method()
+def div_(self, other):
+    return self._apply_inplace("div_", lambda: arithmetic.div(self, other))
+
+@tensor_method()
+def pow_(self, exponent):
+    return self._apply_inplace("pow_", lambda: arithmetic.pow(self, exponent))
+
+@tensor_method()
+def clamp_(self, min=None, max=None):
+    return self._apply_inplace("clamp_", lambda: elementwise.clamp(self, min, max))
+
+tensor_method("clip_")(clamp_)
+
+@tensor_method()
+def neg_(self):
+    return self._apply_inplace("neg_", lambda: arithmetic.neg(self))
+
+@tensor_method()
+def exp_(self):
+    return self._apply_inplace("exp_", lambda: elementwise.exp(self))
+
+@tensor_method()
+def zero_(self):
+    return self.fill_(0)
+
+@tensor_method()
+def fill_(self, value):
+    """Set every element to ``value`` (no gradient flows to the old values)."""
+    if self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
+        self._data.fill(value)  # the common case (zeroing a buffer): no graph to keep
+        self._version_counter[0] += 1
+        return self
+    return self._apply_inplace("fill_", lambda: elementwise.full_like_value(self, value))
+
+@tensor_method()
+def copy_(self, source):
+    """Copy ``source`` (broadcast to this tensor's shape) into this tensor."""
+    return self._apply_inplace("copy_", lambda: elementwise.copy_from(self, source))
+
+@tensor_method()
+def _become(self, op_name, compute):
+    """An in-place view op (``t_``, ``transpose_``, ...): this tensor takes the view's shape and history."""
+    if _state.enabled:
+        if self._requires_grad and self._grad_fn is None:
+            raise RuntimeError(
+                f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation. "
+                f"Use the out-of-place form, or wrap the call in `with mt.no_grad():`."
+            )
+    result = compute()
+    self._data = result._data
+    self._grad_fn = result._grad_fn
+    self._requires_grad = result._requires_grad or self._requires_grad
+    self._output_nr = 0
+    view = result._view
+    self._view = None if view is None or view[0] is self else view
+    return self
+
+@tensor_method()
+def t_(self):
+    return self._become("t_", lambda: self.t())
+
+@tensor_method()
+def transpose_(self, dim0, dim1):
+    return self._become("transpose_", lambda: self.transpose(dim0, dim1))
+
+@tensor_method()
+def squeeze_(self, dim=None):
+    return self._become("squeeze_", lambda: self.squeeze(dim))
+
+@tensor_method()
+def unsqueeze_(self, dim):
+    return self._become("unsqueeze_", lambda: self.unsqueeze(dim))
+
+@tensor_method()
+def __iadd__(self, other):
+    return self.add_(other)
+
+@tensor_method()
+def __isub__(self, other):
+    return self.sub_(other)
+
+@tensor_method()
+def __imul__(self, other):
+    return self.mul_(other)
+
+@tensor_method()
+def __itruediv__(self, other):
+    return self.div_(other)
+
+@tensor_method()
+def __setitem__(self, index, value):
+    self._apply_inplace("__setitem__", lambda: indexing.index_put(self, index, value))
+
+
+_INPLACE_UNARY = (
+    (elementwise, ("abs", "sqrt", "log", "sin", "cos", "sign", "square", "reciprocal")),
+    (activation, ("relu", "sigmoid", "tanh")),
+)
+
+
+def _inplace_method(name, op):
+    def method(self):
+        return apply_inplace(self, name + "_", lambda: op(self))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: ``t.{name}_()`` writes ``mt.{name}(t)`` into ``t``."
+    return method
+
+
+for _module, _names in _INPLACE_UNARY:
+    for _name in _names:
+        tensor_method(_name + "_")(_inplace_method(_name, getattr(_module, _name)))
+
+
+@tensor_method()
+def where(self, condition, other):
+    """``condition ? self : other`` elementwise (PyTorch's ``Tensor.where``)."""
+    return elementwise.where(condition, self, other)
+
+
+def _is_device_like(value):
+    return isinstance(value, _device) or (isinstance(value, str) and not _looks_like_dtype(value))
+
+
+def _looks_like_dtype(text):
+    try:
+        np.dtype(text)
+        return True
+    except TypeError:
+        return False
