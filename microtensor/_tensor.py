@@ -61,8 +61,6 @@ def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):
     tensor._requires_grad = requires_grad
     tensor._grad_fn = grad_fn
     tensor._counter = counter  # None until needed: see Tensor._version_counter
-    tensor._view = None
-    tensor._output_nr = 0
     return tensor
 
 
@@ -92,13 +90,14 @@ class Tensor:
         "_grad",           # the accumulated gradient, a Tensor or None
         "_requires_grad",
         "_grad_fn",        # the node that made this tensor, None for a leaf
-        "_output_nr",      # which output of that node this tensor is (0 but for several outputs)
         "_counter",        # the version counter, shared with every view of the same memory
-        "_view",           # None, or (base, steps, version): see autograd/views.py
         "__weakref__",
         "__dict__",
     )
-    _hooks = None  # gradient hooks of a leaf (register_hook), set per tensor when used
+    # Rarely set, so class defaults (a tensor that sets one gets its own): no cost per new tensor.
+    _view = None       # for a view: (base, steps, version, made), see autograd/views.py
+    _output_nr = 0     # which output of its node this tensor is (not 0 only for several outputs)
+    _hooks = None      # gradient hooks of a leaf (register_hook)
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if not isinstance(requires_grad, bool) and isinstance(requires_grad, (int, np.integer)):
@@ -111,9 +110,7 @@ class Tensor:
         self._grad = None
         self._requires_grad = False
         self._grad_fn = None
-        self._output_nr = 0
         self._counter = None
-        self._view = None
         if requires_grad:
             self.requires_grad = True
 

@@ -302,10 +302,12 @@ class Function:
             (a if a._grad_fn is None else edge_of(a)) if a_grad else None,
             (b if b._grad_fn is None else edge_of(b)) if b_grad else None,
         )
-        ctx.input_meta = _shared_meta_pair(
-            _shared_meta(a_data.shape, a_data.dtype) if a_grad else (None if a_data is not a else False),
-            _shared_meta(b_data.shape, b_data.dtype) if b_grad else (None if b_data is not b else False),
+        key = (
+            a_data.shape if a_grad else a_data is not a, a_data.dtype if a_grad else None,
+            b_data.shape if b_grad else b_data is not b, b_data.dtype if b_grad else None,
         )
+        meta = _PAIR_META.get(key)
+        ctx.input_meta = meta if meta is not None else _pair_meta(key)
         ctx.needs_input_grad = _NEEDS_TUPLES[(a_grad, b_grad)]
         out = raw = cls.forward(ctx, a_data, b_data)
         if out.__class__ is not np.ndarray:
@@ -526,6 +528,7 @@ _CONSTANT = object()  # marks a saved tuple that is a constant, not a record
 _NEEDS_TUPLES = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
 _ONE_INPUT_NEEDS_GRAD = (True,)
 _META = {}
+_PAIR_META = {}
 _ONE_META = object()  # asks _shared_meta for the one-input tuple ``(meta,)``
 
 
@@ -541,14 +544,21 @@ def _shared_meta(shape, dtype, wrap=None):
     return meta
 
 
-def _shared_meta_pair(first, second):
-    """One ``input_meta`` tuple per distinct pair of input metas (two-input ops)."""
-    key = (first, second)
-    meta = _META.get(key)
-    if meta is None:
-        if len(_META) > 4096:
-            _META.clear()
-        meta = _META[key] = key
+def _pair_meta(key):
+    """The ``input_meta`` of a two-argument node, from ``_apply_binary``'s key.
+
+    Per argument the key holds (shape, dtype) when it needs a gradient, else (True, None)
+    for a tensor that does not (meta None) or (False, None) for a plain value (meta False).
+    """
+    metas = []
+    for shape, dtype in ((key[0], key[1]), (key[2], key[3])):
+        if dtype is not None:
+            metas.append(_shared_meta(shape, dtype))
+        else:
+            metas.append(None if shape else False)
+    if len(_PAIR_META) > 4096:
+        _PAIR_META.clear()
+    meta = _PAIR_META[key] = tuple(metas)
     return meta
 
 

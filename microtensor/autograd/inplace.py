@@ -48,7 +48,8 @@ def apply_inplace(target, op_name, compute):
     if view is None:
         target._grad_fn = node
         target._requires_grad = True
-        target._output_nr = 0
+        if target._output_nr:
+            target._output_nr = 0
         if node._saved:  # the node's output now lives in target: check target's version
             node._saved = [
                 (record[0], _OUTPUT, counter, counter[0]) if _is_record(record) and record[1] is _OUTPUT else record
@@ -129,7 +130,8 @@ def _rebase_base(base, steps, value_edge, value):
     node.template = base._data  # its layout: backward replays the steps on a buffer laid out alike
     base._grad_fn = node
     base._requires_grad = True
-    base._output_nr = 0
+    if base._output_nr:
+        base._output_nr = 0
 
 
 class CopySlices(Function):

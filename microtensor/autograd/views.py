@@ -62,7 +62,8 @@ def refresh_view(view_tensor):
         fresh = replay_tensors(base, steps)
         view_tensor._grad_fn = fresh._grad_fn
         view_tensor._requires_grad = fresh._requires_grad
-        view_tensor._output_nr = 0
+        if view_tensor._output_nr:
+            view_tensor._output_nr = 0
 
 
 def replay_arrays(array, steps):

@@ -21,8 +21,6 @@ class Parameter(Tensor):
             self._grad = None
             self._requires_grad = False
             self._grad_fn = None
-            self._output_nr = 0
-            self._view = None
             self._version_counter = data._version_counter
         else:
             array = np.empty((0,), dtype=_default_dtype()) if data is None else as_array(data)

@@ -195,9 +195,13 @@ def _become(self, op_name, compute):
     self._data = result._data
     self._grad_fn = result._grad_fn
     self._requires_grad = result._requires_grad or self._requires_grad
-    self._output_nr = 0
+    if self._output_nr:
+        self._output_nr = 0
     view = result._view
-    self._view = None if view is None or view[0] is self else view
+    if view is not None and view[0] is not self:
+        self._view = view
+    elif self._view is not None:
+        self._view = None
     return self
 
 @tensor_method()
