@@ -45,7 +45,10 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
             grad = Tensor._make(grad)
         node = output.grad_fn
         if node is None:
-            _deliver(output, grad, capture, create_graph, False, hooked_leaves)
+            if output._hooks:
+                _hold_for_hooks(hooked_leaves, output, grad)
+            else:
+                _deliver_to_leaf(output, grad, capture, create_graph)
             continue
         if node not in pending:
             roots.append(node)
@@ -53,6 +56,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
 
     consumers = _count_consumers(roots)
     ready = [node for node in roots if consumers.get(node, 0) == 0]
+    plain = not create_graph and not _anomaly_mode.enabled  # built-in ops may run on bare arrays
     mode_before = _state.enabled
     _state.enabled = create_graph  # user Functions' backward records nothing unless create_graph
     try:
@@ -61,13 +65,14 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
             grad = pending.pop(node, None)
             targets = node.inputs
             if grad is not None:
-                if node._output_meta is not None:
+                several = node._output_meta is not None
+                if several:
                     grad = _materialize(node, grad, create_graph)
                 if node._pre_hooks is not None:
                     grad = _run_node_hooks(node, grad, create_graph)
                 if capture is not None:
                     _capture_node_gradient(capture, node, grad)
-                if create_graph or not node.numpy_level or _anomaly_mode.enabled or node._output_meta is not None:
+                if not (plain and node.numpy_level) or several:
                     input_grads = _call_backward(node, grad, retain_graph, create_graph)
                 else:  # the common case, inlined: a built-in op's backward on arrays
                     saved = node._saved
@@ -94,13 +99,25 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                     else:
                         fresh = index in node.fresh_gradients
                 if target.__class__ is Tensor or isinstance(target, Tensor):
-                    if input_grad is not None:
-                        _deliver(target, input_grad, capture, create_graph, fresh, hooked_leaves)
+                    if input_grad is None:
+                        continue
+                    if target._hooks:
+                        _hold_for_hooks(hooked_leaves, target, input_grad)
+                    else:
+                        _deliver_to_leaf(target, input_grad, capture, create_graph, fresh)
                     continue
-                if input_grad is not None:
-                    _add_pending(pending, target, input_grad)
-                if target.__class__ is tuple:
+                if target.__class__ is tuple:  # one output of a node with several
+                    if input_grad is not None:
+                        _add_pending(pending, target, input_grad)
                     target = target[0]
+                elif input_grad is not None:
+                    previous = pending.get(target)
+                    if previous is None:
+                        pending[target] = input_grad
+                    elif previous.__class__ is list:
+                        _add_pending(pending, target, input_grad)
+                    else:
+                        pending[target] = previous + input_grad
                 remaining = consumers[target] - 1
                 consumers[target] = remaining
                 if remaining == 0:
@@ -272,13 +289,10 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
     return grad, fresh
 
 
-def _deliver(leaf, grad, capture, create_graph, fresh, hooked_leaves):
-    """Hand a leaf its gradient now, or keep it until the end when the leaf has hooks."""
-    if leaf._hooks:
-        previous = hooked_leaves.get(leaf)
-        hooked_leaves[leaf] = grad if previous is None else previous + grad
-        return
-    _deliver_to_leaf(leaf, grad, capture, create_graph, fresh)
+def _hold_for_hooks(hooked_leaves, leaf, grad):
+    """A leaf with hooks gets its gradient at the end, once: its hooks must see the total."""
+    previous = hooked_leaves.get(leaf)
+    hooked_leaves[leaf] = grad if previous is None else previous + grad
 
 
 def _deliver_to_leaf(leaf, grad, capture, create_graph, fresh=False):

@@ -213,6 +213,8 @@ class Function:
         ctx.needs_input_grad = _NEEDS_TUPLES.setdefault(needs, needs)
         if numpy_level:
             raw = cls.forward(ctx, *forward_args, **kwargs)
+            if raw.__class__ is np.ndarray or isinstance(raw, np.generic):
+                return _one_recorded_output(cls, ctx, args, forward_args, raw)
         else:
             forward_args = args
             with no_grad():
@@ -403,6 +405,22 @@ def _plain_output(cls, ctx, args, value):
     if cls.view_of is not None:
         _view_output(cls, args, value, out)
     return out
+
+
+def _one_recorded_output(cls, ctx, args, forward_args, raw):
+    """The output of a built-in op that returned one array (the common case of ``_recorded_outputs``)."""
+    out = raw if raw.__class__ is np.ndarray else _scalar_result(cls, raw, args)
+    if out.dtype.kind != "f":
+        return _new_tensor(out)
+    tensor = _new_tensor(out, True, ctx)
+    if cls.view_of is not None:
+        _view_output(cls, args, out, tensor)
+    to_save = ctx._saved
+    if to_save:
+        ctx._saved = [_saved_record(value, args, forward_args, (raw,), (out,), (tensor,)) for value in to_save]
+    if _anomaly_mode.enabled:
+        _anomaly_mode.record_creation(ctx, out)
+    return tensor
 
 
 def _recorded_outputs(cls, ctx, args, raws, several):

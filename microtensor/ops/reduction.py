@@ -62,10 +62,14 @@ def _dims(shape, dim, op_name):
 
 
 def _expand_grad(grad, keep_shape, shape):
-    """A reduced gradient broadcast back to the input ``shape``."""
+    """A reduced gradient broadcast back to the input ``shape`` (for arrays, in new memory)."""
     if grad.shape != keep_shape:
         grad = grad.reshape(keep_shape)
-    return np.broadcast_to(grad, shape)
+    if grad.__class__ is not np.ndarray:
+        return np.broadcast_to(grad, shape)  # a Tensor (create_graph=True): the recorded expand
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 def _count(shape, dims):
@@ -112,6 +116,7 @@ class Sum(Function):
     """``y = sum_{dims} x``;  dy/dx = 1, so the gradient is ``g`` broadcast back to x's shape."""
 
     numpy_level = True
+    fresh_gradients = (0,)  # _expand_grad returns new memory
 
     @staticmethod
     def forward(ctx, x, dims, keep_shape, keepdim, dtype):
@@ -129,7 +134,33 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None)
 
     Gradient: ``d sum(x) / dx_i = 1``.
     """
+    if (
+        dim is None and axis is None and dtype is None and not keepdim and not keepdims
+        and input.__class__ is Tensor and input._data.dtype.kind == "f"
+    ):
+        return SumAll.apply(input)  # the common loss.sum(): one argument, the fast path of apply
     return Sum.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "sum"))
+
+
+class SumAll(Function):
+    """``y = sum_i x_i`` of a float tensor (``Sum`` over every dim);  dy/dx_i = 1."""
+
+    numpy_level = True
+    fresh_gradients = (0,)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x.sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad.__class__ is not np.ndarray:
+            return np.broadcast_to(grad, ctx.shape)  # a Tensor (create_graph=True): the recorded expand
+        return np.full(ctx.shape, grad, dtype=grad.dtype)
+
+    def name(self):
+        return "SumBackward"
 
 
 # -------------------------------------------------------------------- mean
