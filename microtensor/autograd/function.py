@@ -308,9 +308,10 @@ class Function:
             a_data.shape if a_grad else a_data is not a, a_data.dtype if a_grad else None,
             b_data.shape if b_grad else b_data is not b, b_data.dtype if b_grad else None,
         )
-        meta = _PAIR_META.get(key)
-        ctx.input_meta = meta if meta is not None else _pair_meta(key)
-        ctx.needs_input_grad = _NEEDS_TUPLES[(a_grad, b_grad)]
+        entry = _PAIR_META.get(key)
+        if entry is None:
+            entry = _pair_meta(key)
+        ctx.input_meta, ctx.needs_input_grad = entry
         out = raw = cls.forward(ctx, a_data, b_data)
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)  # numpy returns scalars for 0-d results
@@ -563,7 +564,7 @@ def _shared_meta(shape, dtype, wrap=None):
 
 
 def _pair_meta(key):
-    """The ``input_meta`` of a two-argument node, from ``_apply_binary``'s key.
+    """``(input_meta, needs_input_grad)`` of a two-argument node, from ``_apply_binary``'s key.
 
     Per argument the key holds (shape, dtype) when it needs a gradient, else (True, None)
     for a tensor that does not (meta None) or (False, None) for a plain value (meta False).
@@ -574,10 +575,11 @@ def _pair_meta(key):
             metas.append(_shared_meta(shape, dtype))
         else:
             metas.append(None if shape else False)
+    needs = (key[1] is not None, key[3] is not None)
     if len(_PAIR_META) > 4096:
         _PAIR_META.clear()
-    meta = _PAIR_META[key] = tuple(metas)
-    return meta
+    entry = _PAIR_META[key] = (tuple(metas), _NEEDS_TUPLES[needs])
+    return entry
 
 
 def _shared_meta_tuple(metas):

@@ -37,12 +37,25 @@ def _sigmoid_numpy(z):
 # scipy's erf and expit are fast, stable ufuncs (one pass, no warnings at +-1000).
 # scipy is imported on first use, not with microtensor: it costs ~0.2 s and ~27 MB.
 def _scipy_special(name, fallback):
-    """``scipy.special.<name>``, or the numpy ``fallback`` when scipy is not installed."""
+    """``scipy.special.<name>``, or the numpy ``fallback`` when scipy is not installed.
+
+    scipy has no float16 loops (it computes those in float64); the result keeps the
+    input's float dtype, as PyTorch's does.
+    """
     try:
         from scipy import special
     except ImportError:  # pragma: no cover - exercised only without scipy
         return fallback
-    return getattr(special, name)
+    ufunc = getattr(special, name)
+
+    def keeping_dtype(x):
+        out = ufunc(x)
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and out.dtype != dtype and dtype.kind == "f":
+            return np.asarray(out, dtype=dtype)
+        return out
+
+    return keeping_dtype
 
 
 def _erf(x):

@@ -95,7 +95,7 @@ class Mul(Function):
 
 class Div(Function):
     """``a / b`` (true division; integers give the default float dtype);
-    d/da = 1/b, d/db = -a/b^2 = -out/b."""
+    d/da = 1/b, d/db = -a/b^2 (the inputs are saved, not the output, as in PyTorch)."""
 
     numpy_level = True
 
@@ -105,18 +105,19 @@ class Div(Function):
             out = np.true_divide(a, b)
         promoted = match_dtype(out, a, b)
         out = promoted if promoted.dtype.kind == "f" else out.astype(_dtypes.get_default_dtype())
-        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        b, out = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * out / b if need_b else None)
+        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
 
 class Pow(Function):
-    """``a ** b``;  d/da = b * a^(b-1), d/db = a^b * log(a) (0 where a == 0)."""
+    """``a ** b``;  d/da = b * a^(b-1), d/db = a^b * log(a) (0 where a == 0; the output is saved
+    only for d/db, as in PyTorch)."""
 
     numpy_level = True
 
@@ -131,7 +132,7 @@ class Pow(Function):
                 raise RuntimeError(
                     f"pow: {error} Convert the base to a float tensor first, e.g. x.float() ** -1"
                 ) from None
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod

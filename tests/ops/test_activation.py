@@ -206,3 +206,13 @@ def test_gelu_rejects_unknown_approximation_and_accepts_method_forms():
     np.testing.assert_allclose(np.tanh(x).data, np.tanh([-1.0, 0.5]), rtol=1e-6)
     assert mt.sigmoid(mt.tensor([0, 1])).dtype == mt.float32  # ints become the default float
     assert mt.gelu(0.5).dtype == mt.float32 and mt.gelu(0.5).shape == ()
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 2)])
+def test_scipy_backed_activations_keep_float16(shape):
+    # scipy computes float16 in float64; PyTorch keeps the input's dtype
+    import microtensor.nn.functional as F
+
+    x = mt.tensor(np.linspace(-2, 2, int(np.prod(shape))).reshape(shape), dtype=mt.float16)
+    assert mt.sigmoid(x).dtype == mt.float16
+    assert F.gelu(x).dtype == mt.float16
