@@ -18,7 +18,9 @@ depth work:
 import numpy as np
 
 from .._tensor import Tensor
-from .function import _FREED_MESSAGE, _anomaly_mode, edge_of
+from .anomaly import anomaly_mode as _anomaly_mode
+from .outputs import edge_of
+from .saved import FREED_MESSAGE
 from .grad_mode import _state
 from .hooks import run_hooks
 
@@ -77,7 +79,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                 else:  # the common case, inlined: a built-in op's backward on arrays
                     saved = node._saved
                     if saved is None:
-                        raise RuntimeError(_FREED_MESSAGE)
+                        raise RuntimeError(FREED_MESSAGE)
                     node._tensor_mode = False
                     input_grads = node.backward(node, grad)
                     if input_grads.__class__ is not tuple:
@@ -224,7 +226,7 @@ def _count_consumers(roots):
 def _call_backward(node, grad, retain_graph, create_graph):
     """Run one node's backward; returns one gradient (or None) per forward argument."""
     if node._saved is None:
-        raise RuntimeError(_FREED_MESSAGE)
+        raise RuntimeError(FREED_MESSAGE)
     tensor_mode = create_graph or not node.numpy_level
     node._tensor_mode = tensor_mode
     grads = grad if grad.__class__ is list else [grad]

@@ -36,20 +36,16 @@ Two flavours share this one mechanism:
 import numpy as np
 
 from .._tensor import Tensor, _new_tensor
+from .anomaly import anomaly_mode as _anomaly_mode
 from .grad_mode import _state, no_grad
-from .views import attach_view, refresh_view, shares_memory
+from .node_meta import (
+    NEEDS_TUPLES, ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_tuple,
+)
+from .outputs import edge_of, one_recorded_output, plain_output, recorded_outputs, unary_result
+from .saved import CONSTANT, FREED_MESSAGE, OUTPUT, constant_record, raise_modified_inplace, saved_record
+from .views import refresh_view
 
 _allocate = object.__new__
-
-_FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved "
-    "tensors after they have already been freed). Saved intermediate values of the "
-    "graph are freed when you call .backward() or autograd.grad(). Specify "
-    "retain_graph=True if you need to backward through the graph a second time or "
-    "if you need to access saved tensors after calling backward."
-)
-
-_OUTPUT = object()  # marks a saved value that is the op's own output
 
 
 class Function:
@@ -94,7 +90,7 @@ class Function:
         """The saved values: Tensors for user Functions and when building a graph, else arrays."""
         saved = self._saved
         if saved is None:
-            raise RuntimeError(_FREED_MESSAGE)
+            raise RuntimeError(FREED_MESSAGE)
         try:
             tensor_mode = self._tensor_mode  # set by the engine before it calls backward
         except AttributeError:
@@ -107,16 +103,16 @@ class Function:
                 values.append(record)
                 continue
             array, source, counter, version = record
-            if source is _CONSTANT:
+            if source is CONSTANT:
                 values.append(array)
                 continue
             if counter is not None and counter[0] != version:
-                _raise_modified_inplace(self, array, counter[0], version)
+                raise_modified_inplace(self, array, counter[0], version)
             values.append(self._saved_as_tensor(array, source, counter) if tensor_mode else array)
         return tuple(values)
 
     def _saved_as_tensor(self, array, source, counter):
-        if source is _OUTPUT or source.__class__ is tuple:  # the op's output (number source[1] of several)
+        if source is OUTPUT or source.__class__ is tuple:  # the op's output (number source[1] of several)
             if _state.enabled:
                 tensor = _new_tensor(array, True, self, counter)
                 if source.__class__ is tuple:
@@ -187,8 +183,8 @@ class Function:
                 with no_grad():
                     raw = cls.forward(ctx, *args, **kwargs)
             if raw.__class__ is tuple:
-                return tuple(_plain_output(cls, ctx, args, value) for value in raw)
-            return _plain_output(cls, ctx, args, raw)
+                return tuple(plain_output(cls, ctx, args, value) for value in raw)
+            return plain_output(cls, ctx, args, raw)
 
         ctx = _allocate(cls)
         ctx._saved = ()
@@ -204,30 +200,30 @@ class Function:
                 if arg._requires_grad:
                     inputs[index] = edge_of(arg)
                     needs[index] = True
-                    meta[index] = _shared_meta(data.shape, data.dtype)
+                    meta[index] = shared_meta(data.shape, data.dtype)
                 else:
                     meta[index] = None
         ctx.inputs = tuple(inputs)
-        ctx.input_meta = _shared_meta_tuple(tuple(meta))
+        ctx.input_meta = shared_meta_tuple(tuple(meta))
         needs = tuple(needs)
-        ctx.needs_input_grad = _NEEDS_TUPLES.setdefault(needs, needs)
+        ctx.needs_input_grad = NEEDS_TUPLES.setdefault(needs, needs)
         if numpy_level:
             raw = cls.forward(ctx, *forward_args, **kwargs)
             if raw.__class__ is np.ndarray or isinstance(raw, np.generic):
-                return _one_recorded_output(cls, ctx, args, forward_args, raw)
+                return one_recorded_output(cls, ctx, args, forward_args, raw)
         else:
             forward_args = args
             with no_grad():
                 raw = cls.forward(ctx, *args, **kwargs)
         several = raw.__class__ is tuple
         raws = raw if several else (raw,)
-        outputs, arrays, recorded = _recorded_outputs(cls, ctx, args, raws, several)
+        outputs, arrays, recorded = recorded_outputs(cls, ctx, args, raws, several)
         if not recorded:  # nothing differentiable came out: ctx is not part of the graph
             return outputs if several else outputs[0]
 
         to_save = ctx._saved  # what forward passed to save_for_backward, resolved now
         if to_save:
-            ctx._saved = [_saved_record(value, args, forward_args, raws, arrays, outputs) for value in to_save]
+            ctx._saved = [saved_record(value, args, forward_args, raws, arrays, outputs) for value in to_save]
         if _anomaly_mode.enabled:
             for out in arrays:
                 if out is not None:
@@ -246,16 +242,16 @@ class Function:
         if not (a._requires_grad and _state.enabled):
             out = cls.forward(_SCRATCH_CONTEXT, a_data)
             if out.__class__ is not np.ndarray:
-                out = _unary_result(out, a_data)
+                out = unary_result(out, a_data)
             return _new_tensor(out)
         ctx = _allocate(cls)
         ctx._saved = ()
         ctx.inputs = (a if a._grad_fn is None else edge_of(a),)
-        ctx.input_meta = _shared_meta(a_data.shape, a_data.dtype, _ONE_META)
-        ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
+        ctx.input_meta = shared_meta(a_data.shape, a_data.dtype, ONE_META)
+        ctx.needs_input_grad = ONE_INPUT_NEEDS_GRAD
         out = raw = cls.forward(ctx, a_data)
         if out.__class__ is not np.ndarray:
-            out = _unary_result(out, a_data)
+            out = unary_result(out, a_data)
         if out.dtype.kind != "f":
             return _new_tensor(out)
         counter = None
@@ -265,12 +261,12 @@ class Function:
             for value in to_save:
                 if value is out or value is raw:
                     counter = [0]
-                    saved.append((out, _OUTPUT, counter, 0))
+                    saved.append((out, OUTPUT, counter, 0))
                 elif value is a_data:
                     version_counter = a._version_counter
                     saved.append((a_data, a, version_counter, version_counter[0]))
                 else:
-                    saved.append(_constant_record(value))
+                    saved.append(constant_record(value))
             ctx._saved = saved
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
@@ -308,9 +304,9 @@ class Function:
             a_data.shape if a_grad else a_data is not a, a_data.dtype if a_grad else None,
             b_data.shape if b_grad else b_data is not b, b_data.dtype if b_grad else None,
         )
-        entry = _PAIR_META.get(key)
+        entry = PAIR_META.get(key)
         if entry is None:
-            entry = _pair_meta(key)
+            entry = pair_meta(key)
         ctx.input_meta, ctx.needs_input_grad = entry
         out = raw = cls.forward(ctx, a_data, b_data)
         if out.__class__ is not np.ndarray:
@@ -332,9 +328,9 @@ class Function:
                     saved.append((b_data, b, version_counter, version_counter[0]))
                 elif value is out or value is raw:
                     counter = [0]
-                    saved.append((out, _OUTPUT, counter, 0))
+                    saved.append((out, OUTPUT, counter, 0))
                 else:
-                    saved.append(_constant_record(value))
+                    saved.append(constant_record(value))
             ctx._saved = saved
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
@@ -366,259 +362,3 @@ class _ScratchContext:
 _SCRATCH_CONTEXT = _ScratchContext()
 
 
-def edge_of(tensor):
-    """Where the gradient of ``tensor`` goes: the tensor (a leaf), its node, or ``(node, output number)``."""
-    node = tensor._grad_fn
-    if node is None:
-        return tensor
-    if tensor._output_nr:
-        return (node, tensor._output_nr)
-    return node
-
-
-def _is_passed_through(cls, value):
-    """User Functions may return non-tensor values (None, numbers); they pass through unchanged."""
-    return value is None or (not cls.numpy_level and not isinstance(value, (Tensor, np.ndarray, np.generic)))
-
-
-def _view_output(cls, args, array, out):
-    """Make ``out`` a view of the op's input when its array shares that input's memory."""
-    source = args[0]
-    if isinstance(source, Tensor) and shares_memory(array, source._data):
-        out._counter = source._version_counter
-        attach_view(source, out, cls, args[1:])
-
-
-def _plain_output(cls, ctx, args, value):
-    """One output of an op that records nothing, as a Tensor."""
-    if _is_passed_through(cls, value):
-        return value
-    if isinstance(value, Tensor):
-        for arg in args:
-            if value is arg:  # a user Function that modified an input in place and returns it
-                if any(value is dirty for dirty in ctx.__dict__.get("_dirty", ())):
-                    value._version_counter[0] += 1
-                return value
-        value = value._data
-    if value.__class__ is not np.ndarray:
-        value = _scalar_result(cls, value, args)
-    out = _new_tensor(value)
-    if cls.view_of is not None:
-        _view_output(cls, args, value, out)
-    return out
-
-
-def _one_recorded_output(cls, ctx, args, forward_args, raw):
-    """The output of a built-in op that returned one array (the common case of ``_recorded_outputs``)."""
-    out = raw if raw.__class__ is np.ndarray else _scalar_result(cls, raw, args)
-    if out.dtype.kind != "f":
-        return _new_tensor(out)
-    tensor = _new_tensor(out, True, ctx)
-    if cls.view_of is not None:
-        _view_output(cls, args, out, tensor)
-    to_save = ctx._saved
-    if to_save:
-        ctx._saved = [_saved_record(value, args, forward_args, (raw,), (out,), (tensor,)) for value in to_save]
-    if _anomaly_mode.enabled:
-        _anomaly_mode.record_creation(ctx, out)
-    return tensor
-
-
-def _recorded_outputs(cls, ctx, args, raws, several):
-    """Wrap forward's results as Tensors whose ``grad_fn`` is ``ctx``.
-
-    Returns the outputs, their arrays (None for passed-through values), and whether any
-    output is differentiable (if none is, ``ctx`` is not a node of the graph).
-    """
-    dirty = ctx.__dict__.get("_dirty", ())
-    non_differentiable = ctx.__dict__.get("_non_differentiable", ())
-    outputs, arrays = [], []
-    recorded = False
-    for number, value in enumerate(raws):
-        if _is_passed_through(cls, value):
-            outputs.append(value)
-            arrays.append(None)
-            continue
-        given = value if isinstance(value, Tensor) else None
-        array = value._data if given is not None else value
-        if array.__class__ is not np.ndarray:
-            array = _scalar_result(cls, array, args)
-        arrays.append(array)
-        differentiable = array.dtype.kind == "f" and not any(value is t for t in non_differentiable)
-        if given is not None and any(given is t for t in dirty):
-            outputs.append(_adopt_dirty(ctx, given, number, differentiable))
-            recorded = recorded or differentiable
-            continue
-        if not differentiable:
-            outputs.append(_new_tensor(array))
-            continue
-        out = _new_tensor(array, True, ctx)
-        if number:
-            out._output_nr = number
-        if cls.view_of is not None:
-            _view_output(cls, args, array, out)
-        outputs.append(out)
-        recorded = True
-    if several:
-        ctx._output_meta = tuple(None if a is None else (a.shape, a.dtype) for a in arrays)
-    return tuple(outputs), arrays, recorded
-
-
-def _adopt_dirty(ctx, tensor, number, differentiable):
-    """An input that forward modified in place (``ctx.mark_dirty``) becomes the output itself."""
-    if tensor._view is not None:
-        raise RuntimeError(
-            f"{ctx.name()}: mark_dirty() on a view is not supported by microtensor; pass a .clone() "
-            f"of the view, or modify the base tensor instead"
-        )
-    if tensor._requires_grad and tensor._grad_fn is None:
-        raise RuntimeError(
-            f"{ctx.name()}: a leaf Variable that requires grad is being used in an in-place operation "
-            f"(mark_dirty). Wrap the call in `with mt.no_grad():`, or work on a .clone()."
-        )
-    tensor._version_counter[0] += 1
-    if differentiable:
-        tensor._grad_fn = ctx
-        tensor._requires_grad = True
-        tensor._output_nr = number
-    return tensor
-
-
-def _saved_record(value, args, forward_args, raws, arrays, outputs):
-    """The record of one value forward passed to ``save_for_backward`` (see ``_constant_record``)."""
-    if value is None:
-        return None
-    for number, (raw, array) in enumerate(zip(raws, arrays)):
-        if array is not None and (value is raw or value is array):
-            counter = outputs[number]._version_counter
-            return (array, _OUTPUT if number == 0 else (_OUTPUT, number), counter, counter[0])
-    if value.__class__ is float or value.__class__ is int:
-        return value
-    for arg, forward_arg in zip(args, forward_args):
-        if value is forward_arg and isinstance(arg, Tensor):
-            counter = arg._version_counter
-            return (arg._data, arg, counter, counter[0])
-    return _constant_record(value)
-
-
-def _scalar_result(cls, value, args):
-    """A numpy scalar from a built-in op as a 0-d array; for a one-argument op, of its input's float
-    dtype (as ``_apply_unary`` makes it)."""
-    if cls.numpy_level and len(args) == 1 and isinstance(args[0], Tensor):
-        return _unary_result(value, args[0]._data)
-    return np.asarray(value)
-
-
-def _unary_result(out, x):
-    """A 0-d result of a one-input op as an array of the input's float dtype.
-
-    numpy returns scalars for 0-d results, and numpy 1.x promotes a 0-d float32 array
-    combined with a Python float to float64 (value-based casting); PyTorch keeps float32.
-    """
-    out = np.asarray(out)
-    if out.dtype != x.dtype and out.dtype.kind == "f" and x.dtype.kind == "f":
-        out = out.astype(x.dtype)
-    return out
-
-
-def _constant_record(value):
-    """How a saved value that is neither an input nor the output is kept.
-
-    A value that belongs to a tensor is kept as a record ``(array, source, counter,
-    version)``: ``source`` is the input Tensor it came from (so that with
-    ``create_graph=True`` it stays connected to the graph), ``_OUTPUT`` for the op's own
-    output (rebuilt on demand: holding the output Tensor would make a reference cycle
-    through its ``grad_fn``), or ``None`` for another tensor; ``version`` is checked
-    against the tensor's version counter on use. Anything else (numbers, arrays, None)
-    is kept as it is; a tuple is wrapped, so it is not taken for a record.
-    """
-    if isinstance(value, Tensor):
-        counter = value._version_counter
-        return (value._data, None, counter, counter[0])
-    if value.__class__ is tuple:
-        return (value, _CONSTANT, None, None)
-    return value
-
-
-# Objects that live as long as the graph are interned where they repeat, so that a deep
-# graph holds fewer objects for Python's cycle collector to walk over and over (it walks
-# every live container object; ours are never in cycles, so each one is pure cost).
-_CONSTANT = object()  # marks a saved tuple that is a constant, not a record
-_NEEDS_TUPLES = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
-_ONE_INPUT_NEEDS_GRAD = (True,)
-_META = {}
-_PAIR_META = {}
-_ONE_META = object()  # asks _shared_meta for the one-input tuple ``(meta,)``
-
-
-def _shared_meta(shape, dtype, wrap=None):
-    """One ``(shape, dtype)`` tuple per distinct input shape and dtype (or ``((shape, dtype),)``)."""
-    key = (shape, dtype, wrap)
-    meta = _META.get(key)
-    if meta is None:
-        if len(_META) > 4096:  # many distinct shapes (e.g. variable lengths): start again
-            _META.clear()
-        meta = (shape, dtype) if wrap is None else (_shared_meta(shape, dtype),)
-        _META[key] = meta
-    return meta
-
-
-def _pair_meta(key):
-    """``(input_meta, needs_input_grad)`` of a two-argument node, from ``_apply_binary``'s key.
-
-    Per argument the key holds (shape, dtype) when it needs a gradient, else (True, None)
-    for a tensor that does not (meta None) or (False, None) for a plain value (meta False).
-    """
-    metas = []
-    for shape, dtype in ((key[0], key[1]), (key[2], key[3])):
-        if dtype is not None:
-            metas.append(_shared_meta(shape, dtype))
-        else:
-            metas.append(None if shape else False)
-    needs = (key[1] is not None, key[3] is not None)
-    if len(_PAIR_META) > 4096:
-        _PAIR_META.clear()
-    entry = _PAIR_META[key] = (tuple(metas), _NEEDS_TUPLES[needs])
-    return entry
-
-
-def _shared_meta_tuple(metas):
-    meta = _META.get(metas)
-    if meta is None:
-        if len(_META) > 4096:
-            _META.clear()
-        meta = _META[metas] = metas
-    return meta
-
-
-def _raise_modified_inplace(node, array, version_now, version_saved):
-    shape = ", ".join(str(size) for size in np.shape(array))
-    raise RuntimeError(
-        f"one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{np.asarray(array).dtype} tensor of shape [{shape}]], saved by "
-        f"{node.name()}, is at version {version_now}; expected version {version_saved} instead. Compute on a copy (.clone()) instead of modifying the "
-        f"tensor in place, or modify it only after backward()."
-    )
-
-
-class _AnomalyMode:
-    """State of ``detect_anomaly``; kept here so ``apply`` can check it cheaply."""
-
-    enabled = False
-
-    @staticmethod
-    def record_creation(ctx, output):
-        import os
-        import traceback
-
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        user_frames = [frame for frame in traceback.extract_stack() if not frame.filename.startswith(package)]
-        ctx._creation_site = "".join(traceback.format_list(user_frames[-6:]))
-        if output.dtype.kind == "f" and not np.all(np.isfinite(output)):
-            raise RuntimeError(
-                f"Function '{ctx.name()}' returned nan or inf values in its forward output "
-                f"(shape {output.shape}). It was called here:\n{ctx._creation_site}"
-            )
-
-
-_anomaly_mode = _AnomalyMode()

@@ -17,7 +17,10 @@ their history, so first and second derivatives stay right (``z.mul_(x)``).
 import numpy as np
 
 from .._tensor import _new_tensor
-from .function import _CONSTANT, _OUTPUT, Function, edge_of, _shared_meta
+from .function import Function
+from .node_meta import shared_meta
+from .outputs import edge_of
+from .saved import CONSTANT, OUTPUT
 from .grad_mode import _state
 from .views import MULTI, NO_GRAD, refresh_view, replay_arrays, replay_tensors
 
@@ -52,7 +55,7 @@ def apply_inplace(target, op_name, compute):
             target._output_nr = 0
         if node._saved:  # the node's output now lives in target: check target's version
             node._saved = [
-                (record[0], _OUTPUT, counter, counter[0]) if _is_record(record) and record[1] is _OUTPUT else record
+                (record[0], OUTPUT, counter, counter[0]) if _is_record(record) and record[1] is OUTPUT else record
                 for record in node._saved
             ]
     else:
@@ -112,7 +115,7 @@ def _keep_overwritten_saved_values(node, target):
 
 def _is_record(saved_value):
     """Is this saved value a record of a tensor's values (see function._constant_record)?"""
-    return saved_value.__class__ is tuple and saved_value[1] is not _CONSTANT
+    return saved_value.__class__ is tuple and saved_value[1] is not CONSTANT
 
 
 def _rebase_base(base, steps, value_edge, value):
@@ -122,8 +125,8 @@ def _rebase_base(base, steps, value_edge, value):
     base_needs = base._requires_grad
     node.inputs = (edge_of(base) if base_needs else None, value_edge)
     node.input_meta = (
-        _shared_meta(base.shape, base.dtype) if base_needs else None,
-        _shared_meta(value.shape, value.dtype),
+        shared_meta(base.shape, base.dtype) if base_needs else None,
+        shared_meta(value.shape, value.dtype),
     )
     node.needs_input_grad = (base_needs, True)
     node.steps = steps

@@ -291,8 +291,27 @@ def _take(x, basic, advanced):
     if isinstance(x, np.ndarray):
         view = x[basic]
         return view if advanced is None else view[advanced]
+    if advanced is not None and basic == _WHOLE:
+        return Index.apply(x, advanced)  # nothing basic to apply first: no view in between
     view = GetItem.apply(x, basic)
     return view if advanced is None else Index.apply(view, advanced)
+
+
+_WHOLE = (Ellipsis,)
+
+
+def _positions_fast(index, shape):
+    """``t[positions]`` with a 1-D int64 tensor of valid positions, the usual ``X[batch]``: the
+    advanced tuple, or None when the full check of ``_normalize_index`` is needed."""
+    if index.__class__ is not Tensor or not shape:
+        return None
+    positions = index._data
+    if positions.dtype != np.int64 or positions.ndim != 1 or not positions.size:
+        return None
+    size = shape[0]
+    if positions.max() >= size or positions.min() < -size:
+        return None  # let _normalize_index raise its IndexError
+    return (positions,)
 
 
 @op(dunders=("__getitem__",))
@@ -304,6 +323,9 @@ def getitem(input, index):
     basic = _basic_index(index, x._data.shape)
     if basic is not None:
         return GetItem.apply(x, basic)
+    advanced = _positions_fast(index, x._data.shape)
+    if advanced is not None:
+        return Index.apply(x, advanced)
     basic, advanced = _normalize_index(index, x._data.shape)
     return _take(x, basic, advanced)
 

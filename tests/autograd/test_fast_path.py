@@ -29,10 +29,10 @@ import pytest
 import microtensor as mt
 import microtensor.nn
 import microtensor.ops
-from microtensor.autograd import function as _function
-from microtensor.autograd.function import _OUTPUT, Function, edge_of
+from microtensor.autograd.function import Function
+from microtensor.autograd.outputs import edge_of
+from microtensor.autograd.saved import CONSTANT as _CONSTANT, OUTPUT as _OUTPUT
 
-_CONSTANT = getattr(_function, "_CONSTANT", object())  # marks a saved tuple kept as a constant
 
 
 # ---------------------------------------------------------------- discovery
@@ -367,7 +367,7 @@ def _assert_same_records(fast_node, general_node, fast_out, general_out, fast_se
 
 def _is_record(value):
     """Whether a saved value is a record ``(array, source, counter, version)`` rather than a constant kept
-    as it is (see ``function._constant_record``)."""
+    as it is (see ``saved.constant_record``)."""
     if value.__class__ not in (tuple, list) or len(value) != 4:
         return False
     source, counter = value[1], value[2]

@@ -1,0 +1,53 @@
+"""The input metadata a node keeps: per argument ``(shape, dtype)``, ``None`` or ``False``.
+
+The engine needs each input's shape and dtype to undo broadcasting (``_fit_gradient``).
+
+Objects that live as long as the graph are interned where they repeat, so that a deep
+graph holds fewer objects for Python's cycle collector to walk over and over (it walks
+every live container object; ours are never in cycles, so each one is pure cost).
+"""
+NEEDS_TUPLES = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+ONE_INPUT_NEEDS_GRAD = (True,)
+_META = {}
+PAIR_META = {}
+ONE_META = object()  # asks shared_meta for the one-input tuple ``(meta,)``
+
+
+def shared_meta(shape, dtype, wrap=None):
+    """One ``(shape, dtype)`` tuple per distinct input shape and dtype (or ``((shape, dtype),)``)."""
+    key = (shape, dtype, wrap)
+    meta = _META.get(key)
+    if meta is None:
+        if len(_META) > 4096:  # many distinct shapes (e.g. variable lengths): start again
+            _META.clear()
+        meta = (shape, dtype) if wrap is None else (shared_meta(shape, dtype),)
+        _META[key] = meta
+    return meta
+
+
+def pair_meta(key):
+    """``(input_meta, needs_input_grad)`` of a two-argument node, from ``_apply_binary``'s key.
+
+    Per argument the key holds (shape, dtype) when it needs a gradient, else (True, None)
+    for a tensor that does not (meta None) or (False, None) for a plain value (meta False).
+    """
+    metas = []
+    for shape, dtype in ((key[0], key[1]), (key[2], key[3])):
+        if dtype is not None:
+            metas.append(shared_meta(shape, dtype))
+        else:
+            metas.append(None if shape else False)
+    needs = (key[1] is not None, key[3] is not None)
+    if len(PAIR_META) > 4096:
+        PAIR_META.clear()
+    entry = PAIR_META[key] = (tuple(metas), NEEDS_TUPLES[needs])
+    return entry
+
+
+def shared_meta_tuple(metas):
+    meta = _META.get(metas)
+    if meta is None:
+        if len(_META) > 4096:
+            _META.clear()
+        meta = _META[metas] = metas
+    return meta
