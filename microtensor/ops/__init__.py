@@ -1,12 +1,15 @@
 """Every differentiable operation: one ``Function`` subclass and one ``@op`` function each.
 
-The modules group the ops by kind (arithmetic, elementwise, activation, reduction,
-movement, indexing, views, linalg); ``docs/ops.md`` is the full table, generated from
-the registry with ``python -m microtensor.ops > docs/ops.md``.
+The modules group the ops by kind (arithmetic, elementwise, comparison, selection,
+copying, activation, reduction, softmax, movement, indexing, views, linalg);
+``docs/ops.md`` is the full table, generated from the registry with
+``python -m microtensor.ops > docs/ops.md``.
 """
 from .. import _registry
 from ._util import normalize_dim, normalize_dims  # noqa: F401
-from . import arithmetic, elementwise, activation, reduction, movement, indexing, views, linalg  # noqa: F401
+from . import (  # noqa: F401
+    arithmetic, elementwise, comparison, selection, copying, activation, reduction, softmax, movement, indexing, views, linalg,
+)
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)

@@ -15,7 +15,7 @@ from ..autograd.backward import backward as autograd_backward
 from ..autograd.grad_mode import _state
 from ..autograd.inplace import apply_inplace
 from ..device import check_device, device as _device
-from . import activation, arithmetic, elementwise, indexing, movement
+from . import activation, arithmetic, comparison, copying, elementwise, indexing, movement, selection
 
 
 @tensor_method(kind="property")
@@ -62,7 +62,7 @@ def to(self, *args, dtype=None, device=None, copy=False, **kwargs):
         check_device(device)
     if dtype is None or _dtypes.to_dtype(dtype) == self.dtype:
         return self.clone() if copy else self
-    return elementwise.cast(self, _dtypes.to_dtype(dtype))
+    return copying.cast(self, _dtypes.to_dtype(dtype))
 
 @tensor_method("type")
 def convert_type(self, dtype=None):
@@ -110,13 +110,13 @@ def contiguous(self):
 def __eq__(self, other):
     if other is None or isinstance(other, str):
         return False  # as PyTorch: `t == None` is False, not an error
-    return elementwise.eq(self, other)
+    return comparison.eq(self, other)
 
 @tensor_method()
 def __ne__(self, other):
     if other is None or isinstance(other, str):
         return True
-    return elementwise.ne(self, other)
+    return comparison.ne(self, other)
 
 @tensor_method()
 def t(self):
@@ -175,12 +175,12 @@ def fill_(self, value):
         self._data.fill(value)  # the common case (zeroing a buffer): no graph to keep
         self._version_counter[0] += 1
         return self
-    return self._apply_inplace("fill_", lambda: elementwise.full_like_value(self, value))
+    return self._apply_inplace("fill_", lambda: copying.full_like_value(self, value))
 
 @tensor_method()
 def copy_(self, source):
     """Copy ``source`` (broadcast to this tensor's shape) into this tensor."""
-    return self._apply_inplace("copy_", lambda: elementwise.copy_from(self, source))
+    return self._apply_inplace("copy_", lambda: copying.copy_from(self, source))
 
 @tensor_method()
 def _become(self, op_name, compute):
@@ -264,7 +264,7 @@ for _module, _names in _INPLACE_UNARY:
 @tensor_method()
 def where(self, condition, other):
     """``condition ? self : other`` elementwise (PyTorch's ``Tensor.where``)."""
-    return elementwise.where(condition, self, other)
+    return selection.where(condition, self, other)
 
 
 def _is_device_like(value):

@@ -1,0 +1,130 @@
+"""Copies and conversions: ``cast``, ``clone``, ``full_like_value`` (what ``Tensor.fill_``
+writes) and ``copy_from`` (what ``Tensor.copy_`` writes).
+
+Each result is new memory that stays in the graph: the gradient passes through a
+copy or a cast between float dtypes unchanged, and a value that is overwritten gets
+a zero gradient.
+"""
+import builtins
+
+import numpy as np
+
+from .. import _dtypes
+from ..autograd.function import Function
+from .._tensor import Tensor
+from ._util import to_operand, tensor_argument as _as_tensor
+from .elementwise import _zeros_like_grad
+from .._registry import op
+
+
+# ----------------------------------------------------- copies and conversions
+class Cast(Function):
+    """``y = x`` converted to another dtype;  dy/dx = 1 (the engine casts the gradient back
+    to x's dtype). Casts to integer or bool dtypes carry no gradient."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+@op()
+def cast(input, dtype):
+    """``input`` converted to ``dtype`` (always a copy); differentiable between float dtypes."""
+    dtype = _dtypes.to_dtype(dtype)
+    if dtype is None:
+        raise TypeError("cast: dtype must not be None")
+    return Cast.apply(_as_tensor(input, "cast"), dtype)
+
+
+class Clone(Function):
+    """``y = copy of x``;  dy/dx = 1."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, copy=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+@op(method=True)
+def clone(input):
+    """A copy of ``input`` with its own memory that stays in the graph (gradient: identity)."""
+    return Clone.apply(_as_tensor(input, "clone"))
+
+
+class FullLikeValue(Function):
+    """``y = value`` everywhere, shaped like x;  dy/dx = 0, dy/dvalue = 1 per element."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full(x.shape, value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_value = ctx.needs_input_grad
+        return (_zeros_like_grad(grad) if need_x else None), (grad if need_value else None)
+
+
+@op()
+def full_like_value(input, value):
+    """A tensor of ``input``'s shape and dtype filled with ``value`` (what ``Tensor.fill_`` writes).
+
+    No gradient flows to ``input`` (its old values are gone); a 0-d tensor ``value``
+    receives the sum of the gradient.
+    """
+    x = _as_tensor(input, "fill_")
+    if isinstance(value, (Tensor, np.ndarray)):
+        if np.ndim(value) != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {np.ndim(value)} dimensions "
+                f"(shape {np.shape(value)})"
+            )
+        value = to_operand(value, "fill_")
+    elif not isinstance(value, (builtins.bool, builtins.int, builtins.float, np.generic)):
+        raise TypeError(f"fill_: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    return FullLikeValue.apply(x, value)
+
+
+class CopyFrom(Function):
+    """``y = source`` broadcast to the target's shape and cast to its dtype;
+    dy/dtarget = 0, dy/dsource = 1 (summed over broadcast dims by the engine)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, target, source):
+        return np.array(np.broadcast_to(source, target.shape), dtype=target.dtype, copy=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_target, need_source = ctx.needs_input_grad
+        return (_zeros_like_grad(grad) if need_target else None), (grad if need_source else None)
+
+
+@op()
+def copy_from(target, source):
+    """``source`` broadcast to ``target``'s shape and cast to its dtype (what ``Tensor.copy_`` writes).
+
+    The gradient flows to ``source`` (summed over broadcast dimensions), none to ``target``.
+    """
+    x = _as_tensor(target, "copy_")
+    source = _as_tensor(source, "copy_")
+    try:
+        return CopyFrom.apply(x, source)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: the source of shape {source.shape} must be broadcastable to the target's shape {x.shape}"
+        ) from None
+

@@ -1,0 +1,137 @@
+"""Selection by a bool mask: ``where`` and ``masked_fill``.
+
+The mask is a constant (it gets no gradient); the gradient of the result goes to
+the input each element was taken from, as in PyTorch.
+"""
+import builtins
+
+import numpy as np
+
+from ..autograd.function import Function
+from .._tensor import Tensor
+from ._util import to_operand, torch_result_dtype, tensor_argument as _as_tensor
+from .._registry import op
+
+
+# ------------------------------------------------------------------ selection
+def _bool_condition(condition, op_name, what="condition"):
+    if isinstance(condition, Tensor):
+        condition = condition._data
+    elif isinstance(condition, (builtins.bool, np.bool_)):
+        condition = np.asarray(condition)
+    elif isinstance(condition, (list, tuple)):
+        condition = np.asarray(condition)
+    if not isinstance(condition, np.ndarray):
+        raise TypeError(f"{op_name}: {what} must be a bool tensor or array, got {type(condition).__name__}")
+    if condition.dtype.kind != "b":
+        raise RuntimeError(
+            f"{op_name}: expected {what} to be a boolean tensor, but got a tensor with dtype {condition.dtype}; "
+            f"compare first (e.g. x > 0) or convert with .bool()"
+        )
+    return condition
+
+
+class Where(Function):
+    """``y = condition ? a : b`` elementwise;  dy/da = condition, dy/db = not condition.
+
+    ``condition`` is a bool array (a constant: it gets no gradient).
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        needs = ctx.needs_input_grad
+        if needs[1] or needs[2]:
+            ctx.condition = condition
+        out = np.where(condition, a, b)
+        wanted = torch_result_dtype(a, b)
+        return out if out.dtype == wanted else out.astype(wanted)
+
+    @staticmethod
+    def backward(ctx, grad):
+        condition = ctx.condition
+        _, need_a, need_b = ctx.needs_input_grad
+        grad_a = np.where(condition, grad, 0) if need_a else None
+        grad_b = np.where(condition, 0, grad) if need_b else None
+        return None, grad_a, grad_b
+
+
+@op(numpy=np.where)
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` is True, else ``other``, elementwise with broadcasting.
+
+    ``condition`` is a bool tensor or array; ``input``/``other`` are tensors, arrays or
+    numbers (promoted together as in PyTorch). The gradient goes to the chosen branch
+    only: d/d input = condition, d/d other = not condition.
+    ``where(condition)`` alone returns the indices of the True elements, one int64
+    tensor per dimension (``nonzero(as_tuple=True)``), as in PyTorch.
+    """
+    condition = _bool_condition(condition, "where")
+    if input is None and other is None:
+        return tuple(Tensor._make(index.astype(np.int64, copy=False)) for index in np.nonzero(condition))
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (to get the indices of True elements)")
+    a = input if type(input) is Tensor else to_operand(input, "where")
+    b = other if type(other) is Tensor else to_operand(other, "where")
+    try:
+        return Where.apply(condition, a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"where: condition of shape {condition.shape}, input of shape {np.shape(getattr(a, '_data', a))} and "
+            f"other of shape {np.shape(getattr(b, '_data', b))} do not broadcast together"
+        ) from None
+
+
+class MaskedFill(Function):
+    """``y = mask ? value : x`` (keeps x's dtype);  dy/dx = not mask, dy/dvalue = sum over mask."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        needs = ctx.needs_input_grad
+        if needs[0] or needs[2]:
+            ctx.mask = mask
+        out = np.where(mask, value, x)
+        if out.shape != x.shape:
+            raise RuntimeError(
+                f"masked_fill: mask of shape {mask.shape} must broadcast to the input's shape {x.shape} "
+                f"(the result would have shape {out.shape})"
+            )
+        return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask = ctx.mask
+        need_x, _, need_value = ctx.needs_input_grad
+        grad_x = np.where(mask, 0, grad) if need_x else None
+        grad_value = np.where(mask, grad, 0) if need_value else None
+        return grad_x, None, grad_value
+
+
+@op(method=True)
+def masked_fill(input, mask, value):
+    """A copy of ``input`` with ``value`` where the bool ``mask`` (broadcast to input's shape) is True.
+
+    ``value`` is a number or a 0-d tensor (which then receives the sum of the gradient
+    over the masked positions). The result keeps ``input``'s dtype, as in PyTorch.
+    """
+    x = _as_tensor(input, "masked_fill")
+    mask = _bool_condition(mask, "masked_fill", "mask")
+    if isinstance(value, (Tensor, np.ndarray)):
+        if np.ndim(value) != 0:
+            raise RuntimeError(
+                f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+                f"{np.ndim(value)} dimension(s) (shape {np.shape(value)}); use where(mask, value, input) instead"
+            )
+        value = to_operand(value, "masked_fill")
+    elif not isinstance(value, (builtins.bool, builtins.int, builtins.float, np.generic)):
+        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    try:
+        return MaskedFill.apply(x, mask, value)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_fill: mask of shape {mask.shape} does not broadcast to the input's shape {x.shape}"
+        ) from None
+
