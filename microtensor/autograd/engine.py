@@ -80,7 +80,6 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                     saved = node._saved
                     if saved is None:
                         raise RuntimeError(FREED_MESSAGE)
-                    node._tensor_mode = False
                     input_grads = node.backward(node, grad)
                     if input_grads.__class__ is not tuple:
                         input_grads = _as_gradient_tuple(input_grads)
@@ -228,7 +227,6 @@ def _call_backward(node, grad, retain_graph, create_graph):
     if node._saved is None:
         raise RuntimeError(FREED_MESSAGE)
     tensor_mode = create_graph or not node.numpy_level
-    node._tensor_mode = tensor_mode
     grads = grad if grad.__class__ is list else [grad]
     if tensor_mode:
         grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads]

@@ -42,7 +42,9 @@ from .node_meta import (
     NEEDS_TUPLES, ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_tuple,
 )
 from .outputs import edge_of, one_recorded_output, plain_output, recorded_outputs, unary_result
-from .saved import CONSTANT, FREED_MESSAGE, OUTPUT, constant_record, raise_modified_inplace, saved_record
+from .saved import (
+    CONSTANT, FREED_MESSAGE, OUTPUT, constant_record, only_plain_values, raise_modified_inplace, saved_record,
+)
 from .views import refresh_view
 
 _allocate = object.__new__
@@ -64,8 +66,6 @@ class Function:
         "input_meta",          # per forward argument: (shape, dtype); None: no grad; False: not a tensor
         "needs_input_grad",    # per forward argument: does it need a gradient?
         "_saved",              # saved-value records (see _constant_record); None once freed
-        "_tensor_mode",        # set by the engine: backward is handed Tensors, not arrays
-        "_creation_site",      # where the op was called, for detect_anomaly
         "__dict__",            # ops may keep small non-tensor facts on ctx (axis, shape)
         "__weakref__",
     )
@@ -91,10 +91,9 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        try:
-            tensor_mode = self._tensor_mode  # set by the engine before it calls backward
-        except AttributeError:
-            tensor_mode = not self.numpy_level
+        # Built-in ops get arrays, unless backward is being recorded (create_graph=True: the
+        # engine turns grad mode on exactly then); user Functions always get Tensors.
+        tensor_mode = not self.numpy_level or _state.enabled
         values = []
         for record in saved:
             if record.__class__ is not tuple:  # a constant: a number, an array, None
@@ -222,7 +221,7 @@ class Function:
             return outputs if several else outputs[0]
 
         to_save = ctx._saved  # what forward passed to save_for_backward, resolved now
-        if to_save:
+        if to_save and not only_plain_values(to_save):
             ctx._saved = [saved_record(value, args, forward_args, raws, arrays, outputs) for value in to_save]
         if _anomaly_mode.enabled:
             for out in arrays:
@@ -267,7 +266,8 @@ class Function:
                     saved.append((a_data, a, version_counter, version_counter[0]))
                 else:
                     saved.append(constant_record(value))
-            ctx._saved = saved
+            if not only_plain_values(to_save):  # else forward's own tuple of plain values is kept
+                ctx._saved = saved
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)
@@ -317,10 +317,13 @@ class Function:
         to_save = ctx._saved
         if to_save:
             saved = []
+            records = False
             for value in to_save:
                 if value is None or value.__class__ is float or value.__class__ is int:
                     saved.append(value)
-                elif value is a_data and a_data is not a:
+                    continue
+                records = True
+                if value is a_data and a_data is not a:
                     version_counter = a._version_counter
                     saved.append((a_data, a, version_counter, version_counter[0]))
                 elif value is b_data and b_data is not b:
@@ -331,7 +334,8 @@ class Function:
                     saved.append((out, OUTPUT, counter, 0))
                 else:
                     saved.append(constant_record(value))
-            ctx._saved = saved
+            if records:  # else forward's own tuple of plain values is kept: no new container per node
+                ctx._saved = saved
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)

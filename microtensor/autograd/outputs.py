@@ -8,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode
-from .saved import saved_record
+from .saved import only_plain_values, saved_record
 from .views import attach_view, shares_memory
 
 
@@ -63,7 +63,7 @@ def one_recorded_output(cls, ctx, args, forward_args, raw):
     if cls.view_of is not None:
         _view_output(cls, args, out, tensor)
     to_save = ctx._saved
-    if to_save:
+    if to_save and not only_plain_values(to_save):
         ctx._saved = [saved_record(value, args, forward_args, (raw,), (out,), (tensor,)) for value in to_save]
     if anomaly_mode.enabled:
         anomaly_mode.record_creation(ctx, out)

@@ -62,3 +62,11 @@ def raise_modified_inplace(node, array, version_now, version_saved):
         f"{node.name()}, is at version {version_now}; expected version {version_saved} instead. Compute on a copy (.clone()) instead of modifying the "
         f"tensor in place, or modify it only after backward()."
     )
+
+
+def only_plain_values(values):
+    """Are these saved values all None, floats and ints? Then forward's own tuple is kept as it is."""
+    for value in values:
+        if not (value is None or value.__class__ is float or value.__class__ is int):
+            return False
+    return True
