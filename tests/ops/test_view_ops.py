@@ -35,9 +35,19 @@ def assert_views(result, x):
         before = x._data.copy()
         marker = np.arange(1.0, piece._data.size + 1).reshape(piece.shape) + 100.0
         piece._data[...] = marker
-        np.testing.assert_array_equal(piece._data, marker)
+        if not has_internal_overlap(piece._data):  # overlapping windows (unfold, step < size) keep the last write
+            np.testing.assert_array_equal(piece._data, marker)
         assert not np.array_equal(x._data, before)
         x._data[...] = before
+
+
+def has_internal_overlap(array):
+    """Do two elements of ``array`` lie at the same place in memory?"""
+    if array.ndim == 0:
+        return False
+    positions = np.indices(array.shape).reshape(array.ndim, -1)
+    offsets = (np.array(array.strides)[:, None] * positions).sum(axis=0)
+    return len(np.unique(offsets)) < array.size
 
 
 def check_op(op, array, expected):
