@@ -363,7 +363,7 @@ class Tensor:
         base = self._base
         if base is None:
             return 0
-        return (self.data_ptr() - base.data_ptr()) // self._data.itemsize + base.storage_offset()
+        return (self.data_ptr() - base.data_ptr()) // self._data.itemsize  # a base is never a view
 
     @property
     def _base(self):

@@ -1,4 +1,4 @@
-"""The public contract of /work/shared/API.md, item by item, used exactly as written there.
+"""The public API contract (API.md, shared with the project's engineers), item by item, used exactly as written there.
 
 Each test names the API.md line (or the PyTorch idiom) it checks. Oracles are
 hand-written numpy, closed forms and PyTorch's documented behaviour (quoted where

@@ -17,12 +17,12 @@ their history, so first and second derivatives stay right (``z.mul_(x)``).
 import numpy as np
 
 from .._tensor import _new_tensor
-from .function import Function
+from .function import _SCRATCH_CONTEXT, Function
 from .node_meta import shared_meta
 from .outputs import edge_of
-from .saved import CONSTANT, OUTPUT
+from .saved import OUTPUT, is_record
 from .grad_mode import _state
-from .views import MULTI, NO_GRAD, refresh_view, replay_arrays, replay_tensors
+from .views import MULTI, NO_GRAD, refresh_view, replay_tensors
 
 
 def apply_inplace(target, op_name, compute):
@@ -55,7 +55,7 @@ def apply_inplace(target, op_name, compute):
             target._output_nr = 0
         if node._saved:  # the node's output now lives in target: check target's version
             node._saved = [
-                (record[0], OUTPUT, counter, counter[0]) if _is_record(record) and record[1] is OUTPUT else record
+                (record[0], OUTPUT, counter, counter[0]) if is_record(record) and record[1] is OUTPUT else record
                 for record in node._saved
             ]
     else:
@@ -107,15 +107,11 @@ def _keep_overwritten_saved_values(node, target):
     """The op saved ``target``'s old values, which the write overwrites: keep a copy, with its history."""
     saved = node._saved
     for index, record in enumerate(saved or ()):
-        if _is_record(record) and record[1] is target:
+        if is_record(record) and record[1] is target:
             old = _new_tensor(record[0].copy(), target._requires_grad, target._grad_fn)
             old._output_nr = target._output_nr
             saved[index] = (old._data, old, None, None)
 
-
-def _is_record(saved_value):
-    """Is this saved value a record of a tensor's values (see function._constant_record)?"""
-    return saved_value.__class__ is tuple and saved_value[1] is not CONSTANT
 
 
 def _rebase_base(base, steps, value_edge, value):
@@ -135,6 +131,13 @@ def _rebase_base(base, steps, value_edge, value):
     base._requires_grad = True
     if base._output_nr:
         base._output_nr = 0
+
+
+def replay_arrays(array, steps):
+    """The view that ``steps`` take of ``array`` (a numpy view of it)."""
+    for cls, args in steps:
+        array = cls.forward(_SCRATCH_CONTEXT, array, *args)
+    return array
 
 
 class CopySlices(Function):

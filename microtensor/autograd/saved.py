@@ -64,6 +64,11 @@ def raise_modified_inplace(node, array, version_now, version_saved):
     )
 
 
+def is_record(saved_value):
+    """Is this saved value a record of a tensor's values (rather than a constant)?"""
+    return saved_value.__class__ is tuple and saved_value[1] is not CONSTANT
+
+
 def only_plain_values(values):
     """Are these saved values all None, floats and ints? Then forward's own tuple is kept as it is."""
     for value in values:

@@ -66,31 +66,11 @@ def refresh_view(view_tensor):
             view_tensor._output_nr = 0
 
 
-def replay_arrays(array, steps):
-    """The view that ``steps`` take of ``array`` (a numpy view of it)."""
-    for cls, args in steps:
-        array = cls.forward(_REPLAY_CONTEXT, array, *args)
-    return array
-
-
 def replay_tensors(tensor, steps):
     """The view that ``steps`` take of ``tensor``, recorded in the graph (differentiable)."""
     for cls, args in steps:
         tensor = cls.apply(tensor, *args)
     return tensor
-
-
-class _ReplayContext:
-    """A ``ctx`` for replaying a view op's forward: nothing is saved, no input needs a gradient."""
-
-    __slots__ = ("__dict__",)
-    needs_input_grad = (False, False, False, False)
-
-    def save_for_backward(self, *values):
-        pass
-
-
-_REPLAY_CONTEXT = _ReplayContext()
 
 
 def shares_memory(out, source_array):

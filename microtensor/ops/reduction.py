@@ -155,9 +155,7 @@ class SumAll(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if grad.__class__ is not np.ndarray:
-            return np.broadcast_to(grad, ctx.shape)  # a Tensor (create_graph=True): the recorded expand
-        return np.full(ctx.shape, grad, dtype=grad.dtype)
+        return _expand_grad(grad, (), ctx.shape)
 
     def name(self):
         return "SumBackward"
