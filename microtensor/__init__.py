@@ -25,7 +25,7 @@ from .creation import (
     randint, randn, randperm, tensor, zeros, zeros_like,
 )
 from .device import device
-from .random import get_rng_state, manual_seed, seed, set_rng_state
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._tensor import Tensor
 from . import ops
 from .ops import *  # noqa: F401,F403  (mt.exp, mt.matmul, mt.cat, mt.where, ...)

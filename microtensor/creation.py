@@ -161,14 +161,14 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
 
 def rand(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
     """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
-    rng = generator or _random.generator()
+    rng = _random.numpy_rng(generator)
     array = rng.random(_shape(size, "rand", _size_kw(size_kw, "rand"))).astype(_float_dtype(dtype))
     return _finish(array, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
     """Standard normal samples from microtensor's generator."""
-    rng = generator or _random.generator()
+    rng = _random.numpy_rng(generator)
     array = rng.standard_normal(_shape(size, "randn", _size_kw(size_kw, "randn"))).astype(_float_dtype(dtype))
     return _finish(array, requires_grad, device)
 
@@ -184,7 +184,7 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False, device=N
         raise TypeError("randint: missing the size argument, e.g. mt.randint(0, 10, (3,))")
     if high <= low:
         raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    rng = generator or _random.generator()
+    rng = _random.numpy_rng(generator)
     array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(
         _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
     )
@@ -193,5 +193,5 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False, device=N
 
 def randperm(n, dtype=None, requires_grad=False, device=None, generator=None):
     """A random permutation of ``0 .. n-1``."""
-    rng = generator or _random.generator()
+    rng = _random.numpy_rng(generator)
     return _finish(rng.permutation(n).astype(_dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)), requires_grad, device)

@@ -299,3 +299,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction(reduction, size_average, reduce)
     input, target, weight = _class_target(input, target, weight, ignore_index, "nll_loss")
     return _loss_ops.NLLLoss.apply(input, target, weight, ignore_index, reduction)
+
+
+# ------------------------------------------- layers whose ops live in files of their own
+# One import line per file (each file's __all__ lists its F. names).

@@ -21,7 +21,7 @@ __all__ = [
 
 
 def _generator(generator):
-    return _random.generator() if generator is None else generator
+    return _random.numpy_rng(generator)
 
 
 def _check(tensor, name):

@@ -7,9 +7,18 @@ copying, activation, reduction, softmax, movement, indexing, views, linalg);
 """
 from .. import _registry
 from ._util import normalize_dim, normalize_dims  # noqa: F401
-from . import (  # noqa: F401
-    arithmetic, elementwise, comparison, selection, copying, activation, reduction, softmax, movement, indexing, views, linalg,
-)
+from . import arithmetic  # noqa: F401
+from . import elementwise  # noqa: F401
+from . import comparison  # noqa: F401
+from . import selection  # noqa: F401
+from . import copying  # noqa: F401
+from . import activation  # noqa: F401
+from . import reduction  # noqa: F401
+from . import softmax  # noqa: F401
+from . import movement  # noqa: F401
+from . import indexing  # noqa: F401
+from . import views  # noqa: F401
+from . import linalg  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)

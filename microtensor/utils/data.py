@@ -2,7 +2,7 @@
 
 ``DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False)`` is iterable
 once per epoch; each epoch visits every sample exactly once (in order, or in a fresh
-random permutation when ``shuffle=True``, drawn from ``microtensor.random.generator()``
+random permutation when ``shuffle=True``, drawn from microtensor's default generator (or ``generator=``)
 so ``mt.manual_seed`` makes it reproducible; ``generator=`` takes a
 ``numpy.random.Generator`` of your own). ``len(loader)`` is the number of batches.
 
@@ -107,7 +107,7 @@ def random_split(dataset, lengths, generator=None):
         raise ValueError(
             f"random_split: sum of input lengths {lengths} does not equal the length of the input dataset ({total})"
         )
-    rng = generator if generator is not None else _random.generator()
+    rng = _random.numpy_rng(generator)
     order = rng.permutation(total).tolist()
     subsets, start = [], 0
     for length in lengths:
@@ -188,7 +188,7 @@ class DataLoader:
     def _order(self):
         n = len(self.dataset)
         if self.shuffle:
-            rng = self.generator if self.generator is not None else _random.generator()
+            rng = _random.numpy_rng(self.generator)
             return rng.permutation(n)
         return np.arange(n)
 

@@ -6,8 +6,4 @@ from .flatten import Flatten
 from .linear import Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 
-__all__ = [
-    "Linear", "Sequential", "ModuleList", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU", "Softplus", "Softmax",
-    "LogSoftmax", "Identity", "Flatten", "Dropout", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss",
-    "CrossEntropyLoss", "NLLLoss",
-]
+__all__ = sorted(name for name, value in globals().items() if isinstance(value, type))
