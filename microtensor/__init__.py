@@ -22,9 +22,9 @@ from .autograd import (
 )
 from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
-    randint, randn, randperm, tensor, zeros, zeros_like,
+    rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
-from .device import device
+from .device import device, get_default_device, set_default_device
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._tensor import Tensor
 from . import ops

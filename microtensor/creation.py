@@ -1,4 +1,5 @@
-"""Making tensors: ``tensor``, ``zeros``, ``ones``, ``arange``, ``rand`` ...
+"""Making tensors: ``tensor``, ``zeros``, ``ones``, ``arange``, ``rand``, ``rand_like`` ... and the
+Tensor methods ``t.new_zeros(...)``, ``t.new_tensor(...)`` ... that make tensors like ``t``.
 
 Every function takes ``dtype=``, ``requires_grad=`` and ``device=`` (only ``'cpu'``),
 as in PyTorch. Shapes may be given as ``zeros(2, 3)`` or ``zeros((2, 3))``.
@@ -8,6 +9,7 @@ import numpy as np
 from . import _dtypes
 from . import random as _random
 from .device import check_device
+from ._registry import tensor_method
 from ._tensor import Tensor, as_array
 
 
@@ -159,21 +161,44 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
+def _random_float_dtype(dtype, op_name, kernel):
+    """The floating dtype to sample in (PyTorch has no uniform or normal kernel for integers)."""
+    dtype = _float_dtype(dtype)
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"{op_name}: \"{kernel}\" is not implemented for dtype {dtype}; sampling needs a floating dtype "
+            f"(e.g. dtype=mt.float32), or use mt.randint for integers"
+        )
+    return dtype
+
+
 def rand(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
     """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
+    dtype = _random_float_dtype(dtype, "rand", "uniform")
     rng = _random.numpy_rng(generator)
-    array = rng.random(_shape(size, "rand", _size_kw(size_kw, "rand"))).astype(_float_dtype(dtype))
+    array = rng.random(_shape(size, "rand", _size_kw(size_kw, "rand"))).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
     """Standard normal samples from microtensor's generator."""
+    dtype = _random_float_dtype(dtype, "randn", "normal")
     rng = _random.numpy_rng(generator)
-    array = rng.standard_normal(_shape(size, "randn", _size_kw(size_kw, "randn"))).astype(_float_dtype(dtype))
+    array = rng.standard_normal(_shape(size, "randn", _size_kw(size_kw, "randn"))).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
-def randint(low, high=None, size=None, dtype=None, requires_grad=False, device=None, generator=None):
+def _check_integer_range(low, high, op_name):
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{op_name}: {name} must be an int, got {type(value).__name__} ({value!r})")
+    if high <= low:
+        raise RuntimeError(
+            f"{op_name}: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+
+
+def randint(low=0, high=None, size=None, dtype=None, requires_grad=False, device=None, generator=None):
     """Integers uniform in ``[low, high)`` of shape ``size`` (``randint(high, size)`` also works)."""
     if high is None or (size is None and isinstance(high, (tuple, list))):
         if size is None and isinstance(high, (tuple, list)):
@@ -182,8 +207,7 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False, device=N
             low, high = 0, low
     if size is None:
         raise TypeError("randint: missing the size argument, e.g. mt.randint(0, 10, (3,))")
-    if high <= low:
-        raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    _check_integer_range(low, high, "randint")
     rng = _random.numpy_rng(generator)
     array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(
         _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
@@ -193,5 +217,87 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False, device=N
 
 def randperm(n, dtype=None, requires_grad=False, device=None, generator=None):
     """A random permutation of ``0 .. n-1``."""
+    (n,) = _shape((n,), "randperm")
     rng = _random.numpy_rng(generator)
     return _finish(rng.permutation(n).astype(_dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def rand_like(input, *, generator=None, dtype=None, requires_grad=False, device=None):
+    """Uniform samples in [0, 1) with the shape (and by default the dtype) of ``input``."""
+    dtype = _random_float_dtype(_like(input, dtype), "rand_like", "uniform")
+    array = _random.numpy_rng(generator).random(input.shape).astype(dtype)
+    return _finish(array, requires_grad, device)
+
+
+def randn_like(input, *, generator=None, dtype=None, requires_grad=False, device=None):
+    """Standard normal samples with the shape (and by default the dtype) of ``input``."""
+    dtype = _random_float_dtype(_like(input, dtype), "randn_like", "normal")
+    array = _random.numpy_rng(generator).standard_normal(input.shape).astype(dtype)
+    return _finish(array, requires_grad, device)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, requires_grad=False, device=None):
+    """Integers uniform in ``[low, high)`` with the shape (and by default the dtype) of ``input``.
+
+    ``randint_like(x, 10)`` draws from ``[0, 10)``, ``randint_like(x, 3, 10)`` from ``[3, 10)``.
+    """
+    if high is None:
+        low, high = 0, low
+    _check_integer_range(low, high, "randint_like")
+    array = _random.numpy_rng(generator).integers(low, high, size=input.shape).astype(_like(input, dtype))
+    return _finish(array, requires_grad, device)
+
+
+# ------------------------------------------------ t.new_*: tensors like this one
+def _new_dtype(self, dtype):
+    return self.dtype if dtype is None else _dtypes.to_dtype(dtype)
+
+
+def _new_shape(size, size_kw, op_name):
+    size_kw = _size_kw(size_kw, op_name)
+    if not size and size_kw is None:
+        raise TypeError(f"{op_name}() missing 1 required positional argument: 'size', e.g. t.{op_name}(2, 3)")
+    return _shape(size, op_name, size_kw)
+
+
+@tensor_method()
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data``, with this tensor's dtype unless ``dtype`` is given."""
+    if isinstance(data, Tensor):
+        data = data._data
+    return _finish(np.array(as_array(data, None), dtype=_new_dtype(self, dtype), copy=True), requires_grad, device)
+
+
+@tensor_method()
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **size_kw):
+    """Zeros of the given shape, with this tensor's dtype unless ``dtype`` is given."""
+    shape = _new_shape(size, size_kw, "new_zeros")
+    return _finish(np.zeros(shape, _new_dtype(self, dtype)), requires_grad, device)
+
+
+@tensor_method()
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **size_kw):
+    """Ones of the given shape, with this tensor's dtype unless ``dtype`` is given."""
+    shape = _new_shape(size, size_kw, "new_ones")
+    return _finish(np.ones(shape, _new_dtype(self, dtype)), requires_grad, device)
+
+
+@tensor_method()
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **size_kw):
+    """An uninitialised tensor (zeros here, as ``mt.empty``) of the given shape and this tensor's dtype."""
+    shape = _new_shape(size, size_kw, "new_empty")
+    return _finish(np.zeros(shape, _new_dtype(self, dtype)), requires_grad, device)
+
+
+@tensor_method()
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of shape ``size`` (a tuple or list) filled with ``fill_value``, in this tensor's dtype."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    return _finish(np.full(_shape(tuple(size), "new_full"), fill_value, _new_dtype(self, dtype)), requires_grad, device)
+
+
+@tensor_method()
+def nelement(self):
+    """The number of elements (an alias of ``numel``)."""
+    return self._data.size

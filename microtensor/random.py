@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from .device import check_device
+from .device import check_device, cpu
 
 
 def _check_seed(seed, where):
@@ -30,7 +30,7 @@ class Generator:
 
     def __init__(self, device="cpu"):
         check_device(device)
-        self.device = "cpu"
+        self.device = cpu
         self.seed()
 
     def manual_seed(self, seed):

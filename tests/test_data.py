@@ -120,7 +120,7 @@ def test_random_split_partitions_the_dataset():
     assert [len(p) for p in parts] == [7, 3]
     labels = [int(p[i][1].item()) for p in parts for i in range(len(p))]
     assert sorted(labels) == list(range(10))
-    with pytest.raises(ValueError, match="sum of input lengths"):
+    with pytest.raises(ValueError, match="Sum of input lengths"):
         random_split(_dataset(10), [5, 4])
 
 

@@ -97,7 +97,7 @@ def test_other_devices_raise_a_clear_error():
     with pytest.raises(RuntimeError, match="CPU only"):
         mt.ones(2).to("cuda:0")
     with pytest.raises(RuntimeError, match="CPU only"):
-        mt.device("mps")
+        mt.zeros(2, device=mt.device("mps"))
     assert mt.ones(2).cpu().device == mt.device("cpu")
 
 

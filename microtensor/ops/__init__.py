@@ -19,6 +19,7 @@ from . import movement  # noqa: F401
 from . import indexing  # noqa: F401
 from . import views  # noqa: F401
 from . import linalg  # noqa: F401
+from . import sampling  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)
