@@ -35,7 +35,7 @@ _registry.bind(Tensor)  # the one binding step: every op's Tensor methods and op
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = {"nn", "optim", "utils", "viz", "cuda"}
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "viz", "cuda", "linalg"}
 _LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
 
 

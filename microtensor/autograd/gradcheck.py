@@ -31,16 +31,15 @@ def _outputs_as_tuple(result):
 
 def _numerical_jacobian(fn, inputs, input_index, output_sizes, eps):
     """d outputs / d inputs[input_index] by central differences: one column per element."""
-    tensor = inputs[input_index]
-    flat = tensor._data.reshape(-1)  # a view: perturbing it perturbs the input
+    data = inputs[input_index]._data  # perturbed in place (element by element, in row-major order)
     columns = []
-    for element in range(flat.size):
-        original = flat[element]
-        flat[element] = original + eps
+    for position in np.ndindex(data.shape):
+        original = data[position]
+        data[position] = original + eps
         plus = [np.array(out._data, dtype=np.float64).ravel() for out in _outputs_as_tuple(fn(*inputs))]
-        flat[element] = original - eps
+        data[position] = original - eps
         minus = [np.array(out._data, dtype=np.float64).ravel() for out in _outputs_as_tuple(fn(*inputs))]
-        flat[element] = original
+        data[position] = original
         columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
     if not columns:
         return np.zeros((sum(output_sizes), 0))

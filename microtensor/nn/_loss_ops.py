@@ -323,3 +323,99 @@ class NLLLoss(Function):
     def backward(ctx, grad):
         g = _expand_grad(grad, ctx.reduction, ctx.class_axis)
         return g * ctx.coefficient, None, None, None, None
+
+
+class SmoothL1Loss(Function):
+    """Smooth L1 (and, scaled, Huber) loss of d = x - y with threshold b (beta, or Huber's delta):
+        l = f (d^2 / (2b))    where |d| < b,      f (|d| - b/2)   elsewhere;      l = f |d| when b = 0.
+    f = 1 for smooth_l1_loss, f = delta (= b) for huber_loss. Optional weights w multiply l.
+        dl/dx = f clip(d / b, -1, 1) w s G   (f sign(d) w s G when b = 0),   dl/dy = -dl/dx.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y, beta, factor, weight, reduction):
+        diff = x - y
+        size = np.abs(diff)
+        if beta:
+            loss = np.where(size < beta, diff * diff * (0.5 / beta), size - 0.5 * beta)
+        else:
+            loss = size
+        if factor != 1:
+            loss = loss * factor
+        if weight is not None:
+            loss = loss * weight
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_for_backward(x, y)
+            ctx.beta, ctx.weight = beta, weight
+            ctx.scale = factor * _scale(loss.size, reduction)
+        return _reduce(loss.astype(x.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        diff = x - y
+        slope = np.clip(diff * (1 / ctx.beta), -1, 1) if ctx.beta else np.sign(diff)
+        g = grad * (slope * ctx.scale)
+        if ctx.weight is not None:
+            g = g * ctx.weight
+        return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None), None, None, None, None
+
+
+def _kl_reduce(loss, reduction, batch):
+    if reduction == "batchmean":
+        return loss.sum() / batch
+    return _reduce(loss, reduction)
+
+
+class KLDivergence(Function):
+    """Pointwise KL divergence of the target distribution from the input's log-probabilities x:
+        l = y (log y - x)            (0 where y = 0, as xlogy; nan where y < 0), or with log_target
+        l = e^y (y - x)              (y holds log-probabilities).
+    'batchmean' divides the sum by the batch size B (the first dim of the input), 'mean' by every element.
+        dl/dx = -y s G                    dl/dy = (log y + 1 - x) s G   (nan at y = 0, as PyTorch)
+        dl/dx = -e^y s G   (log_target)   dl/dy = e^y (y - x + 1) s G
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y, log_target, reduction, batch):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if log_target:
+                loss = np.exp(y) * (y - x)
+            else:
+                loss = np.where(y == 0, 0, y * (np.log(y) - x))
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_for_backward(x, y)
+            ctx.log_target = log_target
+            ctx.shape = loss.shape if x.shape != y.shape else None  # input and target broadcast
+            ctx.scale = 1.0 / batch if reduction == "batchmean" else _scale(loss.size, reduction)
+        return _kl_reduce(loss.astype(x.dtype, copy=False), reduction, batch)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        g = grad * ctx.scale
+        grad_x = grad_y = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.log_target:
+                p = np.exp(y)
+                if ctx.needs_input_grad[0]:
+                    grad_x = -g * p
+                if ctx.needs_input_grad[1]:
+                    grad_y = g * (p * (y - x + 1))
+            else:
+                if ctx.needs_input_grad[0]:
+                    grad_x = -g * y
+                if ctx.needs_input_grad[1]:
+                    grad_y = g * np.where(y == 0, np.nan, np.log(y) + 1 - x)
+        if ctx.shape is not None:  # a reduced loss's gradient of one argument has only that argument's shape
+            grad_x = None if grad_x is None else np.broadcast_to(grad_x, ctx.shape)
+            grad_y = None if grad_y is None else np.broadcast_to(grad_y, ctx.shape)
+        return grad_x, grad_y, None, None, None
+
+
+class HuberLoss(SmoothL1Loss):
+    """The Huber loss: ``SmoothL1Loss`` with beta = factor = delta (its own name in the graph, as in PyTorch)."""

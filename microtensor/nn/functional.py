@@ -16,7 +16,9 @@ from ._linear_op import linear
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softplus", "softmax", "log_softmax", "dropout",
+    "silu", "elu", "selu", "hardtanh", "relu6", "mish",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+    "smooth_l1_loss", "huber_loss", "kl_div",
 ]
 
 
@@ -26,9 +28,18 @@ class TargetTypeError(TypeError, RuntimeError):
 
 
 # ----------------------------------------------------------------- activations
+def _activation(op, name, input, inplace, *args):
+    """``op(input, *args)``, or with ``inplace=True`` its values written into ``input`` (PyTorch's ``name_``)."""
+    if inplace:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): inplace=True needs a Tensor input, not {type(input).__name__}")
+        return input._apply_inplace(name + "_", lambda: op(input, *args))
+    return op(input, *args)
+
+
 def relu(input, inplace=False):
     """max(x, 0)."""
-    return _ops.relu(input)
+    return _activation(_ops.relu, "relu", input, inplace)
 
 
 def sigmoid(input):
@@ -43,7 +54,7 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
-    return _ops.leaky_relu(input, negative_slope)
+    return _activation(_ops.leaky_relu, "leaky_relu", input, inplace, negative_slope)
 
 
 def gelu(input, approximate="none"):
@@ -56,6 +67,36 @@ def gelu(input, approximate="none"):
 def softplus(input, beta=1.0, threshold=20.0):
     """(1 / beta) * log(1 + exp(beta * x)), linear above ``threshold``."""
     return _ops.softplus(input, beta=beta, threshold=threshold)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x) (SiLU, also called swish)."""
+    return _activation(_ops.silu, "silu", input, inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _activation(_ops.elu, "elu", input, inplace, alpha)
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    return _activation(_ops.selu, "selu", input, inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x clipped to [min_val, max_val]."""
+    return _activation(_ops.hardtanh, "hardtanh", input, inplace, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return _activation(_ops.relu6, "relu6", input, inplace)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _activation(_ops.mish, "mish", input, inplace)
 
 
 def _softmax_dim(name, ndim):
@@ -301,5 +342,84 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _loss_ops.NLLLoss.apply(input, target, weight, ignore_index, reduction)
 
 
+def _threshold(value, name, op_name, allow_zero):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{op_name}(): {name} must be a number, got {type(value).__name__}")
+    if value < 0 or (value == 0 and not allow_zero):
+        kind = "negative" if allow_zero else "non-positive"
+        raise RuntimeError(f"{op_name} does not support {kind} values for {name} (got {name}={value})")
+    return float(value)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Smooth L1: l = (x - y)^2 / (2 beta) where |x - y| < beta, |x - y| - beta / 2 elsewhere
+    (plain L1 for beta = 0). dl/dx = clip((x - y) / beta, -1, 1)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
+    input = _float_input(input, "smooth_l1_loss")
+    target = _as_tensor(target, "target", "smooth_l1_loss")
+    _same_shape(input, target, "smooth_l1_loss")
+    return _loss_ops.SmoothL1Loss.apply(input, _match_dtype(target, input.dtype), beta, 1.0, None, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Huber: l = (x - y)^2 / 2 where |x - y| <= delta, delta (|x - y| - delta / 2) elsewhere
+    (= delta * smooth_l1_loss with beta = delta); optional elementwise ``weight`` of the input's shape.
+    dl/dx = clip(x - y, -delta, delta)."""
+    reduction = _reduction(reduction)
+    delta = _threshold(delta, "delta", "huber_loss", allow_zero=False)
+    input = _float_input(input, "huber_loss")
+    target = _as_tensor(target, "target", "huber_loss")
+    _same_shape(input, target, "huber_loss")
+    if weight is not None:
+        weight_shape = tuple(getattr(weight, "shape", np.shape(weight)))
+        if weight_shape != tuple(input.shape):
+            raise ValueError(
+                f"huber_loss(): Weights and input must have the same size: weight {weight_shape}, input "
+                f"{tuple(input.shape)}"
+            )
+        weight = _constant(weight, input, "weight", "huber_loss")
+    return _loss_ops.HuberLoss.apply(input, _match_dtype(target, input.dtype), delta, delta, weight, reduction)
+
+
+_KL_MEAN_WARNING = (
+    "reduction: 'mean' divides the total loss by both the batch size and the support size."
+    "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+    "'mean' will be changed to behave the same as 'batchmean' in the next major release."
+)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL divergence of ``target`` from the log-probabilities ``input``, pointwise
+    l = y (log y - x) (0 where y = 0), or e^y (y - x) with ``log_target=True``. input and target
+    broadcast. 'batchmean' (the KL divergence of each sample, averaged) divides the sum by the batch
+    size input.shape[0]; 'mean' divides by every element and warns, as PyTorch does."""
+    if size_average is not None or reduce is not None:  # the deprecated arguments win, without the warning
+        reduction = _reduction(reduction, size_average, reduce)
+    elif reduction != "batchmean":
+        reduction = _reduction(reduction)
+        if reduction == "mean":
+            warnings.warn(_KL_MEAN_WARNING, UserWarning, stacklevel=2)
+    input = _float_input(input, "kl_div")
+    batch = input.shape[0] if input.ndim else 1
+    target = _as_tensor(target, "target", "kl_div")
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"kl_div(): the size of input {tuple(input.shape)} and target {tuple(target.shape)} do not broadcast"
+        ) from None
+    target = _match_dtype(target, input.dtype)
+    return _loss_ops.KLDivergence.apply(input, target, bool(log_target), reduction, batch)
+
+
 # ------------------------------------------- layers whose ops live in files of their own
 # One import line per file (each file's __all__ lists its F. names).
+from ._norm_ops import *  # noqa: F401,F403
+from ._norm_ops import __all__ as _norm_ops_all
+__all__ += _norm_ops_all
+from ._embedding_op import *  # noqa: F401,F403
+from ._embedding_op import __all__ as _embedding_op_all
+__all__ += _embedding_op_all
+from ..ops.gather_scatter import one_hot  # noqa: F401
+__all__ += ["one_hot"]

@@ -9,7 +9,21 @@ A module owns three ordered registries, filled by plain attribute assignment:
 Everything else (``parameters()``, ``state_dict()``, ``train()``, ``to()``,
 ``repr``) walks those registries. Names are dotted paths from the root module,
 exactly as PyTorch spells them (``0.weight``, ``encoder.fc.bias``).
+
+Calling a module runs its forward hooks around ``forward``, as PyTorch's
+``Module.__call__`` does::
+
+    args = pre_hook(module, args) or args            # register_forward_pre_hook
+    output = module.forward(*args, **kwargs)
+    output = hook(module, args, output) or output    # register_forward_hook
+
+Each ``register_*`` returns a ``RemovableHandle``; ``handle.remove()`` (or leaving a
+``with handle:`` block) takes the hook away. A module without hooks calls
+``forward`` directly.
 """
+import itertools
+import warnings
+import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -20,6 +34,39 @@ from .._tensor import Tensor
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return (PyTorch's
+    ``torch.utils.hooks.RemovableHandle``): ``remove()`` takes the hook away; ``with handle:``
+    removes it at the end of the block."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+        extras = [] if extra_dict is None else extra_dict if isinstance(extra_dict, list) else [extra_dict]
+        self.extra_dict_ref = tuple(weakref.ref(extra) for extra in extras)
+
+    def remove(self):
+        """Remove the hook (removing twice does nothing)."""
+        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
+            hooks = ref()
+            if hooks is not None:
+                hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+
+
+_HOOK_REGISTRIES = (
+    "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
+    "_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+)
 
 
 def _addindent(text, spaces):
@@ -51,6 +98,8 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        for registry in _HOOK_REGISTRIES:
+            object.__setattr__(self, registry, OrderedDict())
 
     # ------------------------------------------------------------- forward
     def forward(self, *args, **kwargs):
@@ -60,7 +109,121 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        try:
+            hooked = self._forward_hooks or self._forward_pre_hooks
+        except AttributeError:
+            hooked = self._missing_hook_registries()
+        if not hooked:
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _missing_hook_registries(self):
+        """A module built without ``Module.__init__`` (``__new__`` plus ``__dict__``) gets empty hook registries."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__} was never initialised as a Module: call super().__init__() at the start "
+                f"of its __init__"
+            )
+        for registry in _HOOK_REGISTRIES:
+            self.__dict__.setdefault(registry, OrderedDict())
+        return False
+
+    def _call_with_hooks(self, args, kwargs):
+        """``forward`` between the pre-hooks and the hooks, in PyTorch's order and with its rules."""
+        output = None
+        called = set()
+        try:
+            args, kwargs = self._run_forward_pre_hooks(args, kwargs)
+            output = self.forward(*args, **kwargs)
+            for hook_id, hook in list(self._forward_hooks.items()):
+                called.add(hook_id)
+                if hook_id in self._forward_hooks_with_kwargs:
+                    result = hook(self, args, kwargs, output)
+                else:
+                    result = hook(self, args, output)
+                if result is not None:
+                    output = result
+            return output
+        except Exception:
+            self._run_always_called_hooks(args, kwargs, output, called)
+            raise
+
+    def _run_forward_pre_hooks(self, args, kwargs):
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                            f"but got {result}."
+                        )
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        return args, kwargs
+
+    def _run_always_called_hooks(self, args, kwargs, output, called):
+        """After an error in forward (or a hook): the ``always_call=True`` hooks not yet run, errors silenced."""
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if hook_id not in self._forward_hooks_always_called or hook_id in called:
+                continue
+            try:
+                if hook_id in self._forward_hooks_with_kwargs:
+                    hook(self, args, kwargs, output)
+                else:
+                    hook(self, args, output)
+            except Exception as error:  # noqa: BLE001 - the forward error is the one to report
+                warnings.warn(
+                    "module forward hook with ``always_call=True`` raised an exception that was silenced as "
+                    f"another error was raised in forward: {error}",
+                    stacklevel=3,
+                )
+
+    # ---------------------------------------------------------------- hooks
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before every ``forward``; returns a ``RemovableHandle``.
+
+        A hook that returns a value replaces the positional inputs (a non-tuple is wrapped
+        into a 1-tuple). With ``with_kwargs=True`` it is ``hook(module, args, kwargs)`` and
+        may return ``(new_args, new_kwargs)``. ``prepend=True`` runs it before the hooks
+        already registered.
+        """
+        _check_hook(hook, "register_forward_pre_hook")
+        if "_forward_hooks" not in self.__dict__:
+            self._missing_hook_registries()
+        handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """Call ``hook(module, args, output)`` after every ``forward``; returns a ``RemovableHandle``.
+
+        A hook that returns a value replaces the output. With ``with_kwargs=True`` it is
+        ``hook(module, args, kwargs, output)``. ``prepend=True`` runs it before the hooks
+        already registered; ``always_call=True`` runs it even when ``forward`` raised (its
+        own errors are then turned into warnings and the original error is raised).
+        """
+        _check_hook(hook, "register_forward_hook")
+        if "_forward_hooks" not in self.__dict__:
+            self._missing_hook_registries()
+        handle = RemovableHandle(
+            self._forward_hooks, extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called]
+        )
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # -------------------------------------------------------- registration
     def _check_initialised(self, what):
@@ -111,7 +274,9 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name, module):
+        """Alias for ``add_module``."""
+        self.add_module(name, module)
 
     def __setattr__(self, name, value):
         params = self.__dict__.get("_parameters")
@@ -120,7 +285,7 @@ class Module:
                 raise AttributeError(
                     "cannot assign parameters before Module.__init__() call (call super().__init__() first)"
                 )
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -134,7 +299,7 @@ class Module:
                 raise AttributeError(
                     "cannot assign module before Module.__init__() call (call super().__init__() first)"
                 )
-            self._forget(name)
+            self._forget(name, keep="_modules")
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -149,10 +314,12 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Drop ``name`` from every place but the registry ``keep`` (where a reassignment keeps its position)."""
         self.__dict__.pop(name, None)
         for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
+            if registry != keep:
+                self.__dict__[registry].pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):
@@ -182,10 +349,10 @@ class Module:
         """``(dotted name, module)`` for this module and all below it, each module once."""
         if memo is None:
             memo = set()
+        if self in memo:
+            return
         if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, module in self._modules.items():
             if module is None:
@@ -258,6 +425,14 @@ class Module:
         if name not in module._parameters:
             raise AttributeError(f"{type(module).__name__} has no parameter `{name}` (looking up '{target}')")
         return module._parameters[name]
+
+    def get_buffer(self, target):
+        """The buffer at a dotted path (``'bn.running_mean'``)."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._buffers:
+            raise AttributeError(f"{type(module).__name__} has no buffer `{name}` (looking up '{target}')")
+        return module._buffers[name]
 
     def apply(self, fn):
         """Call ``fn(module)`` on every sub-module (children first) and on this module; returns self."""
@@ -465,6 +640,11 @@ def _check_name(module, name, kind):
         raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
+
+
+def _check_hook(hook, method):
+    if not callable(hook):
+        raise TypeError(f"{method} expects a callable hook, got {type(hook).__name__}")
 
 
 def _is_dtype_name(text):

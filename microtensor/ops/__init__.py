@@ -19,7 +19,12 @@ from . import movement  # noqa: F401
 from . import indexing  # noqa: F401
 from . import views  # noqa: F401
 from . import linalg  # noqa: F401
+from . import gather_scatter  # noqa: F401
+from . import sorting  # noqa: F401
+from . import triangular  # noqa: F401
 from . import sampling  # noqa: F401
+from . import scan  # noqa: F401
+from . import norms  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)

@@ -315,3 +315,190 @@ def softplus(input, beta=1, threshold=20):
     return Softplus.apply(_as_tensor(input, "softplus"), beta, threshold)
 
 
+
+
+# ----------------------------------------------------------------------- silu
+class Silu(Function):
+    """``y = x sigmoid(x)`` (SiLU, "swish");  dy/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return x * _stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = sigmoid(x) if isinstance(x, Tensor) else _stable_sigmoid(x)
+        return grad * (s * (x * (1 - s) + 1))
+
+
+@op()
+def silu(input):
+    """``x * sigmoid(x)`` elementwise (the SiLU, or swish), stable for any x.
+
+    d/dx = s (1 + x (1 - s)) with s = sigmoid(x).
+    """
+    return Silu.apply(_as_tensor(input, "silu"))
+
+
+# ---------------------------------------------------------------- elu and selu
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _elu_forward(ctx, x, alpha, scale):
+    """``scale * x`` where x > 0, ``scale * alpha (e^x - 1)`` elsewhere; saves what backward needs.
+
+    e^x is taken of min(x, 0) only, so x = 1000 does not overflow.
+    """
+    x = _floating(x)
+    positive = x > 0
+    negative_part = np.expm1(np.minimum(x, 0)) * (alpha * scale)
+    y = np.where(positive, x * scale if scale != 1 else x, negative_part)
+    if y.dtype != x.dtype:
+        y = y.astype(x.dtype)
+    if ctx.needs_input_grad[0]:
+        ctx.positive = positive
+        ctx.save_for_backward(x)
+    return y
+
+
+def _elu_backward(ctx, grad, alpha, scale):
+    """dy/dx = scale where x > 0, else scale alpha e^x.
+
+    e^x of the input, not y + alpha: that difference would lose float32's precision for x << 0.
+    The exponent is 0 where x > 0 (no overflow, and no gradient leaks there in double backward).
+    """
+    (x,) = ctx.saved_tensors
+    slope = np.exp(np.where(ctx.positive, 0, x)) * (alpha * scale)
+    return np.where(ctx.positive, grad * scale if scale != 1 else grad, grad * slope)
+
+
+class Elu(Function):
+    """``y = x`` for x > 0, ``alpha (e^x - 1)`` for x <= 0;  dy/dx = 1 for x > 0, else alpha e^x
+    (PyTorch's choice at 0: the negative branch, alpha)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        if ctx.needs_input_grad[0]:
+            ctx.alpha = alpha
+        return _elu_forward(ctx, x, alpha, 1.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _elu_backward(ctx, grad, ctx.alpha, 1.0), None
+
+
+class Selu(Function):
+    """``y = scale * elu(x, alpha)`` with PyTorch's fixed alpha = 1.6732632423543772 and
+    scale = 1.0507009873554805;  dy/dx = scale for x > 0, else scale alpha e^x."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return _elu_forward(ctx, x, _SELU_ALPHA, _SELU_SCALE)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _elu_backward(ctx, grad, _SELU_ALPHA, _SELU_SCALE)
+
+
+def _number(value, op_name, name):
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{op_name}: {name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+@op()
+def elu(input, alpha=1.0):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (no overflow for large x).
+
+    d/dx = 1 for x > 0 and ``alpha * exp(x)`` for x <= 0 (PyTorch's value at 0).
+    """
+    return Elu.apply(_as_tensor(input, "elu"), _number(alpha, "elu", "alpha"))
+
+
+@op()
+def selu(input):
+    """``scale * elu(x, alpha)`` with the self-normalising constants alpha ~ 1.6733, scale ~ 1.0507."""
+    return Selu.apply(_as_tensor(input, "selu"))
+
+
+# ------------------------------------------------------------ hardtanh, relu6
+class Hardtanh(Function):
+    """``y = clip(x, min_val, max_val)``;  dy/dx = 1 where min_val < x < max_val, else 0
+    (0 at the two corners, as in PyTorch). Integer inputs stay integer."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, bounds):
+        low, high = bounds
+        if ctx.needs_input_grad[0]:
+            ctx.inside = (x > low) & (x < high)
+        y = np.clip(x, low, high)
+        return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside, None
+
+
+@op()
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """``input`` clipped to ``[min_val, max_val]``; d/dx = 1 strictly inside, 0 outside and at the corners."""
+    low, high = _number(min_val, "hardtanh", "min_val"), _number(max_val, "hardtanh", "max_val")
+    if low > high:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val (got min_val={low}, max_val={high})")
+    input = _as_tensor(input, "hardtanh")
+    if input.dtype.kind in "iu":  # integer tensors keep their dtype: clip to the integers inside the range
+        low, high = math.ceil(low), math.floor(high)
+    return Hardtanh.apply(input, (low, high))
+
+
+@op()
+def relu6(input):
+    """``min(max(x, 0), 6)`` = ``hardtanh(x, 0, 6)``; d/dx = 1 for 0 < x < 6, else 0."""
+    return Hardtanh.apply(_as_tensor(input, "relu6"), (0, 6))
+
+
+# ----------------------------------------------------------------------- mish
+class Mish(Function):
+    """``y = x tanh(softplus(x))``;  dy/dx = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return x * np.tanh(_softplus_array(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if isinstance(x, Tensor):
+            t, s = tanh(softplus(x)), sigmoid(x)
+        else:
+            t, s = np.tanh(_softplus_array(x)), _stable_sigmoid(x)
+        return grad * (t + x * s * (1 - t * t))
+
+
+def _softplus_array(x):
+    """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no exp of a large positive number."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+@op()
+def mish(input):
+    """``x * tanh(softplus(x))`` elementwise, stable for any x."""
+    return Mish.apply(_as_tensor(input, "mish"))

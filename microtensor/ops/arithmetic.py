@@ -164,7 +164,7 @@ class Neg(Function):
         return -grad
 
 
-@op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add)
+@op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add, out=True)
 def add(input, other, alpha=1):
     """``input + alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
@@ -172,7 +172,7 @@ def add(input, other, alpha=1):
     return _binary(Add, "add", input, other)
 
 
-@op(method=True, dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",))
+@op(method=True, dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
 def sub(input, other, alpha=1):
     """``input - alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
@@ -180,25 +180,25 @@ def sub(input, other, alpha=1):
     return _binary(Sub, "sub", input, other)
 
 
-@op(method=True, dunders=("__mul__",), reflected=("__rmul__",), numpy=np.multiply, aliases=("multiply",))
+@op(method=True, dunders=("__mul__",), reflected=("__rmul__",), numpy=np.multiply, aliases=("multiply",), out=True)
 def mul(input, other):
     """``input * other`` elementwise, with broadcasting."""
     return _binary(Mul, "mul", input, other)
 
 
-@op(method=True, dunders=("__truediv__",), reflected=("__rtruediv__",), numpy=np.true_divide, aliases=("divide", "true_divide"))
+@op(method=True, dunders=("__truediv__",), reflected=("__rtruediv__",), numpy=np.true_divide, aliases=("divide", "true_divide"), out=True)
 def div(input, other):
     """``input / other`` elementwise (true division), with broadcasting."""
     return _binary(Div, "div", input, other)
 
 
-@op(method=True, dunders=("__pow__",), reflected=("__rpow__",), numpy=np.power)
+@op(method=True, dunders=("__pow__",), reflected=("__rpow__",), numpy=np.power, out=True)
 def pow(input, exponent):
     """``input ** exponent`` elementwise, with broadcasting."""
     return _binary(Pow, "pow", input, exponent)
 
 
-@op(method=True, dunders=("__neg__",), numpy=np.negative, aliases=("negative",))
+@op(method=True, dunders=("__neg__",), numpy=np.negative, aliases=("negative",), out=True)
 def neg(input):
     """``-input``."""
     return Neg.apply(to_operand(input, "neg"))

@@ -1,4 +1,5 @@
-"""Elementwise maths: ``exp log sqrt abs sin cos sign square reciprocal clamp maximum minimum``.
+"""Elementwise maths: ``exp log log10 log2 log1p expm1 sqrt abs sin cos sign square reciprocal``,
+rounding (``floor ceil trunc round frac``), ``nan_to_num``, ``isclose``, ``clamp maximum minimum``.
 
 Every differentiable op is a ``Function`` with ``numpy_level = True``: ``forward``
 works on numpy arrays, ``backward`` returns the gradient of the (broadcast) output
@@ -17,14 +18,16 @@ Conventions follow PyTorch:
   half between equal inputs.
 """
 import builtins
+import math
 
 import numpy as np
 
 from .. import _dtypes
 from ..autograd.function import Function
+from .._tensor import Tensor
 from ._util import match_dtype, to_operand, tensor_argument as _as_tensor
-from .arithmetic import _binary
-from .._registry import op
+from .arithmetic import _binary, broadcast_error
+from .._registry import TORCH_DTYPE_NAMES, op
 
 
 # --------------------------------------------------------------------- helpers
@@ -204,58 +207,380 @@ class Reciprocal(Function):
             return -grad * (y * y)
 
 
-@op(method=True, numpy=np.exp)
+@op(method=True, numpy=np.exp, out=True)
 def exp(input):
     """``e^input`` elementwise.  d/dx e^x = e^x."""
     return Exp.apply(_as_tensor(input, "exp"))
 
 
-@op(method=True, numpy=np.log)
+@op(method=True, numpy=np.log, out=True)
 def log(input):
     """Natural logarithm elementwise (``-inf`` at 0, ``nan`` below 0, no warning).  d/dx ln x = 1/x."""
     return Log.apply(_as_tensor(input, "log"))
 
 
-@op(method=True, numpy=np.sqrt)
+@op(method=True, numpy=np.sqrt, out=True)
 def sqrt(input):
     """Square root elementwise (``nan`` below 0, no warning).  d/dx sqrt(x) = 1/(2 sqrt(x))."""
     return Sqrt.apply(_as_tensor(input, "sqrt"))
 
 
-@op(method=True, dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",))
+@op(method=True, dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",), out=True)
 def abs(input):
     """``|input|`` elementwise.  d/dx |x| = sign(x), taken as 0 at x = 0 (PyTorch's subgradient)."""
     return Abs.apply(_as_tensor(input, "abs"))
 
 
-@op(method=True, numpy=np.sin)
+@op(method=True, numpy=np.sin, out=True)
 def sin(input):
     """Sine elementwise.  d/dx sin x = cos x."""
     return Sin.apply(_as_tensor(input, "sin"))
 
 
-@op(method=True, numpy=np.cos)
+@op(method=True, numpy=np.cos, out=True)
 def cos(input):
     """Cosine elementwise.  d/dx cos x = -sin x."""
     return Cos.apply(_as_tensor(input, "cos"))
 
 
-@op(method=True, numpy=np.sign)
+@op(method=True, numpy=np.sign, out=True)
 def sign(input):
     """-1, 0 or 1 by the sign of each element (keeps the dtype).  Its gradient is 0 everywhere."""
     return Sign.apply(_as_tensor(input, "sign"))
 
 
-@op(method=True, numpy=np.square)
+@op(method=True, numpy=np.square, out=True)
 def square(input):
     """``input ** 2`` elementwise.  d/dx x^2 = 2x."""
     return Square.apply(_as_tensor(input, "square"))
 
 
-@op(method=True, numpy=np.reciprocal)
+@op(method=True, numpy=np.reciprocal, out=True)
 def reciprocal(input):
     """``1 / input`` elementwise (``inf`` at 0, no warning).  d/dx 1/x = -1/x^2."""
     return Reciprocal.apply(_as_tensor(input, "reciprocal"))
+
+
+# ------------------------------------------------------ logarithms, expm1
+class Log10(Function):
+    """``y = log10 x`` (``-inf`` at 0, ``nan`` below 0);  dy/dx = 1 / (x ln 10)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.log10(x)
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / (x * _LN10)
+
+
+class Log2(Function):
+    """``y = log2 x`` (``-inf`` at 0, ``nan`` below 0);  dy/dx = 1 / (x ln 2)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.log2(x)
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / (x * _LN2)
+
+
+class Log1p(Function):
+    """``y = ln(1 + x)``, accurate for small x (``-inf`` at -1, ``nan`` below);  dy/dx = 1 / (1 + x)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.log1p(x)
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / (x + 1)
+
+
+class Expm1(Function):
+    """``y = e^x - 1``, accurate for small x;  dy/dx = e^x = y + 1 (the output is saved)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.expm1(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y + 1)
+
+
+_LN10 = math.log(10.0)
+_LN2 = math.log(2.0)
+
+
+@op(method=True, numpy=np.log10, out=True)
+def log10(input):
+    """Base-10 logarithm elementwise (ints become the default float).  d/dx log10 x = 1 / (x ln 10)."""
+    return Log10.apply(_as_tensor(input, "log10"))
+
+
+@op(method=True, numpy=np.log2, out=True)
+def log2(input):
+    """Base-2 logarithm elementwise (ints become the default float).  d/dx log2 x = 1 / (x ln 2)."""
+    return Log2.apply(_as_tensor(input, "log2"))
+
+
+@op(method=True, numpy=np.log1p, out=True)
+def log1p(input):
+    """``ln(1 + input)`` elementwise, accurate near 0.  d/dx ln(1 + x) = 1 / (1 + x)."""
+    return Log1p.apply(_as_tensor(input, "log1p"))
+
+
+@op(method=True, numpy=np.expm1, out=True)
+def expm1(input):
+    """``e^input - 1`` elementwise, accurate near 0.  d/dx (e^x - 1) = e^x."""
+    return Expm1.apply(_as_tensor(input, "expm1"))
+
+
+# ------------------------------------------------------------------ rounding
+class _RoundingRule:
+    """``y = floor/ceil/trunc(x)``: piecewise constant, so dy/dx = 0 everywhere (PyTorch's
+    choice at the jumps too). Integer inputs come back unchanged, in their own dtype.
+    (A mixin, not a Function: only its concrete ops below are ops.)"""
+
+    numpy_level = True
+    rounding = None
+
+    @classmethod
+    def forward(cls, ctx, x):
+        if x.dtype.kind != "f":
+            return np.array(x, copy=True)
+        return cls.rounding(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _zeros_like_grad(grad)
+
+
+class Floor(_RoundingRule, Function):
+    rounding = staticmethod(np.floor)
+
+
+class Ceil(_RoundingRule, Function):
+    rounding = staticmethod(np.ceil)
+
+
+class Trunc(_RoundingRule, Function):
+    rounding = staticmethod(np.trunc)
+
+
+class Round(Function):
+    """``y = x`` rounded half to even at ``decimals`` digits (negative: left of the point),
+    as PyTorch computes it: ``rint(x * 10^d) / 10^d`` for d > 0, ``rint(x / 10^-d) * 10^-d``
+    for d < 0, in x's dtype;  dy/dx = 0."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        if x.dtype.kind != "f":
+            return np.array(x, copy=True)
+        if decimals == 0:
+            return np.rint(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if decimals > 0:
+                scale = x.dtype.type(10.0**decimals)
+                return np.rint(x * scale) / scale
+            scale = x.dtype.type(10.0**-decimals)
+            return np.rint(x / scale) * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _zeros_like_grad(grad), None
+
+
+class Frac(Function):
+    """``y = x - trunc(x)`` (keeps the sign of x);  dy/dx = 1."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _rounding_input(input, op_name, allow_integers=True):
+    x = _as_tensor(input, op_name)
+    kind = x.dtype.kind
+    if kind == "b" or (kind != "f" and not allow_integers):
+        raise NotImplementedError(
+            f"{op_name}(): not implemented for '{TORCH_DTYPE_NAMES[x.dtype.name]}' tensors (as in PyTorch); "
+            f"convert with .float() first"
+        )
+    return x
+
+
+@op(method=True, numpy=np.floor, out=True)
+def floor(input):
+    """The largest integer <= each element (integer tensors unchanged).  Gradient: 0."""
+    return Floor.apply(_rounding_input(input, "floor"))
+
+
+@op(method=True, numpy=np.ceil, out=True)
+def ceil(input):
+    """The smallest integer >= each element (integer tensors unchanged).  Gradient: 0."""
+    return Ceil.apply(_rounding_input(input, "ceil"))
+
+
+@op(method=("trunc", "fix"), numpy=(np.trunc, np.fix), aliases=("fix",), out=True)
+def trunc(input):
+    """Each element rounded towards zero (integer tensors unchanged).  Gradient: 0."""
+    return Trunc.apply(_rounding_input(input, "trunc"))
+
+
+@op(method=True, numpy=np.rint, out=True)
+def round(input, *, decimals=0):
+    """Round half to even, at ``decimals`` digits after the point (before it when negative).
+
+    Integer tensors come back unchanged (``decimals`` must then be 0, as in PyTorch).  Gradient: 0.
+    """
+    x = _rounding_input(input, "round")
+    if not isinstance(decimals, (builtins.int, np.integer)) or isinstance(decimals, builtins.bool):
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    if decimals != 0 and x.dtype.kind != "f":
+        raise NotImplementedError(
+            f"round(): decimals={decimals} is not implemented for '{TORCH_DTYPE_NAMES[x.dtype.name]}' tensors "
+            f"(as in PyTorch); convert with .float() first"
+        )
+    return Round.apply(x, builtins.int(decimals))
+
+
+@op(method=True, out=True)
+def frac(input):
+    """The fractional part ``input - trunc(input)`` (sign of the input); floats only.  Gradient: 1."""
+    return Frac.apply(_rounding_input(input, "frac", allow_integers=False))
+
+
+# -------------------------------------------------------------- nan_to_num
+class NanToNum(Function):
+    """``y = x`` with NaN, +inf and -inf replaced by given numbers;
+    dy/dx = 1 where x is finite, 0 where it was replaced."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        if x.dtype.kind != "f":
+            return np.array(x, copy=True)  # integers and bools hold no NaN or inf
+        if ctx.needs_input_grad[0]:
+            ctx.finite = np.isfinite(x)
+        finfo = np.finfo(x.dtype)
+        with np.errstate(over="ignore"):  # a replacement too large for the dtype becomes inf, as in PyTorch
+            replacements = [np.asarray(value, dtype=x.dtype) for value in (
+                nan, finfo.max if posinf is None else posinf, finfo.min if neginf is None else neginf)]
+        y = np.where(np.isnan(x), replacements[0], x)
+        y = np.where(y == np.inf, replacements[1], y)
+        return np.where(y == -np.inf, replacements[2], y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.finite, grad, 0), None, None, None
+
+
+def _replacement(value, op_name, which):
+    if value is None or isinstance(value, (builtins.int, builtins.float, np.integer, np.floating)):
+        return value
+    raise TypeError(f"{op_name}(): argument '{which}' must be a number or None, not {type(value).__name__}")
+
+
+@op(method=True, out=True)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """``input`` with NaN -> ``nan``, +inf -> ``posinf`` and -inf -> ``neginf`` (by default the
+    largest / smallest finite value of the dtype). Integer and bool tensors come back unchanged.
+
+    Gradient: passed through where the input was finite, 0 where a value was replaced.
+    """
+    x = _as_tensor(input, "nan_to_num")
+    nan = _replacement(nan, "nan_to_num", "nan")
+    if nan is None:
+        nan = 0.0
+    return NanToNum.apply(x, nan, _replacement(posinf, "nan_to_num", "posinf"),
+                          _replacement(neginf, "nan_to_num", "neginf"))
+
+
+# ------------------------------------------------------------------ isclose
+@op(method=True)
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True where ``input`` and ``other`` are equal or ``|input - other| <= atol + rtol * |other|``
+    (a bool tensor, broadcast, no gradient); NaNs are close to each other only with ``equal_nan``.
+
+    As in PyTorch both must be tensors of the same dtype, and ``rtol``/``atol`` must be >= 0.
+    """
+    a, b = _close_operands(input, other, rtol, atol)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise broadcast_error("isclose", a, b) from None
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close |= np.isnan(a) & np.isnan(b)
+    if rtol == 0 and atol == 0:
+        return Tensor._make(np.asarray(close))
+    if a.dtype.kind == "b":
+        a, b = (v.astype(_dtypes.get_default_dtype()) for v in (a, b))
+    with np.errstate(invalid="ignore", over="ignore"):
+        allowed = atol + np.abs(rtol * b)
+        actual = np.abs(a - b)
+        close |= np.isfinite(actual) & (actual <= allowed)
+    return Tensor._make(np.asarray(close))
+
+
+def _close_operands(input, other, rtol, atol):
+    for position, (which, value) in enumerate((("input", input), ("other", other)), start=1):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"isclose(): argument '{which}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
+    a, b = input._data, other._data
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"isclose(): {TORCH_DTYPE_NAMES[a.dtype.name]} did not match {TORCH_DTYPE_NAMES[b.dtype.name]}; "
+            f"convert one operand first, e.g. other.to(input.dtype)"
+        )
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"isclose(): {name} must be greater than or equal to zero, but got {value}")
+    return a, b
 
 
 # ------------------------------------------------------------------- clamping
@@ -309,7 +634,7 @@ def _bound(value, op_name, which):
     return to_operand(value, op_name)
 
 
-@op(method=("clamp", "clip"), numpy=np.clip, numpy_names={"a_min": "min", "a_max": "max"}, aliases=("clip",))
+@op(method=("clamp", "clip"), numpy=np.clip, numpy_names={"a_min": "min", "a_max": "max"}, aliases=("clip",), out=True)
 def clamp(input, min=None, max=None):
     """Limit every element to ``[min, max]``: ``minimum(maximum(input, min), max)``.
 
@@ -381,7 +706,7 @@ class Minimum(Function):
         return grad_a, grad_b
 
 
-@op(method=True, numpy=np.maximum)
+@op(method=True, numpy=np.maximum, out=True)
 def maximum(input, other):
     """Elementwise maximum with broadcasting (nan if either is nan).
 
@@ -390,7 +715,7 @@ def maximum(input, other):
     return _binary(Maximum, "maximum", input, other)
 
 
-@op(method=True, numpy=np.minimum)
+@op(method=True, numpy=np.minimum, out=True)
 def minimum(input, other):
     """Elementwise minimum with broadcasting (nan if either is nan).
 

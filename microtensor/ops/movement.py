@@ -1,12 +1,15 @@
-"""Movement ops: reshape, transpose, permute, squeeze, expand, repeat, cat, stack
-(indexing is in ``indexing.py``).
+"""Movement ops: reshape, transpose, permute, squeeze, expand, repeat, tile, cat, stack,
+roll, flip (fliplr, flipud), repeat_interleave and meshgrid (indexing is in ``indexing.py``).
 
 None of them changes a value, so every backward rule moves the gradient back:
 a reshape reshapes it, a permutation applies the inverse permutation, an expand
 returns it as is (the engine sums a broadcast gradient back to the input's shape),
-cat and stack slice it.
+cat and stack slice it, roll rolls it back, flip flips it again, repeat and
+repeat_interleave add up the copies.
 """
 import builtins
+import math
+import warnings
 
 import numpy as np
 
@@ -14,6 +17,7 @@ from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
+from .gather_scatter import index_array, index_select
 from .._registry import op
 
 
@@ -149,6 +153,41 @@ def flatten(input, start_dim=0, end_dim=-1):
     for size in x.shape[start:end + 1]:
         merged *= size
     return _reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+@op(method=True)
+def unflatten(input, dim, sizes):
+    """Dimension ``dim`` split into ``sizes`` (one ``-1`` inferred): ``(N, 10) -> (N, 2, 5)`` for
+    ``unflatten(1, (2, 5))``; a view when the layout allows, as ``reshape``. Gradient: reshaped back."""
+    x = _tensor(input, "unflatten")
+    return reshape(x, _unflattened_shape(x.shape, dim, sizes))
+
+
+def _unflattened_shape(shape, dim, sizes):
+    """``shape`` with dimension ``dim`` replaced by ``sizes`` (one ``-1`` inferred), with PyTorch's errors."""
+    dim = normalize_dim(dim, len(shape), "unflatten")
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    sizes = [int(size) for size in sizes]
+    if sizes.count(-1) > 1:
+        raise RuntimeError(f"unflatten: only one dimension can be inferred, got sizes {sizes}")
+    if any(size < -1 for size in sizes):
+        raise RuntimeError(f"unflatten: invalid size in {sizes}: sizes must be non-negative or -1")
+    length = shape[dim]
+    known = math.prod(size for size in sizes if size != -1)
+    if -1 in sizes:
+        if known == 0 or length % known != 0:
+            raise RuntimeError(_mismatch(sizes, dim, length))
+        sizes[sizes.index(-1)] = length // known
+    elif known != length:
+        raise RuntimeError(_mismatch(sizes, dim, length))
+    return tuple(shape[:dim]) + tuple(sizes) + tuple(shape[dim + 1:])
+
+
+def _mismatch(sizes, dim, length):
+    return (
+        f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} ({length}) in the input tensor"
+    )
 
 
 @op(method=True, numpy=np.expand_dims, numpy_names={"axis": "dim"})
@@ -316,6 +355,8 @@ def repeat(input, *sizes):
     Gradient: the sum of the gradient over all the copies.
     """
     x = _tensor(input, "repeat")
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     sizes = _sizes(sizes, "repeat")
     if len(sizes) < x.ndim:
         raise RuntimeError(
@@ -347,6 +388,20 @@ class Repeat(Function):
         if ctx.axes:
             grad = grad.sum(axis=ctx.axes)
         return grad.reshape(ctx.shape), None
+
+
+@op(method=True, numpy=np.tile)
+def tile(input, *dims):
+    """``input`` repeated ``dims[i]`` times along dim i; fewer ``dims`` than dims are padded
+    with 1s in front (``np.tile``), more add leading dims. Gradient: the sum over the copies."""
+    x = _tensor(input, "tile")
+    if not dims:
+        raise TypeError('tile() missing 1 required positional argument: "dims"')
+    sizes = _sizes(dims, "tile")
+    sizes = (1,) * (x.ndim - len(sizes)) + sizes
+    if builtins.any(size < 0 for size in sizes):
+        raise RuntimeError(f"tile: Trying to create tensor with negative dimension: repeats {list(sizes)}")
+    return Repeat.apply(x, sizes)
 
 
 # ----------------------------------------------------------------- cat / stack
@@ -397,15 +452,13 @@ class Cat(Function):
         )
 
 
-@op(numpy=np.concatenate, numpy_names={"axis": "dim"})
-def cat(tensors, dim=0, *, axis=None, out=None):
+@op(numpy=np.concatenate, numpy_names={"axis": "dim"}, out=True)
+def cat(tensors, dim=0, *, axis=None):
     """Concatenate tensors along an existing ``dim`` (shapes must agree elsewhere; dtypes promote).
 
     Legacy 1-D empty tensors (shape ``(0,)``) are skipped, as in PyTorch.
     Gradient: each input receives its slice of the output's gradient.
     """
-    if out is not None:
-        raise TypeError("cat(): out= is not supported; assign the result instead")
     tensors, dtype = _operands(tensors, "cat")
     dim = _pick_axis(dim, axis, "cat")
     kept = [t for t in tensors if t.shape != (0,)]
@@ -454,14 +507,12 @@ class Stack(Function):
         return tuple(grad[lead + (i,)] if needs[i] else None for i in range(len(needs)))
 
 
-@op(numpy=np.stack, numpy_names={"axis": "dim"})
-def stack(tensors, dim=0, *, axis=None, out=None):
+@op(numpy=np.stack, numpy_names={"axis": "dim"}, out=True)
+def stack(tensors, dim=0, *, axis=None):
     """Stack equally shaped tensors along a new ``dim`` (dtypes promote).
 
     Gradient: input i receives the output's gradient at index i along ``dim``.
     """
-    if out is not None:
-        raise TypeError("stack(): out= is not supported; assign the result instead")
     tensors, dtype = _operands(tensors, "stack")
     dim = _pick_axis(dim, axis, "stack")
     reference = tensors[0]
@@ -497,3 +548,204 @@ def contiguous(input):
     if x._data.flags.c_contiguous:
         return x
     return Contiguous.apply(x)
+
+
+# -------------------------------------------------------------------- roll / flip
+class Roll(Function):
+    """``y = roll(x, shifts, dims)``: ``y[(i + s) mod n] = x[i]`` along each dim;
+    dx = roll(g, -shifts, dims) (``dims=None``: over the flattened tensor)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.asarray(np.roll(x, shifts, axis=dims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        back = -ctx.shifts if ctx.dims is None else tuple(-shift for shift in ctx.shifts)
+        if isinstance(grad, np.ndarray):
+            return np.asarray(np.roll(grad, back, axis=ctx.dims)), None, None
+        return Roll.apply(grad, back, ctx.dims), None, None
+
+
+def _int_list(value, what, op_name):
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    for item in values:
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise TypeError(f"{op_name}(): argument '{what}' must be an int or a tuple of ints, got {value!r}")
+    return tuple(int(item) for item in values)
+
+
+@op(method=True, numpy=np.roll, numpy_names={"shift": "shifts", "axis": "dims"})
+def roll(input, shifts, dims=None):
+    """Shift the elements by ``shifts`` along ``dims`` (ints or tuples of equal length),
+    wrapping around; ``dims=None`` rolls the flattened tensor. Gradient: rolled back."""
+    x = _tensor(input, "roll")
+    shifts = _int_list(shifts, "shifts", "roll")
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return Roll.apply(x, shifts[0], None)
+    dims = _int_list(dims, "dims", "roll")
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if x.ndim == 0:
+        raise IndexError(f"roll: Dimension specified as {dims[0]} but tensor has no dimensions")
+    dims = tuple(normalize_dim(d, x.ndim, "roll") for d in dims)
+    return Roll.apply(x, shifts, dims)
+
+
+class Flip(Function):
+    """``y = x`` reversed along ``dims`` (a copy);  dx = g reversed along the same dims."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, np.ndarray):
+            return np.flip(grad, ctx.dims).copy(), None
+        return Flip.apply(grad, ctx.dims), None
+
+
+@op(method=True)
+def flip(input, *dims, **kwargs):
+    """Reverse the order of the elements along ``dims`` (``flip(x, (0, 1))``, ``x.flip(0, 1)``
+    or ``dims=``); a new tensor. Gradient: the output's gradient flipped back."""
+    x = _tensor(input, "flip")
+    if "dims" in kwargs:
+        if dims:
+            raise TypeError("flip() got the dims both positionally and as dims=")
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"flip() got an unexpected keyword argument '{sorted(kwargs)[0]}'")
+    if not dims:
+        raise TypeError("flip() missing 1 required positional argument: 'dims'")
+    dims = _sizes(dims, "flip")
+    normalized = tuple(normalize_dim(d, x.ndim, "flip") for d in dims)
+    for d in normalized:
+        if normalized.count(d) > 1:
+            raise RuntimeError(f"flip(): dim {d} appears multiple times in the list of dims {list(dims)}")
+    if x.ndim == 0:
+        normalized = ()
+    return Flip.apply(x, normalized)
+
+
+@op(method=True, numpy=np.fliplr)
+def fliplr(input):
+    """``flip(input, (1,))``: reverse the columns (input at least 2-D)."""
+    x = _tensor(input, "fliplr")
+    if x.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {list(x.shape)}.")
+    return Flip.apply(x, (1,))
+
+
+@op(method=True, numpy=np.flipud)
+def flipud(input):
+    """``flip(input, (0,))``: reverse the rows (input at least 1-D)."""
+    x = _tensor(input, "flipud")
+    if x.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d, got a 0-d tensor.")
+    return Flip.apply(x, (0,))
+
+
+# -------------------------------------------------------------- repeat_interleave
+def _repeat_counts(repeats, size, op_name="repeat_interleave"):
+    """PyTorch's ``repeats``: a non-negative int, or an integer tensor of 1 or ``size`` elements."""
+    if isinstance(repeats, (Tensor, np.ndarray)):
+        counts = repeats._data if isinstance(repeats, Tensor) else repeats
+        if counts.dtype.kind not in "iu":
+            raise NotImplementedError(f"{op_name}: repeats must be an integer tensor, got dtype {counts.dtype}")
+        if counts.ndim > 1:
+            raise RuntimeError(f"{op_name}: repeats must be 0-dim or 1-dim tensor, got shape {list(counts.shape)}")
+        if counts.size != 1 and counts.size != size:
+            raise RuntimeError(
+                f"{op_name}: repeats must have the same size as input along dim, but got repeats.size(0) = "
+                f"{counts.size} and input.size(dim) = {size}"
+            )
+        if counts.size and counts.min() < 0:
+            raise RuntimeError(f"{op_name}: repeats can not be negative, got {counts.tolist()}")
+        return counts.reshape(-1).astype(np.int64, copy=False)
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)):
+        raise TypeError(f"{op_name}(): repeats must be an int or an integer Tensor, got {type(repeats).__name__}")
+    if repeats < 0:
+        raise RuntimeError(f"{op_name}: Repeats must be non-negative, got {repeats}")
+    return np.array([repeats], dtype=np.int64)
+
+
+@op(method=True, numpy=np.repeat, numpy_names={"axis": "dim"})
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element (``dim=None``: of the flattened input) or each slice along ``dim``
+    ``repeats`` times, next to each other: ``[a, b]`` with 2 -> ``[a, a, b, b]``. ``repeats`` is
+    an int or an integer tensor (one count per slice). ``repeat_interleave(counts)`` alone
+    repeats ``arange(len(counts))``. Gradient: the sum of the gradient over each group of copies.
+    """
+    if repeats is None:  # repeat_interleave(repeats): the positions 0, 1, ... repeated
+        counts = index_array(input, "repeat_interleave", "repeats")
+        if counts.ndim != 1:
+            raise RuntimeError(f"repeat_interleave: repeats must be 1-dim, got shape {list(counts.shape)}")
+        input, repeats, dim = Tensor._make(np.arange(counts.size, dtype=np.int64)), input, 0
+    x = _tensor(input, "repeat_interleave")
+    if dim is None:
+        x, dim = reshape(x, -1), 0
+    dim = normalize_dim(dim, x.ndim, "repeat_interleave")
+    size = x.shape[dim] if x.ndim else 1
+    counts = _repeat_counts(repeats, size)
+    if counts.size == 1:
+        counts = np.full(size, counts[0], dtype=np.int64)
+    total = int(counts.sum())
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
+    return index_select(x, dim, np.repeat(np.arange(size, dtype=np.int64), counts))
+
+
+# ------------------------------------------------------------------ meshgrid
+@op()
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 0-D/1-D tensors: output i holds tensor i's values along dim i
+    (``indexing="ij"``, the default) and is constant along the others; ``"xy"`` swaps the
+    roles of the first two dims (Cartesian, as in ``np.meshgrid``). Without ``indexing`` a
+    UserWarning says it will be required, as in PyTorch. The outputs are expanded views.
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    tensors = [_tensor(t, "meshgrid") for t in tensors]
+    for position, t in enumerate(tensors):
+        if t.ndim > 1:
+            raise RuntimeError(
+                f"meshgrid: Expected 0D or 1D tensor in the tensor list but got a {t.ndim}-D tensor of "
+                f"shape {list(t.shape)} at position {position}"
+            )
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError(
+            f"meshgrid expects all tensors to have the same dtype, got {[str(t.dtype) for t in tensors]}"
+        )
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t.numel()
+    grids = []
+    for t, axis in zip(tensors, axes):
+        along = [1] * len(tensors)
+        along[axis] = -1
+        grids.append(expand(reshape(t, tuple(along)), tuple(shape)))
+    return tuple(grids)

@@ -22,14 +22,10 @@ from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import normalize_dims, tensor_argument as _tensor
-from .._registry import op
+from .._registry import TORCH_DTYPE_NAMES as _TORCH_NAMES, op
 
 _NUMPY_REDUCTION_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 
-_TORCH_NAMES = {
-    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-    "float16": "Half", "float32": "Float", "float64": "Double",
-}
 
 # PyTorch's torch.return_types.max / min look-alikes: named pairs (values, indices).
 max_result = collections.namedtuple("max", ["values", "indices"])
@@ -128,7 +124,7 @@ class Sum(Function):
         return _expand_grad(grad, ctx.keep_shape, ctx.shape), None, None, None, None
 
 
-@op(method=True, numpy=np.sum, numpy_names=_NUMPY_REDUCTION_NAMES)
+@op(method=True, numpy=np.sum, numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
 def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Sum over ``dim`` (all dims when None). Integer and bool tensors sum to int64, as in PyTorch.
 
@@ -180,7 +176,7 @@ class Mean(Function):
         return _expand_grad(grad / builtins.max(ctx.count, 1), ctx.keep_shape, ctx.shape), None, None, None
 
 
-@op(method=True, numpy=np.mean, numpy_names=_NUMPY_REDUCTION_NAMES)
+@op(method=True, numpy=np.mean, numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
 def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Arithmetic mean over ``dim``; floating point input only (``dtype=`` casts first), as in PyTorch.
 
@@ -196,10 +192,25 @@ def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None
 
 
 # -------------------------------------------------------------- var / std
-def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
-    return 1 if unbiased else 0
+def _correction(name, unbiased, correction):
+    if correction is None:
+        return 1 if unbiased is None or unbiased else 0
+    if unbiased is not None:
+        raise TypeError(
+            f"{name}(): pass either unbiased or correction, not both (unbiased={unbiased}, correction={correction})"
+        )
+    return correction
+
+
+def _variance(x, dims, keepdim, denominator):
+    """``sum (x - mean)^2 / max(0, denominator)``: PyTorch's nan (0/0) or inf when no degrees of
+    freedom are left, without numpy's warnings."""
+    if x.size == 0:
+        return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
+    centered = x - x.mean(axis=dims, keepdims=True)
+    squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(squares / x.dtype.type(builtins.max(denominator, 0)))
 
 
 class Var(Function):
@@ -213,10 +224,7 @@ class Var(Function):
         ctx.dims, ctx.keep_shape = dims, keep_shape
         ctx.denominator = _count(x.shape, dims) - correction
         ctx.save_for_backward(x)
-        if ctx.denominator <= 0 or x.size == 0:
-            # PyTorch gives nan (and a warning) when there are no degrees of freedom left.
-            return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
-        return np.var(x, axis=dims, keepdims=keepdim, ddof=correction)
+        return _variance(x, dims, keepdim, ctx.denominator)
 
     @staticmethod
     def backward(ctx, grad):
@@ -236,10 +244,8 @@ class Std(Function):
     def forward(ctx, x, dims, keep_shape, keepdim, correction):
         ctx.dims, ctx.keep_shape = dims, keep_shape
         ctx.denominator = _count(x.shape, dims) - correction
-        if ctx.denominator <= 0 or x.size == 0:
-            out = np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
-        else:
-            out = np.std(x, axis=dims, keepdims=keepdim, ddof=correction)
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(_variance(x, dims, keepdim, ctx.denominator))
         ctx.save_for_backward(x, out)
         return out
 
@@ -258,27 +264,35 @@ def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
     x = _tensor(input, name)
     if isinstance(dim, bool):  # PyTorch's var(input, unbiased) overload
         dim, unbiased = None, dim
+    correction = _correction(name, unbiased, correction)
     if x.dtype.kind != "f":
         raise RuntimeError(
             f"{name}(): std and var only support floating point dtypes, got {x.dtype}; convert with .double() or .float()"
         )
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
     dims, keep_shape = _dims(x.shape, dim, name)
-    return x, dims, keep_shape, keepdim, _correction(unbiased, correction)
+    return x, dims, keep_shape, keepdim, correction
 
 
-@op(method=True)
-def var(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=None, keepdims=None):
+@op(method=True, out=True)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Variance over ``dim`` with ``correction`` (default 1: unbiased, Bessel's correction).
+
+    PyTorch's two forms: ``var(input, dim, unbiased, keepdim)`` (``unbiased=False`` is
+    ``correction=0``) and ``var(input, dim, *, correction, keepdim)``; ``var(input, False)``
+    is the biased variance of all elements.
 
     ``var = sum (x - mean)^2 / (n - correction)``;  d var / dx_i = 2 (x_i - mean) / (n - correction).
     """
     return Var.apply(*_var_args("var", input, dim, keepdim, unbiased, correction, axis, keepdims))
 
 
-@op(method=True)
-def std(input, dim=None, keepdim=False, unbiased=True, correction=None, *, axis=None, keepdims=None):
-    """Standard deviation ``sqrt(var(...))``;  d std / dx_i = (x_i - mean) / ((n - correction) std)."""
+@op(method=True, out=True)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Standard deviation ``sqrt(var(...))``, in the same forms as ``var``.
+
+    d std / dx_i = (x_i - mean) / ((n - correction) std).
+    """
     return Std.apply(*_var_args("std", input, dim, keepdim, unbiased, correction, axis, keepdims))
 
 
@@ -319,7 +333,7 @@ class Prod(Function):
         return grad * others, None, None, None, None
 
 
-@op(method=True)
+@op(method=True, out=True)
 def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """Product over ``dim`` (integers and bools give int64); d prod / dx_i = prod_{j != i} x_j."""
     return Prod.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "prod"))
@@ -364,13 +378,13 @@ def _extremum(cls, name, input, dim, keepdim, axis, keepdims):
     return cls.apply(x, dims, keep_shape, keepdim)
 
 
-@op(method=True, numpy=(np.amax, np.max), numpy_names=_NUMPY_REDUCTION_NAMES)
+@op(method=True, numpy=(np.amax, np.max), numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
     return _extremum(Amax, "amax", input, dim, keepdim, axis, keepdims)
 
 
-@op(method=True, numpy=(np.amin, np.min), numpy_names=_NUMPY_REDUCTION_NAMES)
+@op(method=True, numpy=(np.amin, np.min), numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Minimum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
     return _extremum(Amin, "amin", input, dim, keepdim, axis, keepdims)
@@ -435,7 +449,7 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     return result_type(values, Tensor._make(indices.astype(np.int64, copy=False)))
 
 
-@op(method=True)
+@op(method=True, out=True)
 def max(input, dim=None, keepdim=False):
     """The largest element (``dim=None``: a 0-d tensor, gradient shared among ties);
     with ``dim`` a named pair ``(values, indices)`` whose gradient flows to the selected
@@ -443,7 +457,7 @@ def max(input, dim=None, keepdim=False):
     return _max_min("max", np.argmax, amax, input, dim, keepdim, max_result)
 
 
-@op(method=True)
+@op(method=True, out=True)
 def min(input, dim=None, keepdim=False):
     """The smallest element; see ``max`` for the forms and gradients."""
     return _max_min("min", np.argmin, amin, input, dim, keepdim, min_result)
@@ -468,13 +482,13 @@ def _arg(name, function, input, dim, keepdim, axis, keepdims):
     return Tensor._make(np.asarray(function(x._data, axis=axis_, keepdims=keepdim), dtype=np.int64))
 
 
-@op(method=True)
+@op(method=True, out=True)
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the largest element (flat index when ``dim=None``), int64, no gradient."""
     return _arg("argmax", np.argmax, input, dim, keepdim, axis, keepdims)
 
 
-@op(method=True)
+@op(method=True, out=True)
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the smallest element (flat index when ``dim=None``), int64, no gradient."""
     return _arg("argmin", np.argmin, input, dim, keepdim, axis, keepdims)
@@ -485,17 +499,18 @@ def _logical(name, function, input, dim, keepdim, axis, keepdims):
     x = _tensor(input, name)
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
     dims, _ = _dims(x.shape, dim, name)
-    return Tensor._make(np.asarray(function(x._data, axis=dims, keepdims=keepdim), dtype=np.bool_))
+    result_dtype = np.uint8 if x.dtype == np.uint8 else np.bool_  # PyTorch keeps uint8
+    return Tensor._make(np.asarray(function(x._data, axis=dims, keepdims=keepdim), dtype=result_dtype))
 
 
-@op(method=True)
+@op(method=True, out=True)
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """True where every element along ``dim`` is non-zero (a bool tensor, no gradient)."""
+    """True where every element along ``dim`` is non-zero (a bool tensor; uint8 for uint8 input), no gradient."""
     return _logical("all", np.all, input, dim, keepdim, axis, keepdims)
 
 
-@op(method=True)
+@op(method=True, out=True)
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """True where some element along ``dim`` is non-zero (a bool tensor, no gradient)."""
+    """True where some element along ``dim`` is non-zero (a bool tensor; uint8 for uint8 input), no gradient."""
     return _logical("any", np.any, input, dim, keepdim, axis, keepdims)
 

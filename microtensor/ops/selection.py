@@ -1,16 +1,19 @@
-"""Selection by a bool mask: ``where`` and ``masked_fill``.
+"""Selection by a bool mask: ``where``, ``masked_fill`` (``masked_fill_``) and ``masked_select``.
 
 The mask is a constant (it gets no gradient); the gradient of the result goes to
-the input each element was taken from, as in PyTorch.
+the input each element was taken from, as in PyTorch. Input and mask broadcast
+together; the engine sums a broadcast gradient back to the input's shape.
 """
 import builtins
 
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import to_operand, torch_result_dtype, tensor_argument as _as_tensor
-from .._registry import op
+from .indexing import IndexScatter
+from .._registry import op, tensor_method
 
 
 # ------------------------------------------------------------------ selection
@@ -57,7 +60,7 @@ class Where(Function):
         return None, grad_a, grad_b
 
 
-@op(numpy=np.where)
+@op(numpy=np.where, out=True)
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` is True, else ``other``, elementwise with broadcasting.
 
@@ -84,7 +87,8 @@ def where(condition, input=None, other=None):
 
 
 class MaskedFill(Function):
-    """``y = mask ? value : x`` (keeps x's dtype);  dy/dx = not mask, dy/dvalue = sum over mask."""
+    """``y = mask ? value : x`` (x and mask broadcast; keeps x's dtype);  dy/dx = not mask,
+    dy/dvalue = sum over mask."""
 
     numpy_level = True
 
@@ -94,11 +98,6 @@ class MaskedFill(Function):
         if needs[0] or needs[2]:
             ctx.mask = mask
         out = np.where(mask, value, x)
-        if out.shape != x.shape:
-            raise RuntimeError(
-                f"masked_fill: mask of shape {mask.shape} must broadcast to the input's shape {x.shape} "
-                f"(the result would have shape {out.shape})"
-            )
         return out if out.dtype == x.dtype else out.astype(x.dtype)
 
     @staticmethod
@@ -112,7 +111,8 @@ class MaskedFill(Function):
 
 @op(method=True)
 def masked_fill(input, mask, value):
-    """A copy of ``input`` with ``value`` where the bool ``mask`` (broadcast to input's shape) is True.
+    """A copy of ``input`` with ``value`` where the bool ``mask`` is True (input and mask
+    broadcast together, as in PyTorch; the in-place ``masked_fill_`` keeps input's shape).
 
     ``value`` is a number or a 0-d tensor (which then receives the sum of the gradient
     over the masked positions). The result keeps ``input``'s dtype, as in PyTorch.
@@ -132,6 +132,49 @@ def masked_fill(input, mask, value):
         return MaskedFill.apply(x, mask, value)
     except ValueError:
         raise RuntimeError(
-            f"masked_fill: mask of shape {mask.shape} does not broadcast to the input's shape {x.shape}"
+            f"masked_fill: mask of shape {mask.shape} does not broadcast with the input's shape {x.shape}"
         ) from None
+
+
+@tensor_method()
+def masked_fill_(self, mask, value):
+    """In-place ``masked_fill``: ``value`` where ``mask`` (broadcast to this tensor's shape) is True."""
+    return apply_inplace(self, "masked_fill_", lambda: masked_fill(self, mask, value))
+
+
+class MaskedSelect(Function):
+    """``y = x[mask]`` (x and mask broadcast to one shape; y is 1-D);  dx = zeros with
+    ``dx[mask] = g`` (the engine sums it back over broadcast dims)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        ctx.mask = np.broadcast_to(mask, shape)
+        return np.broadcast_to(x, shape)[ctx.mask]
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask = ctx.mask
+        if isinstance(grad, np.ndarray):
+            out = np.zeros(mask.shape, dtype=grad.dtype)
+            out[mask] = grad
+            return out, None
+        return IndexScatter.apply(grad, mask.shape, (mask,), True), None
+
+
+@op(method=True)
+def masked_select(input, mask):
+    """The elements of ``input`` where the bool ``mask`` is True, as a 1-D tensor (input and
+    mask broadcast together). Gradient: g back at the selected positions, zeros elsewhere."""
+    x = _as_tensor(input, "masked_select")
+    mask = _bool_condition(mask, "masked_select", "mask")
+    try:
+        np.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_select: mask of shape {mask.shape} and input of shape {x.shape} do not broadcast together"
+        ) from None
+    return MaskedSelect.apply(x, mask)
 

@@ -261,7 +261,8 @@ class Optimizer:
                     f"{name}.load_state_dict: state for parameter {key!r} does not belong to any parameter group"
                 ) from None
             new_state[param] = {
-                state_key: _cast_state(value, param, state_key, index, name) for state_key, value in param_state.items()
+                state_key: self._load_state_value(value, param, state_key, index)
+                for state_key, value in param_state.items()
             }
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
@@ -270,6 +271,10 @@ class Optimizer:
             new_groups.append(restored)
         self.state = new_state
         self.param_groups = new_groups
+
+    def _load_state_value(self, value, param, key, index):
+        """A loaded state entry as the optimizer keeps it (subclasses with other state layouts override)."""
+        return _cast_state(value, param, key, index, type(self).__name__)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -287,6 +292,8 @@ def _copy_value(value):
         return Tensor._make(value._data.copy())
     if isinstance(value, np.ndarray):
         return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_value(item) for item in value)
     return value
 
 

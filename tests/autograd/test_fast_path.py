@@ -29,6 +29,7 @@ import pytest
 import microtensor as mt
 import microtensor.nn
 import microtensor.ops
+from microtensor.ops.gather_scatter import positions_along as _along
 from microtensor.autograd.function import Function
 from microtensor.autograd.outputs import edge_of
 from microtensor.autograd.saved import CONSTANT as _CONSTANT, OUTPUT as _OUTPUT
@@ -112,6 +113,7 @@ def _binary(a=(-2.0, 2.0), b=(-2.0, 2.0)):
 
 
 POSITIVE = (0.5, 2.0)
+_INDEX = np.array([[0, 2], [1, 1]])
 CASES = {
     "ReLU": _unary(),
     "Sigmoid": _unary(),
@@ -132,6 +134,11 @@ CASES = {
     "Clone": _unary(),
     "Contiguous": [(T((3, 2), transposed=True),), (T((2, 4), dtype=np.float32, transposed=True),)],
     "LeakyReLU": [(T((2, 3)), 0.01), (T(()), 0.2), (T((4,), dtype=np.float32), 0.1)],
+    "Silu": _unary(),
+    "Selu": _unary(),
+    "Mish": _unary(),
+    "Elu": [(T((2, 3)), 1.0), (T(()), 0.5), (T((4,), dtype=np.float32), 1.0), (T((3, 2), transposed=True), 0.3)],
+    "Hardtanh": [(T((2, 3)), (-1.0, 1.0)), (T(()), (0, 6)), (T((4,), dtype=np.float32), (-0.5, 2.0))],
     "Add": _binary(),
     "Sub": _binary(),
     "Mul": _binary(),
@@ -170,6 +177,21 @@ CASES = {
     "SumAll": _unary(),
     "Softmax": [(T((2, 3)), 1), (T((2, 3)), 0), (T((4,), dtype=np.float32), 0)],
     "LogSoftmax": [(T((2, 3)), 1), (T((2, 3)), 0), (T((4,), dtype=np.float32), 0)],
+    "Log10": _unary(*POSITIVE), "Log2": _unary(*POSITIVE), "Log1p": _unary(*POSITIVE), "Expm1": _unary(),
+    "Floor": _unary(), "Ceil": _unary(), "Trunc": _unary(), "Frac": _unary(),
+    "Round": [(T((2, 3)), 0), (T((2, 3)), 2), (T((4,), dtype=np.float32), -1), (T(()), 1)],
+    "Cumprod": [(T((2, 3)), 1), (T((2, 3)), 0), (T((3, 2), transposed=True), 1), (T((4,), dtype=np.float32), 0)],
+    "Take": [(T((2, 3)), _along(_INDEX, 1, 2)), (T(()), (Ellipsis,))],
+    "Gather": [(T((2, 3)), _along(_INDEX, 1, 2)), (T((3, 2), transposed=True), _along(_INDEX, 0, 2))],
+    "IndexSelect": [(T((3, 2)), (np.array([2, 0, 2]),)), (T((2, 3), dtype=np.float32), (slice(None), np.array([1])))],
+    "Sort": [(T((2, 3)), _along(np.array([[2, 0, 1], [0, 1, 2]]), 1, 2))],
+    "Topk": [(T((2, 3)), _along(np.array([[2], [0]]), 1, 2))],
+    "DiagonalOf": [(T((2, 3)), (np.arange(2), np.arange(2) + 1))],
+    "MaskedSelect": [(T((2, 3)), np.array([True, False, True])), (T((3,)), np.array([[True], [False]]))],
+    "Flip": [(T((2, 3)), (0,)), (T((2, 3), transposed=True), (0, 1)), (T(()), ())],
+    "Trace": [(T((2, 3)),), (T((3, 3), dtype=np.float32),)],
+    "Tril": [(T((3, 3)), np.tri(3, 3, 0, dtype=bool)), (T((2, 2, 3)), np.tri(2, 3, -1, dtype=bool))],
+    "Triu": [(T((2, 3)), ~np.tri(2, 3, -1, dtype=bool))],
 }
 
 # Op classes the fast paths could take that this table cannot drive, with the reason.

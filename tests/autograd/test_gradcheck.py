@@ -61,3 +61,12 @@ def test_gradcheck_needs_an_input_requiring_grad():
 def test_gradcheck_accepts_a_single_tensor_and_0d():
     x = mt.tensor(np.float64(0.5), requires_grad=True)
     assert mt.autograd.gradcheck(lambda t: t * t * t, x)
+
+
+def test_gradcheck_perturbs_leaves_that_are_not_row_major():
+    """A column-major leaf's flat reshape is a copy: perturbing it must still reach the input."""
+    column_major = mt.tensor(np.asfortranarray(np.arange(6.0).reshape(2, 3)), requires_grad=True)
+    assert column_major._data.flags.f_contiguous and not column_major._data.flags.c_contiguous
+    assert mt.autograd.gradcheck(lambda x: (x * x)[0], (column_major,))
+    wrong = mt.autograd.gradcheck(lambda x: x * 0 + x.detach(), (column_major,), raise_exception=False)
+    assert not wrong

@@ -382,3 +382,104 @@ def test_module_list_registers_its_modules():
     assert len(layers) == 3 and isinstance(layers[-1], nn.ReLU)
     assert [n for n, _ in layers.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
     assert isinstance(layers[:2], nn.ModuleList) and len(layers[:2]) == 2
+
+
+# ----------------------------------------------- Module features, as PyTorch
+def test_reassigning_a_parameter_or_submodule_keeps_its_position():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(mt.zeros(3, 2))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    net = Net()
+    net.fc = nn.Linear(2, 3)
+    assert [name for name, _ in net.named_children()] == ["fc", "seq"]
+
+
+def test_named_modules_duplicates_prefix_and_memo():
+    shared = nn.ReLU()
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1"]
+    assert [name for name, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+    assert [name for name, _ in model.named_modules(prefix="net")] == ["net", "net.0", "net.1"]
+    assert [name for name, _ in model.named_modules(memo={shared})] == ["", "1"]  # modules in memo are skipped
+    assert list(model.modules()) == [model, shared, model[1]]
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+
+
+def test_register_buffer_persistent_false_stays_out_of_state_dict_and_loading():
+    net = Net()
+    assert list(net.state_dict()) == ["running", "fc.weight", "fc.bias", "seq.1.weight"]
+    state = net.state_dict()
+    assert "scratch" not in state
+    fresh = Net()
+    assert fresh.load_state_dict(state) == ([], [])
+    net.register_buffer("scratch", mt.zeros(2), persistent=True)  # re-registering can make it persistent
+    assert "scratch" in net.state_dict()
+
+
+def test_buffers_named_buffers_recurse_prefix_and_get_buffer():
+    outer = nn.Module()
+    outer.inner = Net()
+    outer.register_buffer("count", mt.tensor(0))
+    assert [name for name, _ in outer.named_buffers()] == ["count", "inner.running", "inner.scratch"]
+    assert [name for name, _ in outer.named_buffers(recurse=False)] == ["count"]
+    assert [name for name, _ in outer.named_buffers(prefix="m")] == ["m.count", "m.inner.running", "m.inner.scratch"]
+    assert len(list(outer.buffers(recurse=False))) == 1 and len(list(outer.buffers())) == 3
+    assert outer.get_buffer("inner.running") is outer.inner.running
+    with pytest.raises(AttributeError, match="no buffer `fc`"):
+        outer.get_buffer("inner.fc")
+
+
+def test_buffer_assignment_none_and_dtype_moves():
+    net = Net()
+    net.running = mt.ones(3)  # assigning a Tensor to a buffer name replaces the buffer
+    assert net._buffers["running"].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(TypeError, match="buffer 'running'"):
+        net.running = [1.0, 2.0]
+    net.register_buffer("empty", None)
+    assert "empty" not in net.state_dict() and [n for n, _ in net.named_buffers()] == ["running", "scratch"]
+    net.double()
+    assert net.running.dtype == mt.float64 and net.scratch.dtype == mt.float64
+
+
+def test_register_buffer_errors_are_pytorchs():
+    module = nn.Module()
+    module.plain = 1
+    with pytest.raises(KeyError, match="attribute 'plain' already exists"):
+        module.register_buffer("plain", mt.ones(1))
+    with pytest.raises(KeyError, match=r'contain "\."'):
+        module.register_buffer("a.b", mt.ones(1))
+    with pytest.raises(KeyError, match="empty string"):
+        module.register_buffer("", mt.ones(1))
+    with pytest.raises(TypeError, match="buffer name should be a string"):
+        module.register_buffer(3, mt.ones(1))
+    with pytest.raises(TypeError, match="cannot assign 'list' object to buffer 'x'"):
+        module.register_buffer("x", [1.0])
+
+
+def test_register_module_is_add_module():
+    module = nn.Module()
+    module.register_module("child", nn.ReLU())
+    assert isinstance(module.child, nn.ReLU) and [n for n, _ in module.named_children()] == ["child"]
+
+
+def test_apply_returns_self_and_requires_grad_round_trip():
+    model = make_mlp()
+    assert model.apply(lambda m: None) is model
+    model.requires_grad_(False)
+    assert model.requires_grad_() is model and all(p.requires_grad for p in model.parameters())
+
+
+def test_extra_repr_is_used_on_one_line_or_above_the_children():
+    class Gate(nn.Module):
+        def __init__(self, children=False):
+            super().__init__()
+            if children:
+                self.fc = nn.Linear(1, 1)
+
+        def extra_repr(self):
+            return "width=4,\nmode='soft'" if hasattr(self, "fc") else "width=4"
+
+    assert repr(Gate()) == "Gate(width=4)"
+    assert repr(Gate(children=True)) == (
+        "Gate(\n  width=4,\n  mode='soft'\n  (fc): Linear(in_features=1, out_features=1, bias=True)\n)"
+    )

@@ -13,6 +13,8 @@ import microtensor as mt
 from tests.strategies import check_gradients, float_arrays, leaf, shapes
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
+SELU_ALPHA = 1.6732632423543772848170429916717  # from the SELU paper (Klambauer et al. 2017)
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def normal_pdf(x):
@@ -53,8 +55,28 @@ ACTIVATIONS = [
     ("softplus", mt.softplus, np_softplus, np_sigmoid, 0),
     ("softplus_beta2", lambda t: mt.softplus(t, beta=2.0, threshold=3.0), lambda x: np_softplus(x, 2.0, 3.0),
      lambda x: np.where(2 * x > 3, 1.0, np_sigmoid(2 * x)), 0),
+    ("silu", mt.silu, lambda x: x * np_sigmoid(x), lambda x: np_sigmoid(x) * (1 + x * (1 - np_sigmoid(x))), 0),
+    ("elu", mt.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+     lambda x: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))), 0),
+    ("selu", mt.selu, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+     lambda x: SELU_SCALE * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0))), 0),
+    ("hardtanh", mt.hardtanh, lambda x: np.minimum(np.maximum(x, -1), 1),
+     lambda x: ((x > -1) & (x < 1)).astype(float), 0),
+    ("relu6", mt.relu6, lambda x: np.minimum(np.maximum(x, 0), 6), lambda x: ((x > 0) & (x < 6)).astype(float), 0),
+    ("mish", mt.mish, lambda x: x * np.tanh(np.logaddexp(0, x)),
+     lambda x: np.tanh(np.logaddexp(0, x)) + x * np_sigmoid(x) * (1 - np.tanh(np.logaddexp(0, x)) ** 2), 0),
 ]
 IDS = [case[0] for case in ACTIVATIONS]
+# Where the first (or, for elu/selu, the second) derivative jumps; values are moved away from these.
+KINKS = {"softplus_beta2": (1.5,), "elu": (0.0,), "selu": (0.0,), "hardtanh": (-1.0, 1.0), "relu6": (0.0, 6.0)}
+PIECEWISE_LINEAR = {"relu", "leaky_relu", "hardtanh", "relu6"}  # no second derivative to check
+SMOOTH = [case for case in ACTIVATIONS if case[0] not in PIECEWISE_LINEAR]
+
+
+def away_from_kinks(name, array):
+    for kink in KINKS.get(name, ()):
+        array = np.where(np.abs(array - kink) < 0.05, array + 0.1, array)
+    return array
 
 
 def derivative(fn, x, create_graph=False):
@@ -65,9 +87,9 @@ def derivative(fn, x, create_graph=False):
 @pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS, ids=IDS)
 @given(data=st.data())
 def test_activation_values_and_gradients(name, op, forward, deriv, gap, data):
-    array = data.draw(shapes().flatmap(lambda s: float_arrays(s, -4, 4, away_from_zero=gap)))
-    if name == "softplus_beta2":  # keep away from the switch to the linear part at x = 1.5
-        array = np.where(np.abs(array - 1.5) < 0.05, array + 0.1, array)
+    # elementwise ops: 2-D arrays exercise every path (3-D ones only make the gradient check slower)
+    arrays = shapes(max_dims=2).flatmap(lambda s: float_arrays(s, -4, 4, away_from_zero=gap))
+    array = away_from_kinks(name, data.draw(arrays))
     (x,) = check_gradients(op, array)
     y = op(x)
     assert y.dtype == mt.float64 and y.shape == array.shape
@@ -75,14 +97,12 @@ def test_activation_values_and_gradients(name, op, forward, deriv, gap, data):
     np.testing.assert_allclose(derivative(op, x).data, deriv(array), rtol=1e-10, atol=1e-14)
 
 
-# relu and leaky_relu are piecewise linear: their derivative does not depend on x (no second derivative to check)
-@pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS[2:], ids=IDS[2:])
+# relu, leaky_relu, hardtanh and relu6 are piecewise linear: their derivative does not depend on x
+@pytest.mark.parametrize("name, op, forward, deriv, gap", SMOOTH, ids=[case[0] for case in SMOOTH])
 @settings(max_examples=8)
 @given(data=st.data())
 def test_activation_second_derivative_matches_finite_differences(name, op, forward, deriv, gap, data):
-    array = data.draw(shapes(max_dims=2, max_side=3).flatmap(lambda s: float_arrays(s, -3, 3)))
-    if name == "softplus_beta2":
-        array = np.where(np.abs(array - 1.5) < 0.05, array + 0.1, array)
+    array = away_from_kinks(name, data.draw(shapes(max_dims=2, max_side=3).flatmap(lambda s: float_arrays(s, -3, 3))))
     check_gradients(lambda t: derivative(op, t, create_graph=True), array)
 
 
@@ -216,3 +236,28 @@ def test_scipy_backed_activations_keep_float16(shape):
     x = mt.tensor(np.linspace(-2, 2, int(np.prod(shape))).reshape(shape), dtype=mt.float16)
     assert mt.sigmoid(x).dtype == mt.float16
     assert F.gelu(x).dtype == mt.float16
+
+
+def test_elu_and_selu_take_the_negative_branch_at_zero_and_keep_precision_far_left():
+    x = leaf([0.0, -2.0, 1.5])
+    np.testing.assert_allclose(derivative(lambda t: mt.elu(t, alpha=0.5), x).data, [0.5, 0.5 * np.exp(-2.0), 1.0])
+    np.testing.assert_allclose(mt.elu(x, alpha=0.5).data, [0.0, 0.5 * np.expm1(-2.0), 1.5], rtol=1e-15)
+    np.testing.assert_allclose(derivative(mt.selu, x).data[0], SELU_SCALE * SELU_ALPHA, rtol=1e-15)
+    far = mt.tensor([-15.0], requires_grad=True)  # float32: e^-15 from the input, not from y + alpha
+    mt.elu(far).backward(mt.ones(1))
+    np.testing.assert_allclose(far.grad.data, np.exp([-15.0]), rtol=1e-6)
+    with pytest.raises(TypeError, match="alpha"):
+        mt.elu(x, alpha="1")
+
+
+def test_hardtanh_and_relu6_corners_have_zero_gradient_and_integers_stay_integers():
+    x = leaf([-1.0, 1.0, 0.0, 6.0, 3.0])
+    np.testing.assert_array_equal(derivative(mt.hardtanh, x).data, [0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(derivative(mt.relu6, x).data, [0, 1, 0, 0, 1])
+    np.testing.assert_array_equal(mt.hardtanh(x, -0.5, 2.0).data, [-0.5, 1.0, 0.0, 2.0, 2.0])
+    ints = mt.tensor([-3, 0, 2, 9])
+    assert mt.hardtanh(ints).dtype == mt.int64 and mt.hardtanh(ints).tolist() == [-1, 0, 1, 1]
+    assert mt.relu6(ints).tolist() == [0, 0, 2, 6] and mt.hardtanh(ints, -1.5, 2.5).tolist() == [-1, 0, 2, 2]
+    with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
+        mt.hardtanh(x, 2.0, 1.0)
+    assert mt.silu(mt.tensor([1, 2])).dtype == mt.float32  # the smooth ones compute integers in float

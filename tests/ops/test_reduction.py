@@ -66,7 +66,7 @@ REDUCTIONS = {
         lambda a, ax, k: np.var(a, axis=ax, keepdims=k, ddof=_correction(a.shape, ax)),
     ),
     "std": (
-        lambda t, d, k, ax: mt.std(t, d, k, unbiased=_correction(t.shape, ax) == 1),
+        lambda t, d, k, ax: mt.std(t, d, _correction(t.shape, ax) == 1, k),  # PyTorch's (input, dim, unbiased, keepdim)
         lambda a, ax, k: np.std(a, axis=ax, keepdims=k, ddof=_correction(a.shape, ax)),
     ),
     "prod": (lambda t, d, k, ax: t.prod(d, k), lambda a, ax, k: np.prod(a, axis=ax, keepdims=k)),

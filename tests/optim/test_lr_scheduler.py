@@ -103,3 +103,386 @@ def test_bad_arguments():
         lr_scheduler.StepLR(_optimizer(), step_size=0)
     with pytest.raises(ValueError, match="T_max"):
         lr_scheduler.CosineAnnealingLR(_optimizer(), T_max=0)
+
+
+# ------------------------------------------------------------------ LambdaLR
+def test_lambda_lr_one_function_per_group_over_many_epochs():
+    optimizer = _optimizer((0.1, 0.5))
+    scheduler = lr_scheduler.LambdaLR(optimizer, [lambda e: 0.95 ** e, lambda e: 1 / (1 + e)])
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 30)):
+        np.testing.assert_allclose(lrs, [0.1 * 0.95 ** epoch, 0.5 / (1 + epoch)], rtol=1e-12)
+
+
+def test_lambda_lr_single_function_applies_to_every_group_and_is_not_chainable():
+    optimizer = _optimizer((0.2, 0.4))
+    scheduler = lr_scheduler.LambdaLR(optimizer, lambda e: e + 1)
+    _sequence(scheduler, optimizer, 2)
+    optimizer.param_groups[0]["lr"] = 100.0  # overwritten: LambdaLR recomputes from base_lr
+    scheduler.step()
+    np.testing.assert_allclose(scheduler.get_last_lr(), [0.2 * 4, 0.4 * 4])
+
+
+class WarmUp:
+    """A callable object: its attributes are saved by LambdaLR.state_dict (a plain function is not)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.epochs)
+
+
+def test_lambda_lr_state_dict_skips_functions_and_keeps_callable_objects(tmp_path):
+    optimizer = _optimizer((0.1, 0.1))
+    scheduler = lr_scheduler.LambdaLR(optimizer, [lambda e: 1.0, WarmUp(4)])
+    _sequence(scheduler, optimizer, 2)
+    state = scheduler.state_dict()
+    assert state["lr_lambdas"] == [None, {"epochs": 4}] and "optimizer" not in state
+    mt.save(state, tmp_path / "lambda.npz")
+
+    other_optimizer = _optimizer((0.1, 0.1))
+    other = lr_scheduler.LambdaLR(other_optimizer, [lambda e: 1.0, WarmUp(10)])
+    other.load_state_dict(mt.load(tmp_path / "lambda.npz"))
+    assert other.lr_lambdas[1].epochs == 4 and other.last_epoch == 2
+    other.step()
+    np.testing.assert_allclose(other.get_last_lr(), [0.1, 0.1 * 1.0])
+    assert callable(other.lr_lambdas[0])
+
+
+def test_lambda_lr_errors():
+    with pytest.raises(ValueError, match="Expected 2 lr_lambdas, but got 1"):
+        lr_scheduler.LambdaLR(_optimizer((0.1, 0.2)), [lambda e: 1.0])
+    with pytest.raises(TypeError, match="not a function"):
+        lr_scheduler.LambdaLR(_optimizer(), 0.5)
+
+
+# --------------------------------------------------------------- MultiStepLR
+def test_multi_step_lr_closed_form_with_a_repeated_milestone():
+    milestones = [3, 7, 7, 12]
+    optimizer = _optimizer((0.1, 1.0))
+    scheduler = lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.5)
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 20)):
+        passed = sum(1 for m in milestones if m <= epoch)
+        np.testing.assert_allclose(lrs, [0.1 * 0.5 ** passed, 0.5 ** passed], rtol=1e-12)
+
+
+def test_multi_step_lr_default_gamma_jump_and_chaining():
+    optimizer = _optimizer((1.0,))
+    scheduler = lr_scheduler.MultiStepLR(optimizer, [2, 4])
+    scheduler.step(5)  # closed form: two milestones passed
+    assert scheduler.get_last_lr() == pytest.approx([0.01])
+    optimizer = _optimizer((1.0,))
+    scheduler = lr_scheduler.MultiStepLR(optimizer, [2])
+    optimizer.param_groups[0]["lr"] = 0.3  # a manual change is kept and decayed at the milestone
+    _sequence(scheduler, optimizer, 2)
+    assert scheduler.get_last_lr() == pytest.approx([0.03])
+
+
+def test_multi_step_lr_resumes_through_save(tmp_path):
+    optimizer = _optimizer((1.0,))
+    scheduler = lr_scheduler.MultiStepLR(optimizer, [2, 5], gamma=0.1)
+    _sequence(scheduler, optimizer, 3)
+    mt.save({"opt": optimizer.state_dict(), "sched": scheduler.state_dict()}, tmp_path / "m.npz")
+    state = mt.load(tmp_path / "m.npz")
+    optimizer2 = _optimizer((1.0,))
+    optimizer2.load_state_dict(state["opt"])
+    scheduler2 = lr_scheduler.MultiStepLR(optimizer2, [100])
+    scheduler2.load_state_dict(state["sched"])
+    assert _sequence(scheduler2, optimizer2, 4)[1:] == _sequence(scheduler, optimizer, 4)[1:]
+
+
+# ------------------------------------------------------------------ LinearLR
+@pytest.mark.parametrize("start,end,total", [(1 / 3, 1.0, 5), (1.0, 0.2, 4), (0.05, 0.9, 13)])
+def test_linear_lr_closed_form(start, end, total):
+    optimizer = _optimizer((0.1, 0.6))
+    scheduler = lr_scheduler.LinearLR(optimizer, start_factor=start, end_factor=end, total_iters=total)
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 3 * total)):
+        factor = start + (end - start) * min(epoch, total) / total
+        np.testing.assert_allclose(lrs, [0.1 * factor, 0.6 * factor], rtol=1e-10)
+
+
+def test_linear_lr_defaults_are_pytorchs_and_step_to_an_epoch():
+    optimizer = _optimizer((0.3,))
+    scheduler = lr_scheduler.LinearLR(optimizer)
+    assert (scheduler.start_factor, scheduler.end_factor, scheduler.total_iters) == (1 / 3, 1.0, 5)
+    assert scheduler.get_last_lr() == pytest.approx([0.1])
+    scheduler.step(3)
+    assert scheduler.get_last_lr() == pytest.approx([0.3 * (1 / 3 + (2 / 3) * 3 / 5)])
+
+
+def test_linear_lr_resumed_with_last_epoch_does_not_rescale():
+    optimizer = _optimizer((0.5,))
+    scheduler = lr_scheduler.LinearLR(optimizer, start_factor=0.5, total_iters=4)
+    _sequence(scheduler, optimizer, 2)
+    lr = optimizer.param_groups[0]["lr"]
+    resumed = lr_scheduler.LinearLR(optimizer, start_factor=0.5, total_iters=4, last_epoch=2)
+    assert resumed.get_last_lr() == [lr]  # the first step of a resumed scheduler keeps the lr
+
+
+def test_linear_lr_errors():
+    with pytest.raises(ValueError, match="Starting multiplicative factor"):
+        lr_scheduler.LinearLR(_optimizer(), start_factor=0)
+    with pytest.raises(ValueError, match="Ending multiplicative factor"):
+        lr_scheduler.LinearLR(_optimizer(), end_factor=1.5)
+    with pytest.raises(ValueError, match="total_iters"):
+        lr_scheduler.LinearLR(_optimizer(), total_iters=0)
+
+
+# ---------------------------------------------------------------- OneCycleLR
+def _cos(start, end, pct):
+    return end + (start - end) * (1 + math.cos(math.pi * pct)) / 2
+
+
+def _lin(start, end, pct):
+    return start + (end - start) * pct
+
+
+def one_cycle_reference(step, total, max_lr, pct_start=0.3, div=25.0, final_div=1e4, anneal=_cos, three_phase=False,
+                        low_m=0.85, high_m=0.95):
+    """PyTorch's documented 1cycle schedule for one group: (lr, momentum) at ``step``."""
+    initial, minimum = max_lr / div, max_lr / div / final_div
+    up = pct_start * total - 1
+    if step <= up:
+        pct = step / up
+        return anneal(initial, max_lr, pct), anneal(high_m, low_m, pct)
+    if three_phase:
+        down = 2 * pct_start * total - 2
+        if step <= down:
+            pct = (step - up) / (down - up)
+            return anneal(max_lr, initial, pct), anneal(low_m, high_m, pct)
+        pct = (step - down) / (total - 1 - down)
+        return anneal(initial, minimum, pct), high_m
+    pct = (step - up) / (total - 1 - up)
+    return anneal(max_lr, minimum, pct), anneal(low_m, high_m, pct)
+
+
+@pytest.mark.parametrize("anneal_strategy,three_phase", [("cos", False), ("linear", False), ("cos", True),
+                                                         ("linear", True)])
+def test_one_cycle_lr_closed_form_with_sgd_momentum(anneal_strategy, three_phase):
+    total = 40
+    groups = [{"params": [mt.tensor([1.0], requires_grad=True)]}, {"params": [mt.tensor([1.0], requires_grad=True)]}]
+    optimizer = mt.optim.SGD(groups, lr=0.5, momentum=0.9)
+    scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=[1.0, 0.2], total_steps=total,
+                                        anneal_strategy=anneal_strategy, three_phase=three_phase)
+    anneal = _cos if anneal_strategy == "cos" else _lin
+    for step in range(total):
+        if step:
+            optimizer.step()
+            scheduler.step()
+        for group, max_lr in zip(optimizer.param_groups, (1.0, 0.2)):
+            lr, momentum = one_cycle_reference(step, total, max_lr, anneal=anneal, three_phase=three_phase)
+            assert group["lr"] == pytest.approx(lr, rel=1e-12, abs=1e-15), step
+            assert group["momentum"] == pytest.approx(momentum, rel=1e-12), step
+        assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(1.0 / 25 / 1e4)  # min_lr at the last step
+    assert optimizer.param_groups[0]["initial_lr"] == pytest.approx(0.04)
+    assert optimizer.param_groups[1]["max_lr"] == 0.2
+
+
+def test_one_cycle_lr_cycles_adams_beta1_and_uses_epochs_times_steps():
+    optimizer = mt.optim.Adam([mt.tensor([1.0], requires_grad=True)], betas=(0.8, 0.99))
+    scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=0.01, epochs=3, steps_per_epoch=10, pct_start=0.25,
+                                        base_momentum=0.7, max_momentum=0.9, div_factor=10.0, final_div_factor=100.0)
+    assert scheduler.total_steps == 30
+    for step in range(30):
+        if step:
+            optimizer.step()
+            scheduler.step()
+        lr, beta1 = one_cycle_reference(step, 30, 0.01, pct_start=0.25, div=10.0, final_div=100.0,
+                                        low_m=0.7, high_m=0.9)
+        group = optimizer.param_groups[0]
+        assert group["lr"] == pytest.approx(lr, rel=1e-12) and group["betas"] == (pytest.approx(beta1), 0.99)
+
+
+def test_one_cycle_lr_without_momentum_cycling_and_stepping_too_far():
+    optimizer = mt.optim.Adagrad([mt.tensor([1.0], requires_grad=True)])
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=5)
+    scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=5, cycle_momentum=False)
+    for _ in range(5):
+        scheduler.step()
+    with pytest.raises(ValueError, match="Tried to step 6 times. The specified number of total steps is 5"):
+        scheduler.step()
+
+
+def test_one_cycle_lr_errors():
+    optimizer = _optimizer()
+    with pytest.raises(ValueError, match="You must define either total_steps OR"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=0.1)
+    with pytest.raises(ValueError, match="Expected positive integer total_steps"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=0)
+    with pytest.raises(ValueError, match="Expected float between 0 and 1 pct_start"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=10, pct_start=1.5)
+    with pytest.raises(ValueError, match="anneal_strategy must be one of 'cos' or 'linear'"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=10, anneal_strategy="step")
+    with pytest.raises(ValueError, match="max_lr must have the same length as optimizer.param_groups"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=[0.1, 0.2], total_steps=10)
+
+
+# --------------------------------------------------------- ReduceLROnPlateau
+def plateau_reference(metrics, lrs, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                      cooldown=0, min_lr=0.0, eps=1e-8):
+    """The lrs after each metric, by PyTorch's documented rule (written out independently)."""
+    min_lrs = min_lr if isinstance(min_lr, list) else [min_lr] * len(lrs)
+    best = math.inf if mode == "min" else -math.inf
+    bad = cool = 0
+    lrs = list(lrs)
+    history = []
+    for value in metrics:
+        if mode == "min":
+            improved = value < (best * (1 - threshold) if threshold_mode == "rel" else best - threshold)
+        else:
+            improved = value > (best * (1 + threshold) if threshold_mode == "rel" else best + threshold)
+        if improved:
+            best, bad = value, 0
+        else:
+            bad += 1
+        if cool > 0:
+            cool -= 1
+            bad = 0
+        if bad > patience:
+            lrs = [max(lr * factor, floor) if lr - max(lr * factor, floor) > eps else lr
+                   for lr, floor in zip(lrs, min_lrs)]
+            cool, bad = cooldown, 0
+        history.append(list(lrs))
+    return history
+
+
+PLATEAU_OPTIONS = [
+    dict(),
+    dict(patience=2, factor=0.5),
+    dict(patience=1, factor=0.5, cooldown=2, min_lr=[0.05, 0.2]),
+    dict(mode="max", patience=0, factor=0.3),
+    dict(mode="max", threshold_mode="abs", threshold=0.5, patience=1),
+    dict(mode="min", threshold_mode="abs", threshold=0.05, patience=0, min_lr=0.01),
+    dict(patience=0, factor=0.9, eps=0.05),  # changes smaller than eps are not made
+]
+
+
+@pytest.mark.parametrize("options", PLATEAU_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+def test_reduce_lr_on_plateau_matches_the_rule(options):
+    rng = np.random.default_rng(11)
+    metrics = list(np.round(np.cumsum(rng.normal(scale=0.3, size=60)) + 5, 2))
+    optimizer = _optimizer((0.5, 1.0))
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, **options)
+    want = plateau_reference(metrics, [0.5, 1.0], **options)
+    for epoch, (metric, lrs) in enumerate(zip(metrics, want)):
+        optimizer.step()
+        scheduler.step(mt.tensor(metric) if epoch % 2 else metric)
+        np.testing.assert_allclose(scheduler.get_last_lr(), lrs, rtol=1e-12, err_msg=f"epoch {epoch}")
+        assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]
+    assert scheduler.last_epoch == len(metrics)
+
+
+def test_reduce_lr_on_plateau_by_hand():
+    optimizer = _optimizer((1.0,))
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=2, factor=0.5, cooldown=1)
+    assert scheduler.get_last_lr() == [1.0] and scheduler.last_epoch == 0
+    lrs = []
+    for metric in [10, 9, 9, 9, 9, 9, 9, 9, 8, 8]:
+        scheduler.step(metric)
+        lrs.append(scheduler.get_last_lr()[0])
+    # 9 is the best from epoch 2; epochs 3, 4, 5 are bad (3 > patience=2): halve at epoch 5,
+    # one cooldown epoch (6), then 7, 8, ... count again; 8 at epoch 9 is an improvement.
+    assert lrs == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+
+
+def test_reduce_lr_on_plateau_state_dict_through_save(tmp_path):
+    optimizer = _optimizer((1.0,))
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", patience=1)
+    for metric in [1.0, 2.0, 1.5]:
+        scheduler.step(metric)
+    mt.save(scheduler.state_dict(), tmp_path / "plateau.npz")
+    other = lr_scheduler.ReduceLROnPlateau(_optimizer((1.0,)))
+    other.load_state_dict(mt.load(tmp_path / "plateau.npz"))
+    assert (other.mode, other.best, other.num_bad_epochs, other.patience) == ("max", 2.0, 1, 1)
+    assert other.mode_worse == -math.inf
+    fresh = lr_scheduler.ReduceLROnPlateau(_optimizer((1.0,)))
+    mt.save(fresh.state_dict(), tmp_path / "fresh.npz")  # best is inf before the first step
+    assert mt.load(tmp_path / "fresh.npz")["best"] == math.inf
+
+
+def test_reduce_lr_on_plateau_errors():
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        lr_scheduler.ReduceLROnPlateau(_optimizer(), factor=1.0)
+    with pytest.raises(ValueError, match="mode maximum is unknown"):
+        lr_scheduler.ReduceLROnPlateau(_optimizer(), mode="maximum")
+    with pytest.raises(ValueError, match="threshold mode relative is unknown"):
+        lr_scheduler.ReduceLROnPlateau(_optimizer(), threshold_mode="relative")
+    with pytest.raises(ValueError, match="expected 1 min_lrs, got 2"):
+        lr_scheduler.ReduceLROnPlateau(_optimizer(), min_lr=[0.1, 0.2])
+    with pytest.raises(TypeError, match="not an Optimizer"):
+        lr_scheduler.ReduceLROnPlateau("sgd")
+
+
+# -------------------------------------------------------------- SequentialLR
+def test_sequential_lr_warm_up_then_exponential_closed_form():
+    optimizer = _optimizer((0.1, 0.4))
+    warm_up = lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=4)
+    decay = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+    scheduler = lr_scheduler.SequentialLR(optimizer, [warm_up, decay], milestones=[4])
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 20)):
+        factor = 0.1 + 0.9 * epoch / 4 if epoch < 4 else 0.9 ** (epoch - 4)
+        np.testing.assert_allclose(lrs, [0.1 * factor, 0.4 * factor], rtol=1e-10, err_msg=f"epoch {epoch}")
+
+
+def test_sequential_lr_three_schedulers_each_restart_at_their_epoch_zero():
+    optimizer = _optimizer((1.0,))
+    schedulers = [
+        lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=3),
+        lr_scheduler.MultiStepLR(optimizer, [2, 4], gamma=0.5),
+        lr_scheduler.CosineAnnealingLR(optimizer, T_max=6),
+    ]
+    scheduler = lr_scheduler.SequentialLR(optimizer, schedulers, milestones=[3, 8])
+    got = [lrs[0] for lrs in _sequence(scheduler, optimizer, 16)]
+    want = []
+    for epoch in range(17):
+        if epoch < 3:
+            want.append(0.1 + 0.9 * epoch / 3)
+        elif epoch < 8:
+            want.append(0.5 ** sum(1 for m in (2, 4) if m <= epoch - 3))
+        else:
+            want.append((1 + math.cos(math.pi * (epoch - 8) / 6)) / 2)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-15)
+
+
+def test_sequential_lr_state_dict_round_trip(tmp_path):
+    def build():
+        optimizer = _optimizer((0.2,))
+        inner = [lr_scheduler.LinearLR(optimizer, start_factor=0.5, total_iters=2),
+                 lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)]
+        return optimizer, lr_scheduler.SequentialLR(optimizer, inner, milestones=[2])
+
+    optimizer, scheduler = build()
+    _sequence(scheduler, optimizer, 3)
+    state = scheduler.state_dict()
+    assert "optimizer" not in state and len(state["_schedulers"]) == 2
+    mt.save({"opt": optimizer.state_dict(), "sched": state}, tmp_path / "seq.npz")
+    loaded = mt.load(tmp_path / "seq.npz")
+    optimizer2, scheduler2 = build()
+    optimizer2.load_state_dict(loaded["opt"])
+    scheduler2.load_state_dict(loaded["sched"])
+    assert _sequence(scheduler2, optimizer2, 5)[1:] == _sequence(scheduler, optimizer, 5)[1:]
+
+
+def test_sequential_lr_errors():
+    optimizer = _optimizer()
+    first = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+    with pytest.raises(ValueError, match="expects at least one scheduler"):
+        lr_scheduler.SequentialLR(optimizer, [], milestones=[])
+    with pytest.raises(ValueError, match="number of schedulers 1 and the number of milestones to be equal to 1"):
+        lr_scheduler.SequentialLR(optimizer, [first], milestones=[3])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lr_scheduler.SequentialLR(optimizer, [first, lr_scheduler.ReduceLROnPlateau(optimizer)], milestones=[2])
+    other = lr_scheduler.ExponentialLR(_optimizer(), gamma=0.9)
+    with pytest.raises(ValueError, match="expects all schedulers to belong to the same optimizer"):
+        lr_scheduler.SequentialLR(optimizer, [first, other], milestones=[2])
+    with pytest.raises(TypeError, match="should have `optimizer` as its attribute"):
+        lr_scheduler.SequentialLR(optimizer, [first, "cosine"], milestones=[2])
+
+
+def test_every_scheduler_is_exported_with_pytorchs_name():
+    for name in ("LambdaLR", "MultiStepLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
+                 "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"):
+        assert isinstance(getattr(mt.optim.lr_scheduler, name), type)
+    assert issubclass(lr_scheduler.ReduceLROnPlateau, lr_scheduler.LRScheduler)

@@ -104,6 +104,23 @@ def reference_rmsprop(p, gradients, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, 
     return out
 
 
+def reference_adagrad(p, gradients, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
+                      maximize=False):
+    p = np.array(p, dtype=np.float64)
+    s = np.full_like(p, initial_accumulator_value)
+    out = []
+    for t, g in enumerate(gradients, start=1):
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        clr = lr / (1 + (t - 1) * lr_decay)
+        s = s + g * g
+        p = p - clr * g / (np.sqrt(s) + eps)
+        out.append(p)
+    return out
+
+
 def _options(**choices):
     names = list(choices)
     return [dict(zip(names, values)) for values in itertools.product(*choices.values())]
@@ -115,6 +132,8 @@ SGD_OPTIONS = [
     if not (o["nesterov"] and (o["momentum"] == 0 or o["dampening"] != 0))
 ]
 ADAM_OPTIONS = _options(weight_decay=[0.0, 0.1], amsgrad=[False, True], maximize=[False, True], betas=[(0.9, 0.999), (0.5, 0.6)])
+ADAGRAD_OPTIONS = _options(lr_decay=[0.0, 0.3], weight_decay=[0.0, 0.1], initial_accumulator_value=[0.0, 0.5],
+                           maximize=[False, True], eps=[1e-10, 1e-2])
 RMSPROP_OPTIONS = _options(weight_decay=[0.0, 0.1], momentum=[0.0, 0.8], centered=[False, True], maximize=[False, True])
 
 
@@ -184,6 +203,58 @@ def test_rmsprop_matches_reference(options):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=f"step {step + 1}")
 
 
+@pytest.mark.parametrize("options", ADAGRAD_OPTIONS, ids=_label)
+def test_adagrad_matches_reference(options):
+    initial, gradients = np.random.default_rng(7).normal(size=(2, 3)), _gradients((2, 3), steps=12)
+    got, _, _ = _run(lambda ps: mt.optim.Adagrad(ps, lr=0.1, **options), initial, gradients)
+    want = reference_adagrad(initial, gradients, 0.1, **options)
+    for step, (a, b) in enumerate(zip(got, want)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=f"step {step + 1}")
+
+
+def test_adagrad_first_step_is_lr_times_the_sign():
+    # s_1 = g^2, so the first update is lr * g / (|g| + eps) = lr * sign(g) up to eps.
+    got, _, _ = _run(lambda ps: mt.optim.Adagrad(ps, lr=0.5), [0.0, 0.0], [[4.0, -0.25]])
+    np.testing.assert_allclose(got[0], [-0.5, 0.5], rtol=1e-9)
+
+
+def test_adagrad_state_exists_from_construction_as_pytorch():
+    param = mt.tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    optimizer = mt.optim.Adagrad([param], initial_accumulator_value=0.25)
+    state = optimizer.state_dict()["state"]
+    assert set(state) == {0} and state[0]["step"] == 0
+    assert state[0]["sum"].dtype == mt.float32 and state[0]["sum"].tolist() == [[0.25, 0.25], [0.25, 0.25]]
+    param.grad = mt.tensor(np.ones((2, 2), np.float32))
+    optimizer.step()
+    assert optimizer.state[param]["step"] == 1
+    np.testing.assert_allclose(optimizer.state[param]["sum"].numpy(), 1.25)
+
+
+def test_adagrad_group_added_later_gets_its_state_on_first_step():
+    a = mt.tensor([1.0], dtype=mt.float64, requires_grad=True)
+    b = mt.tensor([1.0], dtype=mt.float64, requires_grad=True)
+    optimizer = mt.optim.Adagrad([a], lr=0.1)
+    optimizer.add_param_group({"params": [b], "lr": 1.0})
+    b.grad = mt.tensor([2.0], dtype=mt.float64)
+    optimizer.step()
+    np.testing.assert_allclose(b.data, [1.0 - 1.0 * 2.0 / (2.0 + 1e-10)], rtol=1e-9)
+    assert optimizer.state[b]["step"] == 1
+
+
+def test_adagrad_errors():
+    p = [mt.tensor([1.0], requires_grad=True)]
+    for key, label in [("lr_decay", "lr_decay value"), ("weight_decay", "weight_decay value"),
+                       ("initial_accumulator_value", "initial_accumulator_value value"), ("eps", "epsilon value")]:
+        with pytest.raises(ValueError, match=f"Invalid {label}: -1"):
+            mt.optim.Adagrad(p, **{key: -1})
+    with pytest.raises(NotImplementedError, match="differentiable"):
+        mt.optim.Adagrad(p, differentiable=True)
+    with pytest.raises(NotImplementedError, match="fused"):
+        mt.optim.Adagrad(p, fused=True)
+    with pytest.raises(TypeError):
+        mt.optim.Adagrad(p, 0.1, 0, 0, 0, 1e-10, None, True)  # maximize is keyword-only, as in PyTorch
+
+
 def test_defaults_are_pytorchs():
     p = [mt.tensor([1.0], requires_grad=True)]
     assert mt.optim.SGD(p).defaults == dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)
@@ -192,6 +263,9 @@ def test_defaults_are_pytorchs():
     rms = mt.optim.RMSprop(p).defaults
     assert (rms["lr"], rms["alpha"], rms["eps"], rms["weight_decay"], rms["momentum"], rms["centered"]) == (
         1e-2, 0.99, 1e-8, 0, 0, False)
+    ada = mt.optim.Adagrad(p).defaults
+    assert (ada["lr"], ada["lr_decay"], ada["weight_decay"], ada["initial_accumulator_value"], ada["eps"],
+            ada["maximize"]) == (1e-2, 0, 0, 0, 1e-10, False)
 
 
 # ----------------------------------------------------------- float32 stays
@@ -204,8 +278,9 @@ ALL_CONFIGS = [
     ("AdamW", dict(lr=0.01, amsgrad=True)),
     ("RMSprop", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1)),
 ]
-REFERENCES = {"SGD": reference_sgd, "Adam": reference_adam, "RMSprop": reference_rmsprop,
+REFERENCES = {"SGD": reference_sgd, "Adam": reference_adam, "RMSprop": reference_rmsprop, "Adagrad": reference_adagrad,
               "AdamW": lambda *a, **k: reference_adam(*a, decoupled=True, **{"weight_decay": 0.01, **k})}
 
 
@@ -338,13 +413,15 @@ def test_sgd_minimises_a_quadratic_through_autograd():
 
 
 # ---------------------------------------------------------------- errors
-@pytest.mark.parametrize("cls", [mt.optim.SGD, mt.optim.Adam, mt.optim.AdamW, mt.optim.RMSprop])
+@pytest.mark.parametrize("cls", [mt.optim.SGD, mt.optim.Adam, mt.optim.AdamW, mt.optim.RMSprop, mt.optim.Adagrad,
+                                 mt.optim.LBFGS])
 def test_empty_parameter_list(cls):
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         cls([], lr=0.1)
 
 
-@pytest.mark.parametrize("cls", [mt.optim.SGD, mt.optim.Adam, mt.optim.AdamW, mt.optim.RMSprop])
+@pytest.mark.parametrize("cls", [mt.optim.SGD, mt.optim.Adam, mt.optim.AdamW, mt.optim.RMSprop, mt.optim.Adagrad,
+                                 mt.optim.LBFGS])
 def test_negative_learning_rate(cls):
     with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
         cls([mt.tensor([1.0], requires_grad=True)], lr=-0.1)
@@ -376,6 +453,7 @@ def test_bad_hyperparameters():
     ("SGD", dict(lr=0.1, momentum=0.9), "momentum_buffer"),
     ("Adam", dict(lr=0.1), "exp_avg"),
     ("RMSprop", dict(lr=0.1), "square_avg"),
+    ("Adagrad", dict(lr=0.1), "sum"),
 ])
 def test_step_after_the_parameter_changed_shape(name, options, key):
     other = mt.tensor([0.0], requires_grad=True)
@@ -400,6 +478,7 @@ RESUME_CONFIGS = [
     ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
     ("AdamW", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.01)),
 ]
 
 

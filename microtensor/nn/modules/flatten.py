@@ -1,4 +1,5 @@
-"""``Flatten``: merge dimensions ``start_dim..end_dim`` into one (batch dim kept by default)."""
+"""``Flatten`` merges dimensions ``start_dim..end_dim`` into one (the batch dim kept by default);
+``Unflatten`` splits one dimension into several, its inverse."""
 from ..module import Module
 
 
@@ -15,3 +16,33 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """``Unflatten(dim, unflattened_size)``: dimension ``dim`` of size ``prod(unflattened_size)``
+    becomes the dimensions ``unflattened_size`` (one entry may be ``-1``, inferred), e.g.
+    ``Unflatten(1, (2, 5))``: ``(N, 10) -> (N, 2, 5)``. The result is a view when the input's
+    layout allows it, as ``reshape``."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        _require_tuple_of_ints(unflattened_size)
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input):
+        return input.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _require_tuple_of_ints(sizes):
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflattened_size must be a tuple of ints, but found type {type(sizes).__name__}")
+    for position, size in enumerate(sizes):
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(
+                f"unflattened_size must be tuple of ints, but found element of type {type(size).__name__} "
+                f"at pos {position}"
+            )

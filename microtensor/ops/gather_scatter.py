@@ -1,0 +1,441 @@
+"""Reading and writing at index positions along a dim: ``gather``, ``scatter``
+(``scatter_``), ``scatter_add`` (``scatter_add_``), ``index_select``, ``index_add``
+(``index_add_``) and ``one_hot``.
+
+For ``dim = 1`` of a 3-D input, with ``index`` an int64 tensor of the input's number of dims:
+
+* ``gather``:       ``out[i][j][k] = input[i][index[i][j][k]][k]``  (out has index's shape)
+* ``scatter``:      ``out[i][index[i][j][k]][k] = src[i][j][k]``    (out has input's shape)
+* ``scatter_add``:  ``out[i][index[i][j][k]][k] += src[i][j][k]``   (repeated positions add up)
+* ``index_select``: ``out[:, j, :] = input[:, index[j], :]``         (index 1-D)
+* ``index_add``:    ``out[:, index[j], :] += alpha * source[:, j, :]``
+
+Each is one numpy indexing with a tuple of *positions*: ``index`` on ``dim`` and a
+broadcast ``arange`` on every other dim. Taking at positions (``Take``) and adding at
+positions into zeros (``AddAt``) are adjoint linear maps, so each is the other's
+backward: gather's gradient is a scatter-add of ``g`` (``np.bincount``, no Python loop),
+and a scatter-add's gradient is a gather of ``g``. Both are ``Function`` s, so
+``create_graph=True`` differentiates a backward again. ``scatter`` overwrites:
+``d out / d input`` is ``g`` with the written positions zeroed and ``d out / d src`` is
+``g`` gathered at the positions (PyTorch's rule, also for repeated positions).
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.inplace import apply_inplace
+from .._tensor import Tensor
+from ._util import normalize_dim, tensor_argument as _tensor
+from .indexing import getitem
+from .._registry import op, tensor_method
+
+_WHOLE = (Ellipsis,)  # the positions of a 0-d tensor's one element
+
+
+# --------------------------------------------------------------- positions
+def positions_along(index, dim, ndim):
+    """The numpy index into an ``ndim``-d array that reads ``index`` along ``dim`` and the
+    aligned position on every other dim (``np.ogrid``-style aranges of index's sizes,
+    broadcasting against it)."""
+    if ndim == 0:
+        return _WHOLE
+    if index.ndim == 0:  # a 0-d index into a 1-d input
+        return (index,)
+    return tuple(
+        index if axis == dim else np.arange(size).reshape((-1,) + (1,) * (ndim - axis - 1))
+        for axis, size in enumerate(index.shape)
+    )
+
+
+def _take_at(array, positions):
+    if positions is _WHOLE:
+        return array.copy()
+    taken = array[positions]
+    return taken if taken.__class__ is np.ndarray else np.asarray(taken)  # a 0-d index gives a scalar
+
+
+def add_at(out, positions, values):
+    """``out[positions] += values`` with repeated positions adding up (in place, no Python loop).
+
+    ``np.bincount`` over flat positions when they cover much of ``out`` (it is faster there
+    than ``np.add.at``); ``np.add.at`` for a few positions, slices, or integer arrays.
+    """
+    if (
+        positions is not _WHOLE and out.dtype.kind == "f" and len(positions) == out.ndim
+        and all(isinstance(p, np.ndarray) for p in positions)
+    ):
+        positions = np.broadcast_arrays(*positions)
+        if positions[0].size * 8 >= out.size:
+            flat = np.ravel_multi_index(positions, out.shape).ravel()
+            weights = np.broadcast_to(values, positions[0].shape).ravel()
+            out += np.bincount(flat, weights=weights, minlength=out.size).reshape(out.shape)
+            return out
+    np.add.at(out, tuple(positions), values)
+    return out
+
+
+def _into_zeros(shape, positions, values, distinct):
+    """zeros(shape) with ``values`` added at ``positions`` (just written, when no position repeats)."""
+    out = np.zeros(shape, dtype=values.dtype)
+    if distinct:
+        out[positions] = values
+        return out
+    return add_at(out, positions, values)
+
+
+class Take(Function):
+    """``y = x[positions]`` (index arrays and slices);  dx = zeros like x with ``dx[positions] += g``.
+
+    The base of ``gather``, ``index_select``, ``sort``, ``topk`` and ``diag``; subclasses give
+    the node its name and say whether positions can repeat (``distinct``: a sort's cannot).
+    """
+
+    numpy_level = True
+    distinct = False
+
+    @staticmethod
+    def forward(ctx, x, positions):
+        ctx.shape, ctx.positions = x.shape, positions
+        return _take_at(x, positions)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, np.ndarray):
+            return _into_zeros(ctx.shape, ctx.positions, grad, ctx.distinct), None
+        return AddAt.apply(grad, ctx.shape, ctx.positions), None
+
+
+class AddAt(Function):
+    """``y = zeros(shape); y[positions] += g`` (repeats add up), the adjoint of ``Take``;
+    dg = gg[positions]."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, grad, shape, positions):
+        ctx.positions = positions
+        return _into_zeros(shape, positions, grad, False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, np.ndarray):
+            return _take_at(grad, ctx.positions), None, None
+        return Take.apply(grad, ctx.positions), None, None
+
+
+def take(x, positions):
+    """``x[positions]`` for an array (numpy) or a Tensor (recorded, differentiable)."""
+    if isinstance(x, np.ndarray):
+        return _take_at(x, positions)
+    return Take.apply(x, positions)
+
+
+# ------------------------------------------------------------ argument checks
+def index_array(index, op_name, what="index"):
+    """The index as an int32/int64 ndarray (PyTorch's dtypes for an index); a TypeError or
+    PyTorch's RuntimeError for anything else."""
+    if isinstance(index, Tensor):
+        array = index._data
+    elif isinstance(index, (np.ndarray, list, tuple)):
+        array = np.asarray(index)
+        if array.size == 0 and array.dtype.kind == "f":  # [] is an empty index list
+            array = array.astype(np.int64)
+    else:
+        raise TypeError(f"{op_name}(): argument '{what}' must be a Tensor, not {type(index).__name__}")
+    if array.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{op_name}(): Expected dtype int32/int64 for {what}, got {array.dtype}")
+    return array
+
+
+def _check_in_range(index, size, dim, op_name, error=RuntimeError):
+    if index.size:
+        low, high = index.min(), index.max()
+        if low < 0 or high >= size:
+            raise error(
+                f"{op_name}(): index {int(low if low < 0 else high)} is out of bounds for dimension {dim} "
+                f"with size {size}"
+            )
+
+
+def _same_rank(a, b):
+    """PyTorch counts a 0-d and a 1-d tensor as having the same number of dims."""
+    return a.ndim == b.ndim or (a.ndim <= 1 and b.ndim <= 1)
+
+
+def _check_index_shape(x, dim, index, op_name, src=None):
+    """PyTorch's rules: index has input's number of dims and is no larger than input
+    apart from ``dim`` (and, with a src, no larger than src in any dim)."""
+    if not _same_rank(index, x):
+        raise RuntimeError(
+            f"{op_name}(): Index tensor must have the same number of dimensions as input tensor "
+            f"(index shape {list(index.shape)}, input shape {list(x.shape)})"
+        )
+    too_big = any(i > s for axis, (i, s) in enumerate(zip(index.shape, x.shape)) if axis != dim)
+    if src is not None:
+        if not _same_rank(index, src):
+            raise RuntimeError(
+                f"{op_name}(): Index tensor must have the same number of dimensions as src tensor "
+                f"(index shape {list(index.shape)}, src shape {list(src.shape)})"
+            )
+        too_big = too_big or any(i > s for i, s in zip(index.shape, src.shape))
+    if too_big:
+        detail = f" and to be no larger size than src {list(src.shape)}" if src is not None else ""
+        raise RuntimeError(
+            f"{op_name}(): Expected index {list(index.shape)} to be no larger than self {list(x.shape)} apart "
+            f"from dimension {dim}{detail}"
+        )
+
+
+def _prepare(op_name, input, dim, index, src=None):
+    """(input Tensor, dim, index array) checked against each other, for gather and scatter."""
+    x = _tensor(input, op_name)
+    dim = normalize_dim(dim, x.ndim, op_name)
+    index = index_array(index, op_name)
+    _check_index_shape(x, dim, index, op_name, src)
+    _check_in_range(index, x.shape[dim] if x.ndim else 1, dim, op_name)
+    if x.ndim == 0:
+        index = index.reshape(())  # the one element of a 0-d input
+    return x, dim, index
+
+
+# ------------------------------------------------------------------- gather
+class Gather(Take):
+    """``out = input[positions_along(index, dim)]``: see ``Take``."""
+
+
+@op(method=True)
+def gather(input, dim, index, *, sparse_grad=False):
+    """Values of ``input`` along ``dim`` at ``index`` (int64, same number of dims as input):
+    ``out[i][j][k] = input[i][index[i][j][k]][k]`` for ``dim = 1``; out has index's shape.
+
+    Gradient: d/d input is a scatter-add of the output's gradient at the same positions.
+    """
+    x, dim, index = _prepare("gather", input, dim, index)
+    return Gather.apply(x, positions_along(index, dim, x.ndim))
+
+
+# ------------------------------------------------------------------ scatter
+_REDUCTIONS = (None, "add", "multiply")
+
+
+class Scatter(Function):
+    """``out = x`` with ``out[positions] = src`` (``reduce=None``: the last write wins),
+    ``+= src`` (``"add"``) or ``*= src`` (``"multiply"``); ``src`` may be a number.
+
+    d/dx = g with the written positions zeroed (``reduce=None``), g (``"add"``);
+    d/dsrc = g[positions]. ``"multiply"`` has no derivative, as in PyTorch.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, src, positions, reduce):
+        ctx.shape, ctx.positions, ctx.reduce = x.shape, positions, reduce
+        out = x.copy()
+        if reduce is None:
+            out[positions] = src
+        elif reduce == "add":
+            add_at(out, positions, src)
+        else:
+            np.multiply.at(out, positions, src)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.reduce == "multiply":
+            raise RuntimeError(
+                "scatter(reduce='multiply'): the derivative is not implemented (as in PyTorch); "
+                "compute the product out of place (e.g. with index_select and prod) to differentiate it"
+            )
+        need_x, need_src = ctx.needs_input_grad[:2]
+        grad_x = grad_src = None
+        if need_x:
+            grad_x = grad if ctx.reduce == "add" else np.where(_written(ctx.shape, ctx.positions), 0, grad)
+        if need_src:
+            grad_src = take(grad, ctx.positions)
+        return grad_x, grad_src, None, None
+
+
+class ScatterAdd(Scatter):
+    """``scatter_add``: ``Scatter`` with ``reduce="add"``."""
+
+
+def _written(shape, positions):
+    mask = np.zeros(shape, dtype=bool)
+    mask[positions] = True
+    return mask
+
+
+def _is_number(value):
+    return isinstance(value, (bool, int, float, np.generic)) or (isinstance(value, Tensor) and value.ndim == 0)
+
+
+def _scatter(op_name, node, input, dim, index, src, value, reduce):
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"{op_name}(): reduce argument must be either add or multiply, got {reduce!r}")
+    if src is not None and value is not None:
+        raise TypeError(f"{op_name}(): give either src (a Tensor) or value (a number), not both")
+    if src is None and value is None:
+        raise TypeError(f"{op_name}(): missing the values to write: give src (a Tensor) or value (a number)")
+    if src is None or (_is_number(src) and not isinstance(src, Tensor)):
+        number = value if src is None else src
+        if not _is_number(number):
+            raise TypeError(f"{op_name}(): value must be a number, got {type(number).__name__}")
+        x, dim, index = _prepare(op_name, input, dim, index)
+        written = np.asarray(number.item() if isinstance(number, Tensor) else number).astype(x.dtype)
+    else:
+        written = _tensor(src, op_name)
+        x, dim, index = _prepare(op_name, input, dim, index, written)
+        if written.dtype != x.dtype:
+            raise RuntimeError(
+                f"{op_name}(): Expected self.dtype to be equal to src.dtype (got {x.dtype} and "
+                f"{written.dtype}); convert one with .to(dtype)"
+            )
+        if written.shape != index.shape:  # only the part of src that index covers is written
+            written = getitem(written, tuple(slice(0, size) for size in index.shape))
+    return node.apply(x, written, positions_along(index, dim, x.ndim), reduce)
+
+
+@op(method=True)
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at
+    ``index`` along ``dim``: ``out[i][index[i][j][k]][k] = src[i][j][k]`` for ``dim = 1``.
+
+    ``reduce="add"`` / ``"multiply"`` combine instead of overwriting. Gradient: d/d input is
+    g with the written positions zeroed; d/d src is g gathered at ``index``.
+    """
+    return _scatter("scatter", Scatter, input, dim, index, src, value, reduce)
+
+
+@op(method=True)
+def scatter_add(input, dim, index, src):
+    """``input`` plus ``src`` added at ``index`` along ``dim`` (repeated positions add up).
+
+    Gradient: d/d input = g; d/d src = g gathered at ``index``.
+    """
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' must be a Tensor, not {type(src).__name__}")
+    return _scatter("scatter_add", ScatterAdd, input, dim, index, src, None, "add")
+
+
+@tensor_method()
+def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+    """In-place ``scatter``: writes into this tensor."""
+    return apply_inplace(self, "scatter_", lambda: scatter(self, dim, index, src, value, reduce=reduce))
+
+
+@tensor_method()
+def scatter_add_(self, dim, index, src):
+    """In-place ``scatter_add``: adds into this tensor."""
+    return apply_inplace(self, "scatter_add_", lambda: scatter_add(self, dim, index, src))
+
+
+# ------------------------------------------------------- index_select / index_add
+class IndexSelect(Take):
+    """``out = input[:, ..., index]`` along ``dim``: see ``Take``."""
+
+
+def _vector_index(index, size, dim, op_name):
+    index = index_array(index, op_name)
+    if index.ndim > 1:
+        raise IndexError(f"{op_name}(): Index is supposed to be a vector, got shape {list(index.shape)}")
+    index = index.reshape(-1)
+    _check_in_range(index, size, dim, op_name, IndexError)
+    return index
+
+
+def _select_positions(ndim, dim, index):
+    return (slice(None),) * dim + (index,) if ndim else _WHOLE
+
+
+@op(method=True)
+def index_select(input, dim, index):
+    """The slices of ``input`` at the positions ``index`` (1-D, int64 or int32) along ``dim``.
+
+    Gradient: the output's gradient added back at ``index`` (an ``index_add`` into zeros).
+    """
+    x = _tensor(input, "index_select")
+    dim = normalize_dim(dim, x.ndim, "index_select")
+    index = _vector_index(index, x.shape[dim] if x.ndim else 1, dim, "index_select")
+    if x.ndim == 0 and index.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index.size} value(s)")
+    return IndexSelect.apply(x, _select_positions(x.ndim, dim, index))
+
+
+class IndexAdd(Function):
+    """``out = x; out[:, ..., index] += alpha * source`` along ``dim`` (repeats add up);
+    d/dx = g, d/dsource = alpha * g[:, ..., index]."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, source, positions, alpha):
+        ctx.positions, ctx.alpha = positions, alpha
+        return add_at(x.copy(), positions, source if alpha == 1 else source * np.asarray(alpha, x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_source = ctx.needs_input_grad[:2]
+        grad_source = None
+        if need_source:
+            grad_source = take(grad, ctx.positions)
+            if ctx.alpha != 1:
+                grad_source = grad_source * ctx.alpha
+        return (grad if need_x else None), grad_source, None, None
+
+
+@op(method=True)
+def index_add(input, dim, index, source, *, alpha=1):
+    """``input`` with ``alpha * source[:, j]`` added to the slice ``index[j]`` along ``dim``
+    (repeated indices add up). Gradient: d/d input = g; d/d source = alpha * index_select(g)."""
+    x = _tensor(input, "index_add")
+    source = _tensor(source, "index_add")
+    dim = normalize_dim(dim, x.ndim, "index_add")
+    index = _vector_index(index, x.shape[dim] if x.ndim else 1, dim, "index_add")
+    if source.dtype != x.dtype:
+        raise RuntimeError(
+            f"index_add(): self ({x.dtype}) and source ({source.dtype}) must have the same scalar type"
+        )
+    expected = x.shape[:dim] + (index.size,) + x.shape[dim + 1:] if x.ndim else (index.size,)
+    if source.shape != expected and not (x.ndim == 0 and source.numel() == index.size == 1):
+        raise RuntimeError(
+            f"index_add(): source tensor shape must match self tensor shape, excluding the specified dimension, "
+            f"with index.numel() = {index.size} along dim {dim}. Got self.shape = {list(x.shape)} "
+            f"source.shape = {list(source.shape)}"
+        )
+    if x.ndim == 0:
+        source = source.reshape(())
+    return IndexAdd.apply(x, source, _select_positions(x.ndim, dim, index), alpha)
+
+
+@tensor_method()
+def index_add_(self, dim, index, source, *, alpha=1):
+    """In-place ``index_add``: adds into this tensor."""
+    return apply_inplace(self, "index_add_", lambda: index_add(self, dim, index, source, alpha=alpha))
+
+
+# ------------------------------------------------------------------ one_hot
+@op()
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding: ``out[..., c] = 1`` where ``tensor[...] == c``, shape
+    ``tensor.shape + (num_classes,)``; ``num_classes=-1`` uses ``tensor.max() + 1``. Not differentiable."""
+    if not isinstance(tensor, Tensor) or tensor.dtype != np.int64:
+        raise RuntimeError(
+            "one_hot is only applicable to index tensor of type LongTensor (int64); "
+            f"got {getattr(tensor, 'dtype', type(tensor).__name__)}"
+        )
+    labels = tensor._data
+    if num_classes == -1:
+        if labels.size == 0:
+            raise RuntimeError("one_hot: Can not infer total number of classes from empty tensor.")
+        num_classes = int(labels.max()) + 1
+    if labels.size and labels.min() < 0:
+        raise RuntimeError(f"one_hot: Class values must be non-negative (got {int(labels.min())}).")
+    largest = int(labels.max()) if labels.size else -1
+    if largest >= num_classes or num_classes < 0:
+        raise RuntimeError(
+            f"one_hot: Class values must be smaller than num_classes (got class {largest} "
+            f"and num_classes={num_classes})."
+        )
+    out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, labels[..., None], 1, axis=-1)
+    return Tensor._make(out)

@@ -1,0 +1,153 @@
+"""sort, argsort, msort, topk: values and indices against numpy's stable sort and an
+independent (-value, position) ordering, gradients against central differences (float64)
+on contiguous and transposed inputs, ties and NaN, dtypes, errors."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import microtensor as mt
+from tests.strategies import check_gradients, float_arrays, leaf, shapes
+
+
+def descending_order(array, axis):
+    """Stable descending positions: sort by (-value, position), one lane at a time."""
+    moved = np.moveaxis(array, axis, -1)
+    lanes = moved.reshape(-1, moved.shape[-1])
+    order = np.array([sorted(range(lane.size), key=lambda i, lane=lane: (-lane[i], i)) for lane in lanes])
+    return np.moveaxis(order.reshape(moved.shape), -1, axis)
+
+
+def weighted_sum(out):
+    return (out * mt.tensor(np.arange(1.0, out.numel() + 1).reshape(out.shape))).sum()
+
+
+def distinct_arrays(shape):
+    """float64 arrays whose values are all far apart (sorting is differentiable there)."""
+    size = int(np.prod(shape))
+    return st.permutations(range(size)).map(lambda p: (np.array(p, dtype=np.float64) - size / 2).reshape(shape) * 0.37)
+
+
+def small_ints(shape):
+    """Values with many ties (integers in [-2, 2]) as float64."""
+    return float_arrays(shape).map(lambda a: np.round(a * 2 / 3))
+
+
+@settings(max_examples=8)
+@given(data=st.data())
+def test_sort_matches_stable_numpy_and_gradient_goes_to_the_indices(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3))
+    array = data.draw(st.one_of(float_arrays(shape), small_ints(shape)))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    descending = data.draw(st.booleans())
+    values, indices = mt.sort(leaf(array), dim=dim, descending=descending)
+    expected = descending_order(array, dim) if descending else np.argsort(array, axis=dim, kind="stable")
+    assert indices.dtype == mt.int64
+    np.testing.assert_array_equal(indices.data, expected)
+    np.testing.assert_array_equal(values.data, np.take_along_axis(array, expected, axis=dim))
+    if not descending:
+        np.testing.assert_array_equal(values.data, np.sort(array, axis=dim, kind="stable"))
+    assert (mt.argsort(mt.tensor(array), dim, descending).data == expected).all()
+    # the gradient: each output's weight lands on the position it was read from
+    x = leaf(array)
+    out = mt.sort(x, dim, descending).values
+    weights = np.arange(1.0, out.numel() + 1).reshape(out.shape)
+    (out * mt.tensor(weights)).sum().backward()
+    grad = np.zeros_like(array)
+    np.put_along_axis(grad, expected, weights, axis=dim)
+    np.testing.assert_array_equal(x.grad.data, grad)
+
+
+@settings(max_examples=6)
+@given(data=st.data())
+def test_sort_and_topk_gradcheck_on_transposed_input(data):
+    shape = data.draw(shapes(min_dims=2, max_dims=3))
+    array = data.draw(distinct_arrays(shape))
+    k = data.draw(st.integers(0, shape[0]))
+    check_gradients(lambda t: weighted_sum(mt.sort(t.transpose(0, 1), dim=1, descending=True).values), array)
+    check_gradients(lambda t: weighted_sum(mt.topk(t.transpose(0, 1), k, dim=-2).values), array)
+    check_gradients(lambda t: weighted_sum(t.transpose(0, 1).msort()), array)
+
+
+@settings(max_examples=8)
+@given(data=st.data())
+def test_topk_matches_the_first_k_of_a_stable_sort(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3))
+    array = data.draw(st.one_of(float_arrays(shape), small_ints(shape)))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    k = data.draw(st.integers(0, shape[dim]))
+    largest = data.draw(st.booleans())
+    result = mt.topk(mt.tensor(array), k, dim=dim, largest=largest)
+    order = descending_order(array, dim) if largest else np.argsort(array, axis=dim, kind="stable")
+    first = np.take(order, np.arange(k), axis=dim)
+    np.testing.assert_array_equal(result.indices.data, first)
+    np.testing.assert_array_equal(result.values.data, np.take_along_axis(array, first, axis=dim))
+    assert result.indices.dtype == mt.int64 and result.values.dtype == mt.float64
+    assert result.values.shape == result.indices.shape == shape[: dim % len(shape)] + (k,) + shape[dim % len(shape) + 1:]
+
+
+def test_ties_send_the_gradient_to_the_returned_index_only():
+    x = mt.tensor([1.0, 3.0, 3.0, 0.0, 3.0], dtype=mt.float64, requires_grad=True)
+    values, indices = mt.topk(x, 2)
+    assert indices.tolist() == [1, 2]
+    values.sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+    y = mt.tensor([2.0, 2.0, 1.0], dtype=mt.float64, requires_grad=True)
+    values, indices = y.sort(descending=True)
+    assert indices.tolist() == [0, 1, 2]
+    (values * mt.tensor([10.0, 20.0, 30.0], dtype=mt.float64)).sum().backward()
+    assert y.grad.tolist() == [10.0, 20.0, 30.0]
+    assert mt.sort(mt.tensor([2, 1, 2, 1]), stable=True).indices.tolist() == [1, 3, 0, 2]
+
+
+def test_nan_is_larger_than_every_number():
+    x = mt.tensor([1.0, float("nan"), 0.0])
+    assert mt.sort(x).indices.tolist() == [2, 0, 1]
+    assert mt.sort(x, descending=True).indices.tolist() == [1, 0, 2]
+    assert mt.topk(x, 2).indices.tolist() == [1, 0]
+    assert mt.topk(x, 2, largest=False).indices.tolist() == [2, 0]
+
+
+def test_named_results_dtypes_and_zero_dim():
+    x = mt.tensor([[3, 1, 2]], dtype=mt.int32)
+    result = x.sort()
+    values, indices = result
+    assert result.values is values and result.indices is indices
+    assert type(result).__name__ == "sort" and type(mt.topk(x, 1)).__name__ == "topk"
+    assert values.dtype == mt.int32 and indices.dtype == mt.int64 and values.tolist() == [[1, 2, 3]]
+    assert mt.sort(mt.tensor([True, False, True])).values.tolist() == [False, True, True]
+    assert mt.msort(mt.tensor([[3.0, 1.0], [1.0, 2.0]])).tolist() == [[1.0, 1.0], [3.0, 2.0]]
+    scalar = mt.sort(mt.tensor(3.0))
+    assert scalar.values.shape == () and scalar.indices.item() == 0
+    assert mt.topk(mt.tensor(3.0), 1).values.item() == 3.0
+    assert mt.argsort(mt.tensor(3.0)).shape == ()
+    assert not mt.sort(mt.tensor([1, 2])).values.requires_grad
+
+
+def test_double_backward_through_sort_and_topk():
+    array = np.array([[0.3, -1.2, 2.0], [0.5, 0.1, -0.7]])
+
+    def first_derivative(t):
+        out = mt.topk(t, 2, dim=1).values
+        (grad,) = mt.autograd.grad((out ** 3).sum(), t, create_graph=True)
+        return grad
+
+    check_gradients(first_derivative, array)
+    check_gradients(lambda t: mt.autograd.grad((mt.sort(t, 0).values ** 3).sum(), t, create_graph=True)[0], array)
+
+
+def test_errors():
+    x = mt.zeros(2, 3)
+    with pytest.raises(RuntimeError, match=r"topk\(\): selected index k out of range.*k = 4.*size 3"):
+        mt.topk(x, 4)
+    with pytest.raises(RuntimeError, match="selected index k out of range"):
+        mt.topk(x, -1)
+    with pytest.raises(TypeError, match="'k' must be int"):
+        mt.topk(x, 1.0)
+    with pytest.raises(IndexError, match=r"sort.*Dimension out of range"):
+        mt.sort(x, dim=2)
+    with pytest.raises(TypeError):
+        mt.sort(x, 0, True, True)  # stable is keyword-only, as in PyTorch
+    with pytest.raises(TypeError):
+        mt.argsort(x, 0, True, True)
+    assert mt.argsort(mt.tensor([2, 1, 2]), stable=True, descending=True).tolist() == [0, 2, 1]
