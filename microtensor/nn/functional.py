@@ -423,3 +423,12 @@ from ._embedding_op import __all__ as _embedding_op_all
 __all__ += _embedding_op_all
 from ..ops.gather_scatter import one_hot  # noqa: F401
 __all__ += ["one_hot"]
+from ._conv_ops import *  # noqa: F401,F403
+from ._conv_ops import __all__ as _conv_ops_all
+__all__ += _conv_ops_all
+from ._pool_ops import *  # noqa: F401,F403
+from ._pool_ops import __all__ as _pool_ops_all
+__all__ += _pool_ops_all
+from ._pad_op import *  # noqa: F401,F403
+from ._pad_op import __all__ as _pad_op_all
+__all__ += _pad_op_all

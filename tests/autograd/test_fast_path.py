@@ -29,6 +29,8 @@ import pytest
 import microtensor as mt
 import microtensor.nn
 import microtensor.ops
+from microtensor.nn._pad_op import _source_positions
+from microtensor.nn._pool_ops import AdaptiveGeometry, _pool_plan
 from microtensor.ops.gather_scatter import positions_along as _along
 from microtensor.autograd.function import Function
 from microtensor.autograd.outputs import edge_of
@@ -114,6 +116,8 @@ def _binary(a=(-2.0, 2.0), b=(-2.0, 2.0)):
 
 POSITIVE = (0.5, 2.0)
 _INDEX = np.array([[0, 2], [1, 1]])
+_PLANE_INDEX = np.array([[[[0, 5], [10, 15]], [[3, 3], [12, 1]]]])  # positions in each 4x4 plane
+_ADAPTIVE = AdaptiveGeometry((4, 4), (2, 3))
 CASES = {
     "ReLU": _unary(),
     "Sigmoid": _unary(),
@@ -192,6 +196,18 @@ CASES = {
     "Trace": [(T((2, 3)),), (T((3, 3), dtype=np.float32),)],
     "Tril": [(T((3, 3)), np.tri(3, 3, 0, dtype=bool)), (T((2, 2, 3)), np.tri(2, 3, -1, dtype=bool))],
     "Triu": [(T((2, 3)), ~np.tri(2, 3, -1, dtype=bool))],
+    "MaxPool2d": [
+        (T((1, 2, 4, 4)), _pool_plan((1, 2, 4, 4), 2, None, 0, 1, False, "max_pool2d")),
+        (T((2, 1, 5, 5), dtype=np.float32), _pool_plan((2, 1, 5, 5), 3, 2, 1, 1, True, "max_pool2d")),
+    ],
+    "PlaneGather": [(T((1, 2, 4, 4)), _PLANE_INDEX)],
+    "AdaptiveMaxPool2d": [(T((1, 2, 4, 4)), _PLANE_INDEX)],
+    "AdaptiveAvgPool2d": [(T((1, 2, 4, 4)), _ADAPTIVE), (T((2, 1, 4, 4), dtype=np.float32), _ADAPTIVE)],
+    "AdaptiveAvgPoolAdjoint": [(T((1, 2, 2, 3)), _ADAPTIVE)],
+    "IndexPad": [
+        (T((2, 3)), (_source_positions("reflect", 3, 1, 2),)),
+        (T((2, 3)), (_source_positions("replicate", 2, 1, 0), _source_positions("circular", 3, 2, 1))),
+    ],
 }
 
 # Op classes the fast paths could take that this table cannot drive, with the reason.

@@ -1,0 +1,142 @@
+"""``Conv1d`` and ``Conv2d``: convolution layers with PyTorch's parameters, initialisation and options."""
+import math
+
+from ... import _dtypes
+from ...creation import empty
+from .. import functional as F
+from .. import init
+from .._conv_ops import same_padding
+from ..module import Module
+from ..parameter import Parameter
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(value, count, name, layer):
+    if isinstance(value, (tuple, list)):
+        if len(value) != count:
+            raise ValueError(f"{layer}: {name} must be an int or a tuple of {count} ints, got {value!r}")
+        values = tuple(value)
+    else:
+        values = (value,) * count
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{layer}: {name} must be an int or a tuple of {count} ints, got {value!r}")
+    return values
+
+
+class _ConvNd(Module):
+    """What ``Conv1d`` and ``Conv2d`` share: argument checks, parameters, init, repr, forward."""
+
+    _dims = None  # number of spatial dims
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        layer, dims = type(self).__name__, self._dims
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{layer}: {name} must be a non-negative int, got {value!r}")
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups:
+            raise ValueError(f"{layer}: in_channels must be divisible by groups (in_channels={in_channels}, "
+                             f"groups={groups})")
+        if out_channels % groups:
+            raise ValueError(f"{layer}: out_channels must be divisible by groups (out_channels={out_channels}, "
+                             f"groups={groups})")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{layer}: padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, "
+                             f"but got padding_mode={padding_mode!r}")
+        kernel_size = _ntuple(kernel_size, dims, "kernel_size", layer)
+        stride = _ntuple(stride, dims, "stride", layer)
+        dilation = _ntuple(dilation, dims, "dilation", layer)
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"{layer}: Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions (stride={stride})")
+        else:
+            padding = _ntuple(padding, dims, "padding", layer)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.transposed = False
+        self.output_padding = (0,) * dims
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self._reversed_padding_repeated_twice = self._padding_for_pad(padding, kernel_size, dilation)
+        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+        self.weight = Parameter(empty(out_channels, in_channels // groups, *kernel_size, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    @staticmethod
+    def _padding_for_pad(padding, kernel_size, dilation):
+        """The padding as ``F.pad`` wants it (last dim first, left then right), for the non-zero padding modes."""
+        if padding == "valid":
+            pairs = ((0, 0),) * len(kernel_size)
+        elif padding == "same":
+            pairs = same_padding(kernel_size, dilation)
+        else:
+            pairs = tuple((p, p) for p in padding)
+        return tuple(amount for pair in reversed(pairs) for amount in pair)
+
+    def reset_parameters(self):
+        """PyTorch's default: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+        and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * prod(kernel_size)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _conv(self, input, padding):
+        raise NotImplementedError
+
+    def forward(self, input):
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return self._conv(padded, 0)
+        return self._conv(input, self.padding)
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if isinstance(self.padding, str) or self.padding != (0,) * len(self.padding):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv2d(_ConvNd):
+    """``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+    padding_mode='zeros')``: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` (see ``F.conv2d``).
+
+    ``weight`` is ``(out_channels, in_channels / groups, kH, kW)``, ``bias`` ``(out_channels,)``;
+    ``padding`` is an int, a pair, 'valid' or 'same'; ``padding_mode`` 'reflect', 'replicate' or
+    'circular' pads with ``F.pad`` first.
+    """
+
+    _dims = 2
+
+    def _conv(self, input, padding):
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """``Conv1d(in_channels, out_channels, kernel_size, ...)``: ``(N, C_in, L) -> (N, C_out, L_out)``, with the
+    options of ``Conv2d`` (see ``F.conv1d``); ``weight`` is ``(out_channels, in_channels / groups, k)``."""
+
+    _dims = 1
+
+    def _conv(self, input, padding):
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
