@@ -423,6 +423,9 @@ from ._embedding_op import __all__ as _embedding_op_all
 __all__ += _embedding_op_all
 from ..ops.gather_scatter import one_hot  # noqa: F401
 __all__ += ["one_hot"]
+from ._attention_op import *  # noqa: F401,F403
+from ._attention_op import __all__ as _attention_op_all
+__all__ += _attention_op_all
 from ._conv_ops import *  # noqa: F401,F403
 from ._conv_ops import __all__ as _conv_ops_all
 __all__ += _conv_ops_all

@@ -12,6 +12,9 @@ from .loss import HuberLoss, KLDivLoss, SmoothL1Loss
 from .normalization import LayerNorm
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .sparse import Embedding
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+from .attention import MultiheadAttention
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .conv import Conv1d, Conv2d
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 

@@ -212,3 +212,6 @@ class Mish(Module):
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)
+
+
+from .attention import MultiheadAttention  # noqa: E402,F401  (PyTorch's path: nn.modules.activation.MultiheadAttention)
