@@ -245,8 +245,10 @@ def format_value(row):
 
 
 def format_seconds(seconds):
+    """Three significant digits in s, ms or us (rounded first: 0.9996 s is "1 s", not "1e+03 ms")."""
+    seconds = float(f"{seconds:.3g}")
     if seconds >= 1.0:
-        return f"{seconds:.3g} s"
+        return f"{seconds:g} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.3g} ms"
     return f"{seconds * 1e6:.3g} us"

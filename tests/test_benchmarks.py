@@ -182,3 +182,8 @@ def test_unknown_workload_is_a_clear_usage_error(capsys):
     with pytest.raises(SystemExit):
         run.main(["--workloads", "tutorial,nonsense"])
     assert "unknown workload(s) nonsense" in capsys.readouterr().err
+
+
+def test_times_print_in_plain_units_with_three_digits():
+    assert [run.format_seconds(x) for x in (0.9996, 0.0009996, 1.234, 0.0123, 2.5e-6)] == [
+        "1 s", "1 ms", "1.23 s", "12.3 ms", "2.5 us"]
