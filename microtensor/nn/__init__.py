@@ -8,21 +8,35 @@
     model = mt.nn.Sequential(mt.nn.Linear(2, 16), mt.nn.ReLU(), mt.nn.Linear(16, 2))
     loss = F.cross_entropy(model(x), y)
 
-| file                  | contents |
-|-----------------------|----------|
-| parameter.py          | Parameter |
-| module.py             | Module (registration, traversal, forward hooks, state_dict, train/eval, to, repr) |
-| modules/linear.py     | Linear |
-| modules/activation.py | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity |
-| modules/container.py  | Sequential ModuleList ModuleDict ParameterList ParameterDict |
-| modules/dropout.py    | Dropout |
-| modules/flatten.py    | Flatten Unflatten |
-| modules/loss.py       | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss |
-| functional.py         | the stateless forms of all of the above |
-| init.py               | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
-| utils/                | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
-| _linear_op.py         | the fused linear op (forward and backward) |
-| _loss_ops.py          | the fused loss ops (forward and backward) |
+| file                     | contents |
+|--------------------------|----------|
+| parameter.py             | Parameter |
+| module.py                | Module (registration, traversal, forward hooks, state_dict, train/eval, to, repr) |
+| modules/linear.py        | Linear |
+| modules/conv.py          | Conv1d Conv2d |
+| modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
+| modules/normalization.py | LayerNorm |
+| modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d |
+| modules/sparse.py        | Embedding |
+| modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
+| modules/attention.py     | MultiheadAttention |
+| modules/transformer.py   | TransformerEncoderLayer TransformerEncoder |
+| modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish |
+| modules/container.py     | Sequential ModuleList ModuleDict ParameterList ParameterDict |
+| modules/dropout.py       | Dropout |
+| modules/flatten.py       | Flatten Unflatten |
+| modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
+| functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity |
+| init.py                  | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
+| utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
+| _linear_op.py            | the fused linear op (forward and backward) |
+| _loss_ops.py             | the fused loss ops |
+| _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
+| _embedding_op.py         | the embedding lookup and its scatter-add backward |
+| _conv_ops.py             | convolution: im2col, one matmul, col2im |
+| _pool_ops.py, _pad_op.py | pooling and padding |
+| _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
+| _attention_op.py         | fused scaled dot-product attention |
 """
 from . import functional, init, utils
 from .module import Module

@@ -1,21 +1,25 @@
-"""The layers of ``mt.nn``, one idea per file."""
-from .activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from .activation import ELU, Hardtanh, Mish, ReLU6, SELU, SiLU
-from .container import ModuleList, Sequential
-from .container import ModuleDict, ParameterDict, ParameterList
-from .dropout import Dropout
-from .flatten import Flatten
-from .flatten import Unflatten
-from .linear import Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from .loss import HuberLoss, KLDivLoss, SmoothL1Loss
-from .normalization import LayerNorm
-from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .sparse import Embedding
-from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+"""The layers of ``mt.nn``, one idea per file (PyTorch's file names, so ``nn.modules.rnn.LSTM`` exists)."""
+from .activation import (
+    ELU, GELU, Hardtanh, Identity, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, SELU, Sigmoid, SiLU, Softmax, Softplus,
+    Tanh,
+)
 from .attention import MultiheadAttention
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
-from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
+from .linear import Linear
+from .loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+)
+from .normalization import LayerNorm
+from .pooling import (
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+    MaxPool2d,
+)
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+from .sparse import Embedding
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = sorted(name for name, value in globals().items() if isinstance(value, type))
