@@ -1,9 +1,14 @@
 """mt.save / mt.load: round trips, refusing pickles, atomic writes, damaged files."""
 import collections
 import io
+import json
 import math
 import os
 import pickle
+import signal
+import subprocess
+import sys
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -108,10 +113,20 @@ def test_file_is_an_npz_numpy_can_read_without_pickle(tmp_path):
     assert len(arrays) == 1 and arrays[0].tolist() == [1.0, 2.0]
 
 
-def test_plain_npz_loads_as_a_dict_of_arrays(tmp_path):
+def test_plain_npz_is_refused_with_how_to_read_it(tmp_path):
     np.savez(tmp_path / "plain.npz", a=np.arange(3), b=np.ones((2, 2), np.float32))
-    loaded = mt.load(tmp_path / "plain.npz")
-    assert set(loaded) == {"a", "b"} and loaded["b"].dtype == np.float32
+    with pytest.raises(LoadError, match=r"plain.npz.*not an mt.save file.*numpy.load\(path\)"):
+        mt.load(tmp_path / "plain.npz")
+
+
+def test_mt_save_file_that_lost_its_structure_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    mt.save({"w": mt.tensor([1.0])}, path)
+    members = _members(path)
+    del members[serialization.STRUCTURE_MEMBER]
+    _write_zip(path, members)
+    with pytest.raises(LoadError, match="m.npz.*without the __microtensor__.json member"):
+        mt.load(path)
 
 
 # ----------------------------------------------------------- refusing code
@@ -154,7 +169,7 @@ def test_npz_with_an_object_array_is_refused(tmp_path):
     marker = tmp_path / "marker"
     path = tmp_path / "objects.npz"
     np.savez(path, ok=np.arange(3), bad=np.array([_CreatesMarker(marker)], dtype=object))
-    with pytest.raises(LoadError, match="object array"):
+    with pytest.raises(LoadError, match="objects.npz.*not an mt.save file"):
         mt.load(path)
     assert not marker.exists()
 
@@ -278,3 +293,232 @@ def test_circular_structure_is_refused(tmp_path):
     loop.append(loop)
     with pytest.raises(ValueError, match="contains itself"):
         mt.save(loop, tmp_path / "x.npz")
+
+
+
+# ----------------------------------------------------------- hostile files
+def _members(path):
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info.filename) for info in archive.infolist()}
+
+
+def _write_zip(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _legacy(root):
+    """A structure as the first version of mt.save wrote it: array leaves without declared shapes."""
+    return json.dumps({"format": "microtensor", "version": 1, "root": root}).encode()
+
+
+def _npy_header(descr, shape):
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
+def test_files_of_the_first_format_version_still_load(tmp_path):
+    path = tmp_path / "old.npz"
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.arange(4.0))
+    root = {"type": "dict", "items": [[{"type": "str", "value": "w"}, {"type": "tensor", "array": "0"}]]}
+    _write_zip(path, {serialization.STRUCTURE_MEMBER: _legacy(root), "0.npy": buffer.getvalue()})
+    _assert_same({"w": mt.tensor(np.arange(4.0))}, mt.load(path))
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_huge_declared_shape_is_refused_before_allocating(tmp_path, declared):
+    path = tmp_path / "huge.npz"
+    mt.save({"w": mt.tensor([1.0, 2.0])}, path)
+    members = _members(path)
+    members["0.npy"] = _npy_header("<f8", (2 ** 40,)) + np.zeros(2).tobytes()
+    if not declared:
+        members[serialization.STRUCTURE_MEMBER] = _legacy({"type": "tensor", "array": "0"})
+    _write_zip(path, members)
+    with pytest.raises(LoadError, match="huge.npz.*(declares shape|not the one the structure declares)"):
+        mt.load(path)
+
+
+def _patch_central_directory(path, offset_in_entry, value, size):
+    data = bytearray(path.read_bytes())
+    entry = data.find(b"PK\x01\x02")
+    while entry != -1:
+        data[entry + offset_in_entry:entry + offset_in_entry + size] = value.to_bytes(size, "little")
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    (8, 0x1, "encrypted"),            # general purpose flag: bit 0
+    (10, 99, "compression method"),   # compression method
+    (10, zipfile.ZIP_BZIP2, "compression method"),
+])
+def test_corrupted_zip_fields_are_a_load_error(tmp_path, field, value, message):
+    path = tmp_path / "m.npz"
+    mt.save({"w": mt.tensor([1.0, 2.0])}, path)
+    _patch_central_directory(path, field, value, 2)
+    with pytest.raises(LoadError, match=f"m.npz.*{message}"):
+        mt.load(path)
+
+
+_W = {"type": "tensor", "array": "0"}
+
+
+@pytest.mark.parametrize("root", [
+    {"type": "list", "items": 5},
+    {"type": "list"},
+    {"type": "dict", "items": [[{"type": "str", "value": "a"}]]},
+    {"type": "dict", "items": [5]},
+    {"type": "int", "value": "seven"},
+    {"type": "int"},
+    {"type": "bool", "value": 1},
+    {"type": "float", "value": "zero"},
+    {"type": "float", "value": 1.5},
+    {"type": "dtype", "value": "not-a-dtype"},
+    {"type": "dtype", "value": "O"},
+    {"type": "tensor", "array": 0},
+    {"type": "tensor", "array": "0", "requires_grad": "yes"},
+    {"type": "tensor", "array": "7"},
+    {"type": "npscalar", "array": "0"},
+    {"type": "list", "items": [_W, _W]},
+    {"type": "list", "items": []},
+    {"type": 3},
+    "root",
+    None,
+])
+def test_malformed_structures_are_a_load_error(tmp_path, root):
+    path = tmp_path / "bad.npz"
+    mt.save(mt.tensor([1.0, 2.0]), path)
+    members = _members(path)
+    members[serialization.STRUCTURE_MEMBER] = _legacy(root)
+    _write_zip(path, members)
+    with pytest.raises(LoadError, match="bad.npz"):
+        mt.load(path)
+
+
+@pytest.mark.parametrize("text", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"format": "microtensor", "version": 1, "root": ' + b'{"type": "list", "items": [' * 5000
+    + b"]}" * 5000 + b"}",
+    b'{"format": "microtensor", "version": 1, "root": ' + b'{"type": "list", "items": [' * 300
+    + b"]}" * 300 + b"}",
+    b"\xff\xfe not utf-8",
+    b'{"format": "microtensor", "version": 1}',
+], ids=["deep-json", "deep-structure", "structure-over-the-depth-limit", "not-utf8", "no-root"])
+def test_deep_or_broken_json_is_a_load_error(tmp_path, text):
+    path = tmp_path / "deep.npz"
+    _write_zip(path, {serialization.STRUCTURE_MEMBER: text})
+    with pytest.raises(LoadError, match="deep.npz"):
+        mt.load(path)
+
+
+def _peak_allocation(function):
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_deflate_bomb_is_not_decompressed(tmp_path):
+    path = tmp_path / "bomb.npz"
+    mt.save({"w": mt.tensor(np.zeros(4))}, path)
+    members = _members(path)
+    members["0.npy"] = _npy_header("<f8", (1_000_000,)) + bytes(8_000_000)  # 8 MB of zeros, ~8 kB packed
+    _write_zip(path, members, compression=zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 50_000
+
+    def load():
+        with pytest.raises(LoadError, match="bomb.npz.*not the one the structure declares"):
+            mt.load(path)
+
+    assert _peak_allocation(load) < 1_000_000  # the 8 MB member is refused unread
+
+
+def test_a_member_whose_directory_understates_its_size_is_read_only_that_far(tmp_path):
+    path = tmp_path / "liar.npz"
+    payload = _npy_header("<f8", (1_000_000,)) + bytes(8_000_000)
+    _write_zip(path, {"0.npy": payload}, compression=zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    small = len(payload) // 1000
+    for signature, size_offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # uncompressed-size fields
+        at = data.find(signature)
+        data[at + size_offset:at + size_offset + 4] = small.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+    def load():
+        with pytest.raises(LoadError, match="liar.npz"):
+            mt.load(path)
+
+    assert _peak_allocation(load) < 1_000_000  # reading stops at the declared 8 kB
+
+
+@pytest.mark.parametrize("dtype", [">f8", ">i4", ">f4", "<f4"])
+def test_byte_order_is_normalised_to_native(tmp_path, dtype):
+    values = np.arange(6).reshape(2, 3).astype(dtype)
+    mt.save({"t": mt.tensor(values), "a": values, "s": values[0, 1]}, tmp_path / "e.npz")
+    loaded = mt.load(tmp_path / "e.npz")
+    native = np.dtype(dtype).newbyteorder("=")
+    assert loaded["t"]._data.dtype == native and loaded["t"]._data.dtype.isnative
+    assert loaded["a"].dtype == native and loaded["a"].dtype.isnative and loaded["s"].dtype.isnative
+    np.testing.assert_array_equal(loaded["a"], values)
+    np.testing.assert_array_equal(loaded["t"]._data, values)
+    assert loaded["s"] == values[0, 1]
+
+
+def test_members_physically_reordered_still_load(tmp_path):
+    path = tmp_path / "m.npz"
+    original = {"w": mt.tensor([1.0, 2.0]), "b": mt.tensor([3.0, 4.0])}
+    mt.save(original, path)
+    _write_zip(path, dict(reversed(list(_members(path).items()))))
+    _assert_same(original, mt.load(path))
+
+
+def test_swapped_members_are_detected(tmp_path):
+    path = tmp_path / "m.npz"
+    mt.save({"w": mt.tensor([1.0, 2.0]), "b": mt.tensor([3.0, 4.0])}, path)
+    members = _members(path)
+    members["0.npy"], members["1.npy"] = members["1.npy"], members["0.npy"]
+    _write_zip(path, members)
+    with pytest.raises(LoadError, match="m.npz.*members swapped"):
+        mt.load(path)
+
+
+def test_a_save_killed_with_sigkill_is_cleaned_up_on_the_next_save(tmp_path):
+    path = tmp_path / "model.npz"
+    mt.save({"v": 1}, path)
+    # A process that dies by SIGKILL while its temporary file (named as mt.save names them) exists.
+    child = (
+        "import os, signal, sys; folder, base = sys.argv[1:]\n"
+        "name = os.path.join(folder, f'.{base}.{os.getpid()}.{os.urandom(8).hex()}.tmp')\n"
+        "open(name, 'wb').write(b'PK half written')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    result = subprocess.run([sys.executable, "-S", "-c", child, str(tmp_path), "model.npz"], check=False)
+    assert result.returncode == -signal.SIGKILL
+    leftovers = [name for name in os.listdir(tmp_path) if name != "model.npz"]
+    assert len(leftovers) == 1 and serialization._temporary_pattern("model.npz").match(leftovers[0])
+    unrelated = [".model.npz.abc.tmp", ".other.npz.1.0123456789abcdef.tmp", "model.npz.tmp",
+                 f".model.npz.{os.getpid()}.0123456789abcdef.tmp"]  # not ours, or a save of a live process
+    for name in unrelated:
+        (tmp_path / name).write_bytes(b"keep")
+    mt.save({"v": 2}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.npz"] + unrelated)
+    assert mt.load(path) == {"v": 2}
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_files_follow_the_umask_like_open(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        mt.save({"v": 1}, tmp_path / "m.npz")
+        with open(tmp_path / "plain", "w"):
+            pass
+    finally:
+        os.umask(previous)
+    mode = os.stat(tmp_path / "m.npz").st_mode & 0o777
+    assert mode == 0o666 & ~umask == os.stat(tmp_path / "plain").st_mode & 0o777
