@@ -82,7 +82,7 @@ class BinaryCrossEntropy(Function):
     """l = -w [y max(log p, -100) + (1 - y) max(log(1 - p), -100)]   (PyTorch's clamp at -100).
 
     dl/dp = w (p - y) / max(p (1 - p), 1e-12) s G   (PyTorch's eps keeps p in {0, 1} finite);
-    dl/dy = w [max(log(1 - p), -100) - max(log p, -100)] s G.
+    dl/dy = w [log(1 - p) - log p] s G = -w logit(p) s G   (+-inf at p = 0, 1, as PyTorch).
     """
 
     numpy_level = True
@@ -111,7 +111,7 @@ class BinaryCrossEntropy(Function):
             grad_p = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore"):
-                grad_y = g * (np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100))
+                grad_y = g * (np.log(1 - p) - np.log(p))  # -logit(p): +-inf at p = 0, 1, as PyTorch
         return grad_p, grad_y, None, None
 
 
@@ -177,6 +177,12 @@ def _class_coefficients(x, target, weight, ignore_index, reduction, class_axis):
     return index, w_t, scale, denominator
 
 
+def _masked_product(coefficient, values):
+    """coefficient * values, with 0 wherever the coefficient is 0 (even where values is -inf or nan)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(coefficient != 0, coefficient * values, 0)
+
+
 def _reduce_classes(loss, reduction, denominator):
     if reduction == "none":
         return loss
@@ -211,27 +217,27 @@ class CrossEntropy(Function):
             return CrossEntropy._forward_plain(ctx, x, target, reduction)
         class_axis = 1 if x.ndim >= 2 else 0
         classes = x.shape[class_axis]
-        shift = np.amax(x, axis=class_axis, keepdims=True)
-        exp = np.exp(x - shift)
-        sum_exp = exp.sum(axis=class_axis, keepdims=True)
-        log_p = (x - shift) - np.log(sum_exp)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a row of -inf gives nan here, masked below
+            shift = np.amax(x, axis=class_axis, keepdims=True)
+            exp = np.exp(x - shift)
+            sum_exp = exp.sum(axis=class_axis, keepdims=True)
+            log_p = (x - shift) - np.log(sum_exp)
         index, w_t, scale, denominator = _class_coefficients(x, target, weight, ignore_index, reduction, class_axis)
         picked = np.squeeze(np.take_along_axis(log_p, index, axis=class_axis), class_axis)
-        loss = -(w_t * picked)
+        loss = _masked_product(w_t, -picked)  # ignored rows may hold -inf logits: mask, never 0 * -inf
         eps = label_smoothing
         valid = target != ignore_index
         class_shape = [1] * x.ndim
         class_shape[class_axis] = classes
         w_c = np.ones(classes, dtype=x.dtype) if weight is None else weight
         if eps:
-            smooth = -(log_p * w_c.reshape(class_shape)).sum(axis=class_axis) * valid
+            weighted_log_p = log_p if weight is None else _masked_product(w_c.reshape(class_shape), log_p)
+            smooth = np.where(valid, -weighted_log_p.sum(axis=class_axis), 0)
             loss = (1 - eps) * loss + (eps / classes) * smooth
         result = _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
         if not ctx.needs_input_grad[0]:  # no graph: skip the backward's constants
             return result
         ctx.save_for_backward(x)
-        ctx.probs = exp / sum_exp
-        ctx.shift, ctx.class_axis, ctx.reduction = shift, class_axis, reduction
         one_hot = np.zeros(x.shape, dtype=x.dtype)
         np.put_along_axis(one_hot, index, 1, axis=class_axis)
         w_t_expanded = np.expand_dims(w_t, class_axis)
@@ -241,6 +247,14 @@ class CrossEntropy(Function):
             valid_expanded = np.expand_dims(valid, class_axis).astype(x.dtype)
             coef_p = coef_p + (eps / classes) * w_c.sum() * valid_expanded
             coef_const = coef_const + (eps / classes) * w_c.reshape(class_shape) * valid_expanded
+        with np.errstate(invalid="ignore"):
+            probs = np.divide(exp, sum_exp, out=exp)
+        active = coef_p != 0  # rows that take part in the loss; the others get a zero gradient
+        ctx.active = None if active.all() else active
+        if ctx.active is not None:
+            np.copyto(probs, 0, where=~active)
+            shift = np.where(active, shift, 0)
+        ctx.probs, ctx.shift, ctx.class_axis, ctx.reduction = probs, shift, class_axis, reduction
         ctx.coef_p = (coef_p * scale).astype(x.dtype)
         ctx.coef_const = (coef_const * scale).astype(x.dtype)
         return result
@@ -290,6 +304,8 @@ class CrossEntropy(Function):
         if isinstance(x, np.ndarray):
             p = ctx.probs
         else:  # building a graph: recompute softmax from x so that it is differentiable
+            if ctx.active is not None:  # inactive rows (maybe all -inf) become finite zeros first
+                x = np.where(ctx.active, x, 0)
             e = np.exp(x - ctx.shift)
             p = e / e.sum(axis=ctx.class_axis, keepdims=True)
         g = _expand_grad(grad, ctx.reduction, ctx.class_axis)
@@ -309,7 +325,7 @@ class NLLLoss(Function):
         class_axis = 1 if x.ndim >= 2 else 0
         index, w_t, scale, denominator = _class_coefficients(x, target, weight, ignore_index, reduction, class_axis)
         picked = np.squeeze(np.take_along_axis(x, index, axis=class_axis), class_axis)
-        loss = -(w_t * picked)
+        loss = _masked_product(w_t, -picked)  # ignored rows may hold -inf: mask, never 0 * -inf
         result = _reduce_classes(loss.astype(x.dtype, copy=False), reduction, denominator)
         if not ctx.needs_input_grad[0]:
             return result
@@ -419,3 +435,65 @@ class KLDivergence(Function):
 
 class HuberLoss(SmoothL1Loss):
     """The Huber loss: ``SmoothL1Loss`` with beta = factor = delta (its own name in the graph, as in PyTorch)."""
+
+
+class CrossEntropyProbabilities(Function):
+    """Cross-entropy with class-probability targets y of the input's shape, fused with its log-softmax.
+
+    With log p = log_softmax(x) over the class axis, w the class weights (1 without ``weight``), e the
+    label smoothing, C the number of classes and q_c = w_c ((1 - e) y_c + e / C):
+        l = -sum_c q_c log p_c            (a term with q_c = 0 counts 0, even where log p_c = -inf)
+    'mean' divides by the number of samples (N d1 ...), not by the weights (PyTorch's rule).
+        dl/dx_k = (sum_c q_c) p_k - q_k       dl/dy_c = -(1 - e) w_c log p_c      (each times s G).
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y, weight, reduction, label_smoothing):
+        class_axis = 1 if x.ndim >= 2 else 0
+        shift = np.amax(x, axis=class_axis, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a row of -inf is nan, as in PyTorch
+            log_p = (x - shift) - np.log(np.exp(x - shift).sum(axis=class_axis, keepdims=True))
+        w_c = CrossEntropyProbabilities._class_weights(weight, x.ndim, class_axis)
+        q = CrossEntropyProbabilities._coefficients(y, w_c, label_smoothing, x.shape[class_axis])
+        loss = -_masked_product(q, log_p).sum(axis=class_axis)
+        ctx.scale = _scale(loss.size, reduction)
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_for_backward(x, y)
+            ctx.shift, ctx.class_axis, ctx.reduction = shift, class_axis, reduction
+            ctx.w_c, ctx.eps = w_c, label_smoothing
+        return _reduce(loss.astype(x.dtype, copy=False), reduction)
+
+    @staticmethod
+    def _class_weights(weight, ndim, class_axis):
+        if weight is None:
+            return None
+        shape = [1] * ndim
+        shape[class_axis] = weight.shape[0]
+        return weight.reshape(shape)
+
+    @staticmethod
+    def _coefficients(y, w_c, eps, classes):
+        q = (1 - eps) * y + eps / classes if eps else y
+        return q if w_c is None else q * w_c
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axis = ctx.class_axis
+        g = _expand_grad(grad, ctx.reduction, axis) * ctx.scale
+        shifted = x - ctx.shift
+        e = np.exp(shifted)
+        sum_e = e.sum(axis=axis, keepdims=True)
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            q = CrossEntropyProbabilities._coefficients(y, ctx.w_c, ctx.eps, x.shape[axis])
+            grad_x = g * (q.sum(axis=axis, keepdims=True) * (e / sum_e) - q)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                log_p = shifted - np.log(sum_e)
+            if ctx.w_c is not None:
+                log_p = np.where(ctx.w_c != 0, log_p * ctx.w_c, 0)
+            grad_y = g * (-(1 - ctx.eps) * log_p)
+        return grad_x, grad_y, None, None, None

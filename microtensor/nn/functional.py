@@ -175,6 +175,13 @@ def _match_dtype(target, dtype):
     return Tensor._make(target._data.astype(dtype))
 
 
+def _promote(input, target):
+    """Input and target in their common dtype, as PyTorch promotes (float32 with float64 gives float64;
+    an integer or bool target takes the input's float dtype). A cast keeps the graph if needed."""
+    dtype = np.promote_types(input.dtype, target.dtype) if target.dtype.kind == "f" else input.dtype
+    return _match_dtype(input, dtype), _match_dtype(target, dtype)
+
+
 def _float_input(input, op_name):
     input = _as_tensor(input, "input", op_name)
     if input.dtype.kind != "f":
@@ -216,7 +223,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     input = _float_input(input, "mse_loss")
     target = _as_tensor(target, "target", "mse_loss")
     _same_shape(input, target, "mse_loss")
-    return _loss_ops.MSELoss.apply(input, _match_dtype(target, input.dtype), reduction)
+    input, target = _promote(input, target)
+    return _loss_ops.MSELoss.apply(input, target, reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -225,7 +233,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     input = _float_input(input, "l1_loss")
     target = _as_tensor(target, "target", "l1_loss")
     _same_shape(input, target, "l1_loss")
-    return _loss_ops.L1Loss.apply(input, _match_dtype(target, input.dtype), reduction)
+    input, target = _promote(input, target)
+    return _loss_ops.L1Loss.apply(input, target, reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -245,8 +254,16 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"{bad} at index {tuple(int(i) for i in np.argwhere(outside)[0])}; for raw scores (logits) use "
             f"binary_cross_entropy_with_logits / BCEWithLogitsLoss"
         )
+    target_values = target._data
+    if not ((target_values >= 0) & (target_values <= 1)).all():  # also catches nan
+        bad = target_values[~((target_values >= 0) & (target_values <= 1))].flat[0]
+        raise RuntimeError(
+            f"binary_cross_entropy(): all elements of target should be between 0 and 1, but got {bad}; "
+            f"targets are probabilities (e.g. 0./1. labels)"
+        )
+    input, target = _promote(input, target)
     weight = _constant(weight, input, "weight", "binary_cross_entropy")
-    return _loss_ops.BinaryCrossEntropy.apply(input, _match_dtype(target, input.dtype), weight, reduction)
+    return _loss_ops.BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -259,9 +276,9 @@ def binary_cross_entropy_with_logits(
     input = _float_input(input, "binary_cross_entropy_with_logits")
     target = _as_tensor(target, "target", "binary_cross_entropy_with_logits")
     _same_shape(input, target, "binary_cross_entropy_with_logits")
+    input, target = _promote(input, target)
     weight = _constant(weight, input, "weight", "binary_cross_entropy_with_logits")
     pos_weight = _constant(pos_weight, input, "pos_weight", "binary_cross_entropy_with_logits")
-    target = _match_dtype(target, input.dtype)
     return _loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
@@ -273,7 +290,8 @@ def _class_target(input, target, weight, ignore_index, op_name):
     target_array = np.asarray(target._data if isinstance(target, Tensor) else target)
     if target_array.dtype.kind not in "iu":
         hint = (
-            " Class-probability targets are not supported; pass class indices."
+            f" Class-probability targets (cross_entropy only) must have the input's shape {tuple(input.shape)}; "
+            f"got shape {tuple(target_array.shape)}."
             if target_array.dtype.kind == "f" else ""
         )
         raise TargetTypeError(
@@ -305,22 +323,46 @@ def _class_target(input, target, weight, ignore_index, op_name):
             f"with {classes} classes (shape {tuple(input.shape)})"
             + (f" or equal ignore_index={ignore_index}" if ignore_index != -100 else "")
         )
-    if weight is not None:
-        weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
-        if weight.shape != (classes,):
-            raise RuntimeError(
-                f"{op_name}(): weight tensor should be defined either for all {classes} classes or no classes but "
-                f"got weight tensor of shape {tuple(weight.shape)}"
-            )
-        weight = weight.astype(input.dtype, copy=False)
-    return input, target_array.astype(np.int64, copy=False), weight
+    return input, target_array.astype(np.int64, copy=False), _class_weight(weight, classes, input, op_name)
+
+
+def _class_weight(weight, classes, input, op_name):
+    if weight is None:
+        return None
+    weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+    if weight.shape != (classes,):
+        raise RuntimeError(
+            f"{op_name}(): weight tensor should be defined either for all {classes} classes or no classes but "
+            f"got weight tensor of shape {tuple(weight.shape)}"
+        )
+    return weight.astype(input.dtype, copy=False)
+
+
+def _probability_target(input, target, weight, ignore_index):
+    """cross_entropy's class-probability target (the input's shape, floating point): input, target, weight."""
+    if target.dtype.kind != "f":
+        raise TargetTypeError(
+            f"cross_entropy(): a target of the input's shape {tuple(input.shape)} holds class probabilities and "
+            f"needs a floating point dtype, got {target.dtype}; convert with target.float(), or pass class "
+            f"indices of shape {(input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()}"
+        )
+    if ignore_index != -100:
+        raise RuntimeError(
+            f"cross_entropy(): ignore_index={ignore_index} is not supported for floating point (class-probability) "
+            f"targets; give the rows to ignore a weight of zero instead (reduction='none', then mask)"
+        )
+    input, target = _promote(input, target)
+    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    return input, target, _class_weight(weight, classes, input, "cross_entropy")
 
 
 def cross_entropy(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
     label_smoothing=0.0,
 ):
-    """Cross-entropy between logits ``input`` (N, C) / (N, C, d1, ...) / (C,) and class indices ``target``.
+    """Cross-entropy between logits ``input`` (N, C) / (N, C, d1, ...) / (C,) and class indices ``target``,
+    or class probabilities: a floating point ``target`` of the input's shape, l_n = -sum_c w_c y_nc log
+    softmax(x_n)_c ('mean' then divides by the number of samples, as PyTorch; no ``ignore_index``).
 
     l_n = -w_{t_n} log softmax(x_n)_{t_n}, computed stably in one fused op (any logits, even +-1000,
     give finite values); with ``label_smoothing`` e the target is (1 - e) one-hot + e / C.
@@ -330,6 +372,11 @@ def cross_entropy(
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    input = _float_input(input, "cross_entropy")
+    if input.ndim and tuple(np.shape(target)) == tuple(input.shape):
+        target = _as_tensor(target, "target", "cross_entropy")
+        input, target, weight = _probability_target(input, target, weight, ignore_index)
+        return _loss_ops.CrossEntropyProbabilities.apply(input, target, weight, reduction, float(label_smoothing))
     input, target, weight = _class_target(input, target, weight, ignore_index, "cross_entropy")
     return _loss_ops.CrossEntropy.apply(input, target, weight, ignore_index, reduction, float(label_smoothing))
 
@@ -359,7 +406,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     input = _float_input(input, "smooth_l1_loss")
     target = _as_tensor(target, "target", "smooth_l1_loss")
     _same_shape(input, target, "smooth_l1_loss")
-    return _loss_ops.SmoothL1Loss.apply(input, _match_dtype(target, input.dtype), beta, 1.0, None, reduction)
+    input, target = _promote(input, target)
+    return _loss_ops.SmoothL1Loss.apply(input, target, beta, 1.0, None, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -378,8 +426,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
                 f"huber_loss(): Weights and input must have the same size: weight {weight_shape}, input "
                 f"{tuple(input.shape)}"
             )
+    input, target = _promote(input, target)
+    if weight is not None:
         weight = _constant(weight, input, "weight", "huber_loss")
-    return _loss_ops.HuberLoss.apply(input, _match_dtype(target, input.dtype), delta, delta, weight, reduction)
+    return _loss_ops.HuberLoss.apply(input, target, delta, delta, weight, reduction)
 
 
 _KL_MEAN_WARNING = (
@@ -409,7 +459,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         raise RuntimeError(
             f"kl_div(): the size of input {tuple(input.shape)} and target {tuple(target.shape)} do not broadcast"
         ) from None
-    target = _match_dtype(target, input.dtype)
+    input, target = _promote(input, target)
     return _loss_ops.KLDivergence.apply(input, target, bool(log_target), reduction, batch)
 
 

@@ -147,7 +147,7 @@ def test_smooth_l1_and_huber_modules_errors_and_dtypes():
     assert nn.HuberLoss(reduction="sum", delta=2.0)(x, y).item() == pytest.approx(0.045 + 2.0, rel=1e-6)
     assert nn.SmoothL1Loss(reduction="none")(x, y).shape == (1, 2)
     assert F.smooth_l1_loss(x, y, reduce=False).shape == (1, 2)  # PyTorch's deprecated arguments
-    assert F.smooth_l1_loss(x, y.double()).dtype == mt.float32  # the target follows the input's dtype
+    assert F.smooth_l1_loss(x, y.double()).dtype == mt.float64  # mixed dtypes promote, as PyTorch
     with pytest.raises(RuntimeError, match="negative values for beta"):
         F.smooth_l1_loss(x, y, beta=-1.0)
     with pytest.raises(RuntimeError, match="non-positive values for delta"):

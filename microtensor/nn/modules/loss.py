@@ -61,7 +61,7 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Cross-entropy of logits with class-index targets (log-softmax + NLL, fused and stable)."""
+    """Cross-entropy of logits with class-index or class-probability targets (log-softmax + NLL, fused and stable)."""
 
     def __init__(
         self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
