@@ -65,10 +65,9 @@ def select_backend(interactive):
 
     Must run before ``matplotlib.pyplot`` is imported anywhere.
     """
-    import matplotlib
+    from microtensor.viz import display_available, import_matplotlib
 
-    from microtensor.viz import display_available
-
+    matplotlib = import_matplotlib()  # without it: a ModuleNotFoundError naming the extra to install
     if not (interactive and display_available()):
         matplotlib.use("Agg")
         return False
@@ -84,9 +83,9 @@ def show_figures(show):
     """Block on the open figure windows (only with ``--show`` and an interactive backend)."""
     if not show:
         return
-    import matplotlib.pyplot as plt
+    from microtensor.viz import import_matplotlib, interactive_backend
 
-    from microtensor.viz import interactive_backend
+    plt = import_matplotlib("pyplot")
 
     if interactive_backend():
         plt.show()

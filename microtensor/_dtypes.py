@@ -69,6 +69,20 @@ def kind_rank(dtype):
     return _KIND_RANK[dtype.kind]
 
 
+def checked_integer(value, dtype, op_name):
+    """A Python int converted to an integer ``dtype`` by PyTorch's checked rule: signed types take
+    [min, max]; unsigned ones [-max, max], a negative value wrapping (-1 -> 255 for uint8); outside
+    that a RuntimeError naming the op, the value and the range."""
+    info = np.iinfo(dtype)
+    low = info.min if info.min < 0 else -info.max
+    if not low <= value <= info.max:
+        raise RuntimeError(
+            f"{op_name}: value {value} cannot be converted to type {np.dtype(dtype)} without overflow "
+            f"(it takes {low} to {info.max})"
+        )
+    return value % (info.max + 1) if value < 0 and info.min == 0 else value
+
+
 def scalar_dtype(value):
     """The dtype a Python scalar becomes on its own: bool, int64 or the default float."""
     if isinstance(value, (builtins.bool, np.bool_)):

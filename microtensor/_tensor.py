@@ -33,6 +33,10 @@ def as_array(data, dtype=None):
         except ValueError as error:
             raise ValueError(f"can't make a tensor from {type(data).__name__}: {error}") from None
         if array.dtype.kind == "f":
+            if array.size and _only_ints_some_huge(data, array) and not _is_float_dtype(dtype):
+                raise RuntimeError(
+                    f"Overflow when unpacking long: {data!r} does not fit in int64 (PyTorch's integer dtype)"
+                )
             if dtype is None:  # an explicit dtype is applied once, below (no rounding through float32)
                 array = array.astype(_dtypes.get_default_dtype(), copy=False)
         elif array.dtype.kind == "u" or (array.dtype.kind == "O" and _has_huge_int(data)):
@@ -47,10 +51,44 @@ def as_array(data, dtype=None):
                 f"expected numbers, bools, or (nested) sequences of them"
             )
     if dtype is not None:
-        array = array.astype(_dtypes.to_dtype(dtype), copy=False)
+        dtype = _dtypes.to_dtype(dtype)
+        if array.dtype == np.int64 and not isinstance(data, (Tensor, np.ndarray)):
+            array = _checked_integers(array, np.dtype(dtype))
+        array = array.astype(dtype, copy=False)
     elif array.dtype.kind not in "biuf":
         raise TypeError(f"microtensor does not support dtype {array.dtype}")
+    if not array.dtype.isnative:  # a big-endian array: PyTorch's dtypes are native-endian
+        array = array.astype(array.dtype.newbyteorder("="))
     return array
+
+
+def _checked_integers(array, dtype):
+    """Python ints for a narrower integer dtype, checked as PyTorch does (``tensor([300], dtype=uint8)`` raises)."""
+    if dtype.kind not in "iu" or dtype.itemsize == 8 or not array.size:
+        return array
+    for value in (int(array.min()), int(array.max())):
+        _dtypes.checked_integer(value, dtype, "tensor")
+    return array
+
+
+def _is_float_dtype(dtype):
+    return dtype is not None and np.dtype(_dtypes.to_dtype(dtype)).kind == "f"
+
+
+def _only_ints_some_huge(data, array):
+    """Whether numpy made floats of Python ints only because one is beyond int64 (PyTorch raises)."""
+    if not np.max(np.abs(array)) >= 2.0**63:  # nan (a float was given) or small: nothing to check
+        return False
+    stack, huge = [data], False
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (float, np.floating)):
+            return False
+        elif isinstance(item, int) and not -(2**63) <= item < 2**63:
+            huge = True
+    return huge
 
 
 def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):

@@ -61,7 +61,7 @@ def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but without a copy when ``data`` already is a tensor or array of that dtype."""
     if isinstance(data, Tensor) and (dtype is None or _dtypes.to_dtype(dtype) == data.dtype):
         return data
-    if isinstance(data, np.ndarray) and (dtype is None or _dtypes.to_dtype(dtype) == data.dtype):
+    if isinstance(data, np.ndarray) and data.dtype.isnative and (dtype is None or _dtypes.to_dtype(dtype) == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -72,6 +72,11 @@ def from_numpy(array):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"from_numpy: can't convert an array of dtype {array.dtype}; supported: float, int, uint, bool")
+    if not array.dtype.isnative:  # PyTorch's dtypes are native-endian; a copy would break the memory sharing
+        raise ValueError(
+            f"from_numpy: the array has non-native byte order (dtype {array.dtype.str!r}) and can't share memory; "
+            f"use mt.tensor(array) or mt.as_tensor(array), which copy it to the native byte order"
+        )
     return Tensor._make(array)
 
 
@@ -96,7 +101,15 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
         size = (size,)
     if dtype is None:
         dtype = _dtypes.scalar_dtype(fill_value)
-    return _finish(np.full(_shape(tuple(size), "full"), fill_value, _dtypes.to_dtype(dtype)), requires_grad, device)
+    dtype = _dtypes.to_dtype(dtype)
+    return _finish(np.full(_shape(tuple(size), "full"), _fill_value(fill_value, dtype, "full"), dtype), requires_grad, device)
+
+
+def _fill_value(value, dtype, op_name):
+    """``value`` checked to fit an integer ``dtype`` (PyTorch raises rather than wrap it)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and np.dtype(dtype).kind in "iu":
+        return _dtypes.checked_integer(int(value), dtype, op_name)
+    return value
 
 
 def _like(input, dtype):
@@ -118,7 +131,8 @@ def empty_like(input, dtype=None, requires_grad=False, device=None):
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
-    return _finish(np.full(input.shape, fill_value, _like(input, dtype)), requires_grad, device)
+    dtype = _like(input, dtype)
+    return _finish(np.full(input.shape, _fill_value(fill_value, dtype, "full_like"), dtype), requires_grad, device)
 
 
 def arange(start=None, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -133,10 +147,16 @@ def arange(start=None, end=None, step=1, dtype=None, requires_grad=False, device
         start = 0
     elif end is None:
         start, end = 0, start
+    start, end, step = (value.item() if isinstance(value, Tensor) and value.ndim == 0 else value for value in (start, end, step))
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+            raise TypeError(f"arange(): argument '{name}' must be a number, not {type(value).__name__} ({value!r})")
+    if not all(np.isfinite(value) for value in (start, end, step)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} with step {step}; all three must be finite")
     if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
+        raise RuntimeError(f"arange: step must be nonzero (start={start}, end={end}, step={step})")
     if (end - start) / step < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})")
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})")
     if dtype is None:
         all_ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
         dtype = _dtypes.int64 if all_ints else _dtypes.get_default_dtype()
@@ -158,6 +178,13 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     """The ``n x m`` identity matrix."""
+    for name, value in (("n", n), ("m", m)):
+        if value is None:
+            continue
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"eye(): argument '{name}' must be int, not {type(value).__name__} ({value!r})")
+        if value < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 

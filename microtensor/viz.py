@@ -29,6 +29,27 @@ __all__ = ["LivePlot", "plot_history", "draw_graph", "graph_dot", "display_avail
 _NON_INTERACTIVE_BACKENDS = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
+MATPLOTLIB_HINT = "pip install matplotlib, or pip install 'microtensor[examples]' for everything the examples use"
+
+
+def import_matplotlib(submodule=None):
+    """``matplotlib`` (or ``matplotlib.<submodule>``); without it, a ModuleNotFoundError that says what to install."""
+    import importlib
+
+    name = "matplotlib" if submodule is None else f"matplotlib.{submodule}"
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        raise ModuleNotFoundError(
+            f"matplotlib is not installed (microtensor.viz and the examples draw with it): {MATPLOTLIB_HINT}",
+            name="matplotlib",
+        ) from error
+
+
+def _import_pyplot():
+    return import_matplotlib("pyplot")
+
+
 def display_available():
     """True when a window could be opened: on Linux and the BSDs that needs ``DISPLAY`` or
     ``WAYLAND_DISPLAY``; macOS and Windows always have a display."""
@@ -39,8 +60,7 @@ def display_available():
 
 def interactive_backend():
     """True when matplotlib's current backend draws windows and a display is present."""
-    import matplotlib
-
+    matplotlib = import_matplotlib()
     backend = str(matplotlib.get_backend()).lower()
     if backend in _NON_INTERACTIVE_BACKENDS or backend.startswith("module://matplotlib_inline"):
         return False
@@ -105,7 +125,7 @@ class LivePlot:
         if live:
             if interactive_backend():
                 self.live = True
-                import matplotlib.pyplot as plt
+                plt = _import_pyplot()
 
                 plt.ion()
                 self._build()
@@ -136,7 +156,7 @@ class LivePlot:
 
     # -- drawing
     def _build(self):
-        import matplotlib.pyplot as plt
+        plt = _import_pyplot()
 
         n = len(self.panels)
         fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 3.6), layout="constrained", squeeze=False)
@@ -186,11 +206,11 @@ class LivePlot:
             os.makedirs(directory, exist_ok=True)
             self._figure.savefig(path, dpi=110)
         if self.live:
-            import matplotlib.pyplot as plt
+            plt = _import_pyplot()
 
             plt.ioff()
         if not keep_open:
-            import matplotlib.pyplot as plt
+            plt = _import_pyplot()
 
             plt.close(self._figure)
         return path
@@ -233,7 +253,7 @@ def plot_history(history, metrics=None, axes=None, xlabel="step", logy=()):
     ``metrics`` groups them into panels as in ``LivePlot`` (default: one panel each).
     Returns the list of axes.
     """
-    import matplotlib.pyplot as plt
+    plt = _import_pyplot()
 
     panels = [(name,) for name in history] if metrics is None else [
         (entry,) if isinstance(entry, str) else tuple(entry) for entry in metrics
@@ -420,7 +440,7 @@ def draw_graph(tensor, format="matplotlib", params=None, show_grads=True, ax=Non
         raise ValueError(f"draw_graph: format must be 'matplotlib' or 'dot', got {format!r}")
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"draw_graph: rankdir must be 'TB' or 'LR', got {rankdir!r}")
-    import matplotlib.pyplot as plt
+    plt = _import_pyplot()
 
     graph = _Graph(tensor, params, show_grads, max_nodes)
     layers, position = graph.layers()

@@ -2,6 +2,9 @@
 
 Each row: what a user did wrong, the call, the exception type, and a pattern the
 message must contain (the op, the shapes or values involved, or what to do).
+The table continues, in the same form, in ``test_bad_input_ops.py`` (core ops and creation)
+and ``test_bad_input_validation.py`` (optimizer and scheduler arguments, custom Functions,
+numpy arrays given to layers, a missing matplotlib).
 ``python -m pytest tests/test_bad_input.py -v`` prints the table as it runs;
 ``python tests/test_bad_input.py`` prints each message in full.
 """
@@ -154,6 +157,31 @@ BAD_INPUTS = [
     ("load_state_dict with a wrong shape", _load_state_dict_wrong_shape, RuntimeError, r"weight.*\(4, 2\).*\(3, 2\)|size mismatch"),
     ("TensorDataset of different lengths",
      lambda: mt.utils.data.TensorDataset(mt.ones(3), mt.ones(4)), ValueError, r"3.*4|4.*3"),
+    # losses at the edges (issue 11)
+    ("binary_cross_entropy with a target above 1",
+     lambda: F.binary_cross_entropy(mt.tensor([0.5]), mt.tensor([2.0])), RuntimeError,
+     r"binary_cross_entropy.*target should be between 0 and 1.*2\.0"),
+    ("binary_cross_entropy with a negative target",
+     lambda: nn.BCELoss()(mt.tensor([0.5, 0.5]), mt.tensor([1.0, -1.0])), RuntimeError,
+     r"target should be between 0 and 1.*-1\.0"),
+    ("binary_cross_entropy with a nan target",
+     lambda: F.binary_cross_entropy(mt.tensor([0.5]), mt.tensor([float("nan")])), RuntimeError,
+     r"target should be between 0 and 1.*nan"),
+    ("cross_entropy with an integer target of the input's shape",
+     lambda: F.cross_entropy(mt.zeros(2, 3), mt.zeros(2, 3, dtype=mt.int64)), RuntimeError,
+     r"cross_entropy.*\(2, 3\).*class probabilities.*floating point.*int64.*target\.float\(\).*\(2,\)"),
+    ("cross_entropy with probability targets and ignore_index",
+     lambda: F.cross_entropy(mt.zeros(2, 3), mt.full((2, 3), 1 / 3), ignore_index=1), RuntimeError,
+     r"cross_entropy.*ignore_index=1 is not supported for floating point"),
+    ("cross_entropy with probability targets of the wrong class count",
+     lambda: F.cross_entropy(mt.zeros(2, 3), mt.full((2, 4), 0.25)), RuntimeError,
+     r"cross_entropy.*input.s shape \(2, 3\); got shape \(2, 4\)"),
+    ("cross_entropy with probability targets and a wrong weight",
+     lambda: F.cross_entropy(mt.zeros(2, 3), mt.full((2, 3), 1 / 3), weight=mt.ones(4)), RuntimeError,
+     r"cross_entropy.*weight.*3 classes.*\(4,\)"),
+    ("cross_entropy with a float class-index target",
+     lambda: F.cross_entropy(mt.zeros(2, 3), mt.tensor([0.0, 1.0])), TypeError,
+     r"integer dtype.*\.long\(\).*probability targets.*input's shape \(2, 3\)"),
 ]
 
 FILE_INPUTS = [

@@ -234,9 +234,12 @@ def _call_backward(node, grad, retain_graph, create_graph):
     if result.__class__ is not tuple:
         result = _as_gradient_tuple(result)
     if len(result) != len(node.inputs):
-        _raise_wrong_count(node, result)
-    if tensor_mode and not create_graph:
-        result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
+        result = _drop_trailing_nones(node, result)
+    if tensor_mode:  # a user Function, or create_graph: the built-in ops' fast path skips these checks
+        if not node.numpy_level:
+            _check_non_tensor_gradients(node, result)
+        if not create_graph:
+            result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
     if not retain_graph and node._saved:
         node._saved = None
     if _anomaly_mode.enabled:
@@ -246,6 +249,24 @@ def _call_backward(node, grad, retain_graph, create_graph):
 
 def _as_gradient_tuple(result):
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def _drop_trailing_nones(node, result):
+    """PyTorch accepts extra gradients past the inputs when they are all None; any other count is an error."""
+    count = len(node.inputs)
+    if len(result) > count and all(extra is None for extra in result[count:]):
+        return result[:count]
+    _raise_wrong_count(node, result)
+
+
+def _check_non_tensor_gradients(node, result):
+    """A user Function's backward may return a gradient only where forward got a Tensor (as in PyTorch)."""
+    for position, (gradient, meta) in enumerate(zip(result, node.input_meta)):
+        if gradient is not None and meta is False:  # False: the forward argument was not a Tensor
+            raise RuntimeError(
+                f"function {node.name()} returned a gradient different than None at position {position + 1}, "
+                f"but the corresponding forward input was not a Variable (a Tensor); return None there"
+            )
 
 
 def _raise_wrong_count(node, result):

@@ -177,6 +177,8 @@ class Function:
             if numpy_level:
                 ctx = _SCRATCH_CONTEXT
                 raw = cls.forward(ctx, *[arg._data if isinstance(arg, Tensor) else arg for arg in args], **kwargs)
+                if raw is None:
+                    raise forward_returned_none(cls)
             else:
                 ctx = _ScratchContext()
                 with no_grad():
@@ -210,6 +212,8 @@ class Function:
             raw = cls.forward(ctx, *forward_args, **kwargs)
             if raw.__class__ is np.ndarray or isinstance(raw, np.generic):
                 return one_recorded_output(cls, ctx, args, forward_args, raw)
+            if raw is None:
+                raise forward_returned_none(cls)
         else:
             forward_args = args
             with no_grad():
@@ -241,6 +245,8 @@ class Function:
         if not (a._requires_grad and _state.enabled):
             out = cls.forward(_SCRATCH_CONTEXT, a_data)
             if out.__class__ is not np.ndarray:
+                if out is None:
+                    raise forward_returned_none(cls)
                 out = unary_result(out, a_data)
             return _new_tensor(out)
         ctx = _allocate(cls)
@@ -250,6 +256,8 @@ class Function:
         ctx.needs_input_grad = ONE_INPUT_NEEDS_GRAD
         out = raw = cls.forward(ctx, a_data)
         if out.__class__ is not np.ndarray:
+            if out is None:
+                raise forward_returned_none(cls)
             out = unary_result(out, a_data)
         if out.dtype.kind != "f":
             return _new_tensor(out)
@@ -293,7 +301,11 @@ class Function:
             b_data, b_grad = b, False
         if not ((a_grad or b_grad) and _state.enabled):
             out = cls.forward(_SCRATCH_CONTEXT, a_data, b_data)
-            return _new_tensor(out if out.__class__ is np.ndarray else np.asarray(out))
+            if out.__class__ is np.ndarray:
+                return _new_tensor(out)
+            if out is None:
+                raise forward_returned_none(cls)
+            return _new_tensor(np.asarray(out))
         ctx = _allocate(cls)
         ctx._saved = ()
         ctx.inputs = (
@@ -310,6 +322,8 @@ class Function:
         ctx.input_meta, ctx.needs_input_grad = entry
         out = raw = cls.forward(ctx, a_data, b_data)
         if out.__class__ is not np.ndarray:
+            if out is None:
+                raise forward_returned_none(cls)
             out = np.asarray(out)  # numpy returns scalars for 0-d results
         if out.dtype.kind != "f":
             return _new_tensor(out)
@@ -339,6 +353,15 @@ class Function:
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)
+
+
+def forward_returned_none(cls):
+    """The error for a ``numpy_level`` forward that returned None (it would become an object-dtype tensor).
+    A user Function (``numpy_level = False``) may return None, as in PyTorch: ``apply`` then returns None."""
+    return TypeError(
+        f"{cls.__name__}.forward returned None; a numpy_level forward must return a numpy array "
+        f"(or a tuple of them); did it forget a 'return'?"
+    )
 
 
 class _ScratchContext:

@@ -44,6 +44,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Function
 from .._tensor import Tensor
+from ..ops._util import not_a_tensor_error
 
 __all__ = ["conv1d", "conv2d"]
 
@@ -375,7 +376,7 @@ def _pads(padding, kernel_size, stride, dilation, count, op_name):
 def _check_tensors(input, weight, bias, op_name):
     for name, value in (("input", input), ("weight", weight), ("bias", bias)):
         if value is not None and not isinstance(value, Tensor):
-            raise TypeError(f"{op_name}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+            raise not_a_tensor_error(op_name, name, value)
     if input._data.dtype != weight._data.dtype or (bias is not None and bias._data.dtype != input._data.dtype):
         found = f"input {input.dtype}, weight {weight.dtype}" + (f", bias {bias.dtype}" if bias is not None else "")
         raise RuntimeError(

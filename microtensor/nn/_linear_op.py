@@ -12,6 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
+from ..ops._util import not_a_tensor_error
 
 
 class Linear(Function):
@@ -53,7 +54,7 @@ def linear(input, weight, bias=None):
     """
     for name, value in (("input", input), ("weight", weight), ("bias", bias)):
         if value is not None and not isinstance(value, Tensor):
-            raise TypeError(f"linear(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+            raise not_a_tensor_error("linear", name, value)
     if weight.ndim != 2:
         raise RuntimeError(f"linear(): weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
     if input.ndim == 0:

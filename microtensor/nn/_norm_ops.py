@@ -28,6 +28,7 @@ import numpy as np
 from .. import _dtypes
 from .._dims import normalize_dim, normalize_dims
 from .._tensor import Tensor
+from ..ops._util import not_a_tensor_error
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import broadcast_to, clamp
@@ -270,7 +271,7 @@ def _vector_norm(x, p, dims, op_name):
 # ------------------------------------------------------------ F. functions
 def _tensor(value, name, op_name):
     if not isinstance(value, Tensor):
-        raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+        raise not_a_tensor_error(op_name, name, value)
     return value
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
+from ..ops._util import not_a_tensor_error
 
 __all__ = ["pad"]
 
@@ -206,7 +207,7 @@ def pad(input, pad, mode="constant", value=None):
     every mode; see the module docstring for the index rules and their gradients.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"pad(): argument 'input' must be a Tensor, not {type(input).__name__}")
+        raise not_a_tensor_error("pad", "input", input)
     _check_pad_argument(pad, input)
     if mode not in MODES:
         raise NotImplementedError(f"pad(): Unrecognised padding mode {mode}; use one of {', '.join(MODES)}")

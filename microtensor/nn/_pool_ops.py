@@ -32,6 +32,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
+from ..ops._util import not_a_tensor_error
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
@@ -514,7 +515,7 @@ def _pair_argument(value, name, op_name, allow_none=False):
 
 def _check_tensor(input, op_name):
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op_name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor_error(op_name, "input", input)
 
 
 def _check_shape(shape, op_name, dims):
@@ -672,7 +673,7 @@ def _adaptive(input, output_size, op_name):
     one_d = op_name.endswith("1d")
     dims = 1 if one_d else 2
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op_name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor_error(op_name, "input", input)
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{op_name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got {list(input.shape)}")
     for dim in range(input.ndim - dims - 1, input.ndim):

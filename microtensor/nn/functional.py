@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .. import random as _random
+from ..ops._util import not_a_tensor_error
 from .._tensor import Tensor
 from . import _loss_ops
 from ._linear_op import linear
@@ -136,7 +137,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0:
         return input
     if not isinstance(input, Tensor):
-        raise TypeError(f"dropout(): input must be a Tensor, not {type(input).__name__}")
+        raise not_a_tensor_error("dropout", "input", input)
     if input.dtype.kind != "f":
         raise TypeError(f"dropout(): expected a floating point input, got {input.dtype}")
     if p == 1:

@@ -15,6 +15,8 @@ def to_operand(value, op_name):
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype.kind not in "biuf":
             raise TypeError(f"{op_name}: unsupported operand dtype {value.dtype}")
+        if not value.dtype.isnative:  # a big-endian array: tensors hold native-endian data
+            value = value.astype(value.dtype.newbyteorder("="))
         return Tensor._make(np.asarray(value))
     if isinstance(value, (list, tuple)):
         return Tensor(value)
@@ -32,7 +34,15 @@ def tensor_argument(value, op_name):
         return Tensor(value)
     if isinstance(value, (np.ndarray, np.generic)):
         return to_operand(value, op_name)
-    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(value).__name__}")
+    raise not_a_tensor_error(op_name, "input", value)
+
+
+def not_a_tensor_error(op_name, argument, value):
+    """The TypeError for an argument that must be a Tensor; for a numpy array it says how to wrap it."""
+    message = f"{op_name}(): argument '{argument}' must be a Tensor, not {type(value).__name__}"
+    if isinstance(value, (np.ndarray, np.generic)):
+        message += "; wrap the array with mt.tensor(x) (a copy) or mt.from_numpy(x) (shares its memory)"
+    return TypeError(message)
 
 
 def torch_result_dtype(*operands):
@@ -67,6 +77,40 @@ def match_dtype(result, a, b=None, *more):
     if result.__class__ is not np.ndarray:
         return np.asarray(result, dtype=wanted)
     return result.astype(wanted) if wanted != dtype else result
+
+
+def integer_scalars_as_torch(op_name, a, b):
+    """The operands with each Python int that does not fit the other operand's integer dtype
+    converted as PyTorch converts it: ``+ - *`` wrap it into the dtype (it fits int64 or
+    uint64 first, else OverflowError), ``/`` takes it as a float, others (``**``, ``alpha=``) use
+    PyTorch's checked conversion (``_dtypes.checked_integer``: RuntimeError outside the range)."""
+    return _torch_scalar(op_name, a, b), _torch_scalar(op_name, b, a)
+
+
+_WRAPPING_OPS = ("add", "sub", "mul")
+
+
+def _torch_scalar(op_name, value, other):
+    if value.__class__ is not int or not isinstance(other, Tensor) or other._data.dtype.kind not in "biu":
+        return value
+    dtype = np.dtype(torch_result_dtype(other._data, value))
+    if dtype.kind not in "iu":
+        return value
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    if op_name == "div":
+        return float(value)
+    if op_name == "pow" and value < 0:
+        raise RuntimeError("pow: Integers to negative integer powers are not allowed. "
+                           "Convert the base to a float tensor first, e.g. x.float() ** -1")
+    if op_name not in _WRAPPING_OPS:
+        return _dtypes.checked_integer(value, dtype, op_name)
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError(
+            f"{op_name}: the Python int {value} does not fit in 64 bits (int64 or uint64); use a float or a smaller value"
+        )
+    return int(np.array(value % 2**64, dtype=np.uint64).astype(dtype))
 
 
 def pick_dim(dim, axis, op_name, default=None):

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import match_dtype, to_operand
+from ._util import integer_scalars_as_torch, match_dtype, to_operand
 from .._registry import op
 
 
@@ -33,6 +33,9 @@ def _binary(function, op_name, input, other):
     kind = other.__class__
     b = other if kind is Tensor or kind is float or kind is int else to_operand(other, op_name)
     try:
+        return function._apply_binary(a, b)
+    except OverflowError:  # numpy refuses a Python int outside the integer tensor's range
+        a, b = integer_scalars_as_torch(op_name, a, b)
         return function._apply_binary(a, b)
     except ValueError:
         error = broadcast_error(op_name, getattr(a, "_data", a), getattr(b, "_data", b))
@@ -116,8 +119,9 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``a ** b``;  d/da = b * a^(b-1), d/db = a^b * log(a) (0 where a == 0; the output is saved
-    only for d/db, as in PyTorch)."""
+    """``a ** b``;  d/da = b * a^(b-1), 0 where b == 0 (so d/dx x^0 = 0 at x = 0);
+    d/db = a^b * log(a), 0 where a == 0 and b >= 0 (so -inf for 0^b with b < 0 and nan for a
+    negative base, as in PyTorch; the output is saved only for d/db, as in PyTorch)."""
 
     numpy_level = True
 
@@ -140,12 +144,31 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        if need_a:
-            grad_a = grad * b * a ** (b - 1)
-        if need_b:
-            positive = a > 0
-            grad_b = grad * np.where(positive, out * np.log(np.where(positive, a, 1)), 0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need_a:
+                grad_a = _pow_grad_base(grad, a, b)
+            if need_b:
+                grad_b = _pow_grad_exponent(grad, a, b, out)
         return grad_a, grad_b
+
+
+def _pow_grad_exponent(grad, a, b, out):
+    """``grad * a^b * log(a)``, 0 where ``a == 0`` and ``b >= 0`` as in PyTorch."""
+    if a.__class__ is int or a.__class__ is float:
+        return grad * (out * np.log(a)) if a != 0 else np.where(b >= 0, 0, grad * (out * -np.inf))
+    return np.where((a == 0) & (b >= 0), 0, grad * (out * np.log(a)))
+
+
+def _pow_grad_base(grad, a, b):
+    """``grad * b * a^(b-1)``, 0 where ``b == 0`` as in PyTorch. With a tensor exponent only the
+    points where that product is 0 * inf or 0 * nan (b == 0 at a == 0 or nan) are masked, so the
+    second derivative d/db (b a^(b-1)) = 1/a at b == 0 still flows elsewhere."""
+    if b.__class__ is int or b.__class__ is float:
+        if b == 0:
+            return np.zeros_like(grad) if grad.__class__ is np.ndarray else grad * 0
+        return grad * (b * a ** (b - 1))
+    singular = (b == 0) & ~(np.abs(a) > 0)
+    return np.where(singular, 0, grad * (b * a ** (b - 1)))
 
 
 class Neg(Function):
@@ -164,11 +187,18 @@ class Neg(Function):
         return -grad
 
 
+def _alpha(alpha, input, op_name):
+    """``alpha`` must fit an integer input's dtype (PyTorch raises rather than wrap it)."""
+    if alpha.__class__ is int and isinstance(input, Tensor):
+        integer_scalars_as_torch(f"{op_name}(alpha=...)", input, alpha)
+    return alpha
+
+
 @op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add, out=True)
 def add(input, other, alpha=1):
     """``input + alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, _alpha(alpha, input, "add"))
     return _binary(Add, "add", input, other)
 
 
@@ -176,7 +206,7 @@ def add(input, other, alpha=1):
 def sub(input, other, alpha=1):
     """``input - alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, _alpha(alpha, input, "sub"))
     return _binary(Sub, "sub", input, other)
 
 

@@ -102,7 +102,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """``y = |x|``;  dy/dx = sign(x) (0 at x = 0, as in PyTorch)."""
+    """``y = |x|``;  dy/dx = sign(x) (0 at x = 0 and at x = nan, as in PyTorch)."""
 
     numpy_level = True
 
@@ -114,7 +114,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * np.sign(x)
+        return grad * np.where(x != x, 0, np.sign(x))  # sign(nan) = 0 here, as in PyTorch
 
 
 class Sin(Function):

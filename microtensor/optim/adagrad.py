@@ -15,7 +15,7 @@ when the optimizer is built, so a fresh ``state_dict()`` already holds, per para
 """
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_nonnegative
 
 
 class Adagrad(Optimizer):
@@ -50,8 +50,7 @@ class Adagrad(Optimizer):
             ("eps", "epsilon value"),
         )
         for key, what in checks:
-            if not group[key] >= 0:
-                raise ValueError(f"Invalid {what}: {group[key]} ({key} must be >= 0)")
+            check_nonnegative(group[key], what, key)
 
     def _initial_state(self, state, param, group):
         state["step"] = 0

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_nonnegative, check_number
 
 
 class Adam(Optimizer):
@@ -33,7 +33,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  *, maximize=False, decoupled_weight_decay=False):
         defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+            lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -44,12 +44,11 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
         for position, beta in enumerate(betas):
+            check_number(beta, f"beta parameter at index {position}", "betas")
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {position}: {beta} (must be in [0, 1))")
-        if not group["eps"] >= 0:
-            raise ValueError(f"Invalid epsilon value: {group['eps']} (eps must be >= 0)")
-        if not group["weight_decay"] >= 0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']} (weight_decay must be >= 0)")
+        check_nonnegative(group["eps"], "epsilon value", "eps")
+        check_nonnegative(group["weight_decay"], "weight_decay value", "weight_decay")
 
     def _update(self, param, grad, state, group, index):
         lr = float(group["lr"])
@@ -99,6 +98,12 @@ class Adam(Optimizer):
         np.divide(exp_avg, denom, out=denom)
         denom *= lr / bias_correction1
         param -= denom
+
+
+def _pair_of_betas(betas):
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+        raise TypeError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2) of numbers in [0, 1))")
+    return tuple(betas)
 
 
 class AdamW(Adam):

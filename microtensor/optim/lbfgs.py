@@ -24,7 +24,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from .._tensor import Tensor
-from .optimizer import Optimizer, _cast_state
+from .optimizer import Optimizer, _cast_state, check_nonnegative
 
 
 class LBFGS(Optimizer):
@@ -34,7 +34,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        if max_eval is None:
+        if max_eval is None and isinstance(max_iter, int):  # else the max_iter check below says what is wrong
             max_eval = max_iter * 5 // 4
         defaults = dict(
             lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
@@ -51,6 +51,8 @@ class LBFGS(Optimizer):
             value = group[key]
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"LBFGS: {key} must be a positive int, got {value!r}")
+        for key in ("tolerance_grad", "tolerance_change"):
+            check_nonnegative(group[key], f"{key} value", key)
         if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise RuntimeError(f"only 'strong_wolfe' is supported as line_search_fn, got {group['line_search_fn']!r}")
 

@@ -27,10 +27,11 @@ so ``mt.save`` writes it.
 """
 import bisect
 import math
+import numbers
 import types
 from collections import Counter
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_number
 
 
 class LRScheduler:
@@ -117,7 +118,7 @@ class StepLR(LRScheduler):
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
         self.step_size = step_size
-        self.gamma = gamma
+        self.gamma = _number(gamma, "StepLR", "gamma")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -133,7 +134,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch: ``base_lr * gamma ** epoch``."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _number(gamma, "ExponentialLR", "gamma")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -154,7 +155,7 @@ class CosineAnnealingLR(LRScheduler):
         if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
         self.T_max = T_max
-        self.eta_min = eta_min
+        self.eta_min = _number(eta_min, "CosineAnnealingLR", "eta_min")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -210,8 +211,8 @@ class MultiStepLR(LRScheduler):
     ``base_lr * gamma ** (number of milestones <= epoch)`` (a milestone listed twice counts twice)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = Counter(milestones)
-        self.gamma = gamma
+        self.milestones = Counter(_milestone_list(milestones, "MultiStepLR"))
+        self.gamma = _number(gamma, "MultiStepLR", "gamma")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -239,6 +240,8 @@ class LinearLR(LRScheduler):
     """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        _number(start_factor, "LinearLR", "start_factor")
+        _number(end_factor, "LinearLR", "end_factor")
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError(
                 f"Starting multiplicative factor expected to be greater than 0 and less or equal to 1, "
@@ -298,7 +301,10 @@ class OneCycleLR(LRScheduler):
         self._anneal_func_type = anneal_strategy
         self._schedule_phases = _one_cycle_phases(self.total_steps, pct_start, three_phase)
 
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        for key, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            if not _number(value, "OneCycleLR", key) > 0:
+                raise ValueError(f"OneCycleLR: {key} must be > 0, got {value}")
+        max_lrs = [_number(value, "OneCycleLR", "max_lr") for value in _per_group("max_lr", optimizer, max_lr)]
         if last_epoch == -1:
             for group, group_max_lr in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = group_max_lr / div_factor
@@ -310,8 +316,10 @@ class OneCycleLR(LRScheduler):
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
             self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            max_momentums = [_number(value, "OneCycleLR", "max_momentum")
+                             for value in _per_group("max_momentum", optimizer, max_momentum)]
+            base_momentums = [_number(value, "OneCycleLR", "base_momentum")
+                              for value in _per_group("base_momentum", optimizer, base_momentum)]
             if last_epoch == -1:
                 for group, group_max, group_base in zip(optimizer.param_groups, max_momentums, base_momentums):
                     self._set_momentum(group, group_max)
@@ -380,6 +388,21 @@ def _one_cycle_phases(total_steps, pct_start, three_phase):
     return [warm_up, phase(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
 
 
+def _number(value, scheduler, key):
+    return check_number(value, f"{scheduler} {key}", key)
+
+
+def _milestone_list(milestones, scheduler):
+    """The milestones as a list of ints (epochs); TypeError for anything else."""
+    if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+        raise TypeError(f"{scheduler}: milestones must be a list of ints (epochs), got {milestones!r}")
+    milestones = list(milestones)
+    for milestone in milestones:
+        if isinstance(milestone, bool) or not isinstance(milestone, numbers.Integral):
+            raise TypeError(f"{scheduler}: milestones must be a list of ints (epochs), got {milestones!r}")
+    return milestones
+
+
 def _per_group(name, optimizer, value):
     """One value per parameter group: a list/tuple of that length, or one value for all."""
     count = len(optimizer.param_groups)
@@ -408,8 +431,17 @@ class ReduceLROnPlateau(LRScheduler):
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0, eps=1e-8):
-        if factor >= 1.0:
+        if _number(factor, "ReduceLROnPlateau", "factor") >= 1.0:
             raise ValueError(f"Factor should be < 1.0, got factor={factor}")
+        for key, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"ReduceLROnPlateau: {key} must be an int >= 0, got {value!r}")
+            if value < 0:
+                raise ValueError(f"ReduceLROnPlateau: {key} must be an int >= 0, got {value!r}")
+        _number(threshold, "ReduceLROnPlateau", "threshold")
+        _number(eps, "ReduceLROnPlateau", "eps")
+        for value in min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]:
+            _number(value, "ReduceLROnPlateau", "min_lr")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
         self.factor = factor

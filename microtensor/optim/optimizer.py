@@ -136,9 +136,8 @@ class Optimizer:
 
     def _check_hyperparameters(self, group):
         """Validate a group's hyper-parameters (subclasses extend this)."""
-        lr = group.get("lr")
-        if lr is not None and not lr >= 0:
-            raise ValueError(f"Invalid learning rate: {lr} (lr must be >= 0)")
+        if "lr" in group:
+            check_nonnegative(group["lr"], "learning rate", "lr")
 
     # ----------------------------------------------------------- stepping
     def zero_grad(self, set_to_none=True):
@@ -314,3 +313,20 @@ def _cast_state(value, param, key, index, name):
             array = array.copy()
         return Tensor._make(array)
     return value
+
+
+def check_number(value, what, key):
+    """TypeError unless ``value`` is a real number (a one-element Tensor or array counts),
+    so ``SGD(lr=None)`` fails at construction, not inside ``step``."""
+    if isinstance(value, (str, bytes)) or not hasattr(type(value), "__float__"):
+        raise TypeError(f"Invalid {what}: {value!r} ({key} must be a number, got {type(value).__name__})")
+    return value
+
+
+def check_nonnegative(value, what, key):
+    """A real number >= 0 (NaN is refused); TypeError for a non-number, ValueError below zero."""
+    check_number(value, what, key)
+    if not value >= 0:
+        raise ValueError(f"Invalid {what}: {value} ({key} must be >= 0)")
+    return value
+

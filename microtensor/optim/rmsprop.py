@@ -20,7 +20,7 @@ root (where PyTorch would produce NaN).
 """
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_nonnegative
 
 
 class RMSprop(Optimizer):
@@ -36,14 +36,10 @@ class RMSprop(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if not group["eps"] >= 0:
-            raise ValueError(f"Invalid epsilon value: {group['eps']} (eps must be >= 0)")
-        if not group["momentum"] >= 0:
-            raise ValueError(f"Invalid momentum value: {group['momentum']} (momentum must be >= 0)")
-        if not group["weight_decay"] >= 0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']} (weight_decay must be >= 0)")
-        if not group["alpha"] >= 0:
-            raise ValueError(f"Invalid alpha value: {group['alpha']} (alpha must be >= 0)")
+        check_nonnegative(group["eps"], "epsilon value", "eps")
+        check_nonnegative(group["momentum"], "momentum value", "momentum")
+        check_nonnegative(group["weight_decay"], "weight_decay value", "weight_decay")
+        check_nonnegative(group["alpha"], "alpha value", "alpha")
 
     def _update(self, param, grad, state, group, index):
         lr = float(group["lr"])

@@ -17,7 +17,7 @@ still shrinks the parameters; so does microtensor.)
 """
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_nonnegative, check_number
 
 
 class SGD(Optimizer):
@@ -32,10 +32,9 @@ class SGD(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if not group["momentum"] >= 0:
-            raise ValueError(f"Invalid momentum value: {group['momentum']} (momentum must be >= 0)")
-        if not group["weight_decay"] >= 0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']} (weight_decay must be >= 0)")
+        check_nonnegative(group["momentum"], "momentum value", "momentum")
+        check_number(group["dampening"], "dampening value", "dampening")
+        check_nonnegative(group["weight_decay"], "weight_decay value", "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"Nesterov momentum requires a momentum and zero dampening "
