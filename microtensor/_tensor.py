@@ -52,8 +52,11 @@ def as_array(data, dtype=None):
             )
     if dtype is not None:
         dtype = _dtypes.to_dtype(dtype)
-        if array.dtype == np.int64 and not isinstance(data, (Tensor, np.ndarray)):
-            array = _checked_integers(array, np.dtype(dtype))
+        if not isinstance(data, (Tensor, np.ndarray)):
+            if array.dtype == np.int64:
+                array = _checked_integers(array, np.dtype(dtype))
+            elif array.dtype.kind == "f":
+                _check_floats_fit(array, np.dtype(dtype))
         array = array.astype(dtype, copy=False)
     elif array.dtype.kind not in "biuf":
         raise TypeError(f"microtensor does not support dtype {array.dtype}")
@@ -69,6 +72,22 @@ def _checked_integers(array, dtype):
     for value in (int(array.min()), int(array.max())):
         _dtypes.checked_integer(value, dtype, "tensor")
     return array
+
+
+def _check_floats_fit(array, dtype):
+    """Python floats for an integer dtype must lie in its range, as PyTorch checks (``tensor([300.],
+    dtype=uint8)`` and ``tensor([nan], dtype=int8)`` raise; ``tensor([2.7], dtype=int64)`` is 2)."""
+    if dtype.kind not in "iu" or not array.size:
+        return
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        # float(2**63 - 1) rounds up to 2**63, so int64's top is checked with a strict "<".
+        fits = (array >= info.min) & ((array < 2.0**63) if dtype.itemsize == 8 else (array <= info.max))
+    if not fits.all():
+        raise RuntimeError(
+            f"tensor: value {array[~fits].flat[0]} cannot be converted to type {dtype} without overflow "
+            f"(it takes {info.min} to {info.max})"
+        )
 
 
 def _is_float_dtype(dtype):

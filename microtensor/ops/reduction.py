@@ -15,6 +15,7 @@ differentiation alike. A reduced gradient ``g`` is first reshaped to the
 """
 import builtins
 import collections
+import warnings
 
 import numpy as np
 
@@ -271,6 +272,10 @@ def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
         )
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
     dims, keep_shape = _dims(x.shape, dim, name)
+    if _count(x.shape, dims) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0 (correction={correction} with "
+                      f"{_count(x.shape, dims)} values per reduction): the result is inf or nan", UserWarning,
+                      stacklevel=3)
     return x, dims, keep_shape, keepdim, correction
 
 

@@ -3,6 +3,7 @@ bases and zero exponents; relu and abs at nan inputs and inf gradients; integer 
 Python ints beyond the tensor's dtype (wrap-around); tensor creation from huge ints and
 big-endian arrays; var/std with correction >= N. Expected values are derived by hand."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -176,6 +177,7 @@ def test_big_endian_array_operands_are_read_as_native():
 
 # ---- var / std with correction >= N ------------------------------------------------------------
 
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
 def test_var_and_std_with_correction_at_least_n_give_inf_or_nan_as_pytorch():
     x = mt.tensor([1.0, 2.0, 3.0])
     assert x.var(correction=3).item() == INF  # sum of squares 2 / (3 - 3)
@@ -183,3 +185,28 @@ def test_var_and_std_with_correction_at_least_n_give_inf_or_nan_as_pytorch():
     assert math.isnan(mt.tensor([2.0, 2.0]).var(correction=2).item())  # 0 / 0
     assert math.isnan(mt.tensor([1.0]).var().item())
     assert mt.tensor([[1.0, 2.0]]).var(dim=1, correction=5).tolist() == [INF]
+
+
+def test_var_and_std_warn_when_no_degrees_of_freedom_are_left_as_pytorch():
+    with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom is <= 0 \(correction=1 with 1 values"):
+        mt.tensor([1.0]).var()
+    with pytest.warns(UserWarning, match=r"std\(\): degrees of freedom"):
+        mt.tensor([[1.0, 2.0]]).std(dim=1, correction=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mt.tensor([1.0, 2.0]).var()
+
+
+@pytest.mark.parametrize("values, dtype", [
+    ([-1.0], mt.uint8), ([255.9], mt.uint8), ([127.9], mt.int8), ([-128.5], mt.int8),
+    ([float("nan")], mt.int8), ([1e30], mt.int64), ([2.0**63], mt.int64),
+])
+def test_python_floats_outside_an_integer_dtype_raise_as_pytorch(values, dtype):
+    with pytest.raises(RuntimeError, match=r"tensor: value .* cannot be converted to type .* without overflow"):
+        mt.tensor(values, dtype=dtype)
+
+
+def test_python_floats_inside_an_integer_dtype_truncate_toward_zero():
+    assert mt.tensor([2.7, -2.7], dtype=mt.int64).tolist() == [2, -2]
+    assert mt.tensor([127.0, -128.0], dtype=mt.int8).tolist() == [127, -128]
+    assert mt.tensor(np.array([300.0]), dtype=mt.uint8).dtype == mt.uint8  # an ndarray casts as numpy does (PyTorch too)
