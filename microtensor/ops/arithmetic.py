@@ -188,9 +188,14 @@ class Neg(Function):
 
 
 def _alpha(alpha, input, op_name):
-    """``alpha`` must fit an integer input's dtype (PyTorch raises rather than wrap it)."""
-    if alpha.__class__ is int and isinstance(input, Tensor):
-        integer_scalars_as_torch(f"{op_name}(alpha=...)", input, alpha)
+    """``alpha`` must fit an integer input's dtype (PyTorch raises rather than wrap it), and a Python
+    int alpha must fit 64 bits (PyTorch's OverflowError)."""
+    if alpha.__class__ is int:
+        if not -(2**63) <= alpha < 2**63:
+            raise OverflowError(f"{op_name}(): alpha={alpha} is too big to convert to a 64-bit number; "
+                                f"pass it as a float (alpha={float(alpha):g})")
+        if isinstance(input, Tensor):
+            integer_scalars_as_torch(f"{op_name}(alpha=...)", input, alpha)
     return alpha
 
 

@@ -210,3 +210,11 @@ def test_python_floats_inside_an_integer_dtype_truncate_toward_zero():
     assert mt.tensor([2.7, -2.7], dtype=mt.int64).tolist() == [2, -2]
     assert mt.tensor([127.0, -128.0], dtype=mt.int8).tolist() == [127, -128]
     assert mt.tensor(np.array([300.0]), dtype=mt.uint8).dtype == mt.uint8  # an ndarray casts as numpy does (PyTorch too)
+
+
+def test_an_alpha_beyond_64_bits_raises_overflow_naming_the_op():
+    with pytest.raises(OverflowError, match=r"add\(\): alpha=1180591620717411303424 is too big.*alpha=1\.18059e\+21"):
+        mt.add(mt.ones(2), 1, alpha=2**70)
+    with pytest.raises(OverflowError, match=r"sub\(\): alpha="):
+        mt.sub(mt.ones(2), 1, alpha=-(2**64))
+    assert mt.add(mt.ones(2), 1, alpha=2.0**70).tolist() == [2.0**70 + 1] * 2
