@@ -114,3 +114,28 @@ def run_probe_subprocess(workload, probe, backend, config, timeout=900):
     result = json.loads(lines[-1])
     result["wall_s"] = time.perf_counter() - start
     return result
+
+
+def train_classifier(lib, model, x_train, y_train, x_test, params, orders, lr, momentum, batch):
+    """Train ``model`` with ``lib`` (microtensor or torch) as a PyTorch user would: SGD with momentum,
+    cross-entropy, minibatches in each epoch's ``orders``, starting from ``params``.
+    Returns (test predictions, final parameters) as numpy arrays."""
+    nn = lib.nn
+    with lib.no_grad():
+        for parameter, value in zip(model.parameters(), params):
+            parameter.copy_(lib.from_numpy(value))
+    optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = nn.CrossEntropyLoss()
+    x_all, y_all = lib.from_numpy(x_train), lib.from_numpy(y_train)
+    count = len(x_train)
+    for order in orders:
+        index = lib.from_numpy(order)
+        x_epoch, y_epoch = x_all[index], y_all[index]
+        for start in range(0, count, batch):
+            loss = loss_fn(model(x_epoch[start:start + batch]), y_epoch[start:start + batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with lib.no_grad():
+        predictions = model(lib.from_numpy(x_test)).argmax(dim=1)
+    return to_numpy(predictions), [to_numpy(p) for p in model.parameters()]

@@ -17,7 +17,7 @@ its default threads.
 import numpy as np
 
 from . import numpy_cnn as ref
-from ._core import FRAMEWORKS, Case, framework, to_numpy
+from ._core import FRAMEWORKS, Case, framework, train_classifier
 
 NAME = "cnn_digits"
 DESCRIPTION = "CNN conv16-pool-conv32-pool-linear on 8x8 digits, CE, SGD m=0.8 lr 0.1, batch 64, float32"
@@ -61,26 +61,7 @@ def build_model(nn):
 
 def train_framework(lib, x_train, y_train, x_test, params, orders):
     """Train with ``lib`` (microtensor or torch) exactly as a PyTorch user would; return (predictions, params)."""
-    nn = lib.nn
-    model = build_model(nn)
-    with lib.no_grad():
-        for parameter, value in zip(model.parameters(), params):
-            parameter.copy_(lib.from_numpy(value))
-    optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    loss_fn = nn.CrossEntropyLoss()
-    x_all, y_all = lib.from_numpy(x_train), lib.from_numpy(y_train)
-    count = len(x_train)
-    for order in orders:
-        index = lib.from_numpy(order)
-        x_epoch, y_epoch = x_all[index], y_all[index]
-        for start in range(0, count, BATCH):
-            loss = loss_fn(model(x_epoch[start:start + BATCH]), y_epoch[start:start + BATCH])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    with lib.no_grad():
-        predictions = model(lib.from_numpy(x_test)).argmax(dim=1)
-    return to_numpy(predictions), [to_numpy(p) for p in model.parameters()]
+    return train_classifier(lib, build_model(lib.nn), x_train, y_train, x_test, params, orders, LR, MOMENTUM, BATCH)
 
 
 def one_blas_thread(function):

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import numpy_reference as ref
-from ._core import FRAMEWORKS, Case, framework, to_numpy
+from ._core import FRAMEWORKS, Case, framework, train_classifier
 
 NAME = "digits"
 DESCRIPTION = "MLP 64-128-64-10 ReLU, CE, SGD m=0.9 lr 0.05, batch 32, float32"
@@ -47,24 +47,7 @@ def train_framework(lib, x_train, y_train, x_test, params, orders):
         nn.Linear(128, 64), nn.ReLU(),
         nn.Linear(64, 10),
     )
-    with lib.no_grad():
-        for parameter, value in zip(model.parameters(), params):
-            parameter.copy_(lib.from_numpy(value))
-    optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    loss_fn = nn.CrossEntropyLoss()
-    x_all, y_all = lib.from_numpy(x_train), lib.from_numpy(y_train)
-    count = len(x_train)
-    for order in orders:
-        index = lib.from_numpy(order)
-        x_epoch, y_epoch = x_all[index], y_all[index]
-        for start in range(0, count, BATCH):
-            loss = loss_fn(model(x_epoch[start:start + BATCH]), y_epoch[start:start + BATCH])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    with lib.no_grad():
-        predictions = model(lib.from_numpy(x_test)).argmax(dim=1)
-    return to_numpy(predictions), [to_numpy(p) for p in model.parameters()]
+    return train_classifier(lib, model, x_train, y_train, x_test, params, orders, LR, MOMENTUM, BATCH)
 
 
 def train_numpy(x_train, y_train, x_test, params, orders):
