@@ -1,4 +1,4 @@
-"""Helpers shared by the example scripts: command-line options, matplotlib set-up, output paths.
+"""Helpers shared by the example scripts: command-line options, matplotlib set-up, output paths, evaluating a classifier.
 
 Every example is runnable from the repository root (``python examples/tutorial.py``)
 and importable from the tests (``examples`` is put on ``sys.path``).
@@ -98,3 +98,20 @@ def progress_bar(done, total, width=30, **values):
     extras = "  ".join(f"{name} {value:.4f}" for name, value in values.items())
     digits = len(str(total))
     return f"[{bar[:width]}] {done:>{digits}}/{total}  {extras}"
+
+
+def evaluate(model, x, y):
+    """(mean cross-entropy, accuracy, predictions) of a classifier ``model`` on numpy arrays ``x``, ``y``,
+    in eval mode (the model is put back in training mode after)."""
+    import numpy as np
+
+    import microtensor as mt
+    import microtensor.nn.functional as F
+
+    model.eval()
+    with mt.no_grad():
+        logits = model(mt.from_numpy(x))
+        loss = F.cross_entropy(logits, mt.from_numpy(y)).item()
+    predictions = logits.numpy().argmax(axis=1)
+    model.train()
+    return loss, float(np.mean(predictions == y)), predictions

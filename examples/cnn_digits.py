@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    ensure_microtensor_importable, make_parser, output_path, progress_bar, resolve_show, select_backend,
+    ensure_microtensor_importable, evaluate, make_parser, output_path, progress_bar, resolve_show, select_backend,
     show_figures,
 )
 
@@ -74,20 +74,6 @@ def random_shifts(images, rng, fraction=0.5):
     rows = dy[:, None, None] + np.arange(8)[None, :, None]
     cols = dx[:, None, None] + np.arange(8)[None, None, :]
     return padded[np.arange(count)[:, None, None], 0, rows, cols][:, None]
-
-
-def evaluate(model, x, y):
-    """(mean cross-entropy, accuracy, predictions) of ``model`` on arrays ``x``, ``y``."""
-    import microtensor as mt
-    import microtensor.nn.functional as F
-
-    model.eval()
-    with mt.no_grad():
-        logits = model(mt.from_numpy(x))
-        loss = F.cross_entropy(logits, mt.from_numpy(y)).item()
-    predictions = logits.numpy().argmax(axis=1)
-    model.train()
-    return loss, float(np.mean(predictions == y)), predictions
 
 
 def probabilities(model, x):

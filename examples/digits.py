@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    ensure_microtensor_importable, make_parser, output_path, progress_bar, resolve_show, select_backend,
+    ensure_microtensor_importable, evaluate, make_parser, output_path, progress_bar, resolve_show, select_backend,
     show_figures,
 )
 
@@ -56,20 +56,6 @@ def build_model():
         nn.Linear(128, 64), nn.ReLU(),
         nn.Linear(64, 10),
     )
-
-
-def evaluate(model, x, y):
-    """(mean cross-entropy, accuracy) of ``model`` on arrays ``x``, ``y``; also returns the predictions."""
-    import microtensor as mt
-    import microtensor.nn.functional as F
-
-    model.eval()
-    with mt.no_grad():
-        logits = model(mt.from_numpy(x))
-        loss = F.cross_entropy(logits, mt.from_numpy(y)).item()
-    predictions = logits.numpy().argmax(axis=1)
-    model.train()
-    return loss, float(np.mean(predictions == y)), predictions
 
 
 def train(epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=SEED, split_seed=SEED, live=False,
