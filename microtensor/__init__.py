@@ -37,6 +37,7 @@ __version__ = "0.1.0"
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "viz", "cuda", "linalg"}
 _LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
+_LAZY_FUNCTIONS["compile"] = "capture"  # mt.compile: capture a step once, replay it
 
 
 def __getattr__(name):

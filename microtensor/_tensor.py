@@ -16,6 +16,7 @@ from ._dims import normalize_dim
 from ._format import tensor_repr
 from .device import check_device, cpu
 from .autograd.views import refresh_view
+from .autograd.grad_mode import _state
 
 def as_array(data, dtype=None):
     """Convert Python data or arrays to a numpy array with PyTorch's dtype rules."""
@@ -195,6 +196,8 @@ class Tensor:
             raise TypeError(f"Tensor.data must be a Tensor or numpy.ndarray, got {type(value).__name__}")
         if value.dtype.kind not in "biuf":
             raise TypeError(f"Tensor.data: unsupported dtype {value.dtype}")
+        if _state.recorder is not None:
+            _state.recorder.unsupported("Tensor.data = ... (rebinding a tensor's values)")
         self._data = value
 
     @property
@@ -243,6 +246,8 @@ class Tensor:
                 raise RuntimeError(f"assigned grad has data of a different size: {value.shape} vs the tensor's {self.shape}")
             if value.dtype != self.dtype:
                 raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} vs the tensor's {self.dtype}")
+        if _state.recorder is not None:
+            _state.recorder.on_set_grad(self, value)
         self._grad = value
 
     @property
@@ -311,19 +316,27 @@ class Tensor:
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
                 f"item() needs exactly one element (shape {self.shape})"
             )
+        if _state.recorder is not None:
+            _state.recorder.on_escape(".item()")
         return self._data.item()
 
     def tolist(self):
+        if _state.recorder is not None:
+            _state.recorder.on_escape(".tolist()")
         return self._data.tolist()
 
     def numpy(self):
         """The underlying array (shared memory), as PyTorch does; refuses tensors that require grad."""
+        if _state.recorder is not None:
+            _state.recorder.on_escape(".numpy()")
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
         """numpy's conversion: ``np.asarray(t)`` shares memory, ``np.array(t)`` copies."""
+        if _state.recorder is not None:
+            _state.recorder.on_escape("a conversion to a numpy array (np.asarray / np.array)")
         if dtype is not None and dtype != self._data.dtype:
             if copy is False:
                 raise ValueError(f"can't convert a {self._data.dtype} tensor to {np.dtype(dtype)} without a copy")
@@ -333,6 +346,8 @@ class Tensor:
         return self._data
 
     def __repr__(self):
+        if _state.recorder is not None:
+            _state.recorder.on_escape("printing a tensor (repr)")
         return tensor_repr(self)
 
     def __hash__(self):
@@ -344,6 +359,8 @@ class Tensor:
                 f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape}); "
                 f"use .any() or .all()"
             )
+        if _state.recorder is not None:
+            _state.recorder.on_escape("bool() of a tensor (an `if` or `while` on its value)")
         return bool(self._data)
 
     def __float__(self):
@@ -360,6 +377,8 @@ class Tensor:
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
+        if _state.recorder is not None:
+            _state.recorder.on_escape("a tensor used as a Python index")
         return int(self._data)
 
     def __iter__(self):

@@ -11,6 +11,7 @@ from . import random as _random
 from .device import check_device
 from ._registry import tensor_method
 from ._tensor import Tensor, as_array
+from .autograd.grad_mode import _state
 
 
 def _finish(array, requires_grad, device):
@@ -18,6 +19,8 @@ def _finish(array, requires_grad, device):
     tensor = Tensor._make(array)
     if requires_grad:
         tensor.requires_grad = True
+    if _state.recorder is not None:
+        _state.recorder.on_created(tensor)
     return tensor
 
 
@@ -77,7 +80,10 @@ def from_numpy(array):
             f"from_numpy: the array has non-native byte order (dtype {array.dtype.str!r}) and can't share memory; "
             f"use mt.tensor(array) or mt.as_tensor(array), which copy it to the native byte order"
         )
-    return Tensor._make(array)
+    tensor = Tensor._make(array)
+    if _state.recorder is not None:
+        _state.recorder.on_created(tensor)
+    return tensor
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None, **size_kw):

@@ -10,6 +10,8 @@ import json
 
 import numpy as np
 
+from .autograd.grad_mode import _state
+
 from .device import check_device, cpu
 
 
@@ -84,12 +86,16 @@ def numpy_rng(generator=None):
 
     A ``numpy.random.Generator`` is accepted as it is, for code that brings its own."""
     if generator is None:
-        return default_generator._rng
-    if isinstance(generator, Generator):
-        return generator._rng
-    if isinstance(generator, np.random.Generator):
-        return generator
-    raise TypeError(f"generator must be a microtensor.Generator, got {type(generator).__name__}")
+        rng = default_generator._rng
+    elif isinstance(generator, Generator):
+        rng = generator._rng
+    elif isinstance(generator, np.random.Generator):
+        rng = generator
+    else:
+        raise TypeError(f"generator must be a microtensor.Generator, got {type(generator).__name__}")
+    if _state.recorder is not None:  # mt.compile capturing: a random tensor made outside an op
+        _state.recorder.on_random_outside_op(rng)
+    return rng
 
 
 def generator():

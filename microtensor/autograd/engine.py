@@ -33,6 +33,9 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
     Otherwise nothing is accumulated and the gradients of ``inputs`` are returned
     as a tuple (``autograd.grad``).
     """
+    recorder = _state.recorder  # mt.compile capturing a step: it notes each gradient computed here
+    if recorder is not None:
+        recorder.on_backward_start(output_grads, create_graph, inputs)
     capture = None
     if inputs is not None:
         capture = {}
@@ -54,13 +57,14 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
             continue
         if node not in pending:
             roots.append(node)
-        _add_pending(pending, edge_of(output), grad)
+        _add_pending(pending, edge_of(output), grad, recorder)
 
     consumers = _count_consumers(roots)
     ready = [node for node in roots if consumers.get(node, 0) == 0]
     plain = not create_graph and not _anomaly_mode.enabled  # built-in ops may run on bare arrays
     mode_before = _state.enabled
     _state.enabled = create_graph  # user Functions' backward records nothing unless create_graph
+    _state.recorder = None  # the ops that backward rules call are not steps of the captured program
     try:
         while ready:
             node = ready.pop()
@@ -87,6 +91,8 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                         _raise_wrong_count(node, input_grads)
                     if saved and not retain_graph:
                         node._saved = None
+                if recorder is not None:
+                    recorder.on_node_backward(node, grad, input_grads)
             meta = node.input_meta
             for index, target in enumerate(targets):
                 if target is None:
@@ -96,29 +102,38 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                 if input_grad is not None:
                     shape, dtype = meta[index]
                     if input_grad.__class__ is not np.ndarray or input_grad.shape != shape or input_grad.dtype != dtype:
+                        given = input_grad
                         input_grad, fresh = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
+                        if recorder is not None:
+                            recorder.on_fit(given, input_grad, shape, dtype, node, index)
                     else:
                         fresh = index in node.fresh_gradients
                 if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is None:
                         continue
                     if target._hooks:
+                        if recorder is not None:
+                            recorder.unsupported("a gradient hook (register_hook) on a leaf tensor")
                         _hold_for_hooks(hooked_leaves, target, input_grad)
+                    elif recorder is not None:
+                        recorder.on_deliver(target, input_grad, fresh)
                     else:
                         _deliver_to_leaf(target, input_grad, capture, create_graph, fresh)
                     continue
                 if target.__class__ is tuple:  # one output of a node with several
                     if input_grad is not None:
-                        _add_pending(pending, target, input_grad)
+                        _add_pending(pending, target, input_grad, recorder)
                     target = target[0]
                 elif input_grad is not None:
                     previous = pending.get(target)
                     if previous is None:
                         pending[target] = input_grad
                     elif previous.__class__ is list:
-                        _add_pending(pending, target, input_grad)
+                        _add_pending(pending, target, input_grad, recorder)
                     else:
                         pending[target] = previous + input_grad
+                        if recorder is not None:
+                            recorder.on_add(previous, input_grad, pending[target])
                 remaining = consumers[target] - 1
                 consumers[target] = remaining
                 if remaining == 0:
@@ -127,6 +142,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
             _deliver_to_leaf(leaf, run_hooks(leaf._hooks, grad, create_graph), capture, create_graph)
     finally:
         _state.enabled = mode_before
+        _state.recorder = recorder
 
     if capture is None:
         return None
@@ -147,7 +163,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
     return tuple(results)
 
 
-def _add_pending(pending, target, grad):
+def _add_pending(pending, target, grad, recorder=None):
     """Sum ``grad`` into what ``target`` (a node, or ``(node, output number)``) has received."""
     if target.__class__ is tuple:
         node, number = target
@@ -156,15 +172,22 @@ def _add_pending(pending, target, grad):
             grads = pending[node] = [None] * len(node._output_meta)
         elif grads.__class__ is not list:  # output 0 arrived first, on its own
             grads = pending[node] = [grads] + [None] * (len(node._output_meta) - 1)
-        grads[number] = grad if grads[number] is None else grads[number] + grad
+        grads[number] = _sum(grads[number], grad, recorder)
         return
     previous = pending.get(target)
-    if previous is None:
-        pending[target] = grad
-    elif previous.__class__ is list:
-        previous[0] = grad if previous[0] is None else previous[0] + grad
+    if previous.__class__ is list:
+        previous[0] = _sum(previous[0], grad, recorder)
     else:
-        pending[target] = previous + grad
+        pending[target] = _sum(previous, grad, recorder)
+
+
+def _sum(previous, grad, recorder):
+    if previous is None:
+        return grad
+    total = previous + grad
+    if recorder is not None:
+        recorder.on_add(previous, grad, total)
+    return total
 
 
 def _materialize(node, grad, create_graph):

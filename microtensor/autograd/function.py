@@ -154,6 +154,8 @@ class Function:
         When recording, ``ctx.needs_input_grad`` is known before ``forward`` runs,
         so an op can save only what the needed gradients use.
         """
+        if _state.recorder is not None:  # mt.compile is capturing a step: it runs the op and notes it
+            return _state.recorder.on_apply(cls, args, kwargs)
         if cls.numpy_level and cls.view_of is None and not kwargs:
             if len(args) == 1:
                 return cls._apply_unary(args[0])

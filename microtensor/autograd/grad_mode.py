@@ -13,6 +13,7 @@ import threading
 class _ThreadState(threading.local):
     enabled = True      # record new operations for backward?
     inference = False   # inside inference_mode?
+    recorder = None     # the mt.compile recorder capturing this thread's step, if any (compile/recorder.py)
 
 
 _state = _ThreadState()

@@ -44,6 +44,8 @@ def apply_inplace(target, op_name, compute):
             f"{op_name}: cannot write into this tensor in place ({error}); more than one element of the "
             f"written-to tensor may refer to a single memory location (an expand()), so use .clone() first"
         ) from None
+    if _state.recorder is not None:
+        _state.recorder.on_write(target._data, result._data)
     counter = target._version_counter
     counter[0] += 1
     if node is None or not _state.enabled:

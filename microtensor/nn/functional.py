@@ -12,6 +12,7 @@ from .. import ops as _ops
 from .. import random as _random
 from ..ops._util import not_a_tensor_error
 from .._tensor import Tensor
+from ..autograd.function import Function
 from . import _loss_ops
 from ._linear_op import linear
 
@@ -140,12 +141,25 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise not_a_tensor_error("dropout", "input", input)
     if input.dtype.kind != "f":
         raise TypeError(f"dropout(): expected a floating point input, got {input.dtype}")
-    if p == 1:
-        mask = np.zeros(input.shape, dtype=input.dtype)
-    else:
-        keep = _random.generator().random(input.shape) >= p
-        mask = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    mask = DropoutMask.apply(input.shape, input.dtype, p)
     return input.mul_(mask) if inplace else input * mask
+
+
+class DropoutMask(Function):
+    """The mask of ``dropout``: 0 with probability ``p``, else ``1/(1-p)``, drawn from microtensor's
+    generator. An op of its own (with no tensor input, so nothing to differentiate) so that a step
+    replayed by ``mt.compile`` draws a fresh mask each time, in the order eager code would."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, shape, dtype, p):
+        if p == 1:
+            return np.zeros(shape, dtype=dtype)
+        keep = _random.generator().random(shape) >= p
+        return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
+
+
 
 
 # ---------------------------------------------------------------------- losses

@@ -29,7 +29,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import _dtypes
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import _state, no_grad
 from .._tensor import Tensor
 from .parameter import Parameter
 
@@ -109,6 +109,8 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
+        if _state.recorder is not None:  # mt.compile capturing: replays depend on this module's train flag
+            _state.recorder.on_module_call(self)
         try:
             hooked = self._forward_hooks or self._forward_pre_hooks
         except AttributeError:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import _state
 from .._tensor import Tensor
 from ._util import integer_scalars_as_torch, match_dtype, to_operand
 from .._registry import op
@@ -33,6 +34,8 @@ def _binary(function, op_name, input, other):
     kind = other.__class__
     b = other if kind is Tensor or kind is float or kind is int else to_operand(other, op_name)
     try:
+        if _state.recorder is not None:  # mt.compile is capturing: go through apply, which it watches
+            return function.apply(a, b)
         return function._apply_binary(a, b)
     except OverflowError:  # numpy refuses a Python int outside the integer tensor's range
         a, b = integer_scalars_as_torch(op_name, a, b)

@@ -149,7 +149,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     param.grad = None
-                elif grad.grad_fn is not None or grad.requires_grad:
+                    continue
+                if grad_mode._state.recorder is not None:
+                    grad_mode._state.recorder.unsupported("zero_grad(set_to_none=False)")
+                if grad.grad_fn is not None or grad.requires_grad:
                     param.grad = Tensor._make(np.zeros_like(grad._data))
                 else:
                     grad._data[...] = 0
@@ -161,6 +164,8 @@ class Optimizer:
         ``closure`` re-evaluates the model and returns the loss (it runs with grad enabled).
         """
         loss = None
+        if grad_mode._state.recorder is not None:
+            grad_mode._state.recorder.on_optimizer_step(self, closure)
         if closure is not None:
             with grad_mode.enable_grad():
                 loss = closure()

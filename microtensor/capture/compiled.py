@@ -1,0 +1,275 @@
+"""``CompiledFunction``: when to run eagerly, capture, validate, replay or recapture.
+
+For each *signature* of a call (the shapes, dtypes and ``requires_grad`` of its tensor
+arguments, its other arguments, and the grad mode) a compiled function goes through:
+
+1. the first call runs eagerly (a warm-up: optimizers make their state, lazy things happen);
+2. the next two calls run eagerly under the recorder, each writing a trace; the two traces
+   must agree (the same ops on the same constants, see ``trace.same_structure``), else
+   something the step reads changes in a way the recorder cannot see;
+3. the second trace becomes a program; it runs once on the state as it was before that
+   call, and must leave exactly what eager left (bit for bit), else it is refused;
+4. later calls check the guards (parameters not rebound, train/eval flags, optimizer
+   structure, the Python numbers the function reads) and replay the program; a failed
+   guard recaptures.
+
+Whatever cannot be captured runs eagerly, with the reason kept for ``explain()``.
+"""
+import warnings
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import _state
+from .program import build_program
+from .recorder import Recorder
+from .snapshots import identical
+from .trace import same_structure
+
+MAX_PROGRAMS = 8  # programs built per compiled function before it stays eager (with one warning)
+
+
+class _Entry:
+    """What a compiled function knows about one signature."""
+
+    def __init__(self, description):
+        self.description = description
+        self.calls = 0
+        self.first_trace = None  # the first capture, waiting for a second to agree with it
+        self.program = None
+        self.guards = None
+        self.eager_reason = None
+
+
+class CompiledFunction:
+    """The callable ``mt.compile(fn)`` returns (see the module docstring)."""
+
+    def __init__(self, fn, fullgraph=False, disable=False):
+        self._fn = fn
+        self._fullgraph = fullgraph
+        self._disable = disable
+        self._entries = {}
+        self._programs_built = 0
+        self._events = []  # (kind, signature, detail) for explain()
+        self._counts = {"eager": 0, "captured": 0, "replayed": 0, "recaptured": 0}
+        self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    def __call__(self, *args, **kwargs):
+        if self._disable or _state.recorder is not None:  # disabled, or inside another capture
+            return self._fn(*args, **kwargs)
+        key, tensors, description = _signature(args, kwargs)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry(description)
+        if entry.program is not None:
+            failed = entry.guards.check()
+            if failed is None:
+                self._counts["replayed"] += 1
+                return entry.program.run(*tensors)
+            self._note("recaptured", entry, failed)
+            self._counts["recaptured"] += 1
+            entry.program = None
+            entry.first_trace = None
+            entry.calls = 1
+        entry.calls += 1
+        if entry.eager_reason is not None or entry.calls == 1 or self._programs_built >= MAX_PROGRAMS:
+            self._counts["eager"] += 1
+            return self._fn(*args, **kwargs)
+        return self._capture(entry, args, kwargs, tensors)
+
+    # --------------------------------------------------------------- capture
+    def _capture(self, entry, args, kwargs, tensors):
+        self._counts["captured"] += 1
+        recorder = Recorder(self._fullgraph)
+        recorder.start(tensors)
+        _state.recorder = recorder
+        try:
+            result = self._fn(*args, **kwargs)
+        finally:
+            _state.recorder = None
+        recorder.finish(result)
+        if recorder.failure is None and _needs_graph(result, recorder):
+            recorder.unsupported("the function returns a tensor that requires grad but runs no backward() inside; "
+                                 "compile the whole training step")
+        if recorder.failure is not None:
+            return self._give_up(entry, recorder.failure, result)
+        if entry.first_trace is None:
+            entry.first_trace = recorder.trace
+            self._note("captured", entry, f"{len(recorder.trace.events)} steps recorded; the next call checks them")
+            return result
+        difference = same_structure(entry.first_trace, recorder.trace)
+        entry.first_trace = None
+        if difference is not None:
+            return self._give_up(entry, f"two captures differ: {difference}", result)
+        return self._validate(entry, recorder, tensors, result)
+
+    def _validate(self, entry, recorder, tensors, result):
+        program = build_program(recorder, recorder.trace.optimizers)
+        snapshots = recorder.snapshots
+        after = snapshots.after()
+        snapshots.restore_before()
+        try:
+            replayed = program.run(*tensors)
+        except Exception as error:  # a program that cannot even run is refused like a wrong one
+            problems = [f"the program raised {type(error).__name__}: {error}"]
+        else:
+            problems = snapshots.differences(after, after["grads"])
+            if not _same_result(replayed, result):
+                problems.append("the returned value differs")
+        if problems:
+            snapshots.restore(after)
+            return self._give_up(entry, "the program did not reproduce the eager step: " + "; ".join(problems[:3]),
+                                 result)
+        self._programs_built += 1
+        if self._programs_built == MAX_PROGRAMS:
+            warnings.warn(
+                f"mt.compile: {self.__name__} has built {MAX_PROGRAMS} programs (shapes, flags or parameters keep "
+                f"changing); new signatures run eagerly from now on. compiled.explain() says why each recaptured.",
+                RuntimeWarning, stacklevel=3,
+            )
+        entry.program = program
+        entry.guards = _Guards(recorder.trace, self._fn)
+        self._note("replaying", entry, f"a program of {program.op_count} lines, checked against eager")
+        return result
+
+    def _give_up(self, entry, reason, result):
+        entry.eager_reason = reason
+        self._note("eager", entry, reason)
+        return result
+
+    def _note(self, kind, entry, detail):
+        self._events.append((kind, entry.description, detail))
+
+    # --------------------------------------------------------------- explain
+    def explain(self, verbose=False):
+        """What was captured, replayed, recaptured or run eagerly, and why (a readable text)."""
+        counts = self._counts
+        lines = [
+            f"mt.compile({self.__name__}): {counts['replayed']} calls replayed, {counts['captured']} captured "
+            f"(run eagerly while recording), {counts['eager']} run eagerly, {counts['recaptured']} recaptures."
+        ]
+        for description, entry in ((e.description, e) for e in self._entries.values()):
+            if entry.program is not None:
+                state = "replays a program"
+            elif entry.eager_reason is not None:
+                state = f"runs eagerly: {entry.eager_reason}"
+            else:
+                state = "warming up or capturing"
+            lines.append(f"- {description}: {state}")
+            if verbose and entry.program is not None:
+                lines.append(entry.program.source)
+        if self._events:
+            lines.append("History:")
+            lines += [f"  {kind}: {description}: {detail}" for kind, description, detail in self._events[-20:]]
+        lines.append("Python values the function reads (globals, closure numbers) are frozen at capture; a change "
+                     "to a global number is detected and recaptures, other Python state is not.")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<mt.compile of {self.__name__}>"
+
+
+class _Guards:
+    """What must still hold for a program to be replayed; ``check()`` names the first thing that changed."""
+
+    def __init__(self, trace, fn):
+        self.externals = trace.externals
+        self.modules = [(module, module.training) for module in trace.modules.values()]
+        self.optimizers = [(optimizer, [len(group["params"]) for group in optimizer.param_groups])
+                           for optimizer in trace.optimizers.values()]
+        self.python = _python_values(fn)
+        from ..autograd import grad_mode
+        self.inference = grad_mode._state.inference
+
+    def check(self):
+        for tensor, array, requires_grad in self.externals:
+            if tensor._data is not array:
+                return f"a tensor of shape {array.shape} was given new values (t.data = ... or load_state_dict rebinding)"
+            if tensor._requires_grad is not requires_grad:
+                return f"requires_grad of a tensor of shape {array.shape} changed"
+        for module, training in self.modules:
+            if module.training is not training:
+                return f"{type(module).__name__} switched to {'train' if module.training else 'eval'} mode"
+        for optimizer, sizes in self.optimizers:
+            if [len(group["params"]) for group in optimizer.param_groups] != sizes:
+                return f"the parameter groups of {type(optimizer).__name__} changed"
+        for scope, name, value in self.python:
+            now = scope.get(name) if isinstance(scope, dict) else scope.cell_contents
+            if type(now) is not type(value) or now != value:
+                return f"the Python value {name} changed from {value!r} to {now!r}"
+        if _state.inference != self.inference:
+            return "inference_mode changed"
+        return None
+
+
+def _python_values(fn):
+    """The numbers, strings and bools the function reads from globals and its closure."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    found = []
+    scope = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        value = scope.get(name)
+        if isinstance(value, (bool, int, float, str)):
+            found.append((scope, name, value))
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(value, (bool, int, float, str)):
+            found.append((cell, name, value))
+    return found
+
+
+def _signature(args, kwargs):
+    """The cache key of a call, its tensor arguments in order, and a short description."""
+    tensors = []
+    key = [_state.enabled, _state.inference]
+
+    def visit(value):
+        if isinstance(value, Tensor):
+            tensors.append(value)
+            return ("T", value._data.shape, value._data.dtype.str, value._requires_grad)
+        if isinstance(value, (tuple, list)):
+            return (type(value).__name__, tuple(visit(item) for item in value))
+        if isinstance(value, dict):
+            return ("dict", tuple((k, visit(v)) for k, v in value.items()))
+        if isinstance(value, (bool, int, float, str, type(None))):
+            return ("P", type(value).__name__, value)
+        return ("O", id(value))
+
+    key.append(tuple(visit(arg) for arg in args))
+    key.append(tuple((name, visit(value)) for name, value in sorted(kwargs.items())))
+    description = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in tensors) or "no tensor arguments"
+    return tuple(key), tensors, f"call({description})"
+
+
+def _needs_graph(result, recorder):
+    """Does the caller get a tensor it may call backward() on, from a step that ran no backward?"""
+    if any(event[0] == "bwd" for event in recorder.trace.events):
+        return False
+    stack = [result]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Tensor):
+            if value._requires_grad:
+                return True
+        elif isinstance(value, (tuple, list)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+    return False
+
+
+def _same_result(replayed, eager):
+    if isinstance(eager, Tensor):
+        return isinstance(replayed, Tensor) and identical(replayed._data, eager._data)
+    if isinstance(eager, (tuple, list)):
+        return (type(replayed) is type(eager) and len(replayed) == len(eager)
+                and all(_same_result(a, b) for a, b in zip(replayed, eager)))
+    if isinstance(eager, dict):
+        return (isinstance(replayed, dict) and replayed.keys() == eager.keys()
+                and all(_same_result(replayed[k], eager[k]) for k in eager))
+    return identical(replayed, eager)
