@@ -12,9 +12,15 @@ numpy is promotion, which follows PyTorch:
   into a float one).
 * True division of integers gives the default float dtype.
 """
+from __future__ import annotations
+
 import builtins
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
+
+if TYPE_CHECKING:  # _typing imports the Tensor, which imports this module
+    from ._typing import DTypeLike
 
 float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)
@@ -32,12 +38,12 @@ _default_float = float32
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype:
     """The dtype Python floats become (``float32`` unless changed), as in PyTorch."""
     return _default_float
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype: DTypeLike) -> None:
     """Set the dtype Python floats become; only float32 and float64 are allowed."""
     global _default_float
     dtype = to_dtype(dtype)
@@ -48,7 +54,7 @@ def set_default_dtype(dtype):
     _default_float = dtype
 
 
-def to_dtype(dtype):
+def to_dtype(dtype: Optional[DTypeLike]) -> Optional[np.dtype]:
     """Turn anything dtype-like (``mt.float32``, ``np.float32``, ``'float32'``, ``float``) into a numpy dtype."""
     if dtype is None:
         return None
@@ -61,11 +67,11 @@ def to_dtype(dtype):
     return result
 
 
-def is_floating(dtype):
+def is_floating(dtype: np.dtype) -> builtins.bool:
     return dtype.kind == "f"
 
 
-def kind_rank(dtype):
+def kind_rank(dtype: np.dtype) -> builtins.int:
     return _KIND_RANK[dtype.kind]
 
 

@@ -142,8 +142,20 @@ def _reflected(function, attribute):
 
     reflected.__name__ = attribute
     reflected.__wrapped__ = function
+    reflected.__annotations__ = _reflected_annotations(function)
     reflected.__doc__ = f"``other {attribute}`` with the tensor second: ``{function.__name__}(other, self)``."
     return reflected
+
+
+def _reflected_annotations(function):
+    """The hints of ``function`` for ``other op tensor``: ``other`` may be what its second operand may be
+    (``2 + t``: a number), and the result is ``function``'s."""
+    operands = list(inspect.signature(function).parameters)[:2]
+    second = operands[-1] if len(operands) == 2 else None
+    hints = {"other": function.__annotations__[second]} if second in function.__annotations__ else {}
+    if "return" in function.__annotations__:
+        hints["return"] = function.__annotations__["return"]
+    return hints
 
 
 # ----------------------------------------------------------------------- out=
@@ -193,6 +205,7 @@ def with_out(function, op_name):
         setattr(wrapper, attribute, getattr(function, attribute))
     wrapper.__wrapped__ = function
     wrapper.__signature__ = signature
+    wrapper.__annotations__ = {**function.__annotations__, "out": "Optional[Tensor]"}
     return wrapper
 
 
@@ -203,7 +216,7 @@ def _signature_with_out(signature, op_name):
     position = len(parameters)
     if parameters and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD:
         position -= 1
-    out = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+    out = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="Optional[Tensor]")
     return signature.replace(parameters=parameters[:position] + [out] + parameters[position:])
 
 

@@ -4,6 +4,10 @@ Tensor methods ``t.new_zeros(...)``, ``t.new_tensor(...)`` ... that make tensors
 Every function takes ``dtype=``, ``requires_grad=`` and ``device=`` (only ``'cpu'``),
 as in PyTorch. Shapes may be given as ``zeros(2, 3)`` or ``zeros((2, 3))``.
 """
+from __future__ import annotations
+
+from typing import Any, Optional
+
 import numpy as np
 
 from . import _dtypes
@@ -12,6 +16,8 @@ from .device import check_device
 from ._registry import tensor_method
 from ._tensor import Tensor, as_array
 from .autograd.grad_mode import _state
+from .random import Generator
+from ._typing import DeviceLike, DTypeLike, Number, ShapeArg
 
 
 def _finish(array, requires_grad, device):
@@ -51,7 +57,9 @@ def _float_dtype(dtype):
     return _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
+def tensor(
+    data: Any, dtype: Optional[DTypeLike] = None, requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (Python numbers, nested lists, arrays, tensors).
 
     Python floats become the default dtype (float32), ints int64, bools bool; a
@@ -60,7 +68,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     return _finish(as_array(data, dtype), requires_grad, device)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Any, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None) -> Tensor:
     """Like ``tensor`` but without a copy when ``data`` already is a tensor or array of that dtype."""
     if isinstance(data, Tensor) and (dtype is None or _dtypes.to_dtype(dtype) == data.dtype):
         return data
@@ -69,7 +77,7 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
@@ -86,22 +94,34 @@ def from_numpy(array):
     return tensor
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None, **size_kw):
+def zeros(
+    *size: ShapeArg, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
+) -> Tensor:
     """A tensor of zeros of the given shape."""
     return _finish(np.zeros(_shape(size, "zeros", _size_kw(size_kw, "zeros")), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None, **size_kw):
+def ones(
+    *size: ShapeArg, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
+) -> Tensor:
     """A tensor of ones of the given shape."""
     return _finish(np.ones(_shape(size, "ones", _size_kw(size_kw, "ones")), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None, **size_kw):
+def empty(
+    *size: ShapeArg, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
+) -> Tensor:
     """An uninitialised tensor of the given shape (zeros here: numpy's empty memory is not worth the surprise)."""
     return _finish(np.zeros(_shape(size, "empty", _size_kw(size_kw, "empty")), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(
+    size: ShapeArg, fill_value: Number, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None,
+) -> Tensor:
     """A tensor of the given shape filled with ``fill_value`` (dtype inferred from it, as in PyTorch)."""
     if isinstance(size, (int, np.integer)):
         size = (size,)
@@ -122,26 +142,38 @@ def _like(input, dtype):
     return input.dtype if dtype is None else _dtypes.to_dtype(dtype)
 
 
-def zeros_like(input, dtype=None, requires_grad=False, device=None):
+def zeros_like(
+    input: Tensor, dtype: Optional[DTypeLike] = None, requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Zeros with the shape (and by default the dtype) of ``input``."""
     return _finish(np.zeros(input.shape, _like(input, dtype)), requires_grad, device)
 
 
-def ones_like(input, dtype=None, requires_grad=False, device=None):
+def ones_like(
+    input: Tensor, dtype: Optional[DTypeLike] = None, requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Ones with the shape (and by default the dtype) of ``input``."""
     return _finish(np.ones(input.shape, _like(input, dtype)), requires_grad, device)
 
 
-def empty_like(input, dtype=None, requires_grad=False, device=None):
+def empty_like(
+    input: Tensor, dtype: Optional[DTypeLike] = None, requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
+def full_like(
+    input: Tensor, fill_value: Number, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None,
+) -> Tensor:
     dtype = _like(input, dtype)
     return _finish(np.full(input.shape, _fill_value(fill_value, dtype, "full_like"), dtype), requires_grad, device)
 
 
-def arange(start=None, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(
+    start: Optional[Number] = None, end: Optional[Number] = None, step: Number = 1, dtype: Optional[DTypeLike] = None,
+    requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
 
     ``arange(end)``, ``arange(start, end, step)`` and ``arange(end=n)`` as in PyTorch;
@@ -175,14 +207,20 @@ def arange(start=None, end=None, step=1, dtype=None, requires_grad=False, device
     return _finish(array, requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+def linspace(
+    start: Number, end: Number, steps: int, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
     return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def eye(
+    n: int, m: Optional[int] = None, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None,
+) -> Tensor:
     """The ``n x m`` identity matrix."""
     for name, value in (("n", n), ("m", m)):
         if value is None:
@@ -205,7 +243,10 @@ def _random_float_dtype(dtype, op_name, kernel):
     return dtype
 
 
-def rand(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
+def rand(
+    *size: ShapeArg, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None, generator: Optional[Generator] = None, **size_kw: ShapeArg,
+) -> Tensor:
     """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
     dtype = _random_float_dtype(dtype, "rand", "uniform")
     rng = _random.numpy_rng(generator)
@@ -213,7 +254,10 @@ def rand(*size, dtype=None, requires_grad=False, device=None, generator=None, **
     return _finish(array, requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False, device=None, generator=None, **size_kw):
+def randn(
+    *size: ShapeArg, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
+    device: Optional[DeviceLike] = None, generator: Optional[Generator] = None, **size_kw: ShapeArg,
+) -> Tensor:
     """Standard normal samples from microtensor's generator."""
     dtype = _random_float_dtype(dtype, "randn", "normal")
     rng = _random.numpy_rng(generator)
@@ -231,7 +275,10 @@ def _check_integer_range(low, high, op_name):
         )
 
 
-def randint(low=0, high=None, size=None, dtype=None, requires_grad=False, device=None, generator=None):
+def randint(
+    low: int = 0, high: Optional[int] = None, size: Optional[ShapeArg] = None, dtype: Optional[DTypeLike] = None,
+    requires_grad: bool = False, device: Optional[DeviceLike] = None, generator: Optional[Generator] = None,
+) -> Tensor:
     """Integers uniform in ``[low, high)`` of shape ``size`` (``randint(high, size)`` also works)."""
     if high is None or (size is None and isinstance(high, (tuple, list))):
         if size is None and isinstance(high, (tuple, list)):
@@ -248,28 +295,40 @@ def randint(low=0, high=None, size=None, dtype=None, requires_grad=False, device
     return _finish(array, requires_grad, device)
 
 
-def randperm(n, dtype=None, requires_grad=False, device=None, generator=None):
+def randperm(
+    n: int, dtype: Optional[DTypeLike] = None, requires_grad: bool = False, device: Optional[DeviceLike] = None,
+    generator: Optional[Generator] = None,
+) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     (n,) = _shape((n,), "randperm")
     rng = _random.numpy_rng(generator)
     return _finish(rng.permutation(n).astype(_dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)), requires_grad, device)
 
 
-def rand_like(input, *, generator=None, dtype=None, requires_grad=False, device=None):
+def rand_like(
+    input: Tensor, *, generator: Optional[Generator] = None, dtype: Optional[DTypeLike] = None,
+    requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Uniform samples in [0, 1) with the shape (and by default the dtype) of ``input``."""
     dtype = _random_float_dtype(_like(input, dtype), "rand_like", "uniform")
     array = _random.numpy_rng(generator).random(input.shape).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
-def randn_like(input, *, generator=None, dtype=None, requires_grad=False, device=None):
+def randn_like(
+    input: Tensor, *, generator: Optional[Generator] = None, dtype: Optional[DTypeLike] = None,
+    requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Standard normal samples with the shape (and by default the dtype) of ``input``."""
     dtype = _random_float_dtype(_like(input, dtype), "randn_like", "normal")
     array = _random.numpy_rng(generator).standard_normal(input.shape).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, dtype=None, requires_grad=False, device=None):
+def randint_like(
+    input: Tensor, low: int = 0, high: Optional[int] = None, *, generator: Optional[Generator] = None,
+    dtype: Optional[DTypeLike] = None, requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Integers uniform in ``[low, high)`` with the shape (and by default the dtype) of ``input``.
 
     ``randint_like(x, 10)`` draws from ``[0, 10)``, ``randint_like(x, 3, 10)`` from ``[3, 10)``.
@@ -294,7 +353,10 @@ def _new_shape(size, size_kw, op_name):
 
 
 @tensor_method()
-def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+def new_tensor(
+    self: Tensor, data: Any, *, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of ``data``, with this tensor's dtype unless ``dtype`` is given."""
     if isinstance(data, Tensor):
         data = data._data
@@ -302,28 +364,40 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 
 
 @tensor_method()
-def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **size_kw):
+def new_zeros(
+    self: Tensor, *size: ShapeArg, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
+    requires_grad: bool = False, **size_kw: ShapeArg,
+) -> Tensor:
     """Zeros of the given shape, with this tensor's dtype unless ``dtype`` is given."""
     shape = _new_shape(size, size_kw, "new_zeros")
     return _finish(np.zeros(shape, _new_dtype(self, dtype)), requires_grad, device)
 
 
 @tensor_method()
-def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **size_kw):
+def new_ones(
+    self: Tensor, *size: ShapeArg, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
+    requires_grad: bool = False, **size_kw: ShapeArg,
+) -> Tensor:
     """Ones of the given shape, with this tensor's dtype unless ``dtype`` is given."""
     shape = _new_shape(size, size_kw, "new_ones")
     return _finish(np.ones(shape, _new_dtype(self, dtype)), requires_grad, device)
 
 
 @tensor_method()
-def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **size_kw):
+def new_empty(
+    self: Tensor, *size: ShapeArg, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
+    requires_grad: bool = False, **size_kw: ShapeArg,
+) -> Tensor:
     """An uninitialised tensor (zeros here, as ``mt.empty``) of the given shape and this tensor's dtype."""
     shape = _new_shape(size, size_kw, "new_empty")
     return _finish(np.zeros(shape, _new_dtype(self, dtype)), requires_grad, device)
 
 
 @tensor_method()
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def new_full(
+    self: Tensor, size: ShapeArg, fill_value: Number, *, dtype: Optional[DTypeLike] = None,
+    device: Optional[DeviceLike] = None, requires_grad: bool = False,
+) -> Tensor:
     """A tensor of shape ``size`` (a tuple or list) filled with ``fill_value``, in this tensor's dtype."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
@@ -331,6 +405,6 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 @tensor_method()
-def nelement(self):
+def nelement(self: Tensor) -> int:
     """The number of elements (an alias of ``numel``)."""
     return self._data.size

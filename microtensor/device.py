@@ -6,6 +6,13 @@ As in PyTorch, ``mt.device('cuda')`` and ``mt.device('cuda:0')`` can be made and
 call, ``mt.set_default_device('cuda')``) raises a ``RuntimeError``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    from ._typing import DeviceLike
+
 _builtin_type = type  # the class below takes a parameter named `type`, as PyTorch's does
 
 DEVICE_TYPES = (
@@ -17,7 +24,7 @@ DEVICE_TYPES = (
 class device:
     """A device name and optional index: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
 
-    def __init__(self, type, index=None):
+    def __init__(self, type: Union[str, device], index: Optional[int] = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
         elif isinstance(type, int) and not isinstance(type, bool):
@@ -32,15 +39,15 @@ class device:
         self.type = type
         self.index = index
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.index is None:
             return f"device(type='{self.type}')"
         return f"device(type='{self.type}', index={self.index})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             try:
                 other = device(other)
@@ -48,7 +55,7 @@ class device:
                 return False
         return isinstance(other, device) and other.type == self.type and other.index == self.index
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.type, self.index))
 
 
@@ -79,7 +86,7 @@ def _type_of(value):
     return str(value).split(":")[0]
 
 
-def check_device(value):
+def check_device(value: Any) -> None:
     """Raise a clear error for any device other than the CPU (``None`` means the default, the CPU)."""
     if value is None:
         return
@@ -94,7 +101,7 @@ cpu = device("cpu")
 _default_device = cpu
 
 
-def set_default_device(device_name):
+def set_default_device(device_name: Optional[DeviceLike]) -> None:
     """Set the device new tensors are made on (``None`` resets it); only ``'cpu'`` is available."""
     global _default_device
     if device_name is None:
@@ -105,6 +112,6 @@ def set_default_device(device_name):
     _default_device = chosen
 
 
-def get_default_device():
+def get_default_device() -> device:
     """The device new tensors are made on: ``device(type='cpu')``."""
     return _default_device

@@ -18,8 +18,11 @@ Backward, from ``G = dL/dO`` (and ``W``, the gradient of the returned weights ``
 Under ``create_graph=True`` the backward recomputes ``P`` from the input Tensors with
 differentiable ops and applies the same formulas, so second derivatives work.
 """
+from __future__ import annotations
+
 import math
 import warnings
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -207,8 +210,10 @@ def _grouped(query, key, value, mask):
     return query, key, value, mask
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False):
+def scaled_dot_product_attention(
+    query: Tensor, key: Tensor, value: Tensor, attn_mask: Optional[Tensor] = None, dropout_p: float = 0.0,
+    is_causal: bool = False, scale: Optional[float] = None, enable_gqa: bool = False,
+) -> Tensor:
     """softmax(query key^T * scale + attn_mask) value, as ``torch.nn.functional.scaled_dot_product_attention``.
 
     ``query (..., L, E)``, ``key (..., S, E)``, ``value (..., S, Ev)`` -> ``(..., L, Ev)``. ``attn_mask``: bool
@@ -325,12 +330,16 @@ def _in_projection(query, key, value, in_proj_weight, in_proj_bias, q_proj_weigh
     return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), weights, biases))
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-                                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
-                                 training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
-                                 use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
-                                 v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
-                                 is_causal=False):
+def multi_head_attention_forward(
+    query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+    in_proj_weight: Optional[Tensor], in_proj_bias: Optional[Tensor], bias_k: Optional[Tensor],
+    bias_v: Optional[Tensor], add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+    out_proj_bias: Optional[Tensor], training: bool = True, key_padding_mask: Optional[Tensor] = None,
+    need_weights: bool = True, attn_mask: Optional[Tensor] = None, use_separate_proj_weight: bool = False,
+    q_proj_weight: Optional[Tensor] = None, k_proj_weight: Optional[Tensor] = None,
+    v_proj_weight: Optional[Tensor] = None, static_k: Optional[Tensor] = None, static_v: Optional[Tensor] = None,
+    average_attn_weights: bool = True, is_causal: bool = False,
+) -> Tuple[Tensor, Optional[Tensor]]:
     """``nn.MultiheadAttention``'s computation on sequence-first inputs (``(L, N, E)``, or ``(L, E)`` unbatched).
 
     Returns ``(attn_output (L, N, E), attn_weights)``: the weights ``(N, L, S)`` averaged over heads (or

@@ -37,7 +37,10 @@ other two (see ``ConvInputGrad`` and ``ConvWeightGrad``), so backward under
 
 ``conv1d`` is ``conv2d`` on a height-1 image; unbatched inputs get a batch of one.
 """
+from __future__ import annotations
+
 import functools
+from typing import Optional, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -45,6 +48,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ..ops._util import not_a_tensor_error
+from .._typing import IntOrInts
 
 __all__ = ["conv1d", "conv2d"]
 
@@ -486,7 +490,10 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims, o
     return out if batched else out.squeeze(0)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(
+    input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntOrInts = 1,
+    padding: Union[IntOrInts, str] = 0, dilation: IntOrInts = 1, groups: int = 1,
+) -> Tensor:
     """2-D cross-correlation of ``input (N, C, H, W)`` or ``(C, H, W)`` with ``weight (O, C/groups, kH, kW)``.
 
     ``padding``: an int, a pair, 'valid' (none) or 'same' (output as large as the input; stride 1 only).
@@ -496,7 +503,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(
+    input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntOrInts = 1,
+    padding: Union[IntOrInts, str] = 0, dilation: IntOrInts = 1, groups: int = 1,
+) -> Tensor:
     """1-D cross-correlation of ``input (N, C, L)`` or ``(C, L)`` with ``weight (O, C/groups, k)``:
     ``conv2d`` on a height-1 image, with the same options."""
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")

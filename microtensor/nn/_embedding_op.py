@@ -10,6 +10,10 @@ same sum as a product with the one-hot matrix of the indices, so it is different
 ``padding_idx`` gets no gradient; ``scale_grad_by_freq`` divides each row's gradient by
 how often its index occurs in the batch.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -124,7 +128,10 @@ def renorm_rows_(weight, indices, max_norm, norm_type):
         weight._version_counter[0] += 1
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+def embedding(
+    input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
+    norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False,
+) -> Tensor:
     """Rows of ``weight`` (V, D) picked by the integer ``input`` (any shape): output ``(*input.shape, D)``.
 
     ``padding_idx``: that row gets no gradient. ``max_norm``: first rescale, in place, the rows used

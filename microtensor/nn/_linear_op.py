@@ -8,6 +8,10 @@ two matrix products each. Shapes: ``x (..., in)``, ``W (out, in)``, ``b (out,)``
 * ``dL/dW = G_2^T @ x_2``  (batch dims flattened: ``G_2 (B, out)``, ``x_2 (B, in)``)
 * ``dL/db = G``, summed over the batch dims by the engine's un-broadcasting.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -47,7 +51,7 @@ class Linear(Function):
         return grad_x, grad_w, (grad if need_b else None)
 
 
-def linear(input, weight, bias=None):
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """``y = input @ weight^T + bias`` for ``input (..., in)``, ``weight (out, in)``, ``bias (out,)``.
 
     Gradients: dy/dinput = weight, dL/dweight = G^T input (batch dims summed), dL/dbias = sum of G.

@@ -21,7 +21,10 @@ differentiable ops, so second derivatives are exact.
 ``normalize`` and ``cosine_similarity`` are built on ``VectorNorm``, the p-norm along
 some dims, whose gradient is 0 (not nan) for a zero vector.
 """
+from __future__ import annotations
+
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -32,6 +35,7 @@ from ..ops._util import not_a_tensor_error
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import broadcast_to, clamp
+from .._typing import ShapeArg
 
 __all__ = ["layer_norm", "batch_norm", "normalize", "cosine_similarity"]
 
@@ -301,7 +305,10 @@ def _shape_list(shape):
     return "[" + ", ".join(str(size) for size in shape) + "]"
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+def layer_norm(
+    input: Tensor, normalized_shape: ShapeArg, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+    eps: float = 1e-05,
+) -> Tensor:
     """Standardise ``input`` over its last ``len(normalized_shape)`` dims (biased variance, ``eps``
     inside the square root), then ``* weight + bias`` (both of shape ``normalized_shape``)."""
     input = _floating(_tensor(input, "input", "layer_norm"), "layer_norm")
@@ -326,7 +333,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     return LayerNorm.apply(input, weight, bias, count, float(eps))
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+def batch_norm(
+    input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor], weight: Optional[Tensor] = None,
+    bias: Optional[Tensor] = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-05,
+) -> Tensor:
     """Batch normalisation over every dim but the channels (dim 1) of ``input`` (N, C, *).
 
     ``training=True``: normalise with the batch's mean and biased variance; if running statistics are
@@ -386,7 +396,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Optional[Tensor] = None) -> Tensor:
     """``input / max(||input||_p, eps)`` along ``dim`` (an int or a tuple of ints).
 
     The gradient is finite everywhere: for a vector with norm below ``eps`` it is ``1 / eps``
@@ -407,7 +417,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return out.copy_(result)
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-08):
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-08) -> Tensor:
     """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim``, which is removed.
 
     ``x1`` and ``x2`` broadcast to a common shape (``dim`` indexes that shape); each norm is clamped

@@ -17,6 +17,10 @@ what was cropped). For the other modes it is a scatter-add of the output gradien
 onto the input positions that were read (borders receive several contributions).
 Each backward is again one of these ops, so second derivatives work.
 """
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -198,7 +202,7 @@ def _check_index_mode(mode, input, pad, pairs):
             )
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
     """Pad (or, with negative amounts, crop) the last ``len(pad) // 2`` dims of ``input``.
 
     ``pad = (left_last, right_last, left_second_last, right_second_last, ...)``; ``mode`` is

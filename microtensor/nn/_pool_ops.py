@@ -26,13 +26,17 @@ done one axis at a time, as a loop over the (few) positions of the longest windo
 1-D pooling is 2-D pooling of a height-1 image; unbatched ``(C, H, W)`` gets a batch of one.
 Every backward under ``create_graph=True`` is again an op here, so double backward works.
 """
+from __future__ import annotations
+
 import functools
+from typing import Literal, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ..ops._util import not_a_tensor_error
+from .._typing import IntOrInts
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
@@ -613,14 +617,50 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     return restore(out), restore(Tensor._make(_flat_indices(masks, geometry)))
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+@overload
+def max_pool2d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, return_indices: Literal[False] = False,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, *, return_indices: Literal[True],
+) -> Tuple[Tensor, Tensor]: ...
+@overload
+def max_pool2d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]: ...
+def max_pool2d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """Max over ``kernel_size`` windows of ``(N, C, H, W)`` or ``(C, H, W)``, ``stride`` apart (default:
     ``kernel_size``), with -inf ``padding`` (at most half the kernel) and ``dilation``. ``return_indices``
     also gives each max's flat index ``h * W + w``. The gradient goes to the first max of each window."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+@overload
+def max_pool1d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, return_indices: Literal[False] = False,
+) -> Tensor: ...
+@overload
+def max_pool1d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, *, return_indices: Literal[True],
+) -> Tuple[Tensor, Tensor]: ...
+@overload
+def max_pool1d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]: ...
+def max_pool1d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    dilation: IntOrInts = 1, ceil_mode: bool = False, return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """``max_pool2d`` along the last dim of ``(N, C, L)`` or ``(C, L)``."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool1d")
 
@@ -637,15 +677,20 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     return restore(AvgPool2d.apply(x, geometry, divisor))
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: Optional[int] = None,
+) -> Tensor:
     """Mean over ``kernel_size`` windows of ``(N, C, H, W)`` or ``(C, H, W)``, ``stride`` apart (default:
     ``kernel_size``), with zero ``padding``; the divisor is PyTorch's (see the module docstring)."""
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
                      "avg_pool2d")
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(
+    input: Tensor, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
+    ceil_mode: bool = False, count_include_pad: bool = True,
+) -> Tensor:
     """``avg_pool2d`` along the last dim of ``(N, C, L)`` or ``(C, L)``."""
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, "avg_pool1d")
 
@@ -689,7 +734,7 @@ def _adaptive(input, output_size, op_name):
     return AdaptiveGeometry(tuple(x.shape[-2:]), sizes), x, restore
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]]) -> Tensor:
     """Average over PyTorch's adaptive windows so that ``(N, C, H, W)`` becomes ``(N, C, *output_size)``
     (``None`` keeps that dim); window ``i`` covers ``[floor(i H / out), ceil((i + 1) H / out))``."""
     geometry, x, restore = _adaptive(input, output_size, "adaptive_avg_pool2d")
@@ -697,7 +742,7 @@ def adaptive_avg_pool2d(input, output_size):
     return restore(AdaptiveAvgPool2d.apply(x, geometry))
 
 
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]]) -> Tensor:
     """``adaptive_avg_pool2d`` along the last dim of ``(N, C, L)`` or ``(C, L)``."""
     geometry, x, restore = _adaptive(input, output_size, "adaptive_avg_pool1d")
     _check_floating(x, "adaptive_avg_pool1d")
@@ -716,12 +761,40 @@ def _adaptive_max(input, output_size, return_indices, op_name):
     return (out, restore(Tensor._make(indices))) if return_indices else out
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
+@overload
+def adaptive_max_pool2d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: Literal[False] = False,
+) -> Tensor: ...
+@overload
+def adaptive_max_pool2d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: Literal[True],
+) -> Tuple[Tensor, Tensor]: ...
+@overload
+def adaptive_max_pool2d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]: ...
+def adaptive_max_pool2d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """Max over PyTorch's adaptive windows (as ``adaptive_avg_pool2d``); ``return_indices`` also gives each
     max's flat index ``h * W + w``. The gradient goes to the first max of each window."""
     return _adaptive_max(input, output_size, return_indices, "adaptive_max_pool2d")
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
+@overload
+def adaptive_max_pool1d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: Literal[False] = False,
+) -> Tensor: ...
+@overload
+def adaptive_max_pool1d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: Literal[True],
+) -> Tuple[Tensor, Tensor]: ...
+@overload
+def adaptive_max_pool1d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]: ...
+def adaptive_max_pool1d(
+    input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]], return_indices: bool = False,
+) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """``adaptive_max_pool2d`` along the last dim of ``(N, C, L)`` or ``(C, L)``."""
     return _adaptive_max(input, output_size, return_indices, "adaptive_max_pool1d")

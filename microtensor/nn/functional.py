@@ -4,7 +4,10 @@ Activations forward to microtensor's ops; ``linear`` and the losses are fused op
 (see ``_linear_op.py`` and ``_loss_ops.py`` for their maths). Every loss takes
 ``reduction='mean'|'sum'|'none'`` as in PyTorch.
 """
+from __future__ import annotations
+
 import warnings
+from typing import Optional
 
 import numpy as np
 
@@ -13,8 +16,17 @@ from .. import random as _random
 from ..ops._util import not_a_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Function
-from . import _loss_ops
+from ..ops.gather_scatter import one_hot
+from . import _attention_op, _conv_ops, _embedding_op, _loss_ops, _norm_ops, _pad_op, _pool_ops
 from ._linear_op import linear
+# Layers whose ops live in files of their own (each file's __all__ lists its F. names).
+from ._norm_ops import *  # noqa: F403
+from ._embedding_op import *  # noqa: F403
+from ._attention_op import *  # noqa: F403
+from ._conv_ops import *  # noqa: F403
+from ._pool_ops import *  # noqa: F403
+from ._pad_op import *  # noqa: F403
+from .._typing import DTypeLike
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softplus", "softmax", "log_softmax", "dropout",
@@ -39,64 +51,64 @@ def _activation(op, name, input, inplace, *args):
     return op(input, *args)
 
 
-def relu(input, inplace=False):
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     return _activation(_ops.relu, "relu", input, inplace)
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x))."""
     return _ops.sigmoid(input)
 
 
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
     """tanh(x)."""
     return _ops.tanh(input)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
     return _activation(_ops.leaky_relu, "leaky_relu", input, inplace, negative_slope)
 
 
-def gelu(input, approximate="none"):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (exact, erf form) or its tanh approximation with ``approximate='tanh'``."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return _ops.gelu(input, approximate=approximate)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1 / beta) * log(1 + exp(beta * x)), linear above ``threshold``."""
     return _ops.softplus(input, beta=beta, threshold=threshold)
 
 
-def silu(input, inplace=False):
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (SiLU, also called swish)."""
     return _activation(_ops.silu, "silu", input, inplace)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     return _activation(_ops.elu, "elu", input, inplace, alpha)
 
 
-def selu(input, inplace=False):
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
     return _activation(_ops.selu, "selu", input, inplace)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val]."""
     return _activation(_ops.hardtanh, "hardtanh", input, inplace, min_val, max_val)
 
 
-def relu6(input, inplace=False):
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6)."""
     return _activation(_ops.relu6, "relu6", input, inplace)
 
 
-def mish(input, inplace=False):
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
     return _activation(_ops.mish, "mish", input, inplace)
 
@@ -110,12 +122,12 @@ def _softmax_dim(name, ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, dtype=None):
+def softmax(input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
     return _along_dim(_ops.softmax, "softmax", input, dim, dtype)
 
 
-def log_softmax(input, dim=None, dtype=None):
+def log_softmax(input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None) -> Tensor:
     """x_i - logsumexp(x) along ``dim``."""
     return _along_dim(_ops.log_softmax, "log_softmax", input, dim, dtype)
 
@@ -129,7 +141,7 @@ def _along_dim(op, op_name, input, dim, dtype):
     return op(input, dim)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """In training, zero each element with probability ``p`` and scale the rest by 1/(1-p)
     (so the expectation is unchanged); identity when ``training=False``.
     The mask comes from microtensor's generator (``mt.manual_seed`` makes it reproducible)."""
@@ -158,8 +170,6 @@ class DropoutMask(Function):
             return np.zeros(shape, dtype=dtype)
         keep = _random.generator().random(shape) >= p
         return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
-
-
 
 
 # ---------------------------------------------------------------------- losses
@@ -232,7 +242,10 @@ def _constant(value, like, name, op_name):
     return array.astype(like.dtype, copy=False)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(
+    input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Mean squared error: l = (x - y)^2, then reduced; dl/dx = 2 (x - y) (/ N for 'mean')."""
     reduction = _reduction(reduction, size_average, reduce)
     input = _float_input(input, "mse_loss")
@@ -242,7 +255,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _loss_ops.MSELoss.apply(input, target, reduction)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(
+    input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Mean absolute error: l = |x - y|, then reduced; dl/dx = sign(x - y) (/ N for 'mean')."""
     reduction = _reduction(reduction, size_average, reduce)
     input = _float_input(input, "l1_loss")
@@ -252,7 +268,10 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _loss_ops.L1Loss.apply(input, target, reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
+    reduce: Optional[bool] = None, reduction: str = "mean",
+) -> Tensor:
     """Binary cross-entropy of probabilities p in [0, 1]:
     l = -w [y log p + (1 - y) log(1 - p)], each log clamped at -100 (as PyTorch), so p = 0 or 1
     gives finite values. dl/dp = w (p - y) / max(p (1 - p), 1e-12)."""
@@ -282,8 +301,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 
 def binary_cross_entropy_with_logits(
-    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
-):
+    input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
+    reduce: Optional[bool] = None, reduction: str = "mean", pos_weight: Optional[Tensor] = None,
+) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable formula (finite for logits of any size):
     l = w [(1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x))],
     with log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0). dl/dx = w (sigmoid(x) - y) without pos_weight."""
@@ -372,9 +392,9 @@ def _probability_target(input, target, weight, ignore_index):
 
 
 def cross_entropy(
-    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-    label_smoothing=0.0,
-):
+    input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
+    ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean", label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy between logits ``input`` (N, C) / (N, C, d1, ...) / (C,) and class indices ``target``,
     or class probabilities: a floating point ``target`` of the input's shape, l_n = -sum_c w_c y_nc log
     softmax(x_n)_c ('mean' then divides by the number of samples, as PyTorch; no ``ignore_index``).
@@ -396,7 +416,10 @@ def cross_entropy(
     return _loss_ops.CrossEntropy.apply(input, target, weight, ignore_index, reduction, float(label_smoothing))
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+def nll_loss(
+    input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
+    ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (e.g. from log_softmax) at class indices
     ``target``: l_n = -w_{t_n} x_{n, t_n}; 'mean' divides by the sum of the targets' weights."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -413,7 +436,10 @@ def _threshold(value, name, op_name, allow_zero):
     return float(value)
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
+    reduction: str = "mean", beta: float = 1.0,
+) -> Tensor:
     """Smooth L1: l = (x - y)^2 / (2 beta) where |x - y| < beta, |x - y| - beta / 2 elsewhere
     (plain L1 for beta = 0). dl/dx = clip((x - y) / beta, -1, 1)."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -425,7 +451,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _loss_ops.SmoothL1Loss.apply(input, target, beta, 1.0, None, reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight: Optional[Tensor] = None,
+) -> Tensor:
     """Huber: l = (x - y)^2 / 2 where |x - y| <= delta, delta (|x - y| - delta / 2) elsewhere
     (= delta * smooth_l1_loss with beta = delta); optional elementwise ``weight`` of the input's shape.
     dl/dx = clip(x - y, -delta, delta)."""
@@ -454,7 +482,10 @@ _KL_MEAN_WARNING = (
 )
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+def kl_div(
+    input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
+    reduction: str = "mean", log_target: bool = False,
+) -> Tensor:
     """KL divergence of ``target`` from the log-probabilities ``input``, pointwise
     l = y (log y - x) (0 where y = 0), or e^y (y - x) with ``log_target=True``. input and target
     broadcast. 'batchmean' (the KL divergence of each sample, averaged) divides the sum by the batch
@@ -479,24 +510,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 # ------------------------------------------- layers whose ops live in files of their own
-# One import line per file (each file's __all__ lists its F. names).
-from ._norm_ops import *  # noqa: F401,F403
-from ._norm_ops import __all__ as _norm_ops_all
-__all__ += _norm_ops_all
-from ._embedding_op import *  # noqa: F401,F403
-from ._embedding_op import __all__ as _embedding_op_all
-__all__ += _embedding_op_all
-from ..ops.gather_scatter import one_hot  # noqa: F401
+__all__ += _norm_ops.__all__
+__all__ += _embedding_op.__all__
 __all__ += ["one_hot"]
-from ._attention_op import *  # noqa: F401,F403
-from ._attention_op import __all__ as _attention_op_all
-__all__ += _attention_op_all
-from ._conv_ops import *  # noqa: F401,F403
-from ._conv_ops import __all__ as _conv_ops_all
-__all__ += _conv_ops_all
-from ._pool_ops import *  # noqa: F401,F403
-from ._pool_ops import __all__ as _pool_ops_all
-__all__ += _pool_ops_all
-from ._pad_op import *  # noqa: F401,F403
-from ._pad_op import __all__ as _pad_op_all
-__all__ += _pad_op_all
+__all__ += _attention_op.__all__
+__all__ += _conv_ops.__all__
+__all__ += _pool_ops.__all__
+__all__ += _pad_op.__all__

@@ -7,12 +7,16 @@ Every function writes into ``tensor`` directly (no graph is recorded, as under
 Fans follow PyTorch: for a weight of shape ``(out, in, *kernel)``,
 ``fan_in = in * prod(kernel)`` and ``fan_out = out * prod(kernel)``.
 """
+from __future__ import annotations
+
 import math
+from typing import Optional
 
 import numpy as np
 
 from .. import random as _random
 from .._tensor import Tensor
+from ..random import Generator
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
@@ -36,7 +40,7 @@ def _write(tensor, values):
     return tensor
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     """The recommended gain for a nonlinearity, as in PyTorch.
 
     linear / conv / sigmoid: 1; tanh: 5/3; relu: sqrt(2);
@@ -82,7 +86,7 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Fill with values drawn from U(a, b)."""
     _check(tensor, "uniform_")
     if a > b:
@@ -90,7 +94,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     return _write(tensor, _generator(generator).uniform(a, b, size=tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Fill with values drawn from N(mean, std^2)."""
     _check(tensor, "normal_")
     if std < 0:
@@ -98,23 +102,23 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     return _write(tensor, _generator(generator).normal(mean, std, size=tensor.shape))
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     _check(tensor, "constant_")
     return _write(tensor, val)
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0."""
     return constant_(tensor, 0)
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
     return constant_(tensor, 1)
 
 
-def eye_(tensor):
+def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity matrix."""
     _check(tensor, "eye_")
     if tensor.ndim != 2:
@@ -122,7 +126,7 @@ def eye_(tensor):
     return _write(tensor, np.eye(*tensor.shape))
 
 
-def xavier_uniform_(tensor, gain=1.0, generator=None):
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     _check(tensor, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -131,7 +135,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     return _write(tensor, _generator(generator).uniform(-bound, bound, size=tensor.shape))
 
 
-def xavier_normal_(tensor, gain=1.0, generator=None):
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     _check(tensor, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -146,7 +150,10 @@ def _kaiming_std(tensor, a, mode, nonlinearity, name):
     return gain / math.sqrt(fan) if fan else 0.0
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Optional[Generator] = None,
+) -> Tensor:
     """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan),
     gain = calculate_gain(nonlinearity, a). ``a=sqrt(5)`` (Linear's default) gives 1/sqrt(fan_in)."""
     if 0 in tensor.shape:
@@ -155,7 +162,10 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return _write(tensor, _generator(generator).uniform(-bound, bound, size=tensor.shape))
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Optional[Generator] = None,
+) -> Tensor:
     """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
     if 0 in tensor.shape:
         return tensor

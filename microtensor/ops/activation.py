@@ -9,6 +9,8 @@ Stability: ``sigmoid`` and ``softplus`` never evaluate ``exp`` of a large positi
 number, so ``x = +-1000`` gives finite values and finite gradients without numpy
 warnings in float32 and float64.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -106,7 +108,7 @@ _RELU_WHERE_MAX_SIZE = 4096  # below this np.where costs no more than the mask m
 
 
 @op(method=True)
-def relu(input):
+def relu(input: Tensor) -> Tensor:
     """``max(input, 0)`` elementwise.  d/dx relu(x) = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0)."""
     return ReLU.apply(_as_tensor(input, "relu"))
 
@@ -131,7 +133,7 @@ class LeakyReLU(Function):
 
 
 @op()
-def leaky_relu(input, negative_slope=0.01):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``input`` where positive, ``negative_slope * input`` elsewhere.
 
     d/dx = 1 for x > 0 and ``negative_slope`` for x <= 0 (PyTorch's value at 0).
@@ -162,7 +164,7 @@ class Sigmoid(Function):
 
 
 @op(method=True)
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
     """The logistic function ``1 / (1 + e^-x)``, stable for any x (no overflow at x = -1000).
 
     d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x)).
@@ -188,7 +190,7 @@ class Tanh(Function):
 
 
 @op(method=True, numpy=np.tanh)
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent elementwise.  d/dx tanh(x) = 1 - tanh(x)^2."""
     return Tanh.apply(_as_tensor(input, "tanh"))
 
@@ -267,7 +269,7 @@ class GeluTanh(Function):
 
 
 @op()
-def gelu(input, approximate="none"):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian Error Linear Unit.
 
     ``approximate='none'`` (default): the exact ``x * Phi(x)``, Phi the standard normal
@@ -313,7 +315,7 @@ class Softplus(Function):
 
 
 @op()
-def softplus(input, beta=1, threshold=20):
+def softplus(input: Tensor, beta: float = 1, threshold: float = 20) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, reverting to ``x`` where ``beta * x > threshold``
     (PyTorch's semantics); stable for large |x|.  d/dx = sigmoid(beta x) (1 in the linear part).
     """
@@ -346,7 +348,7 @@ class Silu(Function):
 
 
 @op()
-def silu(input):
+def silu(input: Tensor) -> Tensor:
     """``x * sigmoid(x)`` elementwise (the SiLU, or swish), stable for any x.
 
     d/dx = s (1 + x (1 - s)) with s = sigmoid(x).
@@ -428,7 +430,7 @@ def _number(value, op_name, name):
 
 
 @op()
-def elu(input, alpha=1.0):
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (no overflow for large x).
 
     d/dx = 1 for x > 0 and ``alpha * exp(x)`` for x <= 0 (PyTorch's value at 0).
@@ -437,7 +439,7 @@ def elu(input, alpha=1.0):
 
 
 @op()
-def selu(input):
+def selu(input: Tensor) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants alpha ~ 1.6733, scale ~ 1.0507."""
     return Selu.apply(_as_tensor(input, "selu"))
 
@@ -463,7 +465,7 @@ class Hardtanh(Function):
 
 
 @op()
-def hardtanh(input, min_val=-1.0, max_val=1.0):
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """``input`` clipped to ``[min_val, max_val]``; d/dx = 1 strictly inside, 0 outside and at the corners."""
     low, high = _number(min_val, "hardtanh", "min_val"), _number(max_val, "hardtanh", "max_val")
     if low > high:
@@ -475,7 +477,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
 
 
 @op()
-def relu6(input):
+def relu6(input: Tensor) -> Tensor:
     """``min(max(x, 0), 6)`` = ``hardtanh(x, 0, 6)``; d/dx = 1 for 0 < x < 6, else 0."""
     return Hardtanh.apply(_as_tensor(input, "relu6"), (0, 6))
 
@@ -508,6 +510,6 @@ def _softplus_array(x):
 
 
 @op()
-def mish(input):
+def mish(input: Tensor) -> Tensor:
     """``x * tanh(softplus(x))`` elementwise, stable for any x."""
     return Mish.apply(_as_tensor(input, "mish"))

@@ -4,6 +4,8 @@ Each op is a ``Function`` with ``numpy_level = True``: ``forward`` sees numpy ar
 (or Python numbers), ``backward`` returns the gradient of the *broadcast* output
 for each input; the engine sums it back to each input's shape.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .. import _dtypes
@@ -12,6 +14,7 @@ from ..autograd.grad_mode import _state
 from .._tensor import Tensor
 from ._util import integer_scalars_as_torch, match_dtype, to_operand
 from .._registry import op
+from .._typing import Number, TensorLike
 
 
 def broadcast_error(op_name, a, b):
@@ -203,7 +206,7 @@ def _alpha(alpha, input, op_name):
 
 
 @op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add, out=True)
-def add(input, other, alpha=1):
+def add(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     """``input + alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
         other = mul(other, _alpha(alpha, input, "add"))
@@ -211,7 +214,7 @@ def add(input, other, alpha=1):
 
 
 @op(method=True, dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
-def sub(input, other, alpha=1):
+def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     """``input - alpha * other`` elementwise, with broadcasting."""
     if alpha != 1:
         other = mul(other, _alpha(alpha, input, "sub"))
@@ -219,25 +222,25 @@ def sub(input, other, alpha=1):
 
 
 @op(method=True, dunders=("__mul__",), reflected=("__rmul__",), numpy=np.multiply, aliases=("multiply",), out=True)
-def mul(input, other):
+def mul(input: Tensor, other: TensorLike) -> Tensor:
     """``input * other`` elementwise, with broadcasting."""
     return _binary(Mul, "mul", input, other)
 
 
 @op(method=True, dunders=("__truediv__",), reflected=("__rtruediv__",), numpy=np.true_divide, aliases=("divide", "true_divide"), out=True)
-def div(input, other):
+def div(input: Tensor, other: TensorLike) -> Tensor:
     """``input / other`` elementwise (true division), with broadcasting."""
     return _binary(Div, "div", input, other)
 
 
 @op(method=True, dunders=("__pow__",), reflected=("__rpow__",), numpy=np.power, out=True)
-def pow(input, exponent):
+def pow(input: Tensor, exponent: TensorLike) -> Tensor:
     """``input ** exponent`` elementwise, with broadcasting."""
     return _binary(Pow, "pow", input, exponent)
 
 
 @op(method=True, dunders=("__neg__",), numpy=np.negative, aliases=("negative",), out=True)
-def neg(input):
+def neg(input: Tensor) -> Tensor:
     """``-input``."""
     return Neg.apply(to_operand(input, "neg"))
 

@@ -5,6 +5,8 @@ Each result is new memory that stays in the graph: the gradient passes through a
 copy or a cast between float dtypes unchanged, and a value that is overwritten gets
 a zero gradient.
 """
+from __future__ import annotations
+
 import builtins
 
 import numpy as np
@@ -15,6 +17,7 @@ from .._tensor import Tensor
 from ._util import to_operand, tensor_argument as _as_tensor
 from .elementwise import _zeros_like_grad
 from .._registry import op
+from .._typing import DTypeLike, Number
 
 
 # ----------------------------------------------------- copies and conversions
@@ -34,7 +37,7 @@ class Cast(Function):
 
 
 @op()
-def cast(input, dtype):
+def cast(input: Tensor, dtype: DTypeLike) -> Tensor:
     """``input`` converted to ``dtype`` (always a copy); differentiable between float dtypes."""
     dtype = _dtypes.to_dtype(dtype)
     if dtype is None:
@@ -57,7 +60,7 @@ class Clone(Function):
 
 
 @op(method=True)
-def clone(input):
+def clone(input: Tensor) -> Tensor:
     """A copy of ``input`` with its own memory that stays in the graph (gradient: identity)."""
     return Clone.apply(_as_tensor(input, "clone"))
 
@@ -78,7 +81,7 @@ class FullLikeValue(Function):
 
 
 @op()
-def full_like_value(input, value):
+def full_like_value(input: Tensor, value: Number) -> Tensor:
     """A tensor of ``input``'s shape and dtype filled with ``value`` (what ``Tensor.fill_`` writes).
 
     No gradient flows to ``input`` (its old values are gone); a 0-d tensor ``value``
@@ -114,7 +117,7 @@ class CopyFrom(Function):
 
 
 @op()
-def copy_from(target, source):
+def copy_from(target: Tensor, source: Tensor) -> Tensor:
     """``source`` broadcast to ``target``'s shape and cast to its dtype (what ``Tensor.copy_`` writes).
 
     The gradient flows to ``source`` (summed over broadcast dimensions), none to ``target``.

@@ -17,8 +17,11 @@ Conventions follow PyTorch:
   passes the gradient at the boundaries, ``maximum``/``minimum`` split it half and
   half between equal inputs.
 """
+from __future__ import annotations
+
 import builtins
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -28,6 +31,7 @@ from .._tensor import Tensor
 from ._util import match_dtype, to_operand, tensor_argument as _as_tensor
 from .arithmetic import _binary, broadcast_error
 from .._registry import TORCH_DTYPE_NAMES, op
+from .._typing import TensorLike
 
 
 # --------------------------------------------------------------------- helpers
@@ -208,55 +212,55 @@ class Reciprocal(Function):
 
 
 @op(method=True, numpy=np.exp, out=True)
-def exp(input):
+def exp(input: Tensor) -> Tensor:
     """``e^input`` elementwise.  d/dx e^x = e^x."""
     return Exp.apply(_as_tensor(input, "exp"))
 
 
 @op(method=True, numpy=np.log, out=True)
-def log(input):
+def log(input: Tensor) -> Tensor:
     """Natural logarithm elementwise (``-inf`` at 0, ``nan`` below 0, no warning).  d/dx ln x = 1/x."""
     return Log.apply(_as_tensor(input, "log"))
 
 
 @op(method=True, numpy=np.sqrt, out=True)
-def sqrt(input):
+def sqrt(input: Tensor) -> Tensor:
     """Square root elementwise (``nan`` below 0, no warning).  d/dx sqrt(x) = 1/(2 sqrt(x))."""
     return Sqrt.apply(_as_tensor(input, "sqrt"))
 
 
 @op(method=True, dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",), out=True)
-def abs(input):
+def abs(input: Tensor) -> Tensor:
     """``|input|`` elementwise.  d/dx |x| = sign(x), taken as 0 at x = 0 (PyTorch's subgradient)."""
     return Abs.apply(_as_tensor(input, "abs"))
 
 
 @op(method=True, numpy=np.sin, out=True)
-def sin(input):
+def sin(input: Tensor) -> Tensor:
     """Sine elementwise.  d/dx sin x = cos x."""
     return Sin.apply(_as_tensor(input, "sin"))
 
 
 @op(method=True, numpy=np.cos, out=True)
-def cos(input):
+def cos(input: Tensor) -> Tensor:
     """Cosine elementwise.  d/dx cos x = -sin x."""
     return Cos.apply(_as_tensor(input, "cos"))
 
 
 @op(method=True, numpy=np.sign, out=True)
-def sign(input):
+def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each element (keeps the dtype).  Its gradient is 0 everywhere."""
     return Sign.apply(_as_tensor(input, "sign"))
 
 
 @op(method=True, numpy=np.square, out=True)
-def square(input):
+def square(input: Tensor) -> Tensor:
     """``input ** 2`` elementwise.  d/dx x^2 = 2x."""
     return Square.apply(_as_tensor(input, "square"))
 
 
 @op(method=True, numpy=np.reciprocal, out=True)
-def reciprocal(input):
+def reciprocal(input: Tensor) -> Tensor:
     """``1 / input`` elementwise (``inf`` at 0, no warning).  d/dx 1/x = -1/x^2."""
     return Reciprocal.apply(_as_tensor(input, "reciprocal"))
 
@@ -345,25 +349,25 @@ _LN2 = math.log(2.0)
 
 
 @op(method=True, numpy=np.log10, out=True)
-def log10(input):
+def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm elementwise (ints become the default float).  d/dx log10 x = 1 / (x ln 10)."""
     return Log10.apply(_as_tensor(input, "log10"))
 
 
 @op(method=True, numpy=np.log2, out=True)
-def log2(input):
+def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm elementwise (ints become the default float).  d/dx log2 x = 1 / (x ln 2)."""
     return Log2.apply(_as_tensor(input, "log2"))
 
 
 @op(method=True, numpy=np.log1p, out=True)
-def log1p(input):
+def log1p(input: Tensor) -> Tensor:
     """``ln(1 + input)`` elementwise, accurate near 0.  d/dx ln(1 + x) = 1 / (1 + x)."""
     return Log1p.apply(_as_tensor(input, "log1p"))
 
 
 @op(method=True, numpy=np.expm1, out=True)
-def expm1(input):
+def expm1(input: Tensor) -> Tensor:
     """``e^input - 1`` elementwise, accurate near 0.  d/dx (e^x - 1) = e^x."""
     return Expm1.apply(_as_tensor(input, "expm1"))
 
@@ -451,25 +455,25 @@ def _rounding_input(input, op_name, allow_integers=True):
 
 
 @op(method=True, numpy=np.floor, out=True)
-def floor(input):
+def floor(input: Tensor) -> Tensor:
     """The largest integer <= each element (integer tensors unchanged).  Gradient: 0."""
     return Floor.apply(_rounding_input(input, "floor"))
 
 
 @op(method=True, numpy=np.ceil, out=True)
-def ceil(input):
+def ceil(input: Tensor) -> Tensor:
     """The smallest integer >= each element (integer tensors unchanged).  Gradient: 0."""
     return Ceil.apply(_rounding_input(input, "ceil"))
 
 
 @op(method=("trunc", "fix"), numpy=(np.trunc, np.fix), aliases=("fix",), out=True)
-def trunc(input):
+def trunc(input: Tensor) -> Tensor:
     """Each element rounded towards zero (integer tensors unchanged).  Gradient: 0."""
     return Trunc.apply(_rounding_input(input, "trunc"))
 
 
 @op(method=True, numpy=np.rint, out=True)
-def round(input, *, decimals=0):
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """Round half to even, at ``decimals`` digits after the point (before it when negative).
 
     Integer tensors come back unchanged (``decimals`` must then be 0, as in PyTorch).  Gradient: 0.
@@ -486,7 +490,7 @@ def round(input, *, decimals=0):
 
 
 @op(method=True, out=True)
-def frac(input):
+def frac(input: Tensor) -> Tensor:
     """The fractional part ``input - trunc(input)`` (sign of the input); floats only.  Gradient: 1."""
     return Frac.apply(_rounding_input(input, "frac", allow_integers=False))
 
@@ -524,7 +528,9 @@ def _replacement(value, op_name, which):
 
 
 @op(method=True, out=True)
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(
+    input: Tensor, nan: float = 0.0, posinf: Optional[float] = None, neginf: Optional[float] = None,
+) -> Tensor:
     """``input`` with NaN -> ``nan``, +inf -> ``posinf`` and -inf -> ``neginf`` (by default the
     largest / smallest finite value of the dtype). Integer and bool tensors come back unchanged.
 
@@ -540,7 +546,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 # ------------------------------------------------------------------ isclose
 @op(method=True)
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """True where ``input`` and ``other`` are equal or ``|input - other| <= atol + rtol * |other|``
     (a bool tensor, broadcast, no gradient); NaNs are close to each other only with ``equal_nan``.
 
@@ -635,7 +641,7 @@ def _bound(value, op_name, which):
 
 
 @op(method=("clamp", "clip"), numpy=np.clip, numpy_names={"a_min": "min", "a_max": "max"}, aliases=("clip",), out=True)
-def clamp(input, min=None, max=None):
+def clamp(input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorLike] = None) -> Tensor:
     """Limit every element to ``[min, max]``: ``minimum(maximum(input, min), max)``.
 
     ``min`` / ``max`` may be numbers or tensors (broadcast against ``input``); at least
@@ -707,7 +713,7 @@ class Minimum(Function):
 
 
 @op(method=True, numpy=np.maximum, out=True)
-def maximum(input, other):
+def maximum(input: Tensor, other: TensorLike) -> Tensor:
     """Elementwise maximum with broadcasting (nan if either is nan).
 
     Gradient: all of it to the larger input; split in half between equal inputs (PyTorch).
@@ -716,7 +722,7 @@ def maximum(input, other):
 
 
 @op(method=True, numpy=np.minimum, out=True)
-def minimum(input, other):
+def minimum(input: Tensor, other: TensorLike) -> Tensor:
     """Elementwise minimum with broadcasting (nan if either is nan).
 
     Gradient: all of it to the smaller input; split in half between equal inputs (PyTorch).

@@ -19,6 +19,10 @@ and a scatter-add's gradient is a gather of ``g``. Both are ``Function`` s, so
 ``d out / d input`` is ``g`` with the written positions zeroed and ``d out / d src`` is
 ``g`` gathered at the positions (PyTorch's rule, also for repeated positions).
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -27,6 +31,7 @@ from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .indexing import getitem
 from .._registry import op, tensor_method
+from .._typing import Number
 
 _WHOLE = (Ellipsis,)  # the positions of a 0-d tensor's one element
 
@@ -203,7 +208,7 @@ class Gather(Take):
 
 
 @op(method=True)
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """Values of ``input`` along ``dim`` at ``index`` (int64, same number of dims as input):
     ``out[i][j][k] = input[i][index[i][j][k]][k]`` for ``dim = 1``; out has index's shape.
 
@@ -296,7 +301,10 @@ def _scatter(op_name, node, input, dim, index, src, value, reduce):
 
 
 @op(method=True)
-def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+def scatter(
+    input: Tensor, dim: int, index: Tensor, src: Optional[Tensor] = None, value: Optional[Number] = None, *,
+    reduce: Optional[str] = None,
+) -> Tensor:
     """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at
     ``index`` along ``dim``: ``out[i][index[i][j][k]][k] = src[i][j][k]`` for ``dim = 1``.
 
@@ -307,7 +315,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 
 @op(method=True)
-def scatter_add(input, dim, index, src):
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """``input`` plus ``src`` added at ``index`` along ``dim`` (repeated positions add up).
 
     Gradient: d/d input = g; d/d src = g gathered at ``index``.
@@ -318,13 +326,16 @@ def scatter_add(input, dim, index, src):
 
 
 @tensor_method()
-def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+def scatter_(
+    self: Tensor, dim: int, index: Tensor, src: Optional[Tensor] = None, value: Optional[Number] = None, *,
+    reduce: Optional[str] = None,
+) -> Tensor:
     """In-place ``scatter``: writes into this tensor."""
     return apply_inplace(self, "scatter_", lambda: scatter(self, dim, index, src, value, reduce=reduce))
 
 
 @tensor_method()
-def scatter_add_(self, dim, index, src):
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """In-place ``scatter_add``: adds into this tensor."""
     return apply_inplace(self, "scatter_add_", lambda: scatter_add(self, dim, index, src))
 
@@ -348,7 +359,7 @@ def _select_positions(ndim, dim, index):
 
 
 @op(method=True)
-def index_select(input, dim, index):
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The slices of ``input`` at the positions ``index`` (1-D, int64 or int32) along ``dim``.
 
     Gradient: the output's gradient added back at ``index`` (an ``index_add`` into zeros).
@@ -384,7 +395,7 @@ class IndexAdd(Function):
 
 
 @op(method=True)
-def index_add(input, dim, index, source, *, alpha=1):
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Number = 1) -> Tensor:
     """``input`` with ``alpha * source[:, j]`` added to the slice ``index[j]`` along ``dim``
     (repeated indices add up). Gradient: d/d input = g; d/d source = alpha * index_select(g)."""
     x = _tensor(input, "index_add")
@@ -408,14 +419,14 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 @tensor_method()
-def index_add_(self, dim, index, source, *, alpha=1):
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Number = 1) -> Tensor:
     """In-place ``index_add``: adds into this tensor."""
     return apply_inplace(self, "index_add_", lambda: index_add(self, dim, index, source, alpha=alpha))
 
 
 # ------------------------------------------------------------------ one_hot
 @op()
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: ``out[..., c] = 1`` where ``tensor[...] == c``, shape
     ``tensor.shape + (num_classes,)``; ``num_classes=-1`` uses ``tensor.max() + 1``. Not differentiable."""
     if not isinstance(tensor, Tensor) or tensor.dtype != np.int64:

@@ -24,12 +24,19 @@ gives ``dx = zeros_like(x); dx[adv] += g`` with repeated positions accumulating
 ``y = index_put(x, index, v)`` gives ``dx = g`` with the written positions zeroed and
 ``dv = g[index]`` summed back to v's shape.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..autograd.function import Function
-from .._tensor import Tensor
+from .._tensor import Tensor, _new_tensor
+from ..autograd.grad_mode import _state
+from ..autograd.views import attach_view
 from ._util import to_operand, tensor_argument as _tensor
 from .._registry import op
+from .._typing import TensorLike
 
 _VALID_ITEMS = "only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are valid indices"
 
@@ -300,6 +307,18 @@ def _take(x, basic, advanced):
 _WHOLE = (Ellipsis,)
 
 
+def unrecorded_view(x, basic):
+    """``GetItem.apply(x, basic)`` when nothing is recorded (``x`` needs no gradient and is not a view),
+    the usual ``X[start:stop]`` of a batch loop, without the general ``apply``: the same view tensor,
+    sharing ``x``'s memory and version counter (tests/ops/test_indexing_fast_path.py checks it)."""
+    data = x._data[basic]
+    out = _new_tensor(data)
+    if np.may_share_memory(data, x._data):
+        out._counter = x._version_counter
+        attach_view(x, out, GetItem, (basic,))
+    return out
+
+
 def _positions_fast(index, shape):
     """``t[positions]`` with a 1-D int64 tensor of valid positions, the usual ``X[batch]``: the
     advanced tuple, or None when the full check of ``_normalize_index`` is needed."""
@@ -315,13 +334,15 @@ def _positions_fast(index, shape):
 
 
 @op(dunders=("__getitem__",))
-def getitem(input, index):
+def getitem(input: Tensor, index: Any) -> Tensor:
     """``input[index]`` with PyTorch's rules (see the module docstring): ints, slices, None,
     ``...``, integer lists / ranges / tensors and bool or uint8 masks. Basic indexing returns a
     view. Gradient: scattered back into zeros; repeated positions accumulate."""
     x = _tensor(input, "getitem")
     basic = _basic_index(index, x._data.shape)
     if basic is not None:
+        if x._view is None and not (x._requires_grad and _state.enabled) and _state.recorder is None:
+            return unrecorded_view(x, basic)
         return GetItem.apply(x, basic)
     advanced = _positions_fast(index, x._data.shape)
     if advanced is not None:
@@ -369,7 +390,7 @@ def _put(out, basic, advanced, value):
 
 
 @op()
-def index_put(input, index, value):
+def index_put(input: Tensor, index: Any, value: TensorLike) -> Tensor:
     """A new tensor equal to ``input`` with ``input[index] = value`` applied (what ``t[index] = v``
     writes back), with getitem's rules for ``index``. ``value`` (number, array or tensor) is
     broadcast to the indexed shape (leading 1-dims of it are ignored) and cast to ``input``'s dtype.

@@ -9,7 +9,10 @@ For ``C = A @ B``:  dA = dC @ B^T,  dB = A^T @ dC  (T swaps the last two dims).
 The backward rule returns these for the *broadcast* batch shape; the engine sums
 them back over broadcast batch dims. The 1-D promotions are undone by reshaping.
 """
+from __future__ import annotations
+
 import string
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +104,7 @@ class MatMul(Function):
 
 
 @op(method=True, dunders=("__matmul__",), reflected=("__rmatmul__",), numpy=np.matmul, out=True)
-def matmul(input, other):
+def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with ``np.matmul`` semantics (1-D, 2-D and batched with broadcasting).
 
     Gradients: d(A @ B)/dA applied to G is ``G @ B^T``; d/dB is ``A^T @ G``.
@@ -113,7 +116,7 @@ def matmul(input, other):
 
 
 @op(method=True)
-def mm(input, mat2):
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """2-D matrix product (no broadcasting); same gradients as ``matmul``."""
     a = _operand(input, "mm")
     b = _operand(mat2, "mm")
@@ -128,7 +131,7 @@ def mm(input, mat2):
 
 
 @op(method=True)
-def dot(input, other):
+def dot(input: Tensor, other: Tensor) -> Tensor:
     """Dot product of two 1-D tensors of the same size (a 0-d tensor); d/da = g b, d/db = g a."""
     a = _operand(input, "dot")
     b = _operand(other, "dot")
@@ -143,7 +146,7 @@ def dot(input, other):
 
 
 @op(method=True)
-def bmm(input, mat2):
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-D tensors ``(b, n, k) @ (b, k, m) -> (b, n, m)`` (no
     broadcasting); same gradients as ``matmul``."""
     a = _operand(input, "bmm")
@@ -160,7 +163,7 @@ def bmm(input, mat2):
 
 
 @op(method=("outer", "ger"), aliases=("ger",))
-def outer(input, vec2):
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product ``a_i b_j`` of two 1-D tensors (built from reshape and broadcasting multiply)."""
     a = _operand(input, "outer")
     b = _operand(vec2, "outer")
@@ -188,7 +191,7 @@ def _diagonal_positions(rows, cols, offset):
 
 
 @op(method=True, numpy=np.diag, numpy_names={"k": "diagonal"})
-def diag(input, diagonal=0):
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """1-D input: the square matrix with ``input`` on diagonal ``diagonal`` (above the main one
     when > 0); 2-D input: that diagonal of the matrix, as a new 1-D tensor.
 
@@ -222,7 +225,7 @@ class Trace(Function):
 
 
 @op(method=True)
-def trace(input):
+def trace(input: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-D tensor (a 0-d tensor). Gradient: g times the identity."""
     x = _operand(input, "trace")
     if x.ndim != 2:
@@ -435,7 +438,7 @@ def _equation_and_operands(args):
 
 
 @op()
-def einsum(*args):
+def einsum(*args: Any) -> Tensor:
     """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``. Letters name dims, a
     letter missing from the output is summed over, ``...`` stands for broadcast dims, and
     without ``->`` the output is the letters that appear once, in alphabetical order.

@@ -5,43 +5,52 @@ Each is declared with ``@tensor_method`` and attached to ``Tensor`` by the regis
 one binding step (``microtensor/_registry.py``); the ops themselves declare their
 methods and operators where they are defined.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Union
+
 import numpy as np
 
 from .. import _dtypes
 from .._registry import tensor_method
 from .._tensor import Tensor
 from ..autograd import hooks
+from ..autograd.hooks import RemovableHandle
 from ..autograd.backward import backward as autograd_backward
 from ..autograd.grad_mode import _state
 from ..autograd.inplace import apply_inplace
 from ..device import check_device, device as _device
 from . import activation, arithmetic, comparison, copying, elementwise, indexing, movement, selection
+from .._typing import DeviceLike, Dim, DTypeLike, Number, TensorLike
 
 
 @tensor_method(kind="property")
-def T(self):
+def T(self: Tensor) -> Tensor:
     return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 @tensor_method(kind="property")
-def mT(self):
+def mT(self: Tensor) -> Tensor:
     return movement.transpose(self, -2, -1)
 
 @tensor_method()
-def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+def backward(
+    self: Tensor, gradient: Optional[Tensor] = None, retain_graph: Optional[bool] = None, create_graph: bool = False,
+    inputs: Optional[Sequence[Tensor]] = None,
+) -> None:
     """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse mode)."""
     autograd_backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
 @tensor_method()
-def retain_grad(self):
+def retain_grad(self: Tensor) -> None:
     """Keep this non-leaf tensor's gradient in ``.grad`` on backward (leaves always keep theirs)."""
     hooks.retain_grad(self)
 
 @tensor_method(kind="property")
-def retains_grad(self):
+def retains_grad(self: Tensor) -> bool:
     return bool(self.__dict__.get("_retains_grad"))
 
 @tensor_method()
-def register_hook(self, hook):
+def register_hook(self: Tensor, hook: Callable[[Tensor], Optional[Tensor]]) -> RemovableHandle:
     """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
 
     Returns a handle whose ``remove()`` takes the hook away again.
@@ -49,7 +58,10 @@ def register_hook(self, hook):
     return hooks.register_hook(self, hook)
 
 @tensor_method()
-def to(self, *args, dtype=None, device=None, copy=False, **kwargs):
+def to(
+    self: Tensor, *args: Union[DTypeLike, DeviceLike, Tensor], dtype: Optional[DTypeLike] = None,
+    device: Optional[DeviceLike] = None, copy: bool = False, **kwargs: Any,
+) -> Tensor:
     """Convert dtype (``t.to(mt.float64)``) or device (only ``'cpu'`` exists)."""
     for arg in args:
         if isinstance(arg, Tensor):
@@ -65,41 +77,41 @@ def to(self, *args, dtype=None, device=None, copy=False, **kwargs):
     return copying.cast(self, _dtypes.to_dtype(dtype))
 
 @tensor_method("type")
-def convert_type(self, dtype=None):
+def convert_type(self: Tensor, dtype: Optional[DTypeLike] = None) -> Union[str, Tensor]:
     if dtype is None:
         return f"microtensor.{self.dtype}"
     return self.to(dtype)
 
 @tensor_method()
-def type_as(self, other):
+def type_as(self: Tensor, other: Tensor) -> Tensor:
     return self.to(other.dtype)
 
 @tensor_method("float")
-def to_float(self):
+def to_float(self: Tensor) -> Tensor:
     return self.to(_dtypes.float32)
 
 @tensor_method("double")
-def to_double(self):
+def to_double(self: Tensor) -> Tensor:
     return self.to(_dtypes.float64)
 
 @tensor_method("half")
-def to_half(self):
+def to_half(self: Tensor) -> Tensor:
     return self.to(_dtypes.float16)
 
 @tensor_method("long")
-def to_long(self):
+def to_long(self: Tensor) -> Tensor:
     return self.to(_dtypes.int64)
 
 @tensor_method("int")
-def to_int(self):
+def to_int(self: Tensor) -> Tensor:
     return self.to(_dtypes.int32)
 
 @tensor_method("bool")
-def to_bool(self):
+def to_bool(self: Tensor) -> Tensor:
     return self.to(_dtypes.bool)
 
 @tensor_method()
-def contiguous(self):
+def contiguous(self: Tensor) -> Tensor:
     """This tensor if its elements lie in row-major order in memory, else a contiguous copy."""
     if self._data.flags.c_contiguous:
         return self
@@ -107,69 +119,69 @@ def contiguous(self):
 
 
 @tensor_method()
-def __eq__(self, other):
+def __eq__(self: Tensor, other: Any) -> Any:
     if other is None or isinstance(other, str):
         return False  # as PyTorch: `t == None` is False, not an error
     return comparison.eq(self, other)
 
 @tensor_method()
-def __ne__(self, other):
+def __ne__(self: Tensor, other: Any) -> Any:
     if other is None or isinstance(other, str):
         return True
     return comparison.ne(self, other)
 
 @tensor_method()
-def t(self):
+def t(self: Tensor) -> Tensor:
     """Transpose of a tensor with at most 2 dimensions."""
     if self.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; use transpose(d0, d1)")
     return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 @tensor_method()
-def _apply_inplace(self, op_name, compute):
+def _apply_inplace(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor:
     """Run ``compute()`` out of place, then write the result into this tensor (autograd/inplace.py)."""
     return apply_inplace(self, op_name, compute)
 
 @tensor_method()
-def add_(self, other, alpha=1):
+def add_(self: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     return self._apply_inplace("add_", lambda: self.add(other, alpha=alpha))
 
 @tensor_method()
-def sub_(self, other, alpha=1):
+def sub_(self: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     return self._apply_inplace("sub_", lambda: self.sub(other, alpha=alpha))
 
 @tensor_method()
-def mul_(self, other):
+def mul_(self: Tensor, other: TensorLike) -> Tensor:
     return self._apply_inplace("mul_", lambda: arithmetic.mul(self, other))
 
 @tensor_method()
-def div_(self, other):
+def div_(self: Tensor, other: TensorLike) -> Tensor:
     return self._apply_inplace("div_", lambda: arithmetic.div(self, other))
 
 @tensor_method()
-def pow_(self, exponent):
+def pow_(self: Tensor, exponent: TensorLike) -> Tensor:
     return self._apply_inplace("pow_", lambda: arithmetic.pow(self, exponent))
 
 @tensor_method()
-def clamp_(self, min=None, max=None):
+def clamp_(self: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorLike] = None) -> Tensor:
     return self._apply_inplace("clamp_", lambda: elementwise.clamp(self, min, max))
 
 tensor_method("clip_")(clamp_)
 
 @tensor_method()
-def neg_(self):
+def neg_(self: Tensor) -> Tensor:
     return self._apply_inplace("neg_", lambda: arithmetic.neg(self))
 
 @tensor_method()
-def exp_(self):
+def exp_(self: Tensor) -> Tensor:
     return self._apply_inplace("exp_", lambda: elementwise.exp(self))
 
 @tensor_method()
-def zero_(self):
+def zero_(self: Tensor) -> Tensor:
     return self.fill_(0)
 
 @tensor_method()
-def fill_(self, value):
+def fill_(self: Tensor, value: Number) -> Tensor:
     """Set every element to ``value`` (no gradient flows to the old values)."""
     if self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
         self._data.fill(value)  # the common case (zeroing a buffer): no graph to keep
@@ -178,12 +190,12 @@ def fill_(self, value):
     return self._apply_inplace("fill_", lambda: copying.full_like_value(self, value))
 
 @tensor_method()
-def copy_(self, source):
+def copy_(self: Tensor, source: TensorLike) -> Tensor:
     """Copy ``source`` (broadcast to this tensor's shape) into this tensor."""
     return self._apply_inplace("copy_", lambda: copying.copy_from(self, source))
 
 @tensor_method()
-def _become(self, op_name, compute):
+def _become(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor:
     """An in-place view op (``t_``, ``transpose_``, ...): this tensor takes the view's shape and history."""
     if _state.enabled:
         if self._requires_grad and self._grad_fn is None:
@@ -205,39 +217,39 @@ def _become(self, op_name, compute):
     return self
 
 @tensor_method()
-def t_(self):
+def t_(self: Tensor) -> Tensor:
     return self._become("t_", lambda: self.t())
 
 @tensor_method()
-def transpose_(self, dim0, dim1):
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return self._become("transpose_", lambda: self.transpose(dim0, dim1))
 
 @tensor_method()
-def squeeze_(self, dim=None):
+def squeeze_(self: Tensor, dim: Optional[Dim] = None) -> Tensor:
     return self._become("squeeze_", lambda: self.squeeze(dim))
 
 @tensor_method()
-def unsqueeze_(self, dim):
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
     return self._become("unsqueeze_", lambda: self.unsqueeze(dim))
 
 @tensor_method()
-def __iadd__(self, other):
+def __iadd__(self: Tensor, other: TensorLike) -> Tensor:
     return self.add_(other)
 
 @tensor_method()
-def __isub__(self, other):
+def __isub__(self: Tensor, other: TensorLike) -> Tensor:
     return self.sub_(other)
 
 @tensor_method()
-def __imul__(self, other):
+def __imul__(self: Tensor, other: TensorLike) -> Tensor:
     return self.mul_(other)
 
 @tensor_method()
-def __itruediv__(self, other):
+def __itruediv__(self: Tensor, other: TensorLike) -> Tensor:
     return self.div_(other)
 
 @tensor_method()
-def __setitem__(self, index, value):
+def __setitem__(self: Tensor, index: Any, value: TensorLike) -> None:
     self._apply_inplace("__setitem__", lambda: indexing.index_put(self, index, value))
 
 
@@ -247,8 +259,8 @@ _INPLACE_UNARY = (
 )
 
 
-def _inplace_method(name, op):
-    def method(self):
+def _inplace_method(name: str, op: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
         return apply_inplace(self, name + "_", lambda: op(self))
 
     method.__name__ = name + "_"
@@ -262,7 +274,7 @@ for _module, _names in _INPLACE_UNARY:
 
 
 @tensor_method()
-def where(self, condition, other):
+def where(self: Tensor, condition: Tensor, other: TensorLike) -> Tensor:
     """``condition ? self : other`` elementwise (PyTorch's ``Tensor.where``)."""
     return selection.where(condition, self, other)
 

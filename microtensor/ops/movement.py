@@ -7,9 +7,12 @@ returns it as is (the engine sums a broadcast gradient back to the input's shape
 cat and stack slice it, roll rolls it back, flip flips it again, repeat and
 repeat_interleave add up the copies.
 """
+from __future__ import annotations
+
 import builtins
 import math
 import warnings
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -19,6 +22,7 @@ from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .gather_scatter import index_array, index_select
 from .._registry import op
+from .._typing import Dim, ShapeArg
 
 
 def _sizes(sizes, op_name):
@@ -82,7 +86,9 @@ def _reshape(x, shape):
 
 
 @op(method=True, numpy=np.reshape)
-def reshape(input, *shape, newshape=None, order="C", **kwargs):
+def reshape(
+    input: Tensor, *shape: ShapeArg, newshape: Optional[ShapeArg] = None, order: str = "C", **kwargs: Any,
+) -> Tensor:
     """The same elements in a new ``shape`` (ints or a tuple; one -1 is inferred).
 
     Gradient: the output's gradient reshaped back to the input's shape.
@@ -99,7 +105,7 @@ def reshape(input, *shape, newshape=None, order="C", **kwargs):
 
 
 @op(method=True)
-def view(input, *shape):
+def view(input: Tensor, *shape: ShapeArg) -> Tensor:
     """The same memory seen with a new ``shape``; PyTorch's error when the strides do not allow it."""
     if len(shape) == 1 and isinstance(shape[0], np.dtype):
         raise TypeError("view(dtype) is not supported; use .to(dtype)")
@@ -130,7 +136,7 @@ def _reshapes_without_copy(array, shape):
 
 
 @op(method=("view_as", "reshape_as"), aliases=("reshape_as",))
-def view_as(input, other):
+def view_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.reshape(other.shape)``."""
     return reshape(input, tuple(other.shape))
 
@@ -138,7 +144,7 @@ def view_as(input, other):
 
 
 @op(method=True)
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d)."""
     x = _tensor(input, "flatten")
     if x.ndim == 0:
@@ -156,7 +162,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 @op(method=True)
-def unflatten(input, dim, sizes):
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Dimension ``dim`` split into ``sizes`` (one ``-1`` inferred): ``(N, 10) -> (N, 2, 5)`` for
     ``unflatten(1, (2, 5))``; a view when the layout allows, as ``reshape``. Gradient: reshaped back."""
     x = _tensor(input, "unflatten")
@@ -191,7 +197,7 @@ def _mismatch(sizes, dim, length):
 
 
 @op(method=True, numpy=np.expand_dims, numpy_names={"axis": "dim"})
-def unsqueeze(input, dim):
+def unsqueeze(input: Tensor, dim: Dim) -> Tensor:
     """Insert a dim of size 1 at ``dim`` (in ``[-ndim-1, ndim]``; a tuple inserts several, like np.expand_dims)."""
     x = _tensor(input, "unsqueeze")
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
@@ -206,7 +212,7 @@ def unsqueeze(input, dim):
 
 
 @op(method=True, numpy=np.squeeze, numpy_names={"axis": "dim"})
-def squeeze(input, dim=None):
+def squeeze(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
     """Remove dims of size 1 (all of them, or those in ``dim``: an int or a tuple).
     Naming a dim whose size is not 1 leaves it alone, as in PyTorch."""
     x = _tensor(input, "squeeze")
@@ -239,7 +245,7 @@ class Permute(Function):
 
 
 @op(method=True)
-def permute(input, *dims, **kwargs):
+def permute(input: Tensor, *dims: ShapeArg, **kwargs: Any) -> Tensor:
     """Reorder the dims (``dims`` a permutation of ``range(ndim)``, negative allowed);
     ``permute(1, 0)``, ``permute((1, 0))`` and PyTorch's keyword form ``permute(dims=(1, 0))``."""
     x = _tensor(input, "permute")
@@ -264,7 +270,7 @@ def permute(input, *dims, **kwargs):
 
 
 @op(method=("transpose", "swapaxes", "swapdims"), numpy=np.swapaxes, aliases=("swapaxes", "swapdims"))
-def transpose(input, dim0, dim1):
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap dims ``dim0`` and ``dim1``;  the gradient is swapped back."""
     x = _tensor(input, "transpose")
     if x.ndim == 0:
@@ -299,7 +305,9 @@ class Expand(Function):
 
 
 @op(method=True, numpy=np.broadcast_to, aliases=("broadcast_to",))
-def expand(input, *sizes, shape=None, size=None):
+def expand(
+    input: Tensor, *sizes: ShapeArg, shape: Optional[ShapeArg] = None, size: Optional[ShapeArg] = None,
+) -> Tensor:
     """A broadcast view of ``input`` with ``sizes`` (-1 keeps a size; new dims go in front).
 
     Also what ``np.broadcast_to(t, shape)`` calls (PyTorch's keyword is ``size=``).
@@ -341,7 +349,7 @@ def expand(input, *sizes, shape=None, size=None):
 
 
 @op(method=True)
-def expand_as(input, other):
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.expand(other.shape)``."""
     return expand(input, tuple(other.shape))
 
@@ -349,7 +357,7 @@ def expand_as(input, other):
 
 
 @op(method=True)
-def repeat(input, *sizes):
+def repeat(input: Tensor, *sizes: ShapeArg) -> Tensor:
     """Tile ``input`` ``sizes[i]`` times along dim i (like ``np.tile``; extra sizes add leading dims).
 
     Gradient: the sum of the gradient over all the copies.
@@ -391,7 +399,7 @@ class Repeat(Function):
 
 
 @op(method=True, numpy=np.tile)
-def tile(input, *dims):
+def tile(input: Tensor, *dims: ShapeArg) -> Tensor:
     """``input`` repeated ``dims[i]`` times along dim i; fewer ``dims`` than dims are padded
     with 1s in front (``np.tile``), more add leading dims. Gradient: the sum over the copies."""
     x = _tensor(input, "tile")
@@ -453,7 +461,7 @@ class Cat(Function):
 
 
 @op(numpy=np.concatenate, numpy_names={"axis": "dim"}, out=True)
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
     """Concatenate tensors along an existing ``dim`` (shapes must agree elsewhere; dtypes promote).
 
     Legacy 1-D empty tensors (shape ``(0,)``) are skipped, as in PyTorch.
@@ -508,7 +516,7 @@ class Stack(Function):
 
 
 @op(numpy=np.stack, numpy_names={"axis": "dim"}, out=True)
-def stack(tensors, dim=0, *, axis=None):
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
     """Stack equally shaped tensors along a new ``dim`` (dtypes promote).
 
     Gradient: input i receives the output's gradient at index i along ``dim``.
@@ -579,7 +587,7 @@ def _int_list(value, what, op_name):
 
 
 @op(method=True, numpy=np.roll, numpy_names={"shift": "shifts", "axis": "dims"})
-def roll(input, shifts, dims=None):
+def roll(input: Tensor, shifts: Union[int, Sequence[int]], dims: Optional[Dim] = None) -> Tensor:
     """Shift the elements by ``shifts`` along ``dims`` (ints or tuples of equal length),
     wrapping around; ``dims=None`` rolls the flattened tensor. Gradient: rolled back."""
     x = _tensor(input, "roll")
@@ -615,7 +623,7 @@ class Flip(Function):
 
 
 @op(method=True)
-def flip(input, *dims, **kwargs):
+def flip(input: Tensor, *dims: ShapeArg, **kwargs: Any) -> Tensor:
     """Reverse the order of the elements along ``dims`` (``flip(x, (0, 1))``, ``x.flip(0, 1)``
     or ``dims=``); a new tensor. Gradient: the output's gradient flipped back."""
     x = _tensor(input, "flip")
@@ -638,7 +646,7 @@ def flip(input, *dims, **kwargs):
 
 
 @op(method=True, numpy=np.fliplr)
-def fliplr(input):
+def fliplr(input: Tensor) -> Tensor:
     """``flip(input, (1,))``: reverse the columns (input at least 2-D)."""
     x = _tensor(input, "fliplr")
     if x.ndim < 2:
@@ -647,7 +655,7 @@ def fliplr(input):
 
 
 @op(method=True, numpy=np.flipud)
-def flipud(input):
+def flipud(input: Tensor) -> Tensor:
     """``flip(input, (0,))``: reverse the rows (input at least 1-D)."""
     x = _tensor(input, "flipud")
     if x.ndim < 1:
@@ -680,7 +688,10 @@ def _repeat_counts(repeats, size, op_name="repeat_interleave"):
 
 
 @op(method=True, numpy=np.repeat, numpy_names={"axis": "dim"})
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(
+    input: Tensor, repeats: Union[Tensor, int, None] = None, dim: Optional[int] = None, *,
+    output_size: Optional[int] = None,
+) -> Tensor:
     """Repeat each element (``dim=None``: of the flattened input) or each slice along ``dim``
     ``repeats`` times, next to each other: ``[a, b]`` with 2 -> ``[a, a, b, b]``. ``repeats`` is
     an int or an integer tensor (one count per slice). ``repeat_interleave(counts)`` alone
@@ -707,7 +718,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 # ------------------------------------------------------------------ meshgrid
 @op()
-def meshgrid(*tensors, indexing=None):
+def meshgrid(*tensors: Union[Tensor, Sequence[Tensor]], indexing: Optional[str] = None) -> Tuple[Tensor, ...]:
     """Coordinate grids from 0-D/1-D tensors: output i holds tensor i's values along dim i
     (``indexing="ij"``, the default) and is constant along the others; ``"xy"`` swaps the
     roles of the first two dims (Cartesian, as in ``np.meshgrid``). Without ``indexing`` a

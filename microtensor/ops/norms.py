@@ -11,8 +11,11 @@ norms (``2``, ``-2``) and ``'nuc'`` need a singular value decomposition and rais
 Gradients follow PyTorch's subgradients: the 2-norm's is 0 at 0 (not NaN), the
 inf-norm's is shared evenly among the elements that attain the maximum.
 """
+from __future__ import annotations
+
 import builtins
 import math
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -21,6 +24,8 @@ from ..autograd.function import Function
 from ._util import normalize_dims, tensor_argument as _tensor
 from .reduction import amax, amin
 from .._registry import TORCH_DTYPE_NAMES, op
+from .._tensor import Tensor
+from .._typing import Dim, DTypeLike
 
 _INF = math.inf
 
@@ -91,7 +96,9 @@ def _vector_norm_array(x, p, dims):
     return np.sum(magnitude**p, axis=dims, keepdims=True) ** (1.0 / p)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+def vector_norm(
+    x: Tensor, ord: float = 2, dim: Optional[Dim] = None, keepdim: bool = False, *, dtype: Optional[DTypeLike] = None,
+) -> Tensor:
     """``torch.linalg.vector_norm``: the ``ord``-norm of the elements over ``dim`` (all when None).
 
     ``x`` must be floating point; ``dtype`` (no narrower than ``x``'s) casts it first.
@@ -136,7 +143,10 @@ def _norm_input(x, dtype, name):
 
 
 # -------------------------------------------------------------- matrix norms
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+def matrix_norm(
+    A: Tensor, ord: Union[float, str] = "fro", dim: Tuple[int, int] = (-2, -1), keepdim: bool = False, *,
+    dtype: Optional[DTypeLike] = None,
+) -> Tensor:
     """``torch.linalg.matrix_norm`` over the two dims ``dim``: ``'fro'``, ``1``, ``-1``, ``inf``,
     ``-inf``; ``2``, ``-2`` and ``'nuc'`` (singular values) raise NotImplementedError.
 
@@ -170,7 +180,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     return result.reshape(tuple(s for axis, s in enumerate(A.shape) if axis not in (rows, columns)))
 
 
-def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+def linalg_norm(
+    A: Tensor, ord: Union[float, str, None] = None, dim: Optional[Dim] = None, keepdim: bool = False, *,
+    dtype: Optional[DTypeLike] = None,
+) -> Tensor:
     """``torch.linalg.norm``: a vector norm over one dim, a matrix norm over two.
 
     ``dim=None`` and ``ord=None``: the 2-norm of all elements. ``dim=None`` with ``ord``:
@@ -195,7 +208,10 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 # ------------------------------------------------------------------- mt.norm
 @op(method=True, out=True)
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+def norm(
+    input: Tensor, p: Union[float, str, None] = "fro", dim: Optional[Dim] = None, keepdim: bool = False,
+    dtype: Optional[DTypeLike] = None,
+) -> Tensor:
     """``torch.norm``: the ``p``-norm of ``input`` over ``dim`` (all elements when None).
 
     A number ``p`` (``2``, ``1``, ``inf``, ``-inf``, ``0``, any float) is a vector norm of the

@@ -13,9 +13,11 @@ they serve first-order (arrays) and higher-order (``create_graph=True``, Tensors
 differentiation alike. A reduced gradient ``g`` is first reshaped to the
 ``keepdim`` shape, so that it broadcasts against the input.
 """
+from __future__ import annotations
+
 import builtins
-import collections
 import warnings
+from typing import NamedTuple, Optional, Union, overload
 
 import numpy as np
 
@@ -24,13 +26,30 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import normalize_dims, tensor_argument as _tensor
 from .._registry import TORCH_DTYPE_NAMES as _TORCH_NAMES, op
+from .._typing import Dim, DTypeLike
 
 _NUMPY_REDUCTION_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 
 
 # PyTorch's torch.return_types.max / min look-alikes: named pairs (values, indices).
-max_result = collections.namedtuple("max", ["values", "indices"])
-min_result = collections.namedtuple("min", ["values", "indices"])
+class max_result(NamedTuple):
+    """``max``'s named pair, shown as PyTorch shows it: ``max(values=..., indices=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+max_result.__name__ = max_result.__qualname__ = "max"
+
+
+class min_result(NamedTuple):
+    """``min``'s named pair, shown as PyTorch shows it: ``min(values=..., indices=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+min_result.__name__ = min_result.__qualname__ = "min"
 
 
 # ----------------------------------------------------------------- helpers
@@ -126,7 +145,10 @@ class Sum(Function):
 
 
 @op(method=True, numpy=np.sum, numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
-def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+def sum(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
+    axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
+) -> Tensor:
     """Sum over ``dim`` (all dims when None). Integer and bool tensors sum to int64, as in PyTorch.
 
     Gradient: ``d sum(x) / dx_i = 1``.
@@ -178,7 +200,10 @@ class Mean(Function):
 
 
 @op(method=True, numpy=np.mean, numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
-def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+def mean(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
+    axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
+) -> Tensor:
     """Arithmetic mean over ``dim``; floating point input only (``dtype=`` casts first), as in PyTorch.
 
     Gradient: ``d mean(x) / dx_i = 1 / n`` with ``n`` the number of reduced elements.
@@ -280,7 +305,10 @@ def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
 
 
 @op(method=True, out=True)
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+def var(
+    input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+    correction: Optional[float] = None, axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
+) -> Tensor:
     """Variance over ``dim`` with ``correction`` (default 1: unbiased, Bessel's correction).
 
     PyTorch's two forms: ``var(input, dim, unbiased, keepdim)`` (``unbiased=False`` is
@@ -293,7 +321,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 
 @op(method=True, out=True)
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+def std(
+    input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+    correction: Optional[float] = None, axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
+) -> Tensor:
     """Standard deviation ``sqrt(var(...))``, in the same forms as ``var``.
 
     d std / dx_i = (x_i - mean) / ((n - correction) std).
@@ -339,7 +370,10 @@ class Prod(Function):
 
 
 @op(method=True, out=True)
-def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+def prod(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
+    axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
+) -> Tensor:
     """Product over ``dim`` (integers and bools give int64); d prod / dx_i = prod_{j != i} x_j."""
     return Prod.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "prod"))
 
@@ -384,13 +418,19 @@ def _extremum(cls, name, input, dim, keepdim, axis, keepdims):
 
 
 @op(method=True, numpy=(np.amax, np.max), numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
-def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def amax(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """Maximum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
     return _extremum(Amax, "amax", input, dim, keepdim, axis, keepdims)
 
 
 @op(method=True, numpy=(np.amin, np.min), numpy_names=_NUMPY_REDUCTION_NAMES, out=True)
-def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def amin(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """Minimum over ``dim`` (all dims when None); the gradient is shared evenly among ties."""
     return _extremum(Amin, "amin", input, dim, keepdim, axis, keepdims)
 
@@ -454,16 +494,28 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     return result_type(values, Tensor._make(indices.astype(np.int64, copy=False)))
 
 
+@overload
+def max(input: Tensor) -> Tensor: ...
+@overload
+def max(input: Tensor, dim: int, keepdim: bool = False) -> max_result: ...
+@overload
+def max(input: Tensor, dim: Tensor) -> Tensor: ...
 @op(method=True, out=True)
-def max(input, dim=None, keepdim=False):
+def max(input: Tensor, dim: Union[int, Tensor, None] = None, keepdim: bool = False) -> Union[Tensor, max_result]:
     """The largest element (``dim=None``: a 0-d tensor, gradient shared among ties);
     with ``dim`` a named pair ``(values, indices)`` whose gradient flows to the selected
     index only; ``max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
     return _max_min("max", np.argmax, amax, input, dim, keepdim, max_result)
 
 
+@overload
+def min(input: Tensor) -> Tensor: ...
+@overload
+def min(input: Tensor, dim: int, keepdim: bool = False) -> min_result: ...
+@overload
+def min(input: Tensor, dim: Tensor) -> Tensor: ...
 @op(method=True, out=True)
-def min(input, dim=None, keepdim=False):
+def min(input: Tensor, dim: Union[int, Tensor, None] = None, keepdim: bool = False) -> Union[Tensor, min_result]:
     """The smallest element; see ``max`` for the forms and gradients."""
     return _max_min("min", np.argmin, amin, input, dim, keepdim, min_result)
 
@@ -488,13 +540,19 @@ def _arg(name, function, input, dim, keepdim, axis, keepdims):
 
 
 @op(method=True, out=True)
-def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmax(
+    input: Tensor, dim: Optional[int] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """Index of the largest element (flat index when ``dim=None``), int64, no gradient."""
     return _arg("argmax", np.argmax, input, dim, keepdim, axis, keepdims)
 
 
 @op(method=True, out=True)
-def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmin(
+    input: Tensor, dim: Optional[int] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """Index of the smallest element (flat index when ``dim=None``), int64, no gradient."""
     return _arg("argmin", np.argmin, input, dim, keepdim, axis, keepdims)
 
@@ -509,13 +567,19 @@ def _logical(name, function, input, dim, keepdim, axis, keepdims):
 
 
 @op(method=True, out=True)
-def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def all(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """True where every element along ``dim`` is non-zero (a bool tensor; uint8 for uint8 input), no gradient."""
     return _logical("all", np.all, input, dim, keepdim, axis, keepdims)
 
 
 @op(method=True, out=True)
-def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def any(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """True where some element along ``dim`` is non-zero (a bool tensor; uint8 for uint8 input), no gradient."""
     return _logical("any", np.any, input, dim, keepdim, axis, keepdims)
 

@@ -13,8 +13,11 @@ The in-place fills follow the rules of every in-place op (``autograd/inplace.py`
 leaf that requires grad they raise unless grad mode is off (``with mt.no_grad():``, as
 ``nn.init`` does); on a tensor in a graph the overwritten values get a zero gradient.
 """
+from __future__ import annotations
+
 import builtins
 import numbers
+from typing import Optional
 
 import numpy as np
 
@@ -29,6 +32,8 @@ from ._util import tensor_argument as _as_tensor, torch_result_dtype
 from .arithmetic import broadcast_error
 from .copying import copy_from
 from .elementwise import _zeros_like_grad
+from ..random import Generator
+from .._typing import DeviceLike, DTypeLike, ShapeArg, TensorLike
 
 
 # --------------------------------------------------------------------- helpers
@@ -106,7 +111,10 @@ def _draw_without_replacement(rows, count, rng):
 
 
 @op(method=True)
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+def multinomial(
+    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Optional[Generator] = None,
+    out: Optional[Tensor] = None,
+) -> Tensor:
     """``num_samples`` category indices per row of ``input`` (1-D, or 2-D with one distribution
     per row), drawn with probability proportional to the row's (unnormalised) weights.
 
@@ -174,7 +182,11 @@ def _check_std(std):
 
 
 @op()
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, requires_grad=False, device=None):
+def normal(
+    mean: TensorLike = 0.0, std: TensorLike = 1.0, size: Optional[ShapeArg] = None, *,
+    generator: Optional[Generator] = None, out: Optional[Tensor] = None, dtype: Optional[DTypeLike] = None,
+    requires_grad: bool = False, device: Optional[DeviceLike] = None,
+) -> Tensor:
     """Normal samples with the given ``mean`` and ``std`` (PyTorch's four forms).
 
     With a Tensor ``mean`` and/or ``std`` the result has their broadcast shape and one
@@ -226,7 +238,10 @@ def _check_probability(p, op_name):
 
 
 @op(method=True)
-def bernoulli(input, p=None, *, generator=None, out=None):
+def bernoulli(
+    input: Tensor, p: Optional[TensorLike] = None, *, generator: Optional[Generator] = None,
+    out: Optional[Tensor] = None,
+) -> Tensor:
     """0/1 samples in ``input``'s dtype and shape: 1 with probability ``input[i]``, or with the
     float probability ``p`` when it is given (then ``input`` only gives shape and dtype)."""
     x = _as_tensor(input, "bernoulli")
@@ -266,7 +281,7 @@ def _from_to(op_name, positional, named, default_from, default_to):
 
 
 @tensor_method()
-def uniform_(self, *bounds, generator=None, **named):
+def uniform_(self: Tensor, *bounds: float, generator: Optional[Generator] = None, **named: float) -> Tensor:
     """Fill with samples uniform in ``[from, to)`` (default ``[0, 1)``): ``t.uniform_(-1, 1)``."""
     low, high = _from_to("uniform_", bounds, named, 0.0, 1.0)
     _require_floating(self.dtype, "uniform_")
@@ -276,7 +291,7 @@ def uniform_(self, *bounds, generator=None, **named):
 
 
 @tensor_method()
-def normal_(self, mean=0.0, std=1.0, *, generator=None):
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of the normal distribution N(mean, std**2)."""
     _require_floating(self.dtype, "normal_")
     _check_std(std)
@@ -284,7 +299,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 @tensor_method()
-def exponential_(self, lambd=1.0, *, generator=None):
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of the exponential distribution of rate ``lambd`` (mean ``1 / lambd``)."""
     if self.dtype.kind != "f":
         raise RuntimeError(
@@ -297,7 +312,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
 
 
 @tensor_method()
-def bernoulli_(self, p=0.5, *, generator=None):
+def bernoulli_(self: Tensor, p: TensorLike = 0.5, *, generator: Optional[Generator] = None) -> Tensor:
     """Fill with 1 with probability ``p`` (a float, or a tensor broadcast to this shape), else 0."""
     probability = p._data if isinstance(p, Tensor) else p
     if not isinstance(probability, np.ndarray) and not _is_number(probability):
@@ -327,7 +342,7 @@ def _integer_limits(dtype):
 
 
 @tensor_method()
-def random_(self, *bounds, generator=None, **named):
+def random_(self: Tensor, *bounds: int, generator: Optional[Generator] = None, **named: int) -> Tensor:
     """Fill with integers uniform in ``[from, to)``: ``t.random_(10)`` is ``[0, 10)``,
     ``t.random_(3, 10)`` is ``[3, 10)``; without ``to`` the largest value is the dtype's largest
     integer (``2**24`` for float32, ``2**53`` for float64), as in PyTorch."""

@@ -10,7 +10,9 @@ First-order backward rules work on arrays in O(n). Under ``create_graph=True`` t
 built from recorded ops (``Cumsum`` and ``Logcumsumexp`` run in the other direction,
 ``Cumprod`` over a table of partial products), so second derivatives are right too.
 """
-import collections
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -19,9 +21,26 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .._registry import TORCH_DTYPE_NAMES, op
+from .._typing import DTypeLike
 
-cummax_result = collections.namedtuple("cummax", ["values", "indices"])
-cummin_result = collections.namedtuple("cummin", ["values", "indices"])
+class cummax_result(NamedTuple):
+    """``cummax``'s named pair, shown as PyTorch shows it: ``cummax(values=..., indices=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+cummax_result.__name__ = cummax_result.__qualname__ = "cummax"
+
+
+class cummin_result(NamedTuple):
+    """``cummin``'s named pair, shown as PyTorch shows it: ``cummin(values=..., indices=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+cummin_result.__name__ = cummin_result.__qualname__ = "cummin"
 
 
 # ------------------------------------------------------------------- helpers
@@ -88,7 +107,7 @@ def _cumsum(values, axis, reverse):
 
 
 @op(method=True, numpy=np.cumsum, numpy_names={"axis": "dim"}, out=True)
-def cumsum(input, dim, *, dtype=None):
+def cumsum(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None) -> Tensor:
     """Cumulative sum along ``dim``: ``y_i = x_0 + ... + x_i`` (ints and bools give int64).
 
     Gradient: ``dx_j = sum_{i >= j} g_i``, the cumsum of the gradient from the end.
@@ -159,7 +178,7 @@ def _cumprod_grad_graph(x, grad, axis):
 
 
 @op(method=True, numpy=np.cumprod, numpy_names={"axis": "dim"}, out=True)
-def cumprod(input, dim, *, dtype=None):
+def cumprod(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None) -> Tensor:
     """Cumulative product along ``dim``: ``y_i = x_0 * ... * x_i`` (ints and bools give int64).
 
     Gradient: ``dx_j = sum_{i >= j} g_i prod_{k <= i, k != j} x_k``, right with zeros in the input.
@@ -219,7 +238,7 @@ def _logcumsumexp(values, axis, reverse):
 
 
 @op(method=True, out=True)
-def logcumsumexp(input, dim):
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """``y_i = log(e^{x_0} + ... + e^{x_i})`` along ``dim``, computed without overflow; floats only.
 
     Gradient: ``dx_j = sum_{i >= j} g_i e^{x_j - y_i}``.
@@ -293,7 +312,7 @@ def _cumulative_extremum(accumulate, result_type, op_name, input, dim):
 
 
 @op(method=True, out=True)
-def cummax(input, dim):
+def cummax(input: Tensor, dim: int) -> cummax_result:
     """The running maximum along ``dim`` and where it was found: a named pair ``(values, indices)``
     (ties and NaNs take the latest index, as in PyTorch). The gradient of ``values`` goes to the
     element each value was taken from."""
@@ -301,6 +320,6 @@ def cummax(input, dim):
 
 
 @op(method=True, out=True)
-def cummin(input, dim):
+def cummin(input: Tensor, dim: int) -> cummin_result:
     """The running minimum along ``dim`` and its indices; see ``cummax``."""
     return _cumulative_extremum(np.minimum.accumulate, cummin_result, "cummin", input, dim)

@@ -4,7 +4,10 @@ The mask is a constant (it gets no gradient); the gradient of the result goes to
 the input each element was taken from, as in PyTorch. Input and mask broadcast
 together; the engine sums a broadcast gradient back to the input's shape.
 """
+from __future__ import annotations
+
 import builtins
+from typing import Optional, Tuple, Union, overload
 
 import numpy as np
 
@@ -14,6 +17,7 @@ from .._tensor import Tensor
 from ._util import to_operand, torch_result_dtype, tensor_argument as _as_tensor
 from .indexing import IndexScatter
 from .._registry import op, tensor_method
+from .._typing import TensorLike
 
 
 # ------------------------------------------------------------------ selection
@@ -60,8 +64,14 @@ class Where(Function):
         return None, grad_a, grad_b
 
 
+@overload
+def where(condition: Tensor) -> Tuple[Tensor, ...]: ...
+@overload
+def where(condition: Tensor, input: TensorLike, other: TensorLike) -> Tensor: ...
 @op(numpy=np.where, out=True)
-def where(condition, input=None, other=None):
+def where(
+    condition: Tensor, input: Optional[TensorLike] = None, other: Optional[TensorLike] = None,
+) -> Union[Tensor, Tuple[Tensor, ...]]:
     """``input`` where ``condition`` is True, else ``other``, elementwise with broadcasting.
 
     ``condition`` is a bool tensor or array; ``input``/``other`` are tensors, arrays or
@@ -110,7 +120,7 @@ class MaskedFill(Function):
 
 
 @op(method=True)
-def masked_fill(input, mask, value):
+def masked_fill(input: Tensor, mask: Tensor, value: TensorLike) -> Tensor:
     """A copy of ``input`` with ``value`` where the bool ``mask`` is True (input and mask
     broadcast together, as in PyTorch; the in-place ``masked_fill_`` keeps input's shape).
 
@@ -137,7 +147,7 @@ def masked_fill(input, mask, value):
 
 
 @tensor_method()
-def masked_fill_(self, mask, value):
+def masked_fill_(self: Tensor, mask: Tensor, value: TensorLike) -> Tensor:
     """In-place ``masked_fill``: ``value`` where ``mask`` (broadcast to this tensor's shape) is True."""
     return apply_inplace(self, "masked_fill_", lambda: masked_fill(self, mask, value))
 
@@ -165,7 +175,7 @@ class MaskedSelect(Function):
 
 
 @op(method=True)
-def masked_select(input, mask):
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of ``input`` where the bool ``mask`` is True, as a 1-D tensor (input and
     mask broadcast together). Gradient: g back at the selected positions, zeros elsewhere."""
     x = _as_tensor(input, "masked_select")

@@ -4,6 +4,10 @@ computed stably by shifting by the maximum first.
 They take ``dim`` and numpy's ``axis=`` alias as the reductions do (``reduction.py``);
 integer and bool inputs are turned into the default float dtype.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
 from .. import _dtypes
@@ -11,6 +15,8 @@ from ..autograd.function import Function
 from ._util import tensor_argument as _tensor
 from .reduction import _dims, _resolve
 from .._registry import op
+from .._tensor import Tensor
+from .._typing import Dim, DTypeLike
 
 
 def _stable_shift(x, dims):
@@ -46,7 +52,10 @@ class LogSumExp(Function):
 
 
 @op(method=True)
-def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def logsumexp(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
+    keepdims: Optional[bool] = None,
+) -> Tensor:
     """``log(sum(exp(input), dim))``, stable for large magnitudes; gradient ``softmax(input, dim)``."""
     x = _tensor(input, "logsumexp")
     if x.dtype.kind != "f":
@@ -113,7 +122,9 @@ def _softmax_args(name, input, dim, dtype, axis):
 
 
 @op(method=True)
-def softmax(input, dim=None, dtype=None, *, axis=None):
+def softmax(
+    input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None, *, axis: Optional[int] = None,
+) -> Tensor:
     """``exp(x_i) / sum_j exp(x_j)`` along ``dim``, stable for logits of any magnitude.
 
     Gradient: ``dy/dx = diag(y) - y y^T``, applied as ``y * (g - sum(g * y))``.
@@ -124,7 +135,9 @@ def softmax(input, dim=None, dtype=None, *, axis=None):
 
 
 @op(method=True)
-def log_softmax(input, dim=None, dtype=None, *, axis=None):
+def log_softmax(
+    input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None, *, axis: Optional[int] = None,
+) -> Tensor:
     """``x - logsumexp(x, dim)``, stable for logits of any magnitude;
     gradient ``g - softmax(x) * sum(g)``."""
     x, dim, scalar = _softmax_args("log_softmax", input, dim, dtype, axis)

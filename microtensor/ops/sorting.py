@@ -10,7 +10,9 @@ and among the largest in ``topk``.
 gradient goes to exactly those positions (ties included): d values / d input is a
 scatter of ``g`` into zeros at ``indices`` (``gather_scatter.Take``).
 """
-import collections
+from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,8 +22,24 @@ from .gather_scatter import Take, positions_along
 from .._registry import op
 
 # PyTorch's torch.return_types.sort / topk look-alikes: named pairs (values, indices).
-sort_result = collections.namedtuple("sort", ["values", "indices"])
-topk_result = collections.namedtuple("topk", ["values", "indices"])
+class sort_result(NamedTuple):
+    """``sort``'s named pair, shown as PyTorch shows it: ``sort(values=..., indices=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+sort_result.__name__ = sort_result.__qualname__ = "sort"
+
+
+class topk_result(NamedTuple):
+    """``topk``'s named pair, shown as PyTorch shows it: ``topk(values=..., indices=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+topk_result.__name__ = topk_result.__qualname__ = "topk"
 
 
 class Sort(Take):
@@ -59,7 +77,7 @@ def _sorted_positions(op_name, input, dim, descending):
 
 
 @op(method=True)
-def sort(input, dim=-1, descending=False, *, stable=False):
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> sort_result:
     """``(values, indices)``: ``input`` sorted along ``dim`` (ascending unless ``descending``)
     and the int64 positions the values came from. Always stable.
 
@@ -71,19 +89,19 @@ def sort(input, dim=-1, descending=False, *, stable=False):
 
 
 @op(method=True)
-def argsort(input, dim=-1, descending=False, *, stable=False):
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The int64 positions that sort ``input`` along ``dim`` (``sort(...).indices``). Always stable."""
     return Tensor._make(_sorted_positions("argsort", input, dim, descending)[2])
 
 
 @op(method=True)
-def msort(input):
+def msort(input: Tensor) -> Tensor:
     """``input`` sorted along dim 0 (``sort(input, dim=0).values``)."""
     return sort(input, dim=0).values
 
 
 @op(method=True)
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> topk_result:
     """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along
     ``dim``, in sorted order (also with ``sorted=False``); among equal elements the first
     ones win.

@@ -5,12 +5,15 @@
 gradient is the same mask applied to ``g`` (and differentiates again under
 ``create_graph=True``, as ``np.where`` on Tensors is ``mt.where``).
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.inplace import apply_inplace
 from ._util import tensor_argument as _tensor
 from .._registry import op, tensor_method
+from .._tensor import Tensor
 
 
 class Tril(Function):
@@ -48,26 +51,26 @@ def _triangle(node, op_name, input, diagonal):
 
 
 @op(method=True, numpy=np.tril, numpy_names={"k": "diagonal"})
-def tril(input, diagonal=0):
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dims: ``x[..., i, j]`` where ``j - i <= diagonal``,
     0 elsewhere (keeps the dtype). Gradient: the same triangle of ``g``."""
     return _triangle(Tril, "tril", input, diagonal)
 
 
 @op(method=True, numpy=np.triu, numpy_names={"k": "diagonal"})
-def triu(input, diagonal=0):
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims: ``x[..., i, j]`` where ``j - i >= diagonal``,
     0 elsewhere (keeps the dtype). Gradient: the same triangle of ``g``."""
     return _triangle(Triu, "triu", input, diagonal)
 
 
 @tensor_method()
-def tril_(self, diagonal=0):
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
     """In-place ``tril``."""
     return apply_inplace(self, "tril_", lambda: tril(self, diagonal))
 
 
 @tensor_method()
-def triu_(self, diagonal=0):
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     """In-place ``triu``."""
     return apply_inplace(self, "triu_", lambda: triu(self, diagonal))

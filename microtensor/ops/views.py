@@ -13,6 +13,10 @@ writes into the input.
   higher-order derivatives work.
 * ``movedim`` is a ``permute``.
 """
+from __future__ import annotations
+
+from typing import Sequence, Tuple, Union
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -23,6 +27,7 @@ from ._util import normalize_dim, tensor_argument as _tensor
 from .indexing import getitem
 from .movement import permute
 from .._registry import op, tensor_method
+from .._typing import Dim
 
 
 def _int(value, name, op_name):
@@ -41,7 +46,7 @@ def _narrow(x, dim, start, length):
 
 
 @op(method=True)
-def narrow(input, dim, start, length):
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The view ``input[..., start:start + length, ...]`` along ``dim`` (``start`` may be negative).
 
     Gradient: the output's gradient in the narrowed positions, zeros elsewhere.
@@ -76,7 +81,7 @@ def _select(x, dim, index):
 
 
 @op(method=True)
-def select(input, dim, index):
+def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The view ``input[..., index, ...]`` along ``dim``, which is removed (``index`` may be negative).
 
     Gradient: the output's gradient at ``index`` along ``dim``, zeros elsewhere.
@@ -95,7 +100,7 @@ def select(input, dim, index):
 
 
 @op(method=True)
-def unbind(input, dim=0):
+def unbind(input: Tensor, dim: int = 0) -> Tuple[Tensor, ...]:
     """All the slices ``select(input, dim, i)``, ``i = 0 .. size - 1``, as a tuple of views.
 
     Gradient: each slice's gradient goes back to its position along ``dim``.
@@ -120,7 +125,7 @@ def _even_lengths(size, split_size):
 
 
 @op(method=True)
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor: Tensor, split_size_or_sections: Union[int, Sequence[int]], dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into views along ``dim``: pieces of ``split_size`` (an int; the last may be
     smaller) or of the listed sizes (which must sum to the dim's size).
 
@@ -157,7 +162,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 @op(method=True)
-def chunk(input, chunks, dim=0):
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into views of ``ceil(size / chunks)`` along ``dim`` (the last one smaller); as in
     PyTorch this can give fewer than ``chunks`` pieces (``size = 5, chunks = 4`` -> 2, 2, 1).
     A dim of size 0 gives ``chunks`` empty pieces.
@@ -238,7 +243,7 @@ class DiagonalScatter(Function):
 
 
 @op(method=True)
-def diagonal(input, offset=0, dim1=0, dim2=1):
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The view of the diagonal ``d[..., k] = input[..., k, ..., k + offset, ...]`` of the
     ``(dim1, dim2)`` planes (``offset > 0`` above the main diagonal, ``< 0`` below). ``dim1`` and
     ``dim2`` are removed and the diagonal, of length ``max(min(n1, n2 - offset), 0)`` for
@@ -329,7 +334,7 @@ class UnfoldScatter(Function):
 
 
 @tensor_method()
-def unfold(input, dimension, size, step):
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """``Tensor.unfold``: the view of all windows of ``size`` elements along ``dimension``, ``step``
     apart: that dim becomes ``(n - size) // step + 1`` windows and a new last dim of ``size``
     holds ``y[..., i, ..., k] = x[..., i * step + k, ...]``.
@@ -363,7 +368,7 @@ def _dim_list(dims, ndim, name):
 
 
 @op(method=("movedim", "moveaxis"), aliases=("moveaxis",))
-def movedim(input, source, destination):
+def movedim(input: Tensor, source: Dim, destination: Dim) -> Tensor:
     """Move the dims ``source`` (an int or a sequence) to the positions ``destination``; the
     other dims keep their order (numpy's ``moveaxis``). A ``permute``, so the gradient is
     permuted back."""

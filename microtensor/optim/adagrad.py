@@ -13,9 +13,14 @@ The sum ``s`` starts at ``initial_accumulator_value``. As in PyTorch the state i
 when the optimizer is built, so a fresh ``state_dict()`` already holds, per parameter,
 ``step`` (0, an int here) and ``sum``.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
 from .optimizer import Optimizer, check_nonnegative
+from .._typing import ParamsT
 
 
 class Adagrad(Optimizer):
@@ -26,8 +31,11 @@ class Adagrad(Optimizer):
     and ``fused`` have no numpy form and raise ``NotImplementedError`` when true.
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+    def __init__(
+        self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+        initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: Optional[bool] = None, *,
+        maximize: bool = False, differentiable: bool = False, fused: Optional[bool] = None,
+    ) -> None:
         for option, value in (("differentiable", differentiable), ("fused", fused)):
             if value:
                 raise NotImplementedError(f"Adagrad: {option}=True is not supported by microtensor")

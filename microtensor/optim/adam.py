@@ -17,11 +17,15 @@ at step t with gradient ``g``::
 PyTorch. ``m``, ``v`` (and ``v_max``) start at zero; the state holds ``step`` (an
 int), ``exp_avg``, ``exp_avg_sq`` (and ``max_exp_avg_sq``).
 """
+from __future__ import annotations
+
 import math
+from typing import Tuple
 
 import numpy as np
 
 from .optimizer import Optimizer, check_nonnegative, check_number
+from .._typing import ParamsT
 
 
 class Adam(Optimizer):
@@ -30,8 +34,10 @@ class Adam(Optimizer):
     ``decoupled_weight_decay=True`` makes it AdamW (as in recent PyTorch).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-                 *, maximize=False, decoupled_weight_decay=False):
+    def __init__(
+        self, params: ParamsT, lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False, decoupled_weight_decay: bool = False,
+    ) -> None:
         defaults = dict(
             lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
@@ -110,8 +116,10 @@ class AdamW(Adam):
     """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False)``:
     Adam with decoupled weight decay ``p <- p * (1 - lr * weight_decay)`` before the Adam update."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 *, maximize=False):
+    def __init__(
+        self, params: ParamsT, lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+    ) -> None:
         super().__init__(
             params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
             decoupled_weight_decay=True,

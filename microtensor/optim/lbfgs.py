@@ -18,13 +18,17 @@ and stops early when ``max|g| <= tolerance_grad``, ``max|t d| <= tolerance_chang
 last direction and step) lives on the first parameter, as in PyTorch, and carries over
 from one ``step`` to the next.
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
 from ..autograd import grad_mode
 from .._tensor import Tensor
 from .optimizer import Optimizer, _cast_state, check_nonnegative
+from .._typing import ParamsT
 
 
 class LBFGS(Optimizer):
@@ -32,8 +36,11 @@ class LBFGS(Optimizer):
     history_size=100, line_search_fn=None)``; ``step(closure)`` needs the closure. One parameter
     group only, as in PyTorch."""
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
-                 history_size=100, line_search_fn=None):
+    def __init__(
+        self, params: ParamsT, lr: float = 1, max_iter: int = 20, max_eval: Optional[int] = None,
+        tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
+        line_search_fn: Optional[str] = None,
+    ) -> None:
         if max_eval is None and isinstance(max_iter, int):  # else the max_iter check below says what is wrong
             max_eval = max_iter * 5 // 4
         defaults = dict(
@@ -56,7 +63,7 @@ class LBFGS(Optimizer):
         if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise RuntimeError(f"only 'strong_wolfe' is supported as line_search_fn, got {group['line_search_fn']!r}")
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: Dict[str, Any]) -> None:
         if self.param_groups:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(param_group)
@@ -105,7 +112,7 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     # ----------------------------------------------------------------- step
-    def step(self, closure):
+    def step(self, closure: Callable[[], Tensor]) -> Tensor:
         """Run up to ``max_iter`` L-BFGS iterations; returns the loss of the first ``closure()`` call."""
         if not callable(closure):
             raise TypeError(

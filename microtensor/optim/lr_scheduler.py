@@ -25,19 +25,23 @@ same values up to rounding when nobody else changes the lr). ``step(epoch)`` jum
 to an epoch using the closed forms. ``state_dict()`` holds plain numbers and lists,
 so ``mt.save`` writes it.
 """
+from __future__ import annotations
+
 import bisect
 import math
 import numbers
 import types
 from collections import Counter
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from .optimizer import Optimizer, check_number
+from .._tensor import Tensor
 
 
 class LRScheduler:
     """Base class: subclasses define ``get_lr()`` (and ``_get_closed_form_lr()``)."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -64,17 +68,17 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         raise NotImplementedError
 
     def _get_closed_form_lr(self):
         return self.get_lr()
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> List[float]:
         """The learning rates (one per group) set by the last ``step()``."""
         return list(self._last_lr)
 
-    def step(self, epoch=None):
+    def step(self, epoch: Optional[int] = None) -> None:
         """Advance one epoch (or jump to ``epoch``) and write the new lr into every group."""
         self._step_count += 1
         self._update_lr(epoch)
@@ -90,11 +94,11 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """Everything but the optimizer (numbers and lists only)."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         """Restore a ``state_dict()``; load the optimizer's own state dict separately."""
         state = dict(state_dict)
         state.pop("optimizer", None)
@@ -114,14 +118,14 @@ _LRScheduler = LRScheduler
 class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` epochs: ``base_lr * gamma ** (epoch // step_size)``."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
         self.step_size = step_size
         self.gamma = _number(gamma, "StepLR", "gamma")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in self.optimizer.param_groups]
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -133,11 +137,11 @@ class StepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch: ``base_lr * gamma ** epoch``."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = _number(gamma, "ExponentialLR", "gamma")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         if self.last_epoch == 0:
             return [group["lr"] for group in self.optimizer.param_groups]
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -151,14 +155,14 @@ class CosineAnnealingLR(LRScheduler):
     ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``; past ``T_max`` the cosine
     continues (the lr rises again), as in PyTorch."""
 
-    def __init__(self, optimizer, T_max, eta_min=0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0, last_epoch: int = -1) -> None:
         if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
         self.T_max = T_max
         self.eta_min = _number(eta_min, "CosineAnnealingLR", "eta_min")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         return self._get_closed_form_lr()
 
     def _get_closed_form_lr(self):
@@ -173,7 +177,10 @@ class LambdaLR(LRScheduler):
     is ``None``); a callable object's ``__dict__`` is saved and restored.
     """
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, lr_lambda: Union[Callable[[int], float], List[Callable[[int], float]]],
+        last_epoch: int = -1,
+    ) -> None:
         self.optimizer = optimizer
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != len(optimizer.param_groups):
@@ -186,10 +193,10 @@ class LambdaLR(LRScheduler):
                 raise TypeError(f"LambdaLR: lr_lambda {position} is a {type(function).__name__}, not a function")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         return [base_lr * function(self.last_epoch) for function, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
         state["lr_lambdas"] = [
             None if isinstance(function, types.FunctionType) else dict(function.__dict__)
@@ -197,7 +204,7 @@ class LambdaLR(LRScheduler):
         ]
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         state = dict(state_dict)
         saved_lambdas = state.pop("lr_lambdas", [None] * len(self.lr_lambdas))
         super().load_state_dict(state)
@@ -210,12 +217,14 @@ class MultiStepLR(LRScheduler):
     """Multiply the lr by ``gamma`` at each milestone epoch:
     ``base_lr * gamma ** (number of milestones <= epoch)`` (a milestone listed twice counts twice)."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1, last_epoch: int = -1,
+    ) -> None:
         self.milestones = Counter(_milestone_list(milestones, "MultiStepLR"))
         self.gamma = _number(gamma, "MultiStepLR", "gamma")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         if self.last_epoch not in self.milestones:
             return [group["lr"] for group in self.optimizer.param_groups]
         factor = self.gamma ** self.milestones[self.last_epoch]
@@ -225,7 +234,7 @@ class MultiStepLR(LRScheduler):
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect.bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         # through mt.save the Counter comes back as a plain dict
         self.milestones = Counter({int(epoch): int(count) for epoch, count in dict(self.milestones).items()})
@@ -239,7 +248,10 @@ class LinearLR(LRScheduler):
     (so a manual change of the lr is kept and scaled).
     """
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         _number(start_factor, "LinearLR", "start_factor")
         _number(end_factor, "LinearLR", "end_factor")
         if start_factor > 1.0 or start_factor <= 0:
@@ -256,7 +268,7 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         lrs = [group["lr"] for group in self.optimizer.param_groups]
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in lrs]
@@ -287,9 +299,13 @@ class OneCycleLR(LRScheduler):
     Stepping past ``total_steps`` raises a ``ValueError``, as in PyTorch.
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
-                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
-                 div_factor=25.0, final_div_factor=1e4, three_phase=False, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, max_lr: Union[float, Sequence[float]], total_steps: Optional[int] = None,
+        epochs: Optional[int] = None, steps_per_epoch: Optional[int] = None, pct_start: float = 0.3,
+        anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: float = 0.85,
+        max_momentum: float = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -338,7 +354,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self):
+    def get_lr(self) -> List[float]:
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"Tried to step {step} times. The specified number of total steps is {self.total_steps}")
@@ -429,8 +445,10 @@ class ReduceLROnPlateau(LRScheduler):
     smaller than ``eps`` is not made.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+        threshold_mode: str = "rel", cooldown: int = 0, min_lr: Union[float, Sequence[float]] = 0, eps: float = 1e-8,
+    ) -> None:
         if _number(factor, "ReduceLROnPlateau", "factor") >= 1.0:
             raise ValueError(f"Factor should be < 1.0, got factor={factor}")
         for key, value in (("patience", patience), ("cooldown", cooldown)):
@@ -467,7 +485,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
-    def step(self, metrics, epoch=None):
+    def step(self, metrics: Union[float, Tensor], epoch: Optional[int] = None) -> None:
         """Record this epoch's ``metrics`` (a number or a one-element Tensor) and reduce the lr if it is time."""
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
@@ -502,7 +520,7 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new_lr
 
     @property
-    def in_cooldown(self):
+    def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
     def _is_better(self, value, best):
@@ -524,7 +542,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold = threshold
         self.threshold_mode = threshold_mode
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
 
@@ -536,7 +554,9 @@ class SequentialLR(LRScheduler):
     milestones=[5])`` is a 5-epoch warm-up followed by cosine annealing.
     """
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int], last_epoch: int = -1,
+    ) -> None:
         schedulers = list(schedulers)
         milestones = list(milestones)
         if len(schedulers) < 1:
@@ -581,7 +601,7 @@ class SequentialLR(LRScheduler):
         elif hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch -= 1
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch: the scheduler of this epoch steps (a new one starts at its epoch 0)."""
         self.last_epoch += 1
         number = bisect.bisect_right(self._milestones, self.last_epoch)
@@ -592,12 +612,12 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         state = dict(state_dict)
         inner_states = state.pop("_schedulers")
         super().load_state_dict(state)

@@ -18,16 +18,21 @@ momentum ``mu``, at step t with gradient ``g``::
 arithmetic; microtensor clamps a rounding-error negative to 0 before the square
 root (where PyTorch would produce NaN).
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .optimizer import Optimizer, check_nonnegative
+from .._typing import ParamsT
 
 
 class RMSprop(Optimizer):
     """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)``."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 maximize=False):
+    def __init__(
+        self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
+        momentum: float = 0, centered: bool = False, maximize: bool = False,
+    ) -> None:
         defaults = dict(
             lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
             maximize=maximize,

@@ -15,15 +15,21 @@ gradient ``g``::
 (PyTorch negates the gradient for ``maximize`` before weight decay, so weight decay
 still shrinks the parameters; so does microtensor.)
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .optimizer import Optimizer, check_nonnegative, check_number
+from .._typing import ParamsT
 
 
 class SGD(Optimizer):
     """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)``."""
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
+    def __init__(
+        self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
+        nesterov: bool = False, maximize: bool = False,
+    ) -> None:
         defaults = dict(
             lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
             maximize=maximize,

@@ -1,6 +1,10 @@
 """``MultiheadAttention``: PyTorch's parameters (``in_proj_weight`` (3E, E), ``in_proj_bias``,
 ``out_proj``, or ``q/k/v_proj_weight`` when ``kdim``/``vdim`` differ; ``bias_k``/``bias_v``), init
 and forward, on the fused attention op of ``nn/_attention_op.py``."""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
 from ... import _dtypes
 from ...creation import empty
 from .. import functional as F
@@ -8,6 +12,8 @@ from .. import init
 from .linear import NonDynamicallyQuantizableLinear
 from ..module import Module
 from ..parameter import Parameter
+from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
 
@@ -24,8 +30,11 @@ class MultiheadAttention(Module):
     ``is_causal`` is a hint that ``attn_mask`` is the causal mask (which must be given, as in PyTorch).
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
-                 kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
+    def __init__(
+        self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True, add_bias_kv: bool = False,
+        add_zero_attn: bool = False, kdim: Optional[int] = None, vdim: Optional[int] = None, batch_first: bool = False,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(
                 f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
@@ -83,8 +92,11 @@ class MultiheadAttention(Module):
             init.xavier_normal_(self.bias_k)
             init.xavier_normal_(self.bias_v)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(
+        self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Optional[Tensor] = None,
+        need_weights: bool = True, attn_mask: Optional[Tensor] = None, average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> Tuple[Tensor, Optional[Tensor]]:
         batched = query.ndim == 3
         if self.batch_first and batched:
             if key is value:

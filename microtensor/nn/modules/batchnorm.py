@@ -7,19 +7,28 @@ variance taking the unbiased batch variance; ``momentum=None`` makes it the cumu
 average (``momentum = 1 / num_batches_tracked``). In eval mode the running statistics are
 used instead (or the batch's when they are not tracked).
 """
+from __future__ import annotations
+
+from typing import Optional
+
 from ... import _dtypes
 from ...creation import empty, ones, tensor, zeros
 from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike
 
 
 class _NormBase(Module):
     """Parameters, buffers and initialisation shared by the batch-norm layers (PyTorch's names)."""
 
-    def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(
+        self, num_features: int, eps: float = 1e-05, momentum: Optional[float] = 0.1, affine: bool = True,
+        track_running_stats: bool = True, device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None, *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
@@ -72,7 +81,7 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:

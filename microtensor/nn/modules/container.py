@@ -7,10 +7,13 @@ name, so parameter and state_dict names read ``0.weight``, ``layers.2.bias``,
 renumbered ``0..len-1``; a slice keeps the original names (``Sequential``) or numbers
 afresh (the lists), as PyTorch does.
 """
+from __future__ import annotations
+
 import operator
 from collections import OrderedDict
 from collections import abc
 from itertools import chain
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 from ..._tensor import Tensor
 from ..module import Module, _addindent
@@ -57,7 +60,7 @@ class Sequential(Module):
     """Modules applied one after another: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``
     or, with names, ``Sequential(OrderedDict([('fc', Linear(2, 8)), ('act', ReLU())]))``."""
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for name, module in args[0].items():
@@ -148,7 +151,7 @@ class Sequential(Module):
         del self[key]
         return module
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Any:
         for module in self:
             input = module(input)
         return input
@@ -158,7 +161,7 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules, registered so that their parameters are found; it has no ``forward``."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Optional[Iterable[Module]] = None) -> None:
         super().__init__()
         if modules is not None:
             self += modules
@@ -275,7 +278,7 @@ class ModuleDict(Module):
     the keys, ``keys()``, ``items()``, ``values()``, ``update()``, ``pop()``, ``clear()``.
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Optional[Union[Mapping[str, Module], Iterable[Tuple[str, Module]]]] = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -346,7 +349,7 @@ def _as_parameter(value):
 class ParameterList(Module):
     """A list of parameters registered under ``'0'``, ``'1'``, ... (Tensors are turned into Parameters)."""
 
-    def __init__(self, values=None):
+    def __init__(self, values: Optional[Iterable[Any]] = None) -> None:
         super().__init__()
         self._size = 0
         if values is not None:
@@ -405,7 +408,7 @@ class ParameterDict(Module):
     and iterables of pairs in their own order, as in PyTorch.
     """
 
-    def __init__(self, parameters=None):
+    def __init__(self, parameters: Optional[Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]] = None) -> None:
         super().__init__()
         self._keys = {}
         if parameters is not None:

@@ -1,5 +1,8 @@
 """``Conv1d`` and ``Conv2d``: convolution layers with PyTorch's parameters, initialisation and options."""
+from __future__ import annotations
+
 import math
+from typing import Optional, Union
 
 from ... import _dtypes
 from ...creation import empty
@@ -8,6 +11,8 @@ from .. import init
 from .._conv_ops import same_padding
 from ..module import Module
 from ..parameter import Parameter
+from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike, IntOrInts
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -30,8 +35,11 @@ class _ConvNd(Module):
 
     _dims = None  # number of spatial dims
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: IntOrInts, stride: IntOrInts = 1,
+        padding: Union[IntOrInts, str] = 0, dilation: IntOrInts = 1, groups: int = 1, bias: bool = True,
+        padding_mode: str = "zeros", device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         layer, dims = type(self).__name__, self._dims
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -96,7 +104,7 @@ class _ConvNd(Module):
     def _conv(self, input, padding):
         raise NotImplementedError
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return self._conv(padded, 0)

@@ -1,17 +1,22 @@
 """``Flatten`` merges dimensions ``start_dim..end_dim`` into one (the batch dim kept by default);
 ``Unflatten`` splits one dimension into several, its inverse."""
+from __future__ import annotations
+
+from typing import Sequence
+
 from ..module import Module
+from ..._tensor import Tensor
 
 
 class Flatten(Module):
     """``Flatten(start_dim=1, end_dim=-1)``: ``(N, C, H, W) -> (N, C*H*W)`` by default."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
@@ -24,13 +29,13 @@ class Unflatten(Module):
     ``Unflatten(1, (2, 5))``: ``(N, 10) -> (N, 2, 5)``. The result is a view when the input's
     layout allows it, as ``reshape``."""
 
-    def __init__(self, dim, unflattened_size):
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()
         _require_tuple_of_ints(unflattened_size)
         self.dim = dim
         self.unflattened_size = unflattened_size
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):

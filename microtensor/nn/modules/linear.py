@@ -1,5 +1,8 @@
 """``Linear``: the affine layer ``y = x W^T + b``, with PyTorch's default initialisation."""
+from __future__ import annotations
+
 import math
+from typing import Optional
 
 from ... import _dtypes
 from ...creation import empty
@@ -7,6 +10,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike
 
 
 class Linear(Module):
@@ -17,7 +22,10 @@ class Linear(Module):
     ``kaiming_uniform_(a=sqrt(5))``), drawn from microtensor's generator.
     """
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -39,7 +47,7 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
@@ -48,3 +56,4 @@ class Linear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """A ``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (same weights, same repr)."""
+from .activation import Identity  # noqa: E402,F401  (PyTorch path: torch.nn.modules.linear.Identity; imported last to avoid a circle)

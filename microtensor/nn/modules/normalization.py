@@ -1,10 +1,16 @@
 """``LayerNorm``: standardise over the last dims of each sample, then a learned elementwise affine map."""
+from __future__ import annotations
+
+from typing import Optional
+
 from ... import _dtypes
 from ...creation import empty
 from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike, ShapeArg
 
 
 class LayerNorm(Module):
@@ -15,7 +21,10 @@ class LayerNorm(Module):
     both of shape ``normalized_shape`` (absent with ``elementwise_affine=False``).
     """
 
-    def __init__(self, normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None, dtype=None):
+    def __init__(
+        self, normalized_shape: ShapeArg, eps: float = 1e-05, elementwise_affine: bool = True, bias: bool = True,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -41,7 +50,7 @@ class LayerNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

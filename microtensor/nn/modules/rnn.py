@@ -7,9 +7,12 @@ GRU ``r z n``) and initialisation (every parameter uniform in ``[-1/sqrt(hidden)
 matmul (``F.linear``), then runs the fused recurrence of ``nn/_rnn_ops.py`` (a Python loop
 over time, one hidden matmul per step for all gates, a closed-form backward through time).
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Any, Optional, Tuple
 
 from ... import _dtypes
 from ... import ops as _ops
@@ -20,6 +23,7 @@ from .. import init
 from .._rnn_ops import GATES, recurrence
 from ..module import Module
 from ..parameter import Parameter
+from ..._typing import DeviceLike, DTypeLike
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -45,8 +49,11 @@ class RNNBase(Module):
     """What ``RNN``, ``LSTM`` and ``GRU`` share: the parameters of every layer and direction
     and the loop over layers (``mode``: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'``, ``'GRU'``)."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(
+        self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         if mode not in GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
@@ -233,7 +240,7 @@ class RNN(RNNBase):
     ``output`` ``(L, N, D * H)``, ``h_n`` ``(num_layers * D, N, H)`` (D = 2 if bidirectional).
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if len(args) > 3:
@@ -245,7 +252,7 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{self.nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         input, states, batched = self._prepare(input, [hx])
         output, finals = self._run(input, states)
         output, finals = self._finish(output, finals, batched)
@@ -264,10 +271,12 @@ class LSTM(RNNBase):
     ``proj_size > 0`` raises ``NotImplementedError``.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
-    def forward(self, input, hx=None):
+    def forward(
+        self, input: Tensor, hx: Optional[Tuple[Tensor, Tensor]] = None,
+    ) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two Tensors, got {type(hx).__name__}")
         input, states, batched = self._prepare(input, list(hx) if hx is not None else [None, None])
@@ -282,12 +291,12 @@ class GRU(RNNBase):
     ``h_t = (1 - z) n + z h_{t-1}``. ``forward(input, hx=None)`` returns ``(output, h_n)`` as ``RNN``.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         input, states, batched = self._prepare(input, [hx])
         output, finals = self._run(input, states)
         output, finals = self._finish(output, finals, batched)
@@ -301,7 +310,10 @@ class RNNCellBase(Module):
     _mode = None
     _states = 1
 
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         _check_positive_int(input_size, "input_size")
         _check_positive_int(hidden_size, "hidden_size")
@@ -376,11 +388,14 @@ class RNNCell(RNNCellBase):
     """``RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh')``:
     ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``. ``forward(input, hx=None)`` returns ``h'``."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor:
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
@@ -390,10 +405,13 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """``LSTMCell(input_size, hidden_size, bias=True)``; ``forward(input, (h, c)=None)`` returns ``(h', c')``."""
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tuple[Tensor, Tensor]] = None) -> Tuple[Tensor, Tensor]:
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTMCell: hx must be a tuple (h, c) of two Tensors, got {type(hx).__name__}")
         h, c = self._step("LSTM", input, list(hx) if hx is not None else [None, None])
@@ -403,8 +421,11 @@ class LSTMCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """``GRUCell(input_size, hidden_size, bias=True)``; ``forward(input, hx=None)`` returns ``h'``."""
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor:
         return self._step("GRU", input, [hx])[0]

@@ -1,4 +1,8 @@
 """``Embedding``: a lookup table of ``num_embeddings`` learned vectors of size ``embedding_dim``."""
+from __future__ import annotations
+
+from typing import Optional
+
 from ... import _dtypes
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
@@ -8,6 +12,7 @@ from .. import init
 from .._embedding_op import padding_index
 from ..module import Module
 from ..parameter import Parameter
+from ..._typing import DeviceLike, DTypeLike
 
 
 class Embedding(Module):
@@ -18,8 +23,12 @@ class Embedding(Module):
     row gets no gradient. Integer inputs of any shape give outputs of shape (*input.shape, embedding_dim).
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
-                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, padding_idx: Optional[int] = None,
+        max_norm: Optional[float] = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+        sparse: bool = False, _weight: Optional[Tensor] = None, _freeze: bool = False,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -57,7 +66,7 @@ class Embedding(Module):
                 self.weight._data[self.padding_idx] = 0
                 self.weight._version_counter[0] += 1
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 

@@ -1,6 +1,9 @@
 """``TransformerEncoderLayer`` and ``TransformerEncoder``: PyTorch's encoder blocks (self-attention and a
 feed-forward network, each with dropout, a residual connection and LayerNorm, post- or pre-norm)."""
+from __future__ import annotations
+
 import copy
+from typing import Callable, Optional, Union
 
 from .. import functional as F
 from ..module import Module
@@ -9,6 +12,8 @@ from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
 from .normalization import LayerNorm
+from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike
 
 __all__ = ["TransformerEncoderLayer", "TransformerEncoder"]
 
@@ -34,8 +39,12 @@ class TransformerEncoderLayer(Module):
     ``MultiheadAttention`` (bool True = may not attend).
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+    def __init__(
+        self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+        activation: Union[str, Callable[[Tensor], Tensor]] = "relu", layer_norm_eps: float = 1e-5,
+        batch_first: bool = False, norm_first: bool = False, bias: bool = True, device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
         super().__init__()
         options = {"device": device, "dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
@@ -50,7 +59,10 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation)
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(
+        self, src: Tensor, src_mask: Optional[Tensor] = None, src_key_padding_mask: Optional[Tensor] = None,
+        is_causal: bool = False,
+    ) -> Tensor:
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -72,13 +84,19 @@ class TransformerEncoder(Module):
     (``layers.0``, ``layers.1``, ...), then ``norm`` if given. ``forward(src, mask=None,
     src_key_padding_mask=None, is_causal=None)``."""
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    def __init__(
+        self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Optional[Module] = None,
+        enable_nested_tensor: bool = True, mask_check: bool = True,
+    ) -> None:
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+    def forward(
+        self, src: Tensor, mask: Optional[Tensor] = None, src_key_padding_mask: Optional[Tensor] = None,
+        is_causal: Optional[bool] = None,
+    ) -> Tensor:
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import _dtypes
 from ..._tensor import Tensor
+from ...autograd.grad_mode import _state
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
 
@@ -119,6 +120,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         if not parameters:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
     parameters = _as_list(parameters, "clip_grad_norm_")
+    if _state.recorder is not None:  # mt.compile capturing: replays call this function again, as it is
+        return _state.recorder.on_call(clip_grad_norm_, parameters, max_norm, norm_type, error_if_nonfinite, foreach)
     total_norm = get_total_norm(_gradients(parameters), norm_type, error_if_nonfinite, foreach)
     clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
     return total_norm
@@ -138,7 +141,10 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient entry of ``parameters`` (a Tensor or an iterable) into ``[-clip_value, clip_value]``,
     in place; parameters without ``.grad`` are skipped. Returns None."""
     clip_value = float(clip_value)
-    for grad in _gradients(_as_list(parameters, "clip_grad_value_")):
+    parameters = _as_list(parameters, "clip_grad_value_")
+    if _state.recorder is not None:  # mt.compile capturing: replays call this function again, as it is
+        return _state.recorder.on_call(clip_grad_value_, parameters, clip_value, foreach)
+    for grad in _gradients(parameters):
         data = grad._data
         if data.flags.writeable:
             np.clip(data, -clip_value, clip_value, out=data, casting="unsafe")

@@ -17,18 +17,22 @@ Loading runs in the calling process: ``num_workers``, ``pin_memory``, ``timeout`
 ``worker_init_fn``, ``prefetch_factor`` and ``persistent_workers`` are checked as
 PyTorch checks them and otherwise do not change what comes out.
 """
+from __future__ import annotations
+
 import itertools
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
 from ._utils.collate import default_collate, default_convert
-from .dataset import IterableDataset
+from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from ...random import Generator
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 
-def get_worker_info():
+def get_worker_info() -> None:
     """None: batches are loaded in the calling process, never in worker processes."""
     return None
 
@@ -36,10 +40,15 @@ def get_worker_info():
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches (see the module docstring)."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", in_order=True):
+    def __init__(
+        self, dataset: Dataset, batch_size: int = 1, shuffle: Optional[bool] = None,
+        sampler: Optional[Iterable[int]] = None, batch_sampler: Optional[Iterable[Sequence[int]]] = None,
+        num_workers: int = 0, collate_fn: Optional[Callable[[List[Any]], Any]] = None, pin_memory: bool = False,
+        drop_last: bool = False, timeout: float = 0, worker_init_fn: Optional[Callable[[int], None]] = None,
+        multiprocessing_context: Any = None, generator: Optional[Generator] = None, *,
+        prefetch_factor: Optional[int] = None, persistent_workers: bool = False, pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         iterable = isinstance(dataset, IterableDataset)
         if iterable:
@@ -91,7 +100,7 @@ class DataLoader:
     def _auto_collation(self):
         return self.batch_sampler is not None or (self.batch_size is not None and isinstance(self.dataset, IterableDataset))
 
-    def __len__(self):
+    def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
             length = len(self.dataset)  # a TypeError if the stream has no length, as in PyTorch
             if self.batch_size is None:
@@ -101,7 +110,7 @@ class DataLoader:
             return len(self.batch_sampler)
         return len(self.sampler)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if isinstance(self.dataset, IterableDataset):
             return self._iterate_stream()
         if self.batch_sampler is None:

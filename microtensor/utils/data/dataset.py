@@ -6,14 +6,18 @@ A map-style dataset has ``__getitem__`` (and usually ``__len__``); an iterable o
 make a whole batch by indexing each tensor with the batch's index array at once
 (``_batch_fetcher``), instead of one sample at a time.
 """
+from __future__ import annotations
+
 import bisect
 import math
 import warnings
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from ... import random as _random
 from ..._tensor import Tensor
+from ...random import Generator
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split"]
 
@@ -24,7 +28,7 @@ class Dataset:
     ``a + b`` is ``ConcatDataset([a, b])``.
     """
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"Subclasses of Dataset should implement __getitem__ ({type(self).__name__} does not).")
 
     def __add__(self, other):
@@ -41,7 +45,7 @@ class IterableDataset(Dataset):
     ``a + b`` is ``ChainDataset([a, b])``.
     """
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"Subclasses of IterableDataset should implement __iter__ ({type(self).__name__} does not).")
 
     def __add__(self, other):
@@ -51,7 +55,7 @@ class IterableDataset(Dataset):
 class TensorDataset(Dataset):
     """Samples are the i-th rows of the given tensors: ``ds[i] == (t0[i], t1[i], ...)``."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         converted = []
@@ -74,10 +78,10 @@ class TensorDataset(Dataset):
             )
         self.tensors = tuple(converted)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Tuple[Tensor, ...]:
         return tuple(_row(tensor, index) for tensor in self.tensors)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
     def _batch_fetcher(self):
@@ -105,11 +109,11 @@ def _rows(tensor, indices):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices`` (in that order)."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         if isinstance(index, list):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
@@ -119,7 +123,7 @@ class Subset(Dataset):
             return self.dataset.__getitems__([self.indices[i] for i in indices])
         return [self.dataset[self.indices[i]] for i in indices]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
     def _batch_fetcher(self):
@@ -134,14 +138,14 @@ class ConcatDataset(Dataset):
     """The samples of several map-style datasets one after the other."""
 
     @staticmethod
-    def cumsum(sequence):
+    def cumsum(sequence: Iterable[Dataset]) -> List[int]:
         totals, running = [], 0
         for dataset in sequence:
             running += len(dataset)
             totals.append(running)
         return totals
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
             raise AssertionError("ConcatDataset: datasets should not be an empty iterable")
@@ -150,10 +154,10 @@ class ConcatDataset(Dataset):
                 raise AssertionError("ConcatDataset does not support IterableDataset; use ChainDataset")
         self.cumulative_sizes = self.cumsum(self.datasets)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         if index < 0:
             if -index > len(self):
                 raise ValueError(f"ConcatDataset: absolute value of index {index} should not exceed dataset length {len(self)}")
@@ -166,16 +170,16 @@ class ConcatDataset(Dataset):
 class ChainDataset(IterableDataset):
     """The samples of several iterable datasets one stream after the other."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = datasets
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         for dataset in self.datasets:
             if not isinstance(dataset, IterableDataset):
                 raise AssertionError("ChainDataset only supports IterableDataset")
             yield from dataset
 
-    def __len__(self):
+    def __len__(self) -> int:
         return sum(len(dataset) for dataset in self.datasets)
 
 
@@ -193,7 +197,9 @@ def _split_counts(total, fractions):
     return counts
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(
+    dataset: Dataset, lengths: Sequence[Union[int, float]], generator: Optional[Generator] = None,
+) -> List[Subset]:
     """Split ``dataset`` into non-overlapping random ``Subset``s of the given lengths: ints summing
     to ``len(dataset)``, or fractions summing to 1 (``floor(fraction * len)`` each, the remainder
     given out one by one from the first split on, as in PyTorch)."""

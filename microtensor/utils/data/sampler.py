@@ -4,10 +4,16 @@
 array (``_index_array``), so a ``BatchSampler`` over them can cut batches as array slices
 (``_index_batches``) without building a Python list per batch.
 """
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Sized, Union
+
 import numpy as np
 
 from ... import random as _random
 from ...ops.sampling import multinomial
+from ..._tensor import Tensor
+from ...random import Generator
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
 
@@ -19,10 +25,10 @@ def _is_int(value):
 class Sampler:
     """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` when they can)."""
 
-    def __init__(self, data_source=None):
+    def __init__(self, data_source: Optional[Sized] = None) -> None:
         pass
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"Subclasses of Sampler should implement __iter__ ({type(self).__name__} does not).")
 
     def _index_array(self):
@@ -33,13 +39,13 @@ class Sampler:
 class SequentialSampler(Sampler):
     """``0, 1, ..., len(data_source) - 1``."""
 
-    def __init__(self, data_source):
+    def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data_source)
 
     def _index_array(self):
@@ -50,7 +56,10 @@ class RandomSampler(Sampler):
     """A random order of the indices each epoch; with ``replacement=True``, ``num_samples``
     independent uniform draws. ``generator`` as for every random function (default: microtensor's)."""
 
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+    def __init__(
+        self, data_source: Sized, replacement: bool = False, num_samples: Optional[int] = None,
+        generator: Optional[Generator] = None,
+    ) -> None:
         if not isinstance(replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
         if num_samples is not None and (not _is_int(num_samples) or num_samples <= 0):
@@ -61,13 +70,13 @@ class RandomSampler(Sampler):
         self.generator = generator
 
     @property
-    def num_samples(self):
+    def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self._index_array().tolist())
 
     def _index_array(self):
@@ -86,22 +95,25 @@ class RandomSampler(Sampler):
 class SubsetRandomSampler(Sampler):
     """The given indices in a random order each epoch."""
 
-    def __init__(self, indices, generator=None):
+    def __init__(self, indices: Sequence[int], generator: Optional[Generator] = None) -> None:
         self.indices = indices
         self.generator = generator
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         order = _random.numpy_rng(self.generator).permutation(len(self.indices))
         return (self.indices[i] for i in order.tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
 
 class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probability proportional to ``weights`` (``mt.multinomial``)."""
 
-    def __init__(self, weights, num_samples, replacement=True, generator=None):
+    def __init__(
+        self, weights: Union[Tensor, Sequence[float]], num_samples: int, replacement: bool = True,
+        generator: Optional[Generator] = None,
+    ) -> None:
         if not _is_int(num_samples) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
@@ -114,10 +126,10 @@ class WeightedRandomSampler(Sampler):
         self.replacement = replacement
         self.generator = generator
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self._index_array().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
     def _index_array(self):
@@ -128,7 +140,7 @@ class WeightedRandomSampler(Sampler):
 class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one shorter unless ``drop_last``)."""
 
-    def __init__(self, sampler, batch_size, drop_last):
+    def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
         if not _is_int(batch_size) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
         if not isinstance(drop_last, bool):
@@ -137,7 +149,7 @@ class BatchSampler(Sampler):
         self.batch_size = int(batch_size)
         self.drop_last = drop_last
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[List[int]]:
         batch = []
         for index in self.sampler:
             batch.append(index)
@@ -147,7 +159,7 @@ class BatchSampler(Sampler):
         if batch and not self.drop_last:
             yield batch
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return -(-len(self.sampler) // self.batch_size)
