@@ -15,6 +15,7 @@ arguments, its other arguments, and the grad mode) a compiled function goes thro
 
 Whatever cannot be captured runs eagerly, with the reason kept for ``explain()``.
 """
+import dis
 import warnings
 
 from .._tensor import Tensor
@@ -57,10 +58,10 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._disable or _state.recorder is not None:  # disabled, or inside another capture
             return self._fn(*args, **kwargs)
-        key, tensors, description = _signature(args, kwargs)
+        key, tensors = _signature(args, kwargs)
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = _Entry(description)
+            entry = self._entries[key] = _Entry(_describe(tensors))
         if entry.program is not None:
             failed = entry.guards.check()
             if failed is None:
@@ -104,20 +105,17 @@ class CompiledFunction:
         return self._validate(entry, recorder, tensors, result)
 
     def _validate(self, entry, recorder, tensors, result):
-        program = build_program(recorder, recorder.trace.optimizers)
         snapshots = recorder.snapshots
         after = snapshots.after()
-        snapshots.restore_before()
-        try:
-            replayed = program.run(*tensors)
-        except Exception as error:  # a program that cannot even run is refused like a wrong one
-            problems = [f"the program raised {type(error).__name__}: {error}"]
-        else:
-            problems = snapshots.differences(after, after["grads"])
-            if not _same_result(replayed, result):
-                problems.append("the returned value differs")
-        if problems:
+        for lowered in (True, False):  # with the inline lowerings, else with every op's own code
+            program = build_program(recorder, recorder.trace.optimizers, lowered)
+            problems = _check(program, snapshots, after, tensors, result)
+            if not problems:
+                break
             snapshots.restore(after)
+            if lowered:
+                self._note("lowering refused", entry, "; ".join(problems[:3]))
+        if problems:
             return self._give_up(entry, "the program did not reproduce the eager step: " + "; ".join(problems[:3]),
                                  result)
         self._programs_built += 1
@@ -128,7 +126,7 @@ class CompiledFunction:
                 RuntimeWarning, stacklevel=3,
             )
         entry.program = program
-        entry.guards = _Guards(recorder.trace, self._fn)
+        entry.guards = _Guards(recorder.trace, self._fn, program.group_guards)
         self._note("replaying", entry, f"a program of {program.op_count} lines, checked against eager")
         return result
 
@@ -139,6 +137,11 @@ class CompiledFunction:
 
     def _note(self, kind, entry, detail):
         self._events.append((kind, entry.description, detail))
+
+    @property
+    def stats(self):
+        """How many calls were replayed, captured, run eagerly and recaptured so far (a dict)."""
+        return dict(self._counts)
 
     # --------------------------------------------------------------- explain
     def explain(self, verbose=False):
@@ -172,8 +175,9 @@ class CompiledFunction:
 class _Guards:
     """What must still hold for a program to be replayed; ``check()`` names the first thing that changed."""
 
-    def __init__(self, trace, fn):
+    def __init__(self, trace, fn, group_guards=()):
         self.externals = trace.externals
+        self.groups = list(group_guards)
         self.modules = [(module, module.training) for module in trace.modules.values()]
         self.optimizers = [(optimizer, [len(group["params"]) for group in optimizer.param_groups])
                            for optimizer in trace.optimizers.values()]
@@ -190,6 +194,9 @@ class _Guards:
         for module, training in self.modules:
             if module.training is not training:
                 return f"{type(module).__name__} switched to {'train' if module.training else 'eval'} mode"
+        for group, key, value in self.groups:
+            if group[key] != value:
+                return f"the optimizer setting {key} changed from {value!r} to {group[key]!r}"
         for optimizer, sizes in self.optimizers:
             if [len(group["params"]) for group in optimizer.param_groups] != sizes:
                 return f"the parameter groups of {type(optimizer).__name__} changed"
@@ -202,6 +209,19 @@ class _Guards:
         return None
 
 
+def _check(program, snapshots, after, tensors, result):
+    """Run ``program`` on the state from before the eager step; what it left that differs from eager."""
+    snapshots.restore_before()
+    try:
+        replayed = program.run(*tensors)
+    except Exception as error:  # a program that cannot even run is refused like a wrong one
+        return [f"the program raised {type(error).__name__}: {error}"]
+    problems = snapshots.differences(after, after["grads"])
+    if not _same_result(replayed, result):
+        problems.append("the returned value differs")
+    return problems
+
+
 def _python_values(fn):
     """The numbers, strings and bools the function reads from globals and its closure."""
     code = getattr(fn, "__code__", None)
@@ -209,7 +229,9 @@ def _python_values(fn):
         return []
     found = []
     scope = getattr(fn, "__globals__", {})
-    for name in code.co_names:
+    global_names = {instruction.argval for instruction in dis.get_instructions(code)
+                    if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}  # not attribute names (opt.step)
+    for name in sorted(global_names):
         value = scope.get(name)
         if isinstance(value, (bool, int, float, str)):
             found.append((scope, name, value))
@@ -224,26 +246,36 @@ def _python_values(fn):
 
 
 def _signature(args, kwargs):
-    """The cache key of a call, its tensor arguments in order, and a short description."""
+    """The cache key of a call and its tensor arguments in order (the common case, tensors only, is fast)."""
     tensors = []
     key = [_state.enabled, _state.inference]
+    for arg in args:
+        if arg.__class__ is Tensor:
+            data = arg._data
+            tensors.append(arg)
+            key.append((data.shape, data.dtype, arg._requires_grad))
+        else:
+            key.append(_key_of(arg, tensors))
+    if kwargs:
+        key.append(tuple((name, _key_of(value, tensors)) for name, value in sorted(kwargs.items())))
+    return tuple(key), tensors
 
-    def visit(value):
-        if isinstance(value, Tensor):
-            tensors.append(value)
-            return ("T", value._data.shape, value._data.dtype.str, value._requires_grad)
-        if isinstance(value, (tuple, list)):
-            return (type(value).__name__, tuple(visit(item) for item in value))
-        if isinstance(value, dict):
-            return ("dict", tuple((k, visit(v)) for k, v in value.items()))
-        if isinstance(value, (bool, int, float, str, type(None))):
-            return ("P", type(value).__name__, value)
-        return ("O", id(value))
 
-    key.append(tuple(visit(arg) for arg in args))
-    key.append(tuple((name, visit(value)) for name, value in sorted(kwargs.items())))
-    description = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in tensors) or "no tensor arguments"
-    return tuple(key), tensors, f"call({description})"
+def _key_of(value, tensors):
+    if isinstance(value, Tensor):
+        tensors.append(value)
+        return ("T", value._data.shape, value._data.dtype, value._requires_grad)
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(_key_of(item, tensors) for item in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _key_of(v, tensors)) for k, v in value.items()))
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return ("P", type(value).__name__, value)
+    return ("O", id(value))
+
+
+def _describe(tensors):
+    return "call(" + (", ".join(f"{tuple(t.shape)} {t.dtype}" for t in tensors) or "no tensor arguments") + ")"
 
 
 def _needs_graph(result, recorder):

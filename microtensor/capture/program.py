@@ -25,6 +25,7 @@ from .._tensor import _new_tensor
 from ..autograd.engine import _fit_gradient
 from ..autograd.function import _SCRATCH_CONTEXT
 from ..autograd.outputs import unary_result
+from .lowerings import LOWERINGS
 
 _REPLAY_CLASSES = {}
 
@@ -57,13 +58,17 @@ class Program:
         self.op_count = source.count("\n")
 
 
-def build_program(recorder, optimizers):
-    """The Program for ``recorder``'s trace; ``optimizers`` by id, for the ``opt`` events."""
-    return _Builder(recorder, optimizers).build()
+def build_program(recorder, optimizers, lowered=True):
+    """The Program for ``recorder``'s trace; ``optimizers`` by id, for the ``opt`` events.
+    ``lowered``: write the ops that have a lowering (lowerings.py) inline."""
+    return _Builder(recorder, optimizers, lowered).build()
 
 
 class _Builder:
-    def __init__(self, recorder, optimizers):
+    def __init__(self, recorder, optimizers, lowered=True):
+        self.lowered = LOWERINGS if lowered else {}
+        self.inline = {}  # op event index -> (argument codes, output name) of an op written inline
+        self.group_guards = []  # (param group, key, value): the inline optimizer code assumes these
         self.trace = recorder.trace
         self.nodes = recorder.nodes
         self.static_nodes = recorder.static_nodes
@@ -80,6 +85,27 @@ class _Builder:
         self.namespace[name] = value
         return name
 
+    # what lowerings ask of the builder
+    def name(self, value):
+        return self.constant(value)
+
+    def temp(self):
+        self._temps = getattr(self, "_temps", 0) + 1
+        return f"w{self._temps}"
+
+    def value_of(self, code):
+        return self.namespace[code] if code in self.namespace else eval(code, {})
+
+    def shape_of(self, code):
+        if code.startswith("v") and code[1:].isdigit():
+            return self.trace.layouts[int(code[1:])][0]
+        return np.shape(self.value_of(code))
+
+    def dtype_of(self, code):
+        if code.startswith("v") and code[1:].isdigit():
+            return self.trace.layouts[int(code[1:])][1]
+        return np.asarray(self.value_of(code)).dtype
+
     def build(self):
         arguments = ", ".join(f"t{i}" for i in range(self.trace.arg_count))
         for number, source in enumerate(self.trace.sources):
@@ -94,7 +120,9 @@ class _Builder:
             getattr(self, "emit_" + event[0])(index, event)
         self.lines.append(f"return {self.result(self.trace.result)}")
         source = f"def replay({arguments}):\n" + "".join(f"    {line}\n" for line in self.lines)
-        return Program(source, self.namespace)
+        program = Program(source, self.namespace)
+        program.group_guards = self.group_guards
+        return program
 
     # ------------------------------------------------------------------ code
     def spec(self, spec):
@@ -132,8 +160,19 @@ class _Builder:
         return self.constant(self.trace.sources[value][1], "L")
 
     def emit_op(self, index, event):
-        _, cls, arg_specs, kwarg_specs, _needs, outputs, several, unary_fix = event
+        _, cls, arg_specs, kwarg_specs, _needs, outputs, several, unary_fix, scalars = event
         node = self.nodes.get(index)
+        lowering = self.lowered.get(cls)
+        if lowering is not None and not several and not kwarg_specs:
+            codes = [self.spec(spec) for spec in arg_specs]
+            out = f"v{outputs[0]}"
+            lines = lowering[0](self, node, codes, out)
+            if lines is not None:
+                self.inline[index] = (codes, out)
+                self.lines += lines
+                if scalars[0]:
+                    self.lines.append(f"if {out}.__class__ is not ndarray: {out} = asarray({out})")
+                return
         if node is not None:
             ctx = self.contexts[index] = self.constant(replay_context(node), "x")
         else:
@@ -144,19 +183,28 @@ class _Builder:
         call = f"{forward}({', '.join(arguments)})"
         fix = (lambda name: f"unary_result({name}, {self.spec(arg_specs[0])})") if unary_fix else (
             lambda name: f"asarray({name})")
+        # numpy returns a scalar instead of an array only for a 0-d result: only those need the check
         if not several:
             out = f"v{outputs[0]}"
             self.lines.append(f"{out} = {call}")
-            self.lines.append(f"if {out}.__class__ is not ndarray: {out} = {fix(out)}")
+            if scalars[0]:
+                self.lines.append(f"if {out}.__class__ is not ndarray: {out} = {fix(out)}")
             return
         self.lines.append(f"r = {call}")
         for position, number in enumerate(outputs):
             if number is not None:
                 self.lines.append(f"v{number} = r[{position}]")
-                self.lines.append(f"if v{number}.__class__ is not ndarray: v{number} = {fix(f'v{number}')}")
+                if scalars[position]:
+                    self.lines.append(f"if v{number}.__class__ is not ndarray: v{number} = {fix(f'v{number}')}")
 
     def emit_bwd(self, index, event):
-        _, forward_index, _cls, inputs, outputs, _several = event
+        _, forward_index, cls, inputs, outputs, _several = event
+        if forward_index in self.inline:
+            codes, out = self.inline[forward_index]
+            outs = [None if number is None else f"v{number}" for number in outputs]
+            grad = "None" if inputs[0] is None else f"v{inputs[0]}"
+            self.lines += self.lowered[cls][1](self, self.nodes[forward_index], codes, out, grad, outs)
+            return
         if forward_index is None:
             node = self.static_nodes[index]
             ctx = self.constant(node, "s")
@@ -172,7 +220,12 @@ class _Builder:
 
     def emit_fit(self, index, event):
         _, source, number, shape, dtype, position = event
-        self.lines.append(f"v{number} = fit(v{source}, {shape!r}, {self.constant(dtype, 'd')}, None, {position}, False)[0]")
+        given_shape, given_dtype, is_array = self.trace.layouts[source]
+        if not self.lowered or given_dtype is None:
+            self.lines.append(f"v{number} = fit(v{source}, {shape!r}, {self.constant(dtype, 'd')}, None, {position}, False)[0]")
+            return
+        self.lines += fit_lines(f"v{source}", f"v{number}", given_shape, given_dtype, is_array, shape, dtype,
+                                self.constant)
 
     def emit_add(self, index, event):
         _, first, second, number = event
@@ -198,14 +251,72 @@ class _Builder:
         value = "None" if source is None else f"make(v{source})"
         self.lines.append(f"{self.leaf(ref)}._grad = {value}")
 
+    def emit_call(self, index, event):
+        _, function, args, number = event
+        call = f"{self.constant(function, 'g')}(*{self.constant(args, 'a')})"
+        self.lines.append(f"v{number} = {call}._data" if number is not None else call)
+
     def emit_opt(self, index, event):
         _, optimizer_id, items = event
         optimizer = self.optimizers[optimizer_id]
         update = self.constant(optimizer._update, "u")
         for param_value, grad_value, group_number, position in items:
             param = self.trace.sources[param_value][1]
+            group_dict = optimizer.param_groups[group_number]
             state = self.constant(optimizer.state[param], "S")
-            group = self.constant(optimizer.param_groups[group_number], "G")
+            group = self.constant(group_dict, "G")
             counter = self.constant(param._version_counter, "n")
-            self.lines.append(f"{update}(v{param_value}, v{grad_value}, {state}, {group}, {position})")
+            inline = self.lowered and sgd_lines(optimizer, group_dict, f"v{param_value}", f"v{grad_value}", state,
+                                                group, self.temp())
+            if inline:
+                self.lines += inline
+                self.group_guards += [(group_dict, key, group_dict[key]) for key in SGD_BRANCH_KEYS]
+            else:
+                self.lines.append(f"{update}(v{param_value}, v{grad_value}, {state}, {group}, {position})")
             self.lines.append(f"{counter}[0] += 1")
+
+
+def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, constant):
+    """``_fit_gradient`` (autograd/engine.py) written out for known shapes and dtypes: the same
+    sum over the broadcast axes, reshape and cast, in the same order."""
+    value = source if is_array else f"asarray({source})"
+    lines = []
+    if given_shape != shape:
+        extra = len(given_shape) - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            extra + axis for axis, size in enumerate(shape) if size == 1 and given_shape[extra + axis] != 1)
+        summed_shape = given_shape
+        if axes:
+            lines.append(f"{target} = {value}.sum(axis={axes!r}, keepdims=True)")
+            value = target
+            summed_shape = tuple(1 if axis in axes else size for axis, size in enumerate(given_shape))
+        if summed_shape != shape:
+            lines.append(f"{target} = {value}.reshape({shape!r})")
+            value = target
+    if given_dtype != dtype:
+        lines.append(f"{target} = {value}.astype({constant(dtype, 'd')})")
+        value = target
+    if value != target:
+        lines.append(f"{target} = {value}")
+    return lines
+
+
+SGD_BRANCH_KEYS = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
+
+
+def sgd_lines(optimizer, group, param, grad, state, group_name, buffer):
+    """``SGD._update`` (optim/sgd.py) written out for the common settings (no weight decay, no
+    dampening, no Nesterov, not maximizing), or None. The learning rate and momentum are read
+    from the param group at each replay, so a scheduler needs no recapture."""
+    from ..optim.sgd import SGD
+
+    if type(optimizer) is not SGD or group["maximize"] or group["weight_decay"] != 0:
+        return None
+    if float(group["momentum"]) == 0:
+        return [f"{param} -= float({group_name}['lr']) * {grad}"]
+    if group["dampening"] != 0 or group["nesterov"]:
+        return None
+    return [f"{buffer} = {state}['momentum_buffer']._data",
+            f"{buffer} *= float({group_name}['momentum'])",
+            f"{buffer} += {grad}",
+            f"{param} -= float({group_name}['lr']) * {buffer}"]

@@ -76,7 +76,7 @@ class Recorder:
 
     # ---------------------------------------------------------------- values
     def _number(self, thing, source):
-        number = self.trace.new_value(source)
+        number = self.trace.new_value(source, thing)
         self._values[id(thing)] = number
         self._keep.append(thing)
         return number
@@ -114,6 +114,8 @@ class Recorder:
         if isinstance(value, np.ndarray):
             number = self._values.get(id(value))
             if number is None:
+                self._check_not_a_view_of_the_step(value)
+                self.snapshots.array(value)
                 number = self._number(value, ("constant", value))
             return ("value", number)
         if isinstance(value, (tuple, list)):
@@ -126,6 +128,17 @@ class Recorder:
         elif isinstance(value, _random.Generator):
             self.snapshots.generator(value._rng)
         return ("py", value)
+
+    def _check_not_a_view_of_the_step(self, array):
+        """An array an op gets outside its tensor arguments is read by reference at replay: fine for a view
+        of a buffer (batch norm's running statistics), wrong for a view of a value this step computed."""
+        base = array.base
+        while isinstance(base, np.ndarray):
+            number = self._values.get(id(base))
+            if number is not None and self.trace.sources[number][0] == "made":
+                self.unsupported("an op got a numpy view of a value computed in this step, made outside any op")
+                return
+            base = base.base
 
     def _leaf(self, tensor):
         """Where a leaf's ``.grad`` lives at replay: an argument, or a tensor that lives across steps."""
@@ -159,6 +172,10 @@ class Recorder:
 
     # ---------------------------------------------------------------- events
     def on_apply(self, cls, args, kwargs):
+        for arg in args:  # an op may update an argument in place (batch norm's running statistics):
+            array = arg._data if isinstance(arg, Tensor) else arg  # keep its values from before the op
+            if array.__class__ is np.ndarray and id(array) not in self._values:
+                self.snapshots.array(array)
         _state.recorder = None  # the op runs as always; ops it runs inside are part of it
         try:
             result = cls.apply(*args, **kwargs)
@@ -196,7 +213,9 @@ class Recorder:
             self._node_events[id(node)] = index
             self._keep.append(node)
             needs = node.needs_input_grad
-        self.trace.events.append(("op", cls, arg_specs, kwarg_specs, needs, tuple(outputs), several, unary_fix))
+        scalars = tuple(out is not None and out._data.ndim == 0 for out in (result if several else (result,)))
+        self.trace.events.append(("op", cls, arg_specs, kwarg_specs, needs, tuple(outputs), several, unary_fix,
+                                  scalars))
 
     def on_backward_start(self, output_grads, create_graph, inputs):
         if create_graph:
@@ -297,6 +316,27 @@ class Recorder:
                     items.append((param_value, grad_value, group_number, index))
                 index += 1
         self.trace.events.append(("opt", id(optimizer), tuple(items)))
+
+    def on_call(self, function, *args):
+        """A function that works on ``.grad`` arrays directly (``clip_grad_norm_``): replays call it again.
+
+        Its arguments are kept as they are (the parameters themselves, which replays guard), and
+        the gradients it reads must have been computed in this step."""
+        for value in args:
+            for tensor in value if isinstance(value, list) else ():
+                if isinstance(tensor, Tensor) and tensor._grad is not None:
+                    self._tensor_value(tensor)
+                    self._known(tensor._grad._data, f"{function.__name__}() reads a .grad")
+        _state.recorder = None
+        try:
+            result = function(*args)
+        finally:
+            _state.recorder = self
+        number = None
+        if isinstance(result, Tensor):
+            number = self._number(result._data, ("made", len(self.trace.events)))
+        self.trace.events.append(("call", function, args, number))
+        return result
 
     def on_created(self, tensor):
         array = tensor._data

@@ -41,9 +41,11 @@ class Trace:
         self.modules = {}      # id -> module whose train flag the step depends on
         self.optimizers = {}   # id -> optimizer whose step the trace contains
         self.result = None     # the step's return value, with tensors replaced by ("value", number)
+        self.layouts = []      # per value: (shape, dtype, is an ndarray) at capture, for the lowerings
 
-    def new_value(self, source):
+    def new_value(self, source, thing=None):
         self.sources.append(source)
+        self.layouts.append((getattr(thing, "shape", ()), getattr(thing, "dtype", None), thing.__class__ is np.ndarray))
         return len(self.sources) - 1
 
 
