@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     python -m benchmarks                       # full run: all workloads, 5 repeats
+    python benchmarks/run.py                   # the same
     python -m benchmarks --quick               # smoke run in seconds (CI runs it)
     python -m benchmarks --workloads tutorial,digits --repeats 7
     python -m benchmarks --json results.json   # machine-readable results
@@ -16,7 +17,8 @@ the median, the minimum, the spread ((max - min) / median) and the ratio of medi
 against hand-written numpy and against PyTorch (``n/a`` when PyTorch is not
 installed). Peak memory and the 1M-op chain run once per backend in a fresh
 subprocess, so each backend's ``ru_maxrss`` is its own. Absolute times are noisy on
-shared machines; the ratios measured within one run are what count.
+shared machines; the ratios measured within one run are what count. A progress bar on
+stderr (tqdm's when installed) counts the runs of each workload; stdout gets the results.
 """
 import argparse
 import cProfile
@@ -32,8 +34,16 @@ import time
 
 import numpy as np
 
-from . import _core
-from ._core import Config, available_backends, run_probe_subprocess
+if not __package__:  # ``python benchmarks/run.py``: import the harness's modules as the package (PEP 366)
+    _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.join(_ROOT, "benchmarks"):
+        sys.path[0] = _ROOT  # instead of the script's own folder, which would make each module a top-level one
+    else:
+        sys.path.insert(0, _ROOT)
+    __package__ = "benchmarks"
+
+from . import _core  # noqa: E402
+from ._core import Config, Progress, available_backends, run_probe_subprocess, say  # noqa: E402
 
 WORKLOADS = ("tutorial", "digits", "mlp_large", "deep_chain", "op_overhead", "gpt_block", "cnn_digits")
 
@@ -130,31 +140,37 @@ def gemm_gflops(quick=False, size=2048):
 
 
 # ------------------------------------------------------------------ measuring
-def measure(module, config, backends, log):
+def measure(module, config, backends, log=say):
     """Run one workload's cases: warm-up, then interleaved repeats. Returns the cases."""
     try:
         cases = module.cases(config, backends)
     except Exception as error:  # a workload that cannot even be set up is reported, not fatal
         log(f"  {module.NAME}: setup failed: {type(error).__name__}: {error}")
         return [], str(error)
-    for case in cases:
-        try:
-            case.result = case.run()
-        except Exception as error:
-            case.error = f"{type(error).__name__}: {error}"
-            log(f"  {module.NAME}/{case.name}/{case.backend}: failed in warm-up: {case.error}")
-    for _ in range(config.repeats):
+    with Progress(len(cases) * (1 + config.repeats), desc=module.NAME) as bar:
         for case in cases:
-            if case.error:
-                continue
-            start = time.perf_counter()
+            bar.step(f"warm-up {case.name} / {case.backend}")
             try:
                 case.result = case.run()
-            except Exception as error:  # e.g. a NaN check or an op that fails only on later data
+            except Exception as error:
                 case.error = f"{type(error).__name__}: {error}"
-                log(f"  {module.NAME}/{case.name}/{case.backend}: failed: {case.error}")
-                continue
-            case.times.append((time.perf_counter() - start) / case.per)
+                log(f"  {module.NAME}/{case.name}/{case.backend}: failed in warm-up: {case.error}")
+            bar.advance()
+        for repeat in range(1, config.repeats + 1):
+            for case in cases:
+                bar.step(f"repeat {repeat}/{config.repeats} {case.name} / {case.backend}")
+                if case.error:
+                    bar.advance()
+                    continue
+                start = time.perf_counter()
+                try:
+                    case.result = case.run()
+                except Exception as error:  # e.g. a NaN check or an op that fails only on later data
+                    case.error = f"{type(error).__name__}: {error}"
+                    log(f"  {module.NAME}/{case.name}/{case.backend}: failed: {case.error}")
+                else:
+                    case.times.append((time.perf_counter() - start) / case.per)
+                bar.advance()
     return cases, ""
 
 
@@ -198,15 +214,20 @@ def add_ratios(rows, medians):
         row["ratio_torch"] = row["median"] / torch_median if torch_median else None
 
 
-def probe_rows(module, config, backends, log):
+def probe_rows(module, config, backends, log=say):
     """Rows from the workload's fresh-subprocess probes (peak memory, the 1M chain)."""
     if not hasattr(module, "probes"):
         return []
     rows, medians = [], {}
     time_medians = {}
-    for probe, backend in module.probes(config, backends):
-        log(f"  {module.NAME}/{probe}/{backend}: fresh subprocess ...")
-        result = run_probe_subprocess(module.NAME, probe, backend, config)
+    probes = list(module.probes(config, backends))
+    results = []
+    with Progress(len(probes), desc=f"{module.NAME} probes", unit="probe") as bar:
+        for probe, backend in probes:
+            bar.step(f"{probe} / {backend} in a fresh subprocess")
+            results.append(run_probe_subprocess(module.NAME, probe, backend, config))
+            bar.advance()
+    for (probe, backend), result in zip(probes, results):
         base = {"workload": module.NAME, "case": probe, "backend": backend, "note": "fresh subprocess, 1 run",
                 "error": result.get("error", ""), "times": []}
         if result.get("error"):
@@ -380,14 +401,19 @@ def profile_summary(workload, config, top=15):
 
 
 # ------------------------------------------------------------------ main
-def run(config, workloads, log=print, probes=True):
+def run(config, workloads, log=say, probes=True):
     """Measure everything; return a JSON-ready dict."""
     backends, missing = available_backends()
     for backend, reason in missing.items():
         log(f"note: {reason}" + (" (ratio vs torch shows n/a)" if backend == "torch" else ""))
     log(f"backends: {', '.join(backends)}; repeats {config.repeats}{'; quick' if config.quick else ''}")
-    info = machine_info()
-    gemm = gemm_gflops(config.quick)
+    with Progress(2, desc="machine facts, GEMM throughput", unit="step") as bar:
+        bar.step("versions, BLAS")
+        info = machine_info()
+        bar.advance()
+        bar.step("float32 2048x2048 matmul")
+        gemm = gemm_gflops(config.quick)
+        bar.advance()
     log(f"GEMM float32 2048x2048: {gemm:.1f} GFLOP/s")
     rows = []
     for name in workloads:

@@ -1,19 +1,23 @@
-"""Helpers shared by the example scripts: command-line options, matplotlib set-up, output paths, evaluating a classifier.
+"""Helpers shared by the example scripts: command-line options, matplotlib set-up, output paths, progress bars,
+evaluating a classifier.
 
 Every example is runnable from the repository root (``python examples/tutorial.py``)
 and importable from the tests (``examples`` is put on ``sys.path``).
 
-Figures go to ``--out`` (default: the repository's ``docs/`` directory, where the
-README's images live, so running an example refreshes them); ``--show`` opens the
-figure windows (by default when a display is present; ``--no-show`` never), ``--live`` redraws the training curves
-while training runs.
+Figures go to ``--out`` (default: ``outputs/`` at the repository root, which git ignores, so running an
+example leaves the checkout clean; ``--out docs`` refreshes the pictures the documentation shows);
+``--show`` opens the figure windows (by default when a display is present; ``--no-show`` never), ``--live``
+redraws the training curves while training runs. Long loops show a progress bar on stderr: tqdm's when it is
+installed (``pip install tqdm``, part of the ``examples`` extra), plain lines otherwise.
 """
 import argparse
 import os
 import sys
+import threading
+import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUT = os.path.join(REPO_ROOT, "docs")
+DEFAULT_OUT = os.path.join(REPO_ROOT, "outputs")
 
 
 def ensure_microtensor_importable():
@@ -37,7 +41,8 @@ def make_parser(description, epochs, live=False):
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
     parser.add_argument(
         "--out", default=DEFAULT_OUT,
-        help="directory for the PNG figures (default: the repository's docs/ directory)",
+        help="directory for the PNG figures (default: outputs/ in the repository, ignored by git; "
+             "--out docs refreshes the documentation's pictures)",
     )
     parser.add_argument(
         "--show", action=argparse.BooleanOptionalAction, default=None,
@@ -91,13 +96,130 @@ def show_figures(show):
         plt.show()
 
 
-def progress_bar(done, total, width=30, **values):
-    """A one-line text progress bar, e.g. ``[=====>      ]  40/100  loss 0.1234``."""
-    filled = int(width * done / max(total, 1))
-    bar = "=" * filled + (">" if filled < width else "") + " " * (width - filled - 1)
-    extras = "  ".join(f"{name} {value:.4f}" for name, value in values.items())
-    digits = len(str(total))
-    return f"[{bar[:width]}] {done:>{digits}}/{total}  {extras}"
+def integer_ticks(ax, steps):
+    """Whole-number x ticks for ``steps`` (epochs): each one when there are few, else a few round ones."""
+    from matplotlib.ticker import MaxNLocator
+
+    distinct = sorted(set(steps))
+    if len(distinct) <= 10:
+        ax.set_xticks(distinct)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
+def plural(count, word):
+    """``'1 epoch'``, ``'2 epochs'``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+class PlainProgress:
+    """What ``progress`` gives without tqdm: the same methods, a plain line on stderr at most once a second."""
+
+    def __init__(self, iterable=None, total=None, desc="", unit="it", disable=False, interval=1.0):
+        self.iterable, self.desc, self.unit, self.disable, self.interval = iterable, desc, unit, disable, interval
+        self.total = len(iterable) if total is None and hasattr(iterable, "__len__") else total
+        self.n, self.postfix = 0, ""
+        self._start = self._last = time.perf_counter()
+
+    def __iter__(self):
+        for item in self.iterable:
+            yield item
+            self.update()
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def set_postfix_str(self, text="", refresh=True):
+        self.postfix = text
+
+    def update(self, count=1):
+        self.n += count
+        if time.perf_counter() - self._last >= self.interval:
+            self._print()
+
+    def close(self):
+        if not self.disable and self.n:
+            self._print()
+            self.disable = True  # print the final line once
+
+    def _print(self):
+        self._last = time.perf_counter()
+        if not self.disable:
+            done = f"{self.n}/{self.total}" if self.total else str(self.n)
+            print(f"{self.desc}: {self.unit} {done} ({self._last - self._start:.0f} s) {self.postfix}".rstrip(),
+                  file=sys.stderr, flush=True)
+
+
+def progress(iterable=None, total=None, desc="", unit="it", leave=True, enabled=True):
+    """A progress bar on stderr over ``iterable`` (or updated by hand with ``update(n)``): tqdm's when it is
+    installed, otherwise ``PlainProgress``. ``enabled=False`` shows nothing (same methods). tqdm's bar is
+    redrawn every second until it is closed, so its clock moves even while one step takes long."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return PlainProgress(iterable, total=total, desc=desc, unit=unit, disable=not enabled)
+    bar = tqdm(iterable, total=total, desc=desc, unit=unit, leave=leave, disable=not enabled, dynamic_ncols=True)
+    if not bar.disable:
+        _redraw_every_second(bar)
+    return bar
+
+
+def _redraw_every_second(bar):
+    """Refresh a tqdm ``bar`` from a daemon thread once a second; its ``close()`` stops the thread."""
+    stop = threading.Event()
+
+    def tick():
+        while not stop.wait(1.0):
+            bar.refresh()
+
+    close = bar.close
+
+    def close_and_stop():
+        stop.set()
+        close()
+
+    bar.close = close_and_stop
+    threading.Thread(target=tick, daemon=True).start()
+
+
+class busy:
+    """``with busy("drawing moons.png"):`` a line on stderr that counts the seconds of a slow step that has no
+    loop to count (loading data, drawing a figure); tqdm redraws it every second. ``enabled=False``: silent."""
+
+    def __init__(self, text, enabled=True):
+        self.text, self.enabled = text, enabled
+        self._bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return self
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            print(f"{self.text} ...", file=sys.stderr, flush=True)
+            return self
+        self._bar = tqdm(total=None, desc=self.text, bar_format="{desc} ... {elapsed}", file=sys.stderr)
+        _redraw_every_second(self._bar)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._bar is not None:
+            self._bar.close()
+        return False
+
+
+def say(text=""):
+    """Print a line on stdout without breaking a progress bar that is being drawn."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(text, flush=True)
+        return
+    tqdm.write(text, file=sys.stdout)
 
 
 def evaluate(model, x, y):

@@ -17,7 +17,8 @@ a sample of each model's code.
 
 Run it from the repository root::
 
-    python examples/char_model.py                    # 600 kB of text, 5 epochs, PNG into docs/
+    python examples/char_model.py                    # 600 kB of text, 5 epochs, PNG into outputs/ (minutes)
+    python examples/char_model.py --out docs         # refresh the documentation's picture
     python examples/char_model.py --epochs 1 --out /tmp/figs
     python examples/char_model.py --quick            # a few seconds: tiny text, few steps
 """
@@ -31,7 +32,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    ensure_microtensor_importable, make_parser, output_path, resolve_show, select_backend, show_figures,
+    busy, ensure_microtensor_importable, make_parser, output_path, plural, progress, resolve_show, say,
+    select_backend, show_figures,
 )
 
 ensure_microtensor_importable()
@@ -254,23 +256,26 @@ def train(kind, model, train_data, val_data, vocab, epochs, sizes, seed=SEED, ve
     parameters = sum(p.numel() for p in model.parameters())
     if verbose:
         print(f"\n{name}: {parameters:,} parameters, {steps} steps of {batch_size} "
-              f"{'contexts' if kind == 'mlp' else 'sequences'} of {context} characters ({epochs} epoch(s))")
+              f"{'contexts' if kind == 'mlp' else 'sequences'} of {context} characters ({plural(epochs, 'epoch')})")
+    bar = progress(total=steps, desc=f"{name} training", unit="step", enabled=verbose)
     start = time.perf_counter()
     for step in range(steps + 1):
         if step in checkpoints:
+            bar.set_postfix_str("evaluating")
             losses = {key: evaluate(model, kind, data, eval_sets[key], context)
                       for key, data in (("train", train_data), ("validation", val_data))}
             history["step"].append(step)
             history["train"].append(losses["train"])
             history["validation"].append(losses["validation"])
             if verbose:
-                print(f"  step {step:>5}/{steps}  train {losses['train']:.3f}  validation {losses['validation']:.3f}"
-                      f"  ({time.perf_counter() - start:.0f} s)")
+                say(f"  step {step:>5}/{steps}  train {losses['train']:.3f}  validation {losses['validation']:.3f}"
+                    f"  ({time.perf_counter() - start:.0f} s)")
             if step in sample_points:
+                bar.set_postfix_str("sampling")
                 sample = generate(model, vocab, PROMPT, sizes["sample_length"], sampler)
                 history["samples"].append((step, sample))
                 if verbose:
-                    print("  sample: " + "\n  sample: ".join(sample.splitlines()))
+                    say("  sample: " + "\n  sample: ".join(sample.splitlines()))
         if step == steps:
             break
         loss = loss_of(model, *batch(kind, train_data, starts(train_data, batch_size, picker), context))
@@ -279,6 +284,9 @@ def train(kind, model, train_data, val_data, vocab, epochs, sizes, seed=SEED, ve
         mt.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
+        bar.set_postfix_str(f"loss {loss.item():.3f}", refresh=False)
+        bar.update()
+    bar.close()
     history["seconds"] = time.perf_counter() - start
     history["parameters"] = parameters
     return history
@@ -308,8 +316,9 @@ def run(epochs=EPOCHS, quick=False, seed=SEED, verbose=True):
     for kind, model in (("mlp", mlp), ("transformer", gpt)):
         results[kind] = train(kind, model, train_data, val_data, vocab, epochs, sizes, seed, verbose)
         results[kind + "_model"] = model
-        results[kind]["picture_sample"] = generate(model, vocab, PROMPT, sizes["picture_sample_length"],
-                                                   mt.Generator().manual_seed(seed + 3))
+        with busy(f"{kind}: sampling {sizes['picture_sample_length']} characters for the picture", enabled=verbose):
+            results[kind]["picture_sample"] = generate(model, vocab, PROMPT, sizes["picture_sample_length"],
+                                                       mt.Generator().manual_seed(seed + 3))
     return results
 
 
@@ -355,6 +364,8 @@ def main(argv=None):
     parser = make_parser(__doc__.split("\n")[0], EPOCHS)
     parser.add_argument("--quick", action="store_true", help="tiny text and models: a smoke run in seconds")
     args = parser.parse_args(argv)
+    print(f"A character-level language model of Python's standard library: an MLP and a small transformer, "
+          f"{plural(args.epochs, 'epoch')} each{' (quick run)' if args.quick else ''}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show)
     import matplotlib.pyplot as plt
@@ -365,7 +376,8 @@ def main(argv=None):
         print(f"{kind}: train {history['train'][-1]:.3f}, validation {history['validation'][-1]:.3f} nats/char "
               f"after {history['steps']} steps ({history['seconds']:.1f} s)")
     path = output_path(args.out, "char_model.png")
-    draw_figure(results, path)
+    with busy(f"drawing {os.path.basename(path)}"):
+        draw_figure(results, path)
     print(f"wrote {path}")
     show_figures(args.show)
     plt.close("all")

@@ -6,14 +6,15 @@ small one offline: 1,797 8x8 grey-scale digits (``load_digits``). This script
 * splits it 75/25, stratified by class, and standardises the pixels;
 * trains ``Linear(64, 128) - ReLU - Linear(128, 64) - ReLU - Linear(64, 10)`` with
   ``optim.Adam`` (cosine learning-rate schedule) and ``nn.CrossEntropyLoss`` on minibatches from ``DataLoader``,
-  printing a text progress bar with the running loss;
+  showing a progress bar (tqdm) with the running loss and printing each epoch's test accuracy;
 * reaches about 98% test accuracy in a few seconds;
 * writes ``digits.png``: loss and accuracy curves, and a grid of test digits with the
   predicted labels (wrong ones in red, with the true label).
 
 Run it from the repository root::
 
-    python examples/digits.py                    # 30 epochs, PNG into docs/
+    python examples/digits.py                    # 30 epochs, PNG into outputs/
+    python examples/digits.py --out docs         # refresh the documentation's picture
     python examples/digits.py --epochs 3 --out /tmp/figs
     python examples/digits.py --live             # watch the curves while it trains
 """
@@ -25,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    ensure_microtensor_importable, evaluate, make_parser, output_path, progress_bar, resolve_show, select_backend,
-    show_figures,
+    busy, ensure_microtensor_importable, evaluate, make_parser, output_path, plural, progress, resolve_show, say,
+    select_backend, show_figures,
 )
 
 ensure_microtensor_importable()
@@ -70,10 +71,11 @@ def train(epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=SEED, spl
     from microtensor import nn, viz
     from microtensor.utils.data import DataLoader, TensorDataset
 
-    from sklearn.preprocessing import StandardScaler
-
     mt.manual_seed(seed)
-    x_train, images_test, y_train, y_test = load_data(split_seed)
+    with busy("loading the digits with scikit-learn", enabled=verbose):
+        from sklearn.preprocessing import StandardScaler
+
+        x_train, images_test, y_train, y_test = load_data(split_seed)
     scaler = StandardScaler().fit(x_train)  # zero mean, unit variance per pixel (constant pixels stay 0)
     x_train = scaler.transform(x_train).astype(np.float32)
     x_test = scaler.transform(images_test).astype(np.float32)
@@ -88,29 +90,29 @@ def train(epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=SEED, spl
         metrics=(("train_loss", "test_loss"), ("train_accuracy", "test_accuracy")),
         live=live, xlabel="epoch", logy=("train_loss",), title="MLP on scikit-learn digits",
     )
-    interactive = sys.stdout.isatty()
+    bar = progress(total=epochs * len(loader), desc="training", unit="batch", enabled=verbose)
+    width = len(str(epochs))
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         running, seen = 0.0, 0
-        for batch, (x, y) in enumerate(loader, 1):
+        for x, y in loader:
             loss = criterion(model(x), y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             running += loss.item() * len(y)
             seen += len(y)
-            if verbose and interactive:
-                print("\r" + progress_bar(batch, len(loader), loss=running / seen) + f"  epoch {epoch}/{epochs}",
-                      end="", flush=True)
+            bar.set_postfix_str(f"epoch {epoch}/{epochs}, loss {running / seen:.4f}", refresh=False)
+            bar.update()
         scheduler.step()
         train_loss, train_acc, _ = evaluate(model, x_train, y_train)
         test_loss, test_acc, _ = evaluate(model, x_test, y_test)
         plot.update(epoch, train_loss=running / seen, test_loss=test_loss,
                     train_accuracy=train_acc, test_accuracy=test_acc)
         if verbose:
-            line = progress_bar(len(loader), len(loader), loss=running / seen)
-            print(("\r" if interactive else "") + f"{line}  epoch {epoch:>{len(str(epochs))}}/{epochs}  "
-                  f"test loss {test_loss:.4f}  test accuracy {test_acc:.2%}")
+            say(f"epoch {epoch:>{width}}/{epochs}  train loss {running / seen:.4f}  test loss {test_loss:.4f}  "
+                f"test accuracy {test_acc:.2%}")
+    bar.close()
     seconds = time.perf_counter() - start
     _, accuracy, predictions = evaluate(model, x_test, y_test)
     return {
@@ -165,7 +167,7 @@ def draw_figure(result, path):
         f"Test digits and predicted labels: {result['accuracy']:.2%} correct, "
         f"{mistakes} of {len(labels)} wrong (red, true label in brackets)", fontsize=11,
     )
-    left.suptitle(f"MLP 64-128-64-10, Adam, {len(plot.history['test_accuracy'][0])} epochs, "
+    left.suptitle(f"MLP 64-128-64-10, Adam, {plural(len(plot.history['test_accuracy'][0]), 'epoch')}, "
                   f"{result['seconds']:.1f} s", fontsize=11)
     fig.savefig(path, dpi=100)
     return fig
@@ -174,6 +176,7 @@ def draw_figure(result, path):
 def main(argv=None):
     parser = make_parser(__doc__.split("\n")[0], EPOCHS, live=True)
     args = parser.parse_args(argv)
+    print(f"MLP on scikit-learn's digits: {plural(args.epochs, 'epoch')} of Adam, batches of {BATCH_SIZE}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show or args.live)
     import matplotlib.pyplot as plt
@@ -181,9 +184,10 @@ def main(argv=None):
     result = train(args.epochs, live=args.live)
     result["plot"].close(keep_open=args.live and args.show)
     print(f"\ntest accuracy {result['accuracy']:.2%} (train {result['train_accuracy']:.2%}) "
-          f"after {args.epochs} epochs, {result['seconds']:.1f} s of training")
+          f"after {plural(args.epochs, 'epoch')}, {result['seconds']:.1f} s of training")
     path = output_path(args.out, "digits.png")
-    draw_figure(result, path)
+    with busy(f"drawing {os.path.basename(path)}"):
+        draw_figure(result, path)
     print(f"wrote {path}")
     show_figures(args.show)
     plt.close("all")

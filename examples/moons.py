@@ -14,7 +14,8 @@ and the test accuracy of both per epoch.
 
 Run it from the repository root::
 
-    python examples/moons.py                     # PNG into docs/
+    python examples/moons.py                     # PNG into outputs/
+    python examples/moons.py --out docs          # refresh the documentation's picture
     python examples/moons.py --epochs 5 --out /tmp/figs
 """
 import os
@@ -25,7 +26,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    ensure_microtensor_importable, make_parser, output_path, resolve_show, select_backend, show_figures,
+    busy, ensure_microtensor_importable, integer_ticks, make_parser, output_path, plural, progress, resolve_show,
+    select_backend, show_figures,
 )
 
 ensure_microtensor_importable()
@@ -75,15 +77,16 @@ def accuracy(model, x, y):
     return float(np.mean((logits > 0) == (y > 0.5)))
 
 
-def train(epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED, lr=0.1, momentum=0.9):
-    """Train one model per loss from identical weights on identical minibatches.
+def train(epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED, lr=0.1, momentum=0.9, verbose=False):
+    """Train one model per loss from identical weights on identical minibatches (``verbose``: progress bars).
 
     Returns ``{kind: {'model', 'test_accuracy' (per epoch), 'loss' (per epoch)}}`` plus the data.
     """
     import microtensor as mt
     from microtensor.utils.data import DataLoader, TensorDataset
 
-    x_train, x_test, y_train, y_test = load_data(seed)
+    with busy("making the two moons with scikit-learn", enabled=verbose):
+        x_train, x_test, y_train, y_test = load_data(seed)
     mt.manual_seed(seed)
     start_model = build_model()
     results = {"data": (x_train, x_test, y_train, y_test)}
@@ -98,7 +101,7 @@ def train(epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED, lr=0.1, momentum=0.9)
         )
         losses, accuracies = [], []
         start = time.perf_counter()
-        for _ in range(epochs):
+        for _ in progress(range(epochs), desc=f"{TITLES[kind]:>17}", unit="epoch", enabled=verbose):
             total = 0.0
             for x, y in loader:
                 loss = criterion(model(x), y)
@@ -117,6 +120,7 @@ def train(epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED, lr=0.1, momentum=0.9)
 def draw_figure(results, path):
     """Decision boundaries of both models and their test accuracy per epoch."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     import microtensor as mt
 
@@ -126,7 +130,7 @@ def draw_figure(results, path):
     gx, gy = np.meshgrid(np.linspace(low[0], high[0], 250), np.linspace(low[1], high[1], 250))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.9), layout="constrained",
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.7), layout="constrained",
                              gridspec_kw={"width_ratios": [1, 1, 0.9]})
     for ax, kind in zip(axes, LOSSES):
         with mt.no_grad():
@@ -145,18 +149,28 @@ def draw_figure(results, path):
         ax.set_aspect("equal")
         ax.set_xlim(low[0], high[0])
         ax.set_ylim(low[1], high[1])
-    axes[0].legend(loc="lower left", fontsize=7, ncol=2, framealpha=0.9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(Line2D([], [], color="black", linewidth=1.5))
+    labels.append("decision boundary (probability 0.5)")
+    legend = dict(ncol=5, fontsize=11, markerscale=1.8, frameon=False)
+    try:
+        fig.legend(handles, labels, loc="outside lower center", **legend)  # matplotlib >= 3.7
+    except ValueError:
+        axes[0].legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.12), **legend)
     fig.colorbar(filled, ax=axes[:2], shrink=0.8, label="predicted probability of class 1")
 
     ax = axes[2]
     epochs = np.arange(1, len(results["mse"]["test_accuracy"]) + 1)
     for kind, color in (("mse", "tab:orange"), ("bce", "tab:green")):
         ax.plot(epochs, results[kind]["test_accuracy"], color=color, lw=1.8, label=TITLES[kind])
+    integer_ticks(ax, epochs)
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy")
-    ax.set_title("Same network, same start, same minibatches")
+    ax.set_title("Test accuracy per epoch\n(same start, same minibatches)")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=11)
+    fig.suptitle("Two moons: one network trained from the same start with two losses; background: its predicted "
+                 "probability of class 1", fontsize=12)
     fig.savefig(path, dpi=100)
     return fig
 
@@ -164,17 +178,20 @@ def draw_figure(results, path):
 def main(argv=None):
     parser = make_parser(__doc__.split("\n")[0], EPOCHS)
     args = parser.parse_args(argv)
+    print(f"Two moons: one network trained twice, {plural(args.epochs, 'epoch')} each, "
+          f"with {TITLES['mse']} and with {TITLES['bce']}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show)
     import matplotlib.pyplot as plt
 
-    results = train(args.epochs)
+    results = train(args.epochs, verbose=True)
     for kind in LOSSES:
         run = results[kind]
         print(f"{TITLES[kind]:>18}: final training loss {run['loss'][-1]:.4f}, test accuracy "
               f"{run['test_accuracy'][-1]:.1%} ({run['seconds']:.1f} s)")
     path = output_path(args.out, "moons.png")
-    draw_figure(results, path)
+    with busy(f"drawing {os.path.basename(path)}"):
+        draw_figure(results, path)
     print(f"wrote {path}")
     show_figures(args.show)
     plt.close("all")

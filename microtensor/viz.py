@@ -17,12 +17,28 @@
 
 matplotlib is imported inside the functions, so ``import microtensor`` never needs it.
 """
+from __future__ import annotations
+
 import os
 import sys
 import time
 import warnings
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
+
+if TYPE_CHECKING:  # for the hints only: importing microtensor.viz never imports matplotlib
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ._tensor import Tensor
+
+#: one panel of curves: a metric name, or several names drawn together
+Panel = Union[str, Sequence[str]]
+#: a recorded history: metric name -> (steps, values)
+History = Mapping[str, Tuple[Sequence[float], Sequence[float]]]
+#: names for the leaves of a graph: a dict, or (name, tensor) pairs such as ``model.named_parameters()``
+ParamNames = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
 
 __all__ = ["LivePlot", "plot_history", "draw_graph", "graph_dot", "display_available", "interactive_backend"]
 
@@ -32,7 +48,7 @@ _NON_INTERACTIVE_BACKENDS = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "templat
 MATPLOTLIB_HINT = "pip install matplotlib, or pip install 'microtensor[examples]' for everything the examples use"
 
 
-def import_matplotlib(submodule=None):
+def import_matplotlib(submodule: Optional[str] = None) -> Any:
     """``matplotlib`` (or ``matplotlib.<submodule>``); without it, a ModuleNotFoundError that says what to install."""
     import importlib
 
@@ -50,7 +66,7 @@ def _import_pyplot():
     return import_matplotlib("pyplot")
 
 
-def display_available():
+def display_available() -> bool:
     """True when a window could be opened: on Linux and the BSDs that needs ``DISPLAY`` or
     ``WAYLAND_DISPLAY``; macOS and Windows always have a display."""
     if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
@@ -58,7 +74,7 @@ def display_available():
     return True
 
 
-def interactive_backend():
+def interactive_backend() -> bool:
     """True when matplotlib's current backend draws windows and a display is present."""
     matplotlib = import_matplotlib()
     backend = str(matplotlib.get_backend()).lower()
@@ -94,8 +110,9 @@ class LivePlot:
     ``close(path)`` with the ``path`` given to the constructor.
     """
 
-    def __init__(self, metrics=("loss",), live=False, title=None, xlabel="step", logy=(), path=None,
-                 redraw_every=0.25):
+    def __init__(self, metrics: Union[str, Sequence[Panel]] = ("loss",), live: bool = False,
+                 title: Optional[str] = None, xlabel: str = "step", logy: Sequence[str] = (),
+                 path: Optional[str] = None, redraw_every: float = 0.25) -> None:
         if isinstance(metrics, str):
             metrics = (metrics,)
         panels = []
@@ -107,7 +124,7 @@ class LivePlot:
         if not panels:
             raise ValueError("LivePlot: metrics is empty; name at least one metric, e.g. metrics=('loss',)")
         self.panels = panels
-        self.history = {}
+        self.history: Dict[str, Tuple[List[float], List[float]]] = {}
         for names in panels:
             for name in names:
                 if name in self.history:
@@ -118,8 +135,8 @@ class LivePlot:
         self.logy = tuple(logy)
         self.path = path
         self.redraw_every = redraw_every
-        self._figure = None
-        self._lines = {}
+        self._figure: Any = None  # a matplotlib Figure once drawn
+        self._lines: Dict[str, Any] = {}
         self._last_draw = 0.0
         self.live = False
         if live:
@@ -128,8 +145,7 @@ class LivePlot:
                 plt = _import_pyplot()
 
                 plt.ion()
-                self._build()
-                self._figure.show()
+                self._build().show()
             else:
                 warnings.warn(
                     "LivePlot(live=True): no display or a non-interactive matplotlib backend; the curves "
@@ -138,7 +154,7 @@ class LivePlot:
                 )
 
     # -- recording
-    def update(self, step, **values):
+    def update(self, step: float, **values: Any) -> None:
         """Record ``values`` (metric=number; Tensors and numpy scalars are accepted) at ``step``."""
         if not values:
             raise TypeError("LivePlot.update needs at least one metric, e.g. update(step, loss=0.5)")
@@ -155,7 +171,7 @@ class LivePlot:
             self.redraw()
 
     # -- drawing
-    def _build(self):
+    def _build(self) -> Figure:
         plt = _import_pyplot()
 
         n = len(self.panels)
@@ -168,8 +184,9 @@ class LivePlot:
             for name in names:
                 (self._lines[name],) = ax.plot([], [], label=_pretty(name))
             _style_axis(ax, names, self.xlabel, names[0] in self.logy)
+        return fig
 
-    def redraw(self):
+    def redraw(self) -> None:
         """Update the curves from the recorded history (and the window when live)."""
         if self._figure is None:
             self._build()
@@ -178,7 +195,9 @@ class LivePlot:
                 steps, values = self.history[name]
                 line = self._lines[name]
                 line.set_data(steps, values)
+                line.set_marker(_marker(values))
                 line.set_label(_legend_label(name, values))
+            _whole_number_ticks(ax, [step for name in names for step in self.history[name][0]])
             ax.relim()
             ax.autoscale_view()
             ax.legend(loc="best", fontsize=8)
@@ -189,12 +208,12 @@ class LivePlot:
             canvas.flush_events()
 
     @property
-    def figure(self):
+    def figure(self) -> Figure:
         """The matplotlib figure, drawn up to the latest update."""
         self.redraw()
         return self._figure
 
-    def close(self, path=None, keep_open=False):
+    def close(self, path: Optional[str] = None, keep_open: bool = False) -> Optional[str]:
         """Draw the final curves, write them to ``path`` (PNG) when given, and close the figure.
 
         ``keep_open=True`` leaves the window for a later ``plt.show()``. Returns ``path``.
@@ -215,10 +234,10 @@ class LivePlot:
             plt.close(self._figure)
         return path
 
-    def __enter__(self):
+    def __enter__(self) -> LivePlot:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: Any) -> Literal[False]:
         self.close()
         return False
 
@@ -237,6 +256,24 @@ def _common_word(names):
     return last.pop() if len(last) == 1 else "value"
 
 
+def _marker(values):
+    """Dots on short curves: a run of one or two steps would otherwise draw nothing visible."""
+    return "o" if len(values) <= 20 else "None"
+
+
+def _whole_number_ticks(ax, steps):
+    """Integer x ticks when every step is a whole number (no "epoch 2.5" on a 3-epoch run)."""
+    from matplotlib.ticker import MaxNLocator
+
+    if not steps or not all(float(step).is_integer() for step in steps):
+        return
+    distinct = sorted(set(steps))
+    if len(distinct) <= 10:
+        ax.set_xticks(distinct)  # MaxNLocator falls back to fractions when it finds fewer than two integers
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
 def _style_axis(ax, names, xlabel, logy):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(_common_word(names))
@@ -246,7 +283,8 @@ def _style_axis(ax, names, xlabel, logy):
     ax.grid(True, alpha=0.3)
 
 
-def plot_history(history, metrics=None, axes=None, xlabel="step", logy=()):
+def plot_history(history: History, metrics: Optional[Sequence[Panel]] = None, axes: Any = None,
+                 xlabel: str = "step", logy: Sequence[str] = ()) -> List[Axes]:
     """Draw recorded curves into ``axes`` (one per panel; a new figure when ``None``).
 
     ``history`` maps a metric name to ``(steps, values)`` (``LivePlot.history`` is one);
@@ -271,8 +309,9 @@ def plot_history(history, metrics=None, axes=None, xlabel="step", logy=()):
     for ax, names in zip(axes, panels):
         for name in names:
             steps, values = history[name]
-            ax.plot(steps, values, label=_legend_label(name, values))
+            ax.plot(steps, values, marker=_marker(values), label=_legend_label(name, values))
         _style_axis(ax, names, xlabel, names[0] in logy)
+        _whole_number_ticks(ax, [step for name in names for step in history[name][0]])
         ax.legend(loc="best", fontsize=8)
     return axes
 
@@ -291,9 +330,9 @@ class _Graph:
             items = params.items() if hasattr(params, "items") else params
             for name, value in items:
                 names[id(value)] = name
-        self.nodes = {}   # key -> (kind, label); kind in 'output', 'op', 'leaf'
-        self.edges = []   # (source key, target key, label)
-        self.order = []
+        self.nodes: Dict[Any, Tuple[str, str]] = {}  # key -> (kind, label); kind in 'output', 'op', 'leaf'
+        self.edges: List[Tuple[Any, Any, str]] = []  # (source key, target key, label)
+        self.order: List[Any] = []
         output_key = ("output", id(tensor))
         self._add(output_key, "output", _tensor_label(names.get(id(tensor), "output"), tensor, show_grads, value=True))
         self.output_key = output_key
@@ -302,7 +341,7 @@ class _Graph:
             return
         self._add(id(root), "op", root.name())
         self.edges.append((id(root), output_key, _shape_text(tensor.shape)))
-        stack = [root]
+        stack: List[Any] = [root]  # backward nodes (their inputs and metadata are internal)
         while stack:
             node = stack.pop()
             metas = getattr(node, "input_meta", None) or ()
@@ -330,7 +369,7 @@ class _Graph:
 
     def layers(self):
         """Nodes grouped by depth (longest path to the output), each layer ordered to limit crossings."""
-        inputs_of = {key: [] for key in self.order}
+        inputs_of: Dict[Any, List[Any]] = {key: [] for key in self.order}
         consumers = {key: 0 for key in self.order}
         for source, target, _ in self.edges:
             inputs_of[target].append(source)
@@ -345,13 +384,13 @@ class _Graph:
                 if consumers[source] == 0:
                     ready.append(source)
         rank = {key: i for i, key in enumerate(self.order)}
-        layers = [[] for _ in range(max(depth.values()) + 1)]
+        layers: List[List[Any]] = [[] for _ in range(max(depth.values()) + 1)]
         for key in self.order:
             layers[depth[key]].append(key)
-        targets_of = {key: [] for key in self.order}
+        targets_of: Dict[Any, List[Any]] = {key: [] for key in self.order}
         for source, target, _ in self.edges:
             targets_of[source].append(target)
-        position = {}
+        position: Dict[Any, float] = {}
         for layer in layers:
             def barycenter(key):
                 placed = [position[t] for t in targets_of[key] if t in position]
@@ -385,7 +424,8 @@ _COLORS = {"output": "#fde2c8", "op": "#e8e8e8", "leaf": "#cfe2f3"}
 _EDGE_COLORS = {"output": "#d9822b", "op": "#888888", "leaf": "#3d85c6"}
 
 
-def graph_dot(tensor, params=None, show_grads=True, rankdir="TB", max_nodes=500):
+def graph_dot(tensor: Tensor, params: Optional[ParamNames] = None, show_grads: bool = True, rankdir: str = "TB",
+              max_nodes: int = 500) -> str:
     """Graphviz DOT text of the graph behind ``tensor`` (see ``draw_graph``); plain text,
     render it with any Graphviz tool or online viewer."""
     if rankdir not in ("TB", "LR"):
@@ -413,8 +453,40 @@ def _dot_escape(text):
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def draw_graph(tensor, format="matplotlib", params=None, show_grads=True, ax=None, path=None, title=None,
-               rankdir="TB", max_nodes=500):
+_LEGEND = (
+    ("leaf", "leaf: a tensor that requires grad (a parameter), with its gradient"),
+    ("op", "op: the backward node that made a tensor (its grad_fn)"),
+    ("output", "output: the tensor whose graph is drawn"),
+)
+
+
+def _draw_legend(ax, rankdir):
+    """A key to the node colours and the edges, under the graph (TB) or to its right (LR)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: List[Any] = [Patch(facecolor=_COLORS[kind], edgecolor=_EDGE_COLORS[kind], label=text) for kind, text in _LEGEND]
+    handles.append(Line2D([], [], color="#666666", marker=">", markevery=[1], lw=1.0,
+                          label="arrow: forward data flow, labelled with its shape"))
+    if rankdir == "TB":
+        place = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0))
+    else:
+        place = dict(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(handles=handles, fontsize=8, frameon=True, framealpha=0.95, edgecolor="#cccccc", **place)
+
+
+@overload
+def draw_graph(tensor: Tensor, format: Literal["matplotlib"] = ..., params: Optional[ParamNames] = ...,
+               show_grads: bool = ..., ax: Optional[Axes] = ..., path: Optional[str] = ...,
+               title: Optional[str] = ..., rankdir: str = ..., max_nodes: int = ..., legend: bool = ...) -> Figure: ...
+@overload
+def draw_graph(tensor: Tensor, format: Literal["dot"], params: Optional[ParamNames] = ...,
+               show_grads: bool = ..., ax: Optional[Axes] = ..., path: Optional[str] = ...,
+               title: Optional[str] = ..., rankdir: str = ..., max_nodes: int = ..., legend: bool = ...) -> str: ...
+def draw_graph(tensor: Tensor, format: str = "matplotlib", params: Optional[ParamNames] = None,
+               show_grads: bool = True, ax: Optional[Axes] = None, path: Optional[str] = None,
+               title: Optional[str] = None, rankdir: str = "TB", max_nodes: int = 500,
+               legend: bool = True) -> Union[Figure, str]:
     """Draw the computation graph behind ``tensor``.
 
     Nodes are the ops (named like PyTorch's ``grad_fn.name()``, e.g. ``MulBackward``),
@@ -428,7 +500,8 @@ def draw_graph(tensor, format="matplotlib", params=None, show_grads=True, ax=Non
     top, the output at the bottom with ``rankdir='TB'``; left to right with ``'LR'``) and
     returns the figure (drawing into ``ax`` when given); ``format='dot'`` returns
     Graphviz DOT text. With ``path``, the figure (PNG, SVG, ...) or the text is written
-    there too. The walk is iterative, so deep graphs are fine up to ``max_nodes``.
+    there too. The walk is iterative, so deep graphs are fine up to ``max_nodes``. ``legend``
+    (default True) adds a key to the colours of the nodes: blue leaves, grey ops, the orange output.
     """
     if format == "dot":
         text = graph_dot(tensor, params, show_grads, rankdir, max_nodes)
@@ -473,7 +546,7 @@ def draw_graph(tensor, format="matplotlib", params=None, show_grads=True, ax=Non
             fontweight="bold" if kind == "op" else "normal",
             bbox=dict(boxstyle="round,pad=0.35", facecolor=_COLORS[kind], edgecolor=_EDGE_COLORS[kind]),
         )
-    seen_pairs = {}
+    seen_pairs: Dict[Tuple[Any, Any], int] = {}
     for source, target, label in graph.edges:
         (x0, y0), (x1, y1) = xy[source], xy[target]
         repeat = seen_pairs.get((source, target), 0)
@@ -502,6 +575,8 @@ def draw_graph(tensor, format="matplotlib", params=None, show_grads=True, ax=Non
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    if legend:
+        _draw_legend(ax, rankdir)
     if path is not None:
         fig.savefig(path, dpi=110, bbox_inches="tight")
     return fig

@@ -146,7 +146,10 @@ def test_quick_run_produces_a_complete_report(tmp_path, capsys):
         "--quick", "--repeats", "2", "--json", str(paths["out.json"]),
         "--plot", str(paths["chart.png"]), "--markdown", str(paths["RESULTS.md"]),
     ])
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    # the progress bar counts each workload's runs on stderr (warm-up + 2 repeats per case); stdout has no bar
+    assert "tutorial: 100%" in captured.err and "12/12" not in printed and "run/s" not in printed
     report = json.loads(paths["out.json"].read_text())
     errors = [(row["workload"], row["case"], row["backend"], row["error"]) for row in report["rows"] if row["error"]]
     assert errors == [] and status == 0
@@ -176,6 +179,35 @@ def test_quick_run_produces_a_complete_report(tmp_path, capsys):
         assert "torch is not installed" in printed
     assert "vs numpy" in printed and "| workload |" in paths["RESULTS.md"].read_text()
     assert paths["chart.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_run_py_works_as_a_script_from_the_repository_root():
+    """``python benchmarks/run.py`` (not only ``python -m benchmarks``): the relative imports resolve."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for command in (["benchmarks/run.py"], ["-m", "benchmarks"]):
+        done = subprocess.run([sys.executable, *command, "--help"], cwd=root, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "usage: python -m benchmarks" in done.stdout and "--workloads" in done.stdout
+
+
+def test_progress_without_tqdm_prints_plain_lines_on_stderr(monkeypatch, capsys):
+    import sys
+
+    from benchmarks._core import Progress
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # ``import tqdm`` now raises ImportError
+    with Progress(3, desc="tutorial") as bar:
+        for name in ("numpy", "microtensor", "torch"):
+            bar.step(f"train / {name}")
+            bar.advance()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines()[-1].startswith("tutorial: run 3/3")
 
 
 def test_unknown_workload_is_a_clear_usage_error(capsys):

@@ -17,8 +17,11 @@ from tests.test_examples import check_png  # noqa: E402
 
 def test_quick_mode_trains_prints_progress_and_draws_filters_and_mistakes(tmp_path, capsys):
     result = cnn_digits.main(["--quick", "--out", str(tmp_path), "--no-show"])
-    out = capsys.readouterr().out
-    assert re.search(r"\[=+\] 10/10 +loss \d\.\d{4} +epoch 1/1 +test loss \d\.\d{4} +test accuracy", out)
+    captured = capsys.readouterr()
+    out = captured.out
+    assert re.search(r"epoch 1/1 +train loss \d\.\d{4} +test loss \d\.\d{4} +test accuracy", out)
+    assert "after 1 epoch," in out
+    assert re.search(r"training: 100%.*10/10.*epoch 1/1, loss \d\.\d{4}", captured.err)  # tqdm's bar
     assert f"wrote {tmp_path / 'cnn_digits.png'}" in out
     check_png(tmp_path / "cnn_digits.png", min_width=1200, min_height=500)
     assert cnn_digits.first_layer_filters(result["model"]).shape == (16, 3, 3)

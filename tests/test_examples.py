@@ -30,7 +30,8 @@ def check_png(path, min_width=400, min_height=250):
 
 
 def run_script(name, *args):
-    """``python examples/<name>.py args`` from the repository root, headless; returns stdout."""
+    """``python examples/<name>.py args`` from the repository root, headless; returns the finished process
+    (``.stdout``: what it prints, ``.stderr``: its progress bars)."""
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
@@ -40,12 +41,16 @@ def run_script(name, *args):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, f"examples/{name}.py failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    return result
 
 
 def test_tutorial_script_quick(tmp_path):
     # --show without a display must not block or fail: the PNGs are written either way
-    out = run_script("tutorial", "--epochs", "200", "--out", str(tmp_path), "--show")
+    done = run_script("tutorial", "--epochs", "200", "--out", str(tmp_path), "--show")
+    out = done.stdout
+    assert out.startswith("The tutorial network, 200 epochs")  # the first line comes before the slow work
+    for phase in ("hand-written, corrected tanh", "hand-written, tutorial's line", "microtensor autograd"):
+        assert re.search(re.escape(phase) + r" *: 100%.*200/200", done.stderr), phase  # tqdm's bar per phase
     corrected = float(re.search(r"corrected tanh derivative \(1 - l2\*\*2\):\s+(\S+)", out).group(1))
     original = float(re.search(r"tutorial's tanh_derivative\(l2\) = 1 - tanh\(l2\)\*\*2:\s+(\S+)", out).group(1))
     assert corrected <= 1e-10 < 1e-3 < original
@@ -58,15 +63,20 @@ def test_tutorial_script_quick(tmp_path):
 
 
 def test_digits_script_quick(tmp_path):
-    out = run_script("digits", "--epochs", "2", "--out", str(tmp_path), "--live")
-    assert re.search(r"epoch 2/2 .*test accuracy", out)
-    assert re.search(r"\[=+\] 43/43 +loss \d\.\d{4}", out)  # the progress bar with the running loss
+    done = run_script("digits", "--epochs", "2", "--out", str(tmp_path), "--live")
+    assert re.search(r"epoch 2/2 +train loss \d\.\d{4} +test loss \d\.\d{4} +test accuracy", done.stdout)
+    assert "after 2 epochs" in done.stdout
+    # tqdm's bar on stderr over both epochs' 43 batches, with the running loss; none of it on stdout
+    assert re.search(r"training: 100%.*86/86.*epoch 2/2, loss \d\.\d{4}", done.stderr)
+    assert "86/86" not in done.stdout
     check_png(tmp_path / "digits.png", min_width=1000, min_height=500)
 
 
 def test_moons_script_quick(tmp_path):
-    out = run_script("moons", "--epochs", "3", "--out", str(tmp_path))
-    assert "sigmoid + MSELoss" in out and "BCEWithLogitsLoss" in out
+    done = run_script("moons", "--epochs", "3", "--out", str(tmp_path))
+    assert done.stdout.startswith("Two moons: one network trained twice, 3 epochs each")
+    assert "sigmoid + MSELoss" in done.stdout and "BCEWithLogitsLoss" in done.stdout
+    assert re.search(r"BCEWithLogitsLoss: 100%.*3/3", done.stderr)
     check_png(tmp_path / "moons.png", min_width=1000, min_height=300)
 
 
@@ -114,10 +124,41 @@ def test_example_options():
     parser = _common.make_parser("test", epochs=7, live=True)
     args = parser.parse_args([])
     assert args.epochs == 7 and args.show is None and args.live is False
-    assert args.out == os.path.join(REPO, "docs")
+    assert args.out == os.path.join(REPO, "outputs")
     assert parser.parse_args(["--no-show", "--epochs", "3"]).show is False
     with pytest.raises(SystemExit):
         parser.parse_args(["--epochs", "0"])
     assert _common.resolve_show(False) is False and _common.resolve_show(True) is True
-    assert _common.progress_bar(5, 10, width=10, loss=0.5) == "[=====>    ]  5/10  loss 0.5000"
-    assert _common.progress_bar(10, 10, width=10) == "[==========] 10/10  "
+    assert parser.parse_args(["--out", "docs"]).out == "docs"
+    assert [_common.plural(n, "epoch") for n in (1, 2, 0)] == ["1 epoch", "2 epochs", "0 epochs"]
+
+
+def test_default_output_folder_is_ignored_by_git():
+    """Running an example with its defaults leaves ``git status`` clean: its folder is git-ignored."""
+    import _common
+
+    if subprocess.run(["git", "rev-parse"], cwd=REPO, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    for name in ("tutorial_loss.png", "digits.png", "moons.png", "cnn_digits.png", "char_model.png"):
+        path = os.path.relpath(os.path.join(_common.DEFAULT_OUT, name), REPO)
+        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=REPO).returncode == 0, path
+    assert subprocess.run(["git", "check-ignore", "-q", "docs/digits.png"], cwd=REPO).returncode == 1
+
+
+def test_progress_without_tqdm_prints_plain_lines(monkeypatch, capsys):
+    """The examples need only numpy, matplotlib and scikit-learn: without tqdm, progress is plain lines."""
+    import _common
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # ``import tqdm`` now raises ImportError
+    bar = _common.progress(range(3), desc="training", unit="epoch")
+    assert isinstance(bar, _common.PlainProgress)
+    assert list(bar) == [0, 1, 2]
+    _common.say("epoch 3/3 done")
+    captured = capsys.readouterr()
+    assert captured.out == "epoch 3/3 done\n"
+    assert captured.err.strip().splitlines()[-1].startswith("training: epoch 3/3")
+    silent = _common.progress(total=5, desc="quiet", enabled=False)
+    silent.set_postfix_str("loss 1.0")
+    silent.update(5)
+    silent.close()
+    assert capsys.readouterr().err == ""

@@ -127,6 +127,25 @@ def test_both_versions_learn_the_task(runs):
         assert runs[name]["loss"][-1] < 1e-4 < runs[name]["loss"][0]
 
 
+def test_the_loss_plot_explains_why_the_tutorials_line_drops_sooner(runs):
+    """What the caption under tutorial_loss.png says holds for this run: the input (1, 1, 1) starts with every
+    ReLU off, so the network's output for it is exactly sigmoid(0) = 0.5 and no gradient reaches the first
+    layer through it; the correct loss sits on a plateau for over 100 epochs while the tutorial's line,
+    whose tanh factor 1 - tanh(l2)**2 is never below 1 - l2**2, gets under 0.01 in under 30."""
+    inputs, _ = tutorial.make_data()
+    weights = runs["corrected"]["initial_weights"]
+    assert tutorial.inputs_with_every_relu_off(weights) == [(1, 1, 1)]
+    assert tutorial.forward_by_hand(inputs, weights)[2][1, 0] == 0.5
+    plateau_end = tutorial.first_epoch_below(runs["corrected"]["loss"], 0.01)
+    early = tutorial.first_epoch_below(runs["original"]["loss"], 0.01)
+    assert early < 30 < 100 < plateau_end
+    assert tutorial.first_epoch_below([1.0, 0.5], 0.01) is None
+    l2 = np.linspace(-1, 1, 201)
+    assert np.all(tutorial.tanh_derivative_at(l2, "original") >= tutorial.tanh_derivative_at(l2, "corrected"))
+    caption = tutorial.why_the_bug_drops_sooner(runs["corrected"])
+    assert "(1, 1, 1) has all four ReLUs off" in caption and "bigger steps" in caption
+
+
 def test_training_does_not_touch_the_initial_weights(runs):
     for kept, copy in zip(runs["corrected"]["initial_weights"], runs["initial_copy"]):
         np.testing.assert_array_equal(kept, copy)

@@ -233,6 +233,32 @@ def test_draw_graph_lays_out_layers_by_depth(tmp_path):
     assert xs["output"] == max(xs.values())
 
 
+def test_draw_graph_has_a_legend_for_its_colours():
+    _, _, out = small_graph()
+    legend = viz.draw_graph(out).axes[0].get_legend()
+    entries = [text.get_text() for text in legend.get_texts()]
+    assert [entry.split(":")[0] for entry in entries] == ["leaf", "op", "output", "arrow"]
+    # each coloured entry has the face colour its kind of node is drawn with
+    for patch, kind in zip(legend.get_patches(), ("leaf", "op", "output")):
+        assert matplotlib.colors.same_color(patch.get_facecolor(), viz._COLORS[kind])
+    assert viz.draw_graph(out, legend=False).axes[0].get_legend() is None
+    assert viz.draw_graph(out, rankdir="LR").axes[0].get_legend() is not None
+
+
+def test_whole_number_steps_get_integer_ticks():
+    """A three-epoch run is labelled 1, 2, 3, not 1.0, 1.5, ...; fractional steps keep matplotlib's ticks."""
+    history = {"loss": ([1, 2, 3], [3.0, 2.0, 1.0]), "accuracy": ([0.5, 1.0, 1.5], [0.1, 0.2, 0.3])}
+    short, fractional = viz.plot_history(history)
+    assert list(short.get_xticks()) == [1, 2, 3]
+    assert any(not float(tick).is_integer() for tick in fractional.get_xticks())
+    assert short.get_lines()[0].get_marker() == "o"  # a short curve shows its points
+    long_history = {"loss": (list(range(1, 61)), [1.0 / step for step in range(1, 61)])}
+    (long_axis,) = viz.plot_history(long_history)
+    ticks = [tick for tick in long_axis.get_xticks() if 1 <= tick <= 60]
+    assert len(ticks) >= 3 and all(float(tick).is_integer() for tick in ticks)
+    assert long_axis.get_lines()[0].get_marker() == "None"
+
+
 def test_draw_graph_into_existing_axes_and_to_dot_file(tmp_path):
     _, _, out = small_graph()
     fig, ax = plt.subplots()
