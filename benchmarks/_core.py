@@ -10,6 +10,9 @@ A workload module defines:
   to ``{(case, backend): text}`` for the table's quality column;
 * optionally ``probes(config, backends)`` and ``run_probe(probe, backend, config)``:
   measurements made once each in a fresh subprocess (peak memory, the 1M-op chain).
+
+The harness shows its progress on stderr (``Progress``: tqdm's bar when tqdm is installed, plain lines
+otherwise), so that stdout and the files it writes hold only the results.
 """
 import importlib
 import importlib.util
@@ -18,6 +21,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, List
@@ -27,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: Backends in table order. ``numpy`` is the hand-written reference of every ratio.
 ALL_BACKENDS = ("numpy", "microtensor", "torch", "sklearn")
 FRAMEWORKS = ("microtensor", "torch")  # the ones that run the same PyTorch-style code
+COMPILED = "mt-compiled"  # the row of microtensor running the same code through mt.compile
 
 
 @dataclass
@@ -50,6 +55,75 @@ class Case:
     times: List[float] = field(default_factory=list)
     result: Any = None
     error: str = ""
+
+
+def say(text):
+    """Print a line on stdout without breaking a progress bar drawn on stderr."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(text, flush=True)
+    else:
+        tqdm.write(text, file=sys.stdout)
+
+
+class Progress:
+    """A progress bar on stderr over ``total`` timed runs: tqdm's if installed, else a plain line at most every
+    ``interval`` seconds. A ticker thread redraws it every second, so a run of many seconds still shows its
+    clock moving. Use as a context manager; ``step(what)`` names the run about to start, ``advance()`` ends it."""
+
+    def __init__(self, total, desc, unit="run", interval=2.0):
+        self.total, self.desc, self.unit, self.interval = total, desc, unit, interval
+        self.done, self.what = 0, ""
+        self._start = self._last_line = time.perf_counter()
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            self._bar = None
+        else:
+            self._bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True)
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def _tick(self):
+        while not self._stop.wait(1.0):
+            self._show()
+
+    def _show(self):
+        if self._bar is not None:
+            self._bar.refresh()
+        elif time.perf_counter() - self._last_line >= self.interval:
+            self._line()
+
+    def _line(self):
+        self._last_line = time.perf_counter()
+        print(f"{self.desc}: {self.unit} {self.done}/{self.total} ({self._last_line - self._start:.0f} s) "
+              f"{self.what}".rstrip(), file=sys.stderr, flush=True)
+
+    def step(self, what):
+        self.what = what
+        if self._bar is not None:
+            self._bar.set_postfix_str(what, refresh=False)
+
+    def advance(self):
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+        else:
+            self._show()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._ticker.join()
+        if self._bar is not None:
+            self._bar.close()
+        else:
+            self._line()
+        return False
 
 
 def available_backends():
@@ -116,26 +190,33 @@ def run_probe_subprocess(workload, probe, backend, config, timeout=900):
     return result
 
 
-def train_classifier(lib, model, x_train, y_train, x_test, params, orders, lr, momentum, batch):
+def train_classifier(lib, model, x_train, y_train, x_test, params, orders, lr, momentum, batch, compiled=False):
     """Train ``model`` with ``lib`` (microtensor or torch) as a PyTorch user would: SGD with momentum,
-    cross-entropy, minibatches in each epoch's ``orders``, starting from ``params``.
-    Returns (test predictions, final parameters) as numpy arrays."""
+    cross-entropy, minibatches in each epoch's ``orders``, starting from ``params``; ``compiled``: the
+    step goes through ``lib.compile``. Returns (test predictions, final parameters) as numpy arrays."""
     nn = lib.nn
     with lib.no_grad():
         for parameter, value in zip(model.parameters(), params):
             parameter.copy_(lib.from_numpy(value))
     optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    if compiled:
+        step = lib.compile(step)
     x_all, y_all = lib.from_numpy(x_train), lib.from_numpy(y_train)
     count = len(x_train)
     for order in orders:
         index = lib.from_numpy(order)
         x_epoch, y_epoch = x_all[index], y_all[index]
         for start in range(0, count, batch):
-            loss = loss_fn(model(x_epoch[start:start + batch]), y_epoch[start:start + batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(x_epoch[start:start + batch], y_epoch[start:start + batch])
     with lib.no_grad():
         predictions = model(lib.from_numpy(x_test)).argmax(dim=1)
     return to_numpy(predictions), [to_numpy(p) for p in model.parameters()]

@@ -17,7 +17,7 @@ its default threads.
 import numpy as np
 
 from . import numpy_cnn as ref
-from ._core import FRAMEWORKS, Case, framework, train_classifier
+from ._core import COMPILED, FRAMEWORKS, Case, framework, train_classifier
 
 NAME = "cnn_digits"
 DESCRIPTION = "CNN conv16-pool-conv32-pool-linear on 8x8 digits, CE, SGD m=0.8 lr 0.1, batch 64, float32"
@@ -59,9 +59,11 @@ def build_model(nn):
     )
 
 
-def train_framework(lib, x_train, y_train, x_test, params, orders):
-    """Train with ``lib`` (microtensor or torch) exactly as a PyTorch user would; return (predictions, params)."""
-    return train_classifier(lib, build_model(lib.nn), x_train, y_train, x_test, params, orders, LR, MOMENTUM, BATCH)
+def train_framework(lib, x_train, y_train, x_test, params, orders, compiled=False):
+    """Train with ``lib`` (microtensor or torch) exactly as a PyTorch user would; return (predictions, params).
+    ``compiled``: the step goes through ``lib.compile`` (the ``mt-compiled`` row)."""
+    return train_classifier(lib, build_model(lib.nn), x_train, y_train, x_test, params, orders, LR, MOMENTUM, BATCH,
+                            compiled)
 
 
 def one_blas_thread(function):
@@ -102,6 +104,14 @@ def cases(config, backends):
                                    note="1 BLAS thread"))
             else:
                 result.append(Case(NAME, "train", backend, run, unit=unit))
+    if "microtensor" in backends:
+        lib = framework("microtensor")
+
+        def run_compiled():
+            return train_framework(lib, x_train, y_train, x_test, params, orders, compiled=True)
+
+        result.append(Case(NAME, "train", COMPILED, lambda: one_blas_thread(run_compiled), unit=unit,
+                           note="1 BLAS thread; mt.compile of the step, capture included"))
     return result
 
 

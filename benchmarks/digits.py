@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import numpy_reference as ref
-from ._core import FRAMEWORKS, Case, framework, train_classifier
+from ._core import COMPILED, FRAMEWORKS, Case, framework, train_classifier
 
 NAME = "digits"
 DESCRIPTION = "MLP 64-128-64-10 ReLU, CE, SGD m=0.9 lr 0.05, batch 32, float32"
@@ -39,15 +39,16 @@ def data(epochs, seed=0):
     return x[train], y[train], x[test], y[test], params, orders
 
 
-def train_framework(lib, x_train, y_train, x_test, params, orders):
-    """Train with ``lib`` (microtensor or torch) exactly as a PyTorch user would; return (accuracy parts)."""
+def train_framework(lib, x_train, y_train, x_test, params, orders, compiled=False):
+    """Train with ``lib`` (microtensor or torch) exactly as a PyTorch user would; return (accuracy parts).
+    ``compiled``: the step goes through ``lib.compile`` (the ``mt-compiled`` row)."""
     nn = lib.nn
     model = nn.Sequential(
         nn.Linear(64, 128), nn.ReLU(),
         nn.Linear(128, 64), nn.ReLU(),
         nn.Linear(64, 10),
     )
-    return train_classifier(lib, model, x_train, y_train, x_test, params, orders, LR, MOMENTUM, BATCH)
+    return train_classifier(lib, model, x_train, y_train, x_test, params, orders, LR, MOMENTUM, BATCH, compiled)
 
 
 def train_numpy(x_train, y_train, x_test, params, orders):
@@ -85,6 +86,13 @@ def cases(config, backends):
                 NAME, "train", backend,
                 lambda lib=lib: train_framework(lib, x_train, y_train, x_test, params, orders), unit=unit,
             ))
+    if "microtensor" in backends:
+        lib = framework("microtensor")
+        result.append(Case(
+            NAME, "train", COMPILED,
+            lambda: train_framework(lib, x_train, y_train, x_test, params, orders, compiled=True), unit=unit,
+            note="mt.compile of the step; capture included",
+        ))
     if "sklearn" in backends:
         result.append(Case(
             NAME, "train", "sklearn", lambda: train_sklearn(x_train, y_train, x_test, epochs, config.seed), unit=unit,

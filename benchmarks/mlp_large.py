@@ -9,7 +9,7 @@ Also probed in a fresh subprocess per backend: peak RSS (``ru_maxrss``).
 import numpy as np
 
 from . import numpy_reference as ref
-from ._core import FRAMEWORKS, Case, framework, to_numpy
+from ._core import COMPILED, FRAMEWORKS, Case, framework, to_numpy
 
 NAME = "mlp_large"
 DESCRIPTION = "MLP 784-512-512-10 ReLU, batch 256, SGD m=0.9, float32, synthetic"
@@ -55,20 +55,25 @@ def build_framework(lib, params):
 class FrameworkTrainer:
     """Model, optimizer and data for ``lib``, built once; ``train(steps)`` is what is timed."""
 
-    def __init__(self, lib, x, labels, params):
-        self.model = build_framework(lib, params)
-        self.optimizer = lib.optim.SGD(self.model.parameters(), lr=LR, momentum=MOMENTUM)
-        self.loss_fn = lib.nn.CrossEntropyLoss()
+    def __init__(self, lib, x, labels, params, compiled=False):
+        model = self.model = build_framework(lib, params)
+        optimizer = self.optimizer = lib.optim.SGD(self.model.parameters(), lr=LR, momentum=MOMENTUM)
+        loss_fn = lib.nn.CrossEntropyLoss()
         self.batches = [(lib.from_numpy(xb), lib.from_numpy(yb)) for xb, yb in zip(x, labels)]
 
-    def train(self, steps):
-        model, optimizer, loss_fn, batches = self.model, self.optimizer, self.loss_fn, self.batches
-        for step in range(steps):
-            xb, yb = batches[step % len(batches)]
+        def step(xb, yb):
             loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            return loss
+
+        self.step = lib.compile(step) if compiled else step
+
+    def train(self, steps):
+        step_fn, batches = self.step, self.batches
+        for step in range(steps):
+            loss = step_fn(*batches[step % len(batches)])
         return loss.item()
 
 
@@ -112,6 +117,16 @@ def cases(config, backends):
                 return holder["trainer"].train(steps)
 
             result.append(Case(NAME, "train step", backend, run, per=steps, unit="step"))
+    if "microtensor" in backends:
+        lib, holder = framework("microtensor"), {}
+
+        def run_compiled():
+            if "trainer" not in holder:
+                holder["trainer"] = FrameworkTrainer(lib, x, labels, params, compiled=True)
+            return holder["trainer"].train(steps)
+
+        result.append(Case(NAME, "train step", COMPILED, run_compiled, per=steps, unit="step",
+                           note="mt.compile of the step; captured during the warm-up run"))
     return result
 
 

@@ -10,7 +10,7 @@ quality column reports the final loss and the largest weight difference from num
 import numpy as np
 
 from . import numpy_reference as ref
-from ._core import FRAMEWORKS, Case, framework, to_numpy
+from ._core import COMPILED, FRAMEWORKS, Case, framework, to_numpy
 
 NAME = "tutorial"
 DESCRIPTION = "3-4-4-1 net, 4 samples, batch 2, SGD lr 1, 0.5*SSE, float64"
@@ -28,8 +28,9 @@ def data(epochs, seed=0):
     return inputs, targets, weights, orders
 
 
-def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0):
-    """The same training written as a PyTorch user would, on ``lib`` (microtensor or torch)."""
+def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0, compiled=False):
+    """The same training written as a PyTorch user would, on ``lib`` (microtensor or torch);
+    ``compiled``: the step goes through ``lib.compile`` (the ``mt-compiled`` row)."""
     nn = lib.nn
     model = nn.Sequential(
         nn.Linear(3, 4, bias=False), nn.ReLU(),
@@ -41,17 +42,23 @@ def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0)
             layer.weight.copy_(lib.from_numpy(np.ascontiguousarray(weight.T)))
     optimizer = lib.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss(reduction="sum")
+
+    def step(x, y):
+        loss = 0.5 * loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    if compiled:
+        step = lib.compile(step)
     x_all, y_all = lib.from_numpy(inputs), lib.from_numpy(targets)
     count = len(inputs)
     for order in orders:
         index = lib.from_numpy(order)
         x_epoch, y_epoch = x_all[index], y_all[index]
         for start in range(0, count, batch_size):
-            output = model(x_epoch[start:start + batch_size])
-            loss = 0.5 * loss_fn(output, y_epoch[start:start + batch_size])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(x_epoch[start:start + batch_size], y_epoch[start:start + batch_size])
     with lib.no_grad():
         final_loss = 0.5 * loss_fn(model(x_all), y_all).item()
     trained = tuple(to_numpy(layer.weight).T for layer in (model[0], model[2], model[4]))
@@ -72,6 +79,13 @@ def cases(config, backends):
                 NAME, "train", backend,
                 lambda lib=lib: train_framework(lib, inputs, targets, weights, orders), unit=unit,
             ))
+    if "microtensor" in backends:
+        lib = framework("microtensor")
+        result.append(Case(
+            NAME, "train", COMPILED,
+            lambda: train_framework(lib, inputs, targets, weights, orders, compiled=True), unit=unit,
+            note="mt.compile of the step; capture included",
+        ))
     return result
 
 

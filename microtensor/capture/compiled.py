@@ -182,10 +182,37 @@ class _Guards:
         self.optimizers = [(optimizer, [len(group["params"]) for group in optimizer.param_groups])
                            for optimizer in trace.optimizers.values()]
         self.python = _python_values(fn)
-        from ..autograd import grad_mode
-        self.inference = grad_mode._state.inference
+        self.holds = self._compile()
+
+    def _compile(self):
+        """All the guards as one generated expression (``holds()``), checked at every replay; the loops
+        in ``check`` run only when it fails, to say what changed."""
+        names, terms = {}, []
+
+        def name(value):
+            names[f"g{len(names)}"] = value
+            return f"g{len(names) - 1}"
+
+        for tensor, array, requires_grad in self.externals:
+            terms.append(f"{name(tensor)}._data is {name(array)}")
+            terms.append(f"{name(tensor)}._requires_grad is {requires_grad}")
+        terms += [f"{name(module)}.training is {training}" for module, training in self.modules]
+        terms += [f"bool({name(group)}[{key!r}]) is {nonzero}" for group, key, nonzero in self.groups]
+        for optimizer, sizes in self.optimizers:
+            groups = name(optimizer.param_groups)
+            terms.append(f"len({groups}) == {len(sizes)}")
+            terms += [f"len({groups}[{i}]['params']) == {size}" for i, size in enumerate(sizes)]
+        for scope, variable, value in self.python:
+            current = f"{name(scope)}.get({variable!r})" if isinstance(scope, dict) else f"{name(scope)}.cell_contents"
+            terms.append(f"type({current}) is {name(type(value))} and {current} == {name(value)}")
+        return eval(f"lambda: {' and '.join(terms) or 'True'}", names)
 
     def check(self):
+        if self.holds():
+            return None
+        return self.reason() or "a guard failed"
+
+    def reason(self):
         for tensor, array, requires_grad in self.externals:
             if tensor._data is not array:
                 return f"a tensor of shape {array.shape} was given new values (t.data = ... or load_state_dict rebinding)"
@@ -194,9 +221,9 @@ class _Guards:
         for module, training in self.modules:
             if module.training is not training:
                 return f"{type(module).__name__} switched to {'train' if module.training else 'eval'} mode"
-        for group, key, value in self.groups:
-            if group[key] != value:
-                return f"the optimizer setting {key} changed from {value!r} to {group[key]!r}"
+        for group, key, nonzero in self.groups:
+            if bool(group[key]) is not nonzero:
+                return f"the optimizer setting {key} became {group[key]!r}"
         for optimizer, sizes in self.optimizers:
             if [len(group["params"]) for group in optimizer.param_groups] != sizes:
                 return f"the parameter groups of {type(optimizer).__name__} changed"
@@ -204,8 +231,6 @@ class _Guards:
             now = scope.get(name) if isinstance(scope, dict) else scope.cell_contents
             if type(now) is not type(value) or now != value:
                 return f"the Python value {name} changed from {value!r} to {now!r}"
-        if _state.inference != self.inference:
-            return "inference_mode changed"
         return None
 
 

@@ -46,11 +46,19 @@ def linear_backward(b, node, args, y, grad, outs):
         out_features, in_features = b.shape_of(weight)
         if len(b.shape_of(x)) == 1:
             lines.append(f"{outs[1]} = {grad}.reshape(({out_features}, 1)) * {x}.reshape((1, {in_features}))")
-        else:
-            lines.append(f"{outs[1]} = {grad}.reshape((-1, {out_features})).T @ {x}.reshape((-1, {in_features}))")
+        else:  # a reshape to an array's own shape is that array's layout again: written only when it changes it
+            g, xs = _flat(grad, b.shape_of(grad), out_features), _flat(x, b.shape_of(x), in_features)
+            lines.append(f"{outs[1]} = {g}.T @ {xs}")
     if len(outs) > 2 and outs[2] is not None:
         lines.append(f"{outs[2]} = {grad}")
     return lines
+
+
+def _flat(code, shape, columns):
+    """``code.reshape((-1, columns))``, or ``code`` itself when it already has that 2-D shape."""
+    if len(shape) == 2 and shape[1] == columns:
+        return code
+    return f"{code}.reshape((-1, {columns}))"
 
 
 # ------------------------------------------------------------- activations

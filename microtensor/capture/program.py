@@ -19,6 +19,8 @@ For ``v = mt.tanh(x @ w).sum(); v.backward(); opt.step()`` the program reads::
         u7(v1, v12, S7_0, G7_0, 0)
         return make(v3)
 """
+import operator
+
 import numpy as np
 
 from .._tensor import _new_tensor
@@ -75,7 +77,7 @@ class _Builder:
         self.optimizers = optimizers
         self.namespace = {
             "ndarray": np.ndarray, "asarray": np.asarray, "array": np.array, "make": _new_tensor,
-            "fit": _fit_gradient, "unary_result": unary_result, "scratch": _SCRATCH_CONTEXT,
+            "fit": _fit_gradient, "unary_result": unary_result, "scratch": _SCRATCH_CONTEXT, "isub": operator.isub,
         }
         self.lines = []
         self.contexts = {}  # op event index -> name of its replay context
@@ -270,7 +272,7 @@ class _Builder:
                                                 group, self.temp())
             if inline:
                 self.lines += inline
-                self.group_guards += [(group_dict, key, group_dict[key]) for key in SGD_BRANCH_KEYS]
+                self.group_guards += [(group_dict, key, _branch(group_dict[key])) for key in SGD_BRANCH_KEYS]
             else:
                 self.lines.append(f"{update}(v{param_value}, v{grad_value}, {state}, {group}, {position})")
             self.lines.append(f"{counter}[0] += 1")
@@ -304,6 +306,12 @@ def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, 
 SGD_BRANCH_KEYS = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
 
 
+def _branch(value):
+    """What the inline SGD code assumes of a setting: only whether it is zero (or False), not its value,
+    since the values themselves are read at each replay (OneCycleLR moves the momentum)."""
+    return bool(value)
+
+
 def sgd_lines(optimizer, group, param, grad, state, group_name, buffer):
     """``SGD._update`` (optim/sgd.py) written out for the common settings (no weight decay, no
     dampening, no Nesterov, not maximizing), or None. The learning rate and momentum are read
@@ -312,11 +320,12 @@ def sgd_lines(optimizer, group, param, grad, state, group_name, buffer):
 
     if type(optimizer) is not SGD or group["maximize"] or group["weight_decay"] != 0:
         return None
+    # isub(p, d) is `p -= d` (in place) without making the name p local to the program
     if float(group["momentum"]) == 0:
-        return [f"{param} -= float({group_name}['lr']) * {grad}"]
+        return [f"isub({param}, float({group_name}['lr']) * {grad})"]
     if group["dampening"] != 0 or group["nesterov"]:
         return None
     return [f"{buffer} = {state}['momentum_buffer']._data",
             f"{buffer} *= float({group_name}['momentum'])",
             f"{buffer} += {grad}",
-            f"{param} -= float({group_name}['lr']) * {buffer}"]
+            f"isub({param}, float({group_name}['lr']) * {buffer})"]

@@ -313,7 +313,7 @@ def unrecorded_view(x, basic):
     sharing ``x``'s memory and version counter (tests/ops/test_indexing_fast_path.py checks it)."""
     data = x._data[basic]
     out = _new_tensor(data)
-    if np.may_share_memory(data, x._data):
+    if data.size:  # a basic index always gives a view of x; numpy counts an empty one as sharing nothing
         out._counter = x._version_counter
         attach_view(x, out, GetItem, (basic,))
     return out
@@ -339,14 +339,13 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     ``...``, integer lists / ranges / tensors and bool or uint8 masks. Basic indexing returns a
     view. Gradient: scattered back into zeros; repeated positions accumulate."""
     x = _tensor(input, "getitem")
+    unrecorded = x._view is None and not (x._requires_grad and _state.enabled) and _state.recorder is None
     basic = _basic_index(index, x._data.shape)
     if basic is not None:
-        if x._view is None and not (x._requires_grad and _state.enabled) and _state.recorder is None:
-            return unrecorded_view(x, basic)
-        return GetItem.apply(x, basic)
+        return unrecorded_view(x, basic) if unrecorded else GetItem.apply(x, basic)
     advanced = _positions_fast(index, x._data.shape)
-    if advanced is not None:
-        return Index.apply(x, advanced)
+    if advanced is not None:  # X[batch_positions]; with nothing to record, just numpy's copy of the rows
+        return _new_tensor(x._data[advanced]) if unrecorded else Index.apply(x, advanced)
     basic, advanced = _normalize_index(index, x._data.shape)
     return _take(x, basic, advanced)
 
