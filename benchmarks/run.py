@@ -60,6 +60,11 @@ TARGETS = {
     ("gpt_block", "train step", "torch"): 2.0,  # within 2x of PyTorch eager
     ("cnn_digits", "train"): 1.3,
     ("cnn_digits", "train", "torch"): 1.0,  # faster than PyTorch eager
+    # mt.compile (the mt-compiled rows, capture included): a fourth entry names the backend row
+    ("tutorial", "train", "numpy", _core.COMPILED): 1.3,
+    ("digits", "train", "numpy", _core.COMPILED): 1.1,
+    ("mlp_large", "train step", "numpy", _core.COMPILED): 1.02,
+    ("cnn_digits", "train", "numpy", _core.COMPILED): 1.1,
 }
 
 
@@ -321,13 +326,15 @@ def target_lines(rows):
     for key, target in TARGETS.items():
         workload, case = key[:2]
         reference = key[2] if len(key) > 2 else "numpy"
+        backend = key[3] if len(key) > 3 else "microtensor"
         row = next((r for r in rows if r["workload"] == workload and r["case"] == case
-                    and r["backend"] == "microtensor" and r.get("ratio_" + reference) is not None), None)
+                    and r["backend"] == backend and r.get("ratio_" + reference) is not None), None)
         if row is None:
             continue
         ratio = row["ratio_" + reference]
         met = ratio <= target
-        found.append((f"{workload} / {case}: {ratio:.2f}x {reference} (target <= {target}x): "
+        label = "" if backend == "microtensor" else f" ({backend})"
+        found.append((f"{workload} / {case}{label}: {ratio:.2f}x {reference} (target <= {target}x): "
                       f"{'met' if met else 'MISSED by ' + format(ratio / target, '.2f') + 'x'}", met))
     return found
 
@@ -346,8 +353,8 @@ def plot(rows, path):
         key = (row["workload"], row["case"])
         if key not in groups:
             groups.append(key)
-    backends = [b for b in _core.ALL_BACKENDS if b != "numpy" and any(r["backend"] == b for r in keyed)]
-    colors = {"microtensor": "tab:blue", "torch": "tab:orange", "sklearn": "tab:green"}
+    backends = [b for b in _core.ALL_BACKENDS + (_core.COMPILED,) if b != "numpy" and any(r["backend"] == b for r in keyed)]
+    colors = {"microtensor": "tab:blue", _core.COMPILED: "tab:cyan", "torch": "tab:orange", "sklearn": "tab:green"}
     width = 0.8 / max(len(backends), 1)
     figure, axes = plt.subplots(figsize=(max(8, 1.3 * len(groups)), 4.8))
     for offset, backend in enumerate(backends):

@@ -35,9 +35,15 @@ def positive_int(text):
     return value
 
 
-def make_parser(description, epochs, live=False):
-    """An ``argparse`` parser with the options every example shares."""
+def make_parser(description, epochs, live=False, compiled=False):
+    """An ``argparse`` parser with the options every example shares (``compiled``: also ``--eager``)."""
     parser = argparse.ArgumentParser(description=description)
+    if compiled:
+        parser.add_argument(
+            "--eager", action="store_true",
+            help="train only eagerly (by default the training also runs through mt.compile, and the two "
+                 "runs' timings and final weights are compared)",
+        )
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
     parser.add_argument(
         "--out", default=DEFAULT_OUT,
@@ -105,6 +111,21 @@ def integer_ticks(ax, steps):
         ax.set_xticks(distinct)
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
+def same_weights(model_a, model_b):
+    """Whether two models' parameters and buffers are equal bit for bit (NaN equal to NaN)."""
+    pairs = list(zip(model_a.state_dict().values(), model_b.state_dict().values()))
+    return all(a._data.tobytes() == b._data.tobytes() for a, b in pairs)
+
+
+def report_compiled(eager, compiled):
+    """Print the eager and compiled training times and whether both runs ended with the same weights."""
+    same = same_weights(eager["model"], compiled["model"])
+    print(f"mt.compile: training took {compiled['seconds']:.2f} s compiled vs {eager['seconds']:.2f} s eager "
+          f"({eager['seconds'] / compiled['seconds']:.1f}x faster); final weights "
+          f"{'identical, bit for bit' if same else 'DIFFERENT (please report this)'}", flush=True)
+    return same
 
 
 def plural(count, word):

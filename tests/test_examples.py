@@ -58,6 +58,8 @@ def test_tutorial_script_quick(tmp_path):
     original_error = float(re.search(r"hand-written, tutorial's line:\s+(\S+)", out).group(1))
     assert autograd_error < 1e-7 and original_error > 0.1
     assert "Final predictions" in out
+    # the fourth run, through mt.compile, ends where eager ends, bit for bit
+    assert re.search(r"microtensor through mt.compile: [\d.]+ s .*final weights identical to eager, bit for bit", out)
     check_png(tmp_path / "tutorial_loss.png")
     check_png(tmp_path / "tutorial_graph.png", min_width=300, min_height=600)
 
@@ -69,6 +71,7 @@ def test_digits_script_quick(tmp_path):
     # tqdm's bar on stderr over both epochs' 43 batches, with the running loss; none of it on stdout
     assert re.search(r"training: 100%.*86/86.*epoch 2/2, loss \d\.\d{4}", done.stderr)
     assert "86/86" not in done.stdout
+    assert re.search(r"mt.compile: training took [\d.]+ s compiled .*final weights identical, bit for bit", done.stdout)
     check_png(tmp_path / "digits.png", min_width=1000, min_height=500)
 
 
