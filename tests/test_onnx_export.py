@@ -290,7 +290,7 @@ def test_training_mode_is_refused_and_leaves_the_statistics_and_random_state_alo
 
 class _Gate(nn.Module):
     def forward(self, x):
-        return x * (x > 0)  # a comparison is not an op of the graph: its values would be frozen
+        return x * (x > 0)  # the comparison is traced as an op (NumpyCall), so the mask follows the input
 
 
 class _MaskOfInput(nn.Module):
@@ -303,11 +303,15 @@ class _Zeros(nn.Module):
         return x + mt.zeros(x.shape[0], 3)
 
 
-def test_values_computed_outside_ops_or_sized_by_a_dynamic_axis_are_refused():
-    with pytest.raises(RuntimeError, match=r"computed from the input outside the traced ops"):
-        mt.onnx.export(_Gate(), mt.randn(3, 3), io.BytesIO())
-    with pytest.raises(RuntimeError, match=r"op MaskedFill .*a comparison or logical op on the input"):
-        mt.onnx.export(_MaskOfInput(), mt.randn(3, 3), io.BytesIO())
+def test_masks_computed_from_the_input_follow_it():
+    x = mt.randn(3, 3)
+    other = mt.randn(5, 3)
+    for model in (_Gate(), _MaskOfInput()):
+        proto, _, _ = export_and_run(model, x, feeds=(other,), dynamic_axes={"x": {0: "batch"}})
+        assert {"Greater", "Less"} & set(op_types(proto))
+
+
+def test_values_sized_by_a_dynamic_axis_are_refused():
     mt.onnx.export(_Zeros(), mt.randn(2, 3), io.BytesIO())  # fixed sizes: the zeros are a constant
     with pytest.raises(RuntimeError, match=r"op Add .*sized by a dynamic axis"):
         mt.onnx.export(_Zeros(), mt.randn(2, 3), io.BytesIO(), dynamic_axes={"x": {0: "batch"}})

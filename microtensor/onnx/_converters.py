@@ -11,10 +11,10 @@ import math
 import numpy as np
 
 # the op modules by their paths (``microtensor.ops`` also exports functions named ``softmax``, ``linalg``, ...)
-activation, arithmetic, copying, elementwise, linalg, reduction, selection, softmax, triangular = (
+activation, arithmetic, comparison, copying, elementwise, linalg, reduction, selection, softmax, triangular = (
     importlib.import_module(f"microtensor.ops.{name}") for name in (
-        "activation", "arithmetic", "copying", "elementwise", "linalg", "reduction", "selection", "softmax",
-        "triangular"))
+        "activation", "arithmetic", "comparison", "copying", "elementwise", "linalg", "reduction", "selection",
+        "softmax", "triangular"))
 
 TABLE = {}
 
@@ -259,3 +259,33 @@ def convert_var(ev):
     total = g.reduce("ReduceSum", g.node("Mul", [centered, centered]), axes, keepdim)
     out = g.node("Div", [total, g.constant(max(count - ev.py(4), 0), ev.dtype)])
     return g.node("Sqrt", [out]) if ev.cls is reduction.Std else out
+
+
+# ------------------------------------------------------------- comparisons
+_COMPARISONS = {np.equal: "Equal", np.less: "Less", np.less_equal: "LessOrEqual", np.greater: "Greater",
+                np.greater_equal: "GreaterOrEqual", np.logical_and: "And", np.logical_or: "Or",
+                np.logical_xor: "Xor"}
+_PREDICATES = {np.logical_not: "Not", np.isnan: "IsNaN", np.isinf: "IsInf"}
+
+
+@converts(comparison.NumpyCall)
+def convert_numpy_call(ev):
+    """A comparison, logical op or predicate (``x > 0``, ``isnan``): a bool mask in the graph."""
+    function = ev.py_raw(0)
+    if function in _PREDICATES or function is np.isfinite:
+        x = ev.value(1)
+        if function is np.logical_not:
+            x = ev.cast(x, ev.array(1).dtype, np.bool_)
+        if function is np.isfinite:
+            either = ev.graph.node("Or", [ev.graph.node("IsNaN", [x]), ev.graph.node("IsInf", [x])])
+            return ev.graph.node("Not", [either])
+        return ev.graph.node(_PREDICATES[function], [x])
+    if function not in _COMPARISONS and function is not np.not_equal:
+        raise ev.error(f"no ONNX form for {getattr(function, '__name__', function)!r}")
+    logical = function in (np.logical_and, np.logical_or, np.logical_xor)
+    kinds = [ev.array(key).dtype if ev.is_value(key) else np.asarray(ev.py_raw(key)).dtype for key in (1, 2)]
+    common = np.dtype(np.bool_) if logical else np.result_type(*kinds)
+    operands = [ev.operand(key, common) for key in (1, 2)]
+    if function is np.not_equal:
+        return ev.graph.node("Not", [ev.graph.node("Equal", operands)])
+    return ev.graph.node(_COMPARISONS[function], operands)

@@ -43,11 +43,10 @@ class Exporter:
             if other.shape != array.shape or not np.array_equal(other, array, equal_nan=True):
                 raise self.error(
                     index, f"it reads a tensor of shape {array.shape} that no traced op computed and whose values "
-                           f"or size change with the input: a comparison or logical op on the input (x > 0, "
-                           f"idx == pad; they are not recorded), or a tensor sized by a dynamic axis "
-                           f"(mt.zeros(x.shape[0], ...)). The graph would freeze it as a constant. Use recorded "
-                           f"ops (x * 0, mt.zeros_like(x), x.relu()), pass the mask as an argument of forward, "
-                           f"or export without that dynamic axis")
+                           f"or size change with the input: a tensor built outside microtensor's ops from the "
+                           f"input's values, or one sized by a dynamic axis (mt.zeros(x.shape[0], ...)). The "
+                           f"graph would freeze it as a constant. Use ops (x * 0, mt.zeros_like(x)), pass it "
+                           f"as an argument of forward, or export without that dynamic axis")
             name = self.graph.constant(array)
         else:
             raise self.error(index, f"value {number} has no ONNX name yet ({kind})")

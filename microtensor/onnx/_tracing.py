@@ -10,9 +10,9 @@ The model then runs a second time, on a *probe*: the same arguments with their v
 shuffled and every dynamic axis one longer. The two traces must agree op for op.
 Comparing them tells the converters which numbers in the first trace follow the
 dynamic axes (a ``view(batch, -1)`` shape, say), and it catches what a single trace
-cannot see: a tensor computed from the input outside any op (a comparison such as
-``x > 0`` is not an op of the graph) differs between the runs, and is refused rather
-than frozen into the file as a constant.
+cannot see: a tensor computed from the input outside any op (with numpy, or
+``mt.tensor`` of Python values) differs between the runs, and is refused rather than
+frozen into the file as a constant.
 """
 import numpy as np
 
@@ -159,7 +159,7 @@ def external_names(model, main, probe):
     """Value number -> initializer name for parameters and buffers; other external tensors must be constants.
 
     An external tensor that is neither a parameter nor a buffer was made outside the
-    ops (a comparison, ``mt.tensor(...)`` of a Python list): it is kept as a constant
+    ops (``mt.tensor(...)`` of a Python list, a numpy computation): it is kept as a constant
     only if the probe run saw the same values.
     """
     by_tensor, by_array, by_memory = {}, {}, {}
@@ -189,9 +189,9 @@ def external_names(model, main, probe):
             where = f" (read by {main.events[reader][1].__name__} at {main.lines[reader]})" if reader is not None else ""
             raise RuntimeError(
                 f"mt.onnx.export: a tensor of shape {array.shape} computed from the input outside the traced ops"
-                f"{where}: comparisons (==, <, ...), logical ops and Python-built tensors are not recorded, so "
-                f"its values would be frozen into the graph. Compute it with recorded ops (e.g. mt.where, "
-                f"masked_fill on a buffer), or pass it as an argument of forward.")
+                f"{where}: tensors built with numpy or from Python values are not recorded, so its values would "
+                f"be frozen into the graph. Compute it with microtensor ops (comparisons, mt.where, masked_fill "
+                f"are recorded), or pass it as an argument of forward.")
     return names
 
 

@@ -119,6 +119,7 @@ _INDEX = np.array([[0, 2], [1, 1]])
 _PLANE_INDEX = np.array([[[[0, 5], [10, 15]], [[3, 3], [12, 1]]]])  # positions in each 4x4 plane
 _ADAPTIVE = AdaptiveGeometry((4, 4), (2, 3))
 CASES = {
+    "NumpyCall": [(np.isnan, T((2, 3))), (np.logical_not, T((3,))), (np.isfinite, T(()))],  # as compile records it
     "ReLU": _unary(),
     "Sigmoid": _unary(),
     "Tanh": _unary(),
