@@ -37,6 +37,7 @@ class _Entry:
         self.first_trace = None  # the first capture, waiting for a second to agree with it
         self.program = None
         self.guards = None
+        self.fast = None  # the generated check of signature and guards together (CompiledFunction.__call__)
         self.eager_reason = None
 
 
@@ -51,11 +52,16 @@ class CompiledFunction:
         self._programs_built = 0
         self._events = []  # (kind, signature, detail) for explain()
         self._counts = {"eager": 0, "captured": 0, "replayed": 0, "recaptured": 0}
+        self._last = None  # the entry the previous call replayed, checked first
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
 
     def __call__(self, *args, **kwargs):
+        last = self._last  # the common case, the same signature as the call before: one generated check
+        if last is not None and last.fast(args, kwargs) and _state.recorder is None:
+            self._counts["replayed"] += 1
+            return last.program.run(*args)
         if self._disable or _state.recorder is not None:  # disabled, or inside another capture
             return self._fn(*args, **kwargs)
         key, tensors = _signature(args, kwargs)
@@ -66,7 +72,9 @@ class CompiledFunction:
             failed = entry.guards.check()
             if failed is None:
                 self._counts["replayed"] += 1
+                self._last = entry if entry.fast is not None else None
                 return entry.program.run(*tensors)
+            self._last = None
             self._note("recaptured", entry, failed)
             self._counts["recaptured"] += 1
             entry.program = None
@@ -102,9 +110,9 @@ class CompiledFunction:
         entry.first_trace = None
         if difference is not None:
             return self._give_up(entry, f"two captures differ: {difference}", result)
-        return self._validate(entry, recorder, tensors, result)
+        return self._validate(entry, recorder, args, kwargs, tensors, result)
 
-    def _validate(self, entry, recorder, tensors, result):
+    def _validate(self, entry, recorder, args, kwargs, tensors, result):
         snapshots = recorder.snapshots
         after = snapshots.after()
         for lowered in (True, False):  # with the inline lowerings, else with every op's own code
@@ -127,6 +135,8 @@ class CompiledFunction:
             )
         entry.program = program
         entry.guards = _Guards(recorder.trace, self._fn, program.group_guards)
+        all_tensors = len(tensors) == len(args) and not kwargs and all(arg.__class__ is Tensor for arg in args)
+        entry.fast = entry.guards.fast_check(tensors) if all_tensors else None
         self._note("replaying", entry, f"a program of {program.op_count} lines, checked against eager")
         return result
 
@@ -182,12 +192,14 @@ class _Guards:
         self.optimizers = [(optimizer, [len(group["params"]) for group in optimizer.param_groups])
                            for optimizer in trace.optimizers.values()]
         self.python = _python_values(fn)
-        self.holds = self._compile()
+        self.names, self.terms = {}, []
+        self._compile()
+        self.holds = eval(f"lambda: {' and '.join(self.terms) or 'True'}", self.names)
 
     def _compile(self):
         """All the guards as one generated expression (``holds()``), checked at every replay; the loops
         in ``check`` run only when it fails, to say what changed."""
-        names, terms = {}, []
+        names, terms = self.names, self.terms
 
         def name(value):
             names[f"g{len(names)}"] = value
@@ -205,7 +217,18 @@ class _Guards:
         for scope, variable, value in self.python:
             current = f"{name(scope)}.get({variable!r})" if isinstance(scope, dict) else f"{name(scope)}.cell_contents"
             terms.append(f"type({current}) is {name(type(value))} and {current} == {name(value)}")
-        return eval(f"lambda: {' and '.join(terms) or 'True'}", names)
+
+    def fast_check(self, tensors):
+        """``fast(args, kwargs)``: does a call with these positional tensors, the same grad mode and every
+        guard holding replay this program? One generated expression, tried before the cache lookup."""
+        names = dict(self.names, Tensor=Tensor, _state=_state)
+        terms = [f"len(args) == {len(tensors)}", "not kwargs", f"_state.enabled is {_state.enabled}",
+                 f"_state.inference is {_state.inference}"]
+        for i, tensor in enumerate(tensors):
+            names[f"s{i}"], names[f"d{i}"] = tensor._data.shape, tensor._data.dtype
+            terms += [f"args[{i}].__class__ is Tensor", f"args[{i}]._data.shape == s{i}",
+                      f"args[{i}]._data.dtype is d{i}", f"args[{i}]._requires_grad is {tensor._requires_grad}"]
+        return eval(f"lambda args, kwargs: {' and '.join(terms + self.terms)}", names)
 
     def check(self):
         if self.holds():

@@ -54,6 +54,18 @@ def linear_backward(b, node, args, y, grad, outs):
     return lines
 
 
+def _scalar(b, value, like):
+    """A Python number as a 0-d array of the float dtype of ``like`` (an expression), for arithmetic with it.
+
+    numpy casts a Python number to the array's dtype before it computes (a "weak" scalar), so
+    ``1 - y`` and ``one - y`` with ``one = np.ones((), y.dtype)`` give the same bits; the typed form
+    skips that cast at every call, which on small arrays costs as much as the arithmetic."""
+    dtype = b.dtype_of(like)
+    if dtype is None or dtype.kind != "f" or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return repr(value) if isinstance(value, (int, float)) else b.name(value)
+    return b.name(np.asarray(value, dtype=dtype))
+
+
 def _flat(code, shape, columns):
     """``code.reshape((-1, columns))``, or ``code`` itself when it already has that 2-D shape."""
     if len(shape) == 2 and shape[1] == columns:
@@ -65,11 +77,11 @@ def _flat(code, shape, columns):
 def relu_forward(b, node, args, out):
     if np.prod(b.shape_of(args[0])) >= activation._RELU_WHERE_MAX_SIZE:
         return None  # backward's large-array branch checks for nan at run time: leave the op to its code
-    return [f"{out} = {b.name(np.maximum)}({args[0]}, 0)"]
+    return [f"{out} = {b.name(np.maximum)}({args[0]}, {_scalar(b, 0, args[0])})"]
 
 
 def relu_backward(b, node, args, y, grad, outs):
-    return [f"{outs[0]} = {b.name(np.where)}({y} <= 0, 0, {grad})"]
+    return [f"{outs[0]} = {b.name(np.where)}({y} <= {_scalar(b, 0, y)}, {_scalar(b, 0, grad)}, {grad})"]
 
 
 def tanh_forward(b, node, args, out):
@@ -79,7 +91,7 @@ def tanh_forward(b, node, args, out):
 
 
 def tanh_backward(b, node, args, y, grad, outs):
-    return [f"{outs[0]} = {grad} * (1 - {y} * {y})"]
+    return [f"{outs[0]} = {grad} * ({_scalar(b, 1, y)} - {y} * {y})"]
 
 
 def sigmoid_forward(b, node, args, out):
@@ -90,22 +102,30 @@ def sigmoid_forward(b, node, args, out):
 
 
 def sigmoid_backward(b, node, args, y, grad, outs):
-    return [f"{outs[0]} = {grad} * ({y} * (1 - {y}))"]
+    return [f"{outs[0]} = {grad} * ({y} * ({_scalar(b, 1, y)} - {y}))"]
 
 
 # -------------------------------------------------------------- arithmetic
 def _binary_forward(ufunc):
     def forward(b, node, args, out):
-        return [f"{out} = {b.name(match_dtype)}({b.name(ufunc)}({args[0]}, {args[1]}), {args[0]}, {args[1]})"]
+        first, second = args
+        if b.is_number(first) and _float(b, second) and b.dtype_of(out) == b.dtype_of(second):
+            first = _scalar(b, b.value_of(first), second)  # 0.5 * loss: the number typed like the tensor
+        elif b.is_number(second) and _float(b, first) and b.dtype_of(out) == b.dtype_of(first):
+            second = _scalar(b, b.value_of(second), first)
+        else:
+            return [f"{out} = {b.name(match_dtype)}({b.name(ufunc)}({first}, {second}), {first}, {second})"]
+        return [f"{out} = {b.name(ufunc)}({first}, {second})"]
     return forward
 
 
 def mul_backward(b, node, args, y, grad, outs):
     lines = []
+    other = [_scalar(b, b.value_of(arg), grad) if b.is_number(arg) else arg for arg in args]
     if outs[0] is not None:
-        lines.append(f"{outs[0]} = {grad} * {args[1]}")
+        lines.append(f"{outs[0]} = {grad} * {other[1]}")
     if outs[1] is not None:
-        lines.append(f"{outs[1]} = {grad} * {args[0]}")
+        lines.append(f"{outs[1]} = {grad} * {other[0]}")
     return lines
 
 
@@ -132,7 +152,7 @@ def mse_forward(b, node, args, out):
 
 def mse_backward(b, node, args, y, grad, outs):
     g = b.temp()
-    lines = [f"{g} = {grad} * (({args[0]} - {args[1]}) * {b.name(node.scale)})"]
+    lines = [f"{g} = {grad} * (({args[0]} - {args[1]}) * {_scalar(b, node.scale, args[0])})"]
     if outs[0] is not None:
         lines.append(f"{outs[0]} = {g}")
     if outs[1] is not None:

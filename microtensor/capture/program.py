@@ -98,6 +98,13 @@ class _Builder:
     def value_of(self, code):
         return self.namespace[code] if code in self.namespace else eval(code, {})
 
+    def is_number(self, code):
+        """Is the expression a Python number (an int or float constant, not a bool)?"""
+        if code[:1] in ("v", "w") and code[1:].isdigit():
+            return False
+        value = self.value_of(code)
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
     def shape_of(self, code):
         if code.startswith("v") and code[1:].isdigit():
             return self.trace.layouts[int(code[1:])][0]
@@ -106,7 +113,10 @@ class _Builder:
     def dtype_of(self, code):
         if code.startswith("v") and code[1:].isdigit():
             return self.trace.layouts[int(code[1:])][1]
-        return np.asarray(self.value_of(code)).dtype
+        if code.startswith("w") and code[1:].isdigit():
+            return None  # a temporary of a lowering: not known here
+        value = self.value_of(code)
+        return getattr(value, "dtype", None) if not isinstance(value, (int, float)) else np.asarray(value).dtype
 
     def build(self):
         arguments = ", ".join(f"t{i}" for i in range(self.trace.arg_count))
@@ -269,7 +279,8 @@ class _Builder:
             group = self.constant(group_dict, "G")
             counter = self.constant(param._version_counter, "n")
             inline = self.lowered and sgd_lines(optimizer, group_dict, f"v{param_value}", f"v{grad_value}", state,
-                                                group, self.temp())
+                                                group, self.temp(), self.temp(),
+                                                self.constant(self.trace.layouts[param_value][1], "d"))
             if inline:
                 self.lines += inline
                 self.group_guards += [(group_dict, key, _branch(group_dict[key])) for key in SGD_BRANCH_KEYS]
@@ -312,20 +323,23 @@ def _branch(value):
     return bool(value)
 
 
-def sgd_lines(optimizer, group, param, grad, state, group_name, buffer):
+def sgd_lines(optimizer, group, param, grad, state, group_name, buffer, lr, dtype):
     """``SGD._update`` (optim/sgd.py) written out for the common settings (no weight decay, no
     dampening, no Nesterov, not maximizing), or None. The learning rate and momentum are read
-    from the param group at each replay, so a scheduler needs no recapture."""
+    from the param group at each replay, so a scheduler needs no recapture. They are typed like
+    the parameter before the product (what numpy does with a Python number anyway), and
+    ``lr == 1`` skips the product (``1.0 * g`` is ``g``, bit for bit). ``isub(p, d)`` is
+    ``p -= d`` in place, without making the name ``p`` local to the program."""
     from ..optim.sgd import SGD
 
     if type(optimizer) is not SGD or group["maximize"] or group["weight_decay"] != 0:
         return None
-    # isub(p, d) is `p -= d` (in place) without making the name p local to the program
+    step = [f"{lr} = float({group_name}['lr'])"]
     if float(group["momentum"]) == 0:
-        return [f"isub({param}, float({group_name}['lr']) * {grad})"]
+        return step + [f"isub({param}, {grad} if {lr} == 1.0 else asarray({lr}, {dtype}) * {grad})"]
     if group["dampening"] != 0 or group["nesterov"]:
         return None
-    return [f"{buffer} = {state}['momentum_buffer']._data",
-            f"{buffer} *= float({group_name}['momentum'])",
-            f"{buffer} += {grad}",
-            f"isub({param}, float({group_name}['lr']) * {buffer})"]
+    return step + [f"{buffer} = {state}['momentum_buffer']._data",
+                   f"{buffer} *= asarray(float({group_name}['momentum']), {dtype})",
+                   f"{buffer} += {grad}",
+                   f"isub({param}, {buffer} if {lr} == 1.0 else asarray({lr}, {dtype}) * {buffer})"]

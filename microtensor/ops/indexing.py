@@ -319,6 +319,25 @@ def unrecorded_view(x, basic):
     return out
 
 
+def _unrecorded_getitem(x, index):
+    """``x[index]`` for the two indexings of a batch loop, when nothing is recorded: a slice (a view, as
+    ``GetItem`` makes it) or a 1-D int64 tensor of positions (numpy's copy of those rows, as ``Index``
+    makes it, numpy checking the bounds); None for anything else, or an error to be worded by the full path."""
+    data = x._data
+    if index.__class__ is slice and data.ndim:
+        return unrecorded_view(x, (index, Ellipsis))
+    if index.__class__ is Tensor and data.ndim:
+        positions = index._data
+        if positions.dtype == np.int64 and positions.ndim == 1 and positions.size:
+            try:
+                return _new_tensor(data[positions])
+            except IndexError:
+                return None
+        return None
+    basic = _basic_index(index, data.shape)
+    return None if basic is None else unrecorded_view(x, basic)
+
+
 def _positions_fast(index, shape):
     """``t[positions]`` with a 1-D int64 tensor of valid positions, the usual ``X[batch]``: the
     advanced tuple, or None when the full check of ``_normalize_index`` is needed."""
@@ -339,13 +358,16 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     ``...``, integer lists / ranges / tensors and bool or uint8 masks. Basic indexing returns a
     view. Gradient: scattered back into zeros; repeated positions accumulate."""
     x = _tensor(input, "getitem")
-    unrecorded = x._view is None and not (x._requires_grad and _state.enabled) and _state.recorder is None
+    if x._view is None and not (x._requires_grad and _state.enabled) and _state.recorder is None:
+        out = _unrecorded_getitem(x, index)
+        if out is not None:
+            return out
     basic = _basic_index(index, x._data.shape)
     if basic is not None:
-        return unrecorded_view(x, basic) if unrecorded else GetItem.apply(x, basic)
+        return GetItem.apply(x, basic)
     advanced = _positions_fast(index, x._data.shape)
-    if advanced is not None:  # X[batch_positions]; with nothing to record, just numpy's copy of the rows
-        return _new_tensor(x._data[advanced]) if unrecorded else Index.apply(x, advanced)
+    if advanced is not None:
+        return Index.apply(x, advanced)
     basic, advanced = _normalize_index(index, x._data.shape)
     return _take(x, basic, advanced)
 
