@@ -131,7 +131,7 @@ class CompiledFunction:
             warnings.warn(
                 f"mt.compile: {self.__name__} has built {MAX_PROGRAMS} programs (shapes, flags or parameters keep "
                 f"changing); new signatures run eagerly from now on. compiled.explain() says why each recaptured.",
-                RuntimeWarning, stacklevel=3,
+                RuntimeWarning, stacklevel=4,
             )
         entry.program = program
         entry.guards = _Guards(recorder.trace, self._fn, program.group_guards)
