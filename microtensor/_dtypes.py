@@ -15,12 +15,11 @@ numpy is promotion, which follows PyTorch:
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, Type, Union
 
 import numpy as np
 
-if TYPE_CHECKING:  # _typing imports the Tensor, which imports this module
-    from ._typing import DTypeLike
+DTypeLike = Union[np.dtype, Type[object], builtins.str]  # what np.dtype accepts (re-exported by _typing)
 
 float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)

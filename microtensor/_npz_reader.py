@@ -17,7 +17,7 @@ import numpy as np
 from . import _module_archive
 from ._tensor import Tensor
 from .device import device
-from .serialization import (
+from ._file_format import (
     _ARRAY_KINDS, _EMPTY_ZIP_MAGIC, _NPY_MAGIC, _ZIP_MAGIC, FORMAT_NAME, FORMAT_VERSION, STRUCTURE_MEMBER, LoadError,
 )
 

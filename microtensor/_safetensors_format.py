@@ -93,7 +93,7 @@ def looks_like_safetensors(head):
 
 def decode(data, name):
     """An OrderedDict of name -> Tensor, in the file's order, from a safetensors file's bytes."""
-    from .serialization import LoadError
+    from ._file_format import LoadError
 
     try:
         entries = _parse_header(data)

@@ -10,12 +10,11 @@ dtypes are numpy dtypes (``mt.float32 is np.dtype('float32')``) and anything
 (``python -m microtensor._stubs``); at run time they are plain ``typing`` objects.
 """
 import builtins
-from typing import Any, Dict, Iterable, Sequence, Type, Union
+from typing import Any, Dict, Iterable, Sequence, Union
 
-import numpy as np
-
+from ._dtypes import DTypeLike
 from ._tensor import Tensor
-from .device import device
+from .device import DeviceLike
 
 _bool = builtins.bool
 _int = builtins.int
@@ -27,8 +26,6 @@ Dim = Union[_int, Sequence[_int]]
 _size = Sequence[_int]
 ShapeArg = Union[_int, Sequence[_int]]  # one entry of ``*size``: an int, or the whole shape as a sequence
 IntOrInts = Union[_int, Sequence[_int]]  # a kernel size, stride, padding: one for every dim, or one each
-DTypeLike = Union[np.dtype, Type[object], builtins.str]
-DeviceLike = Union[device, builtins.str]
 # What an optimizer takes: tensors (``model.parameters()``) or groups of them (``[{"params": ..., "lr": ...}]``).
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[builtins.str, Any]]]
 

@@ -8,10 +8,7 @@ call, ``mt.set_default_device('cuda')``) raises a ``RuntimeError``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
-
-if TYPE_CHECKING:
-    from ._typing import DeviceLike
+from typing import Any, Optional, Union
 
 _builtin_type = type  # the class below takes a parameter named `type`, as PyTorch's does
 
@@ -57,6 +54,9 @@ class device:
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))
+
+
+DeviceLike = Union[device, str]  # a device or its name, "cpu" (re-exported by _typing)
 
 
 

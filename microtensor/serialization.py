@@ -75,6 +75,9 @@ from typing import IO, Any, Callable, Dict, Optional, Union
 import numpy as np
 
 from ._atomic_write import _temporary_pattern, write_atomically  # noqa: F401 (_temporary_pattern: for tests)
+from ._file_format import (  # noqa: F401 (re-exported: mt.serialization.LoadError, the format's names)
+    _ARRAY_KINDS, _EMPTY_ZIP_MAGIC, _NPY_MAGIC, _ZIP_MAGIC, FORMAT_NAME, FORMAT_VERSION, STRUCTURE_MEMBER, LoadError,
+)
 from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 from ._tensor import Tensor
 from .device import device
@@ -84,18 +87,6 @@ MapLocation = Optional[Union[str, device, Callable[..., Any], Dict[str, str]]]
 
 __all__ = ["save", "load", "LoadError", "safe_globals", "add_safe_globals", "get_safe_globals", "clear_safe_globals"]
 
-STRUCTURE_MEMBER = "__microtensor__.json"
-FORMAT_NAME = "microtensor"
-FORMAT_VERSION = 1
-
-_ARRAY_KINDS = "biufc"  # bool, signed and unsigned ints, floats, complex
-_ZIP_MAGIC = b"PK\x03\x04"
-_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
-_NPY_MAGIC = b"\x93NUMPY"
-
-
-class LoadError(RuntimeError):
-    """``mt.load`` could not (or refused to) read a file: corrupted, truncated, a pickle, not ours."""
 
 
 # --------------------------------------------------------------------- save
@@ -266,7 +257,7 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: Optiona
             check_device(map_location)
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(f"mt.load: weights_only must be True, False or None, got {weights_only!r}")
-    from . import _npz_reader  # here, not at the top: it imports this module's constants and LoadError
+    from . import _npz_reader  # here, on first use: reading is the larger half of the format
 
     options = {"weights_only": weights_only is not False}
     if hasattr(f, "read"):

@@ -3,7 +3,6 @@ from .activation import (
     ELU as ELU,
     GELU as GELU,
     Hardtanh as Hardtanh,
-    Identity as Identity,
     LeakyReLU as LeakyReLU,
     LogSoftmax as LogSoftmax,
     Mish as Mish,
@@ -28,7 +27,7 @@ from .container import (
 from .conv import Conv1d as Conv1d, Conv2d as Conv2d
 from .dropout import Dropout as Dropout
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
-from .linear import Linear as Linear
+from .linear import Identity as Identity, Linear as Linear
 from .loss import (
     BCELoss as BCELoss,
     BCEWithLogitsLoss as BCEWithLogitsLoss,

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Optional
 
 from ..._tensor import Tensor
 from .. import functional as F
 from ..module import Module
+from .linear import Identity  # noqa: F401  (defined beside Linear, where PyTorch has it)
 
 
 class ReLU(Module):
@@ -109,16 +110,6 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
-
-
-class Identity(Module):
-    """Returns its input unchanged (accepts and ignores any constructor arguments, as PyTorch)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__()
-
-    def forward(self, input: Tensor) -> Tensor:
-        return input
 
 
 def _inplace_repr(inplace):

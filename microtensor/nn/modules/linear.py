@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Any, Optional
 
 from ... import _dtypes
 from ...creation import empty
@@ -12,6 +12,16 @@ from ..module import Module
 from ..parameter import Parameter
 from ..._tensor import Tensor
 from ..._typing import DeviceLike, DTypeLike
+
+
+class Identity(Module):
+    """Returns its input unchanged (accepts and ignores any constructor arguments, as PyTorch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
 
 
 class Linear(Module):
@@ -56,4 +66,3 @@ class Linear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """A ``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (same weights, same repr)."""
-from .activation import Identity  # noqa: E402,F401  (PyTorch path: torch.nn.modules.linear.Identity; imported last to avoid a circle)
