@@ -319,6 +319,9 @@ def unrecorded_view(x, basic):
     return out
 
 
+_INT64 = np.dtype(np.int64)
+
+
 def _unrecorded_getitem(x, index):
     """``x[index]`` for the two indexings of a batch loop, when nothing is recorded: a slice (a view, as
     ``GetItem`` makes it) or a 1-D int64 tensor of positions (numpy's copy of those rows, as ``Index``
@@ -328,7 +331,7 @@ def _unrecorded_getitem(x, index):
         return unrecorded_view(x, (index, Ellipsis))
     if index.__class__ is Tensor and data.ndim:
         positions = index._data
-        if positions.dtype == np.int64 and positions.ndim == 1 and positions.size:
+        if positions.dtype is _INT64 and positions.ndim == 1 and positions.size:
             try:
                 return _new_tensor(data[positions])
             except IndexError:
