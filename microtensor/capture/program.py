@@ -1,23 +1,27 @@
 """Turn a ``Trace`` into a straight-line Python function over numpy arrays.
 
-Each event becomes one or two lines. A forward op calls the op's own ``forward``
+Each event becomes one or a few lines. A forward op calls the op's own ``forward``
 and a backward event its own ``backward`` (the same code eager runs, so the numbers
 are the same), with a context object made once per op (``replay_context``) instead of
-a new graph node per call; no Tensor, no graph and no engine are involved. The source
-is kept (``Program.source``) so that ``compiled.explain(verbose=True)`` can show it.
+a new graph node per call; the hottest ops are written inline instead (lowerings.py).
+No Tensor, no graph and no engine are involved. The source is kept
+(``Program.source``) so that ``compiled.explain(verbose=True)`` can show it. For the
+tutorial network's step it begins::
 
-For ``v = mt.tanh(x @ w).sum(); v.backward(); opt.step()`` the program reads::
-
-    def replay(t0):
-        v0 = t0._data
-        v2 = f0(x0, v0, v1)
-        if v2.__class__ is not ndarray: v2 = asarray(v2)
+    def replay(t0, t1):
+        v0 = t0._data                      # the arguments' arrays
+        v1 = t1._data
+        v13 = c11.copy()                   # the gradient backward() starts from
+        v3 = k12(v0, v2.T)                 # Linear, inline: matmul(x, weight.T)
+        v4 = k13(v3, k14)                  # ReLU: maximum(x, 0)
         ...
-        r = b5(x0, v9)
+        L24._grad = None                   # zero_grad()
         ...
-        t0 ... = make(v12)
-        u7(v1, v12, S7_0, G7_0, 0)
-        return make(v3)
+        v19 = v17.T @ v7                   # a weight's gradient
+        L30._grad = make(v19)              # delivered to .grad
+        ...
+        isub(v2, v24 if w4 == 1.0 else asarray(w4, d41) * v24)   # SGD: p -= lr * g
+        return make(v12)                   # the loss, a fresh tensor
 """
 import operator
 
