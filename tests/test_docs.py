@@ -25,7 +25,8 @@ How to write a page so that this test checks it (the same text is in docs/contri
 6. A block that cannot run here (it needs PyTorch, say) is fenced ```py instead of
    ```python and starts with the line ``# not run: <the reason>``.
 7. Relative links must point at files and headings that exist, and pages may not point
-   outside the repository (no ``../shared``, no issue numbers). docs/ops.md is generated
+   outside the repository (no path that climbs above it, no absolute path of a machine,
+   no issue numbers). docs/ops.md is generated
    (``python -m microtensor.ops``) and holds no code; it is skipped.
 """
 import os
@@ -224,13 +225,22 @@ def test_readme_starts_with_the_commands_ci_runs():
     assert command in ci_lines, f".ci/run no longer runs the README's second command {command!r}"
 
 
+# Absolute paths of a machine: the folders a checkout typically sits in, and the one this one sits in.
+MACHINE_PATHS = r"(?<![\w.~])/(?:work|tmp|root|home|Users|mnt)/|" + re.escape(os.path.dirname(REPO) + os.sep)
+
+
 @pytest.mark.parametrize("page", pages())
 def test_pages_point_only_inside_the_repository(page):
     """A reader has the repository and nothing else: no folders beside it, no internal notes or issue numbers."""
     text = read(page)
-    for pattern in (r"\.\./shared", r"DESIGN\.md", r"\bissues? #?\d+", r"/work/"):
+    for pattern in (r"DESIGN\.md", r"\bissues? #?\d+", MACHINE_PATHS):
         found = re.search(pattern, text, flags=re.I)
         assert found is None, f"{page} mentions {found.group(0)!r}, which a reader of the repository cannot follow"
+    folder = os.path.dirname(os.path.join(REPO, page))
+    for climb in re.finditer(r"(?<![\w/])(?:\.\./)+[\w.-]*", text):
+        target = os.path.normpath(os.path.join(folder, climb.group(0)))
+        assert target == REPO or target.startswith(REPO + os.sep), (
+            f"{page} points to {climb.group(0)!r}, outside the repository, which a reader does not have")
 
 
 # The runner itself: each way a page can go wrong must fail.
