@@ -190,6 +190,29 @@ def run_probe_subprocess(workload, probe, backend, config, timeout=900):
     return result
 
 
+def training_step(lib, loss_of, optimizer, compiled=False):
+    """``step(x, y)`` as a PyTorch user writes it: ``loss = loss_of(x, y)``, ``zero_grad()``,
+    ``backward()``, ``step()``; returns the loss. ``compiled``: through ``lib.compile``."""
+    def step(x, y):
+        loss = loss_of(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return lib.compile(step) if compiled else step
+
+
+def run_epochs(lib, step, inputs, targets, orders, batch):
+    """Call ``step`` on each minibatch of ``batch`` rows, in each epoch's order (``orders``)."""
+    x_all, y_all = lib.from_numpy(inputs), lib.from_numpy(targets)
+    for order in orders:
+        index = lib.from_numpy(order)
+        x_epoch, y_epoch = x_all[index], y_all[index]
+        for start in range(0, len(inputs), batch):
+            step(x_epoch[start:start + batch], y_epoch[start:start + batch])
+
+
 def train_classifier(lib, model, x_train, y_train, x_test, params, orders, lr, momentum, batch, compiled=False):
     """Train ``model`` with ``lib`` (microtensor or torch) as a PyTorch user would: SGD with momentum,
     cross-entropy, minibatches in each epoch's ``orders``, starting from ``params``; ``compiled``: the
@@ -200,23 +223,8 @@ def train_classifier(lib, model, x_train, y_train, x_test, params, orders, lr, m
             parameter.copy_(lib.from_numpy(value))
     optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     loss_fn = nn.CrossEntropyLoss()
-
-    def step(x, y):
-        loss = loss_fn(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    if compiled:
-        step = lib.compile(step)
-    x_all, y_all = lib.from_numpy(x_train), lib.from_numpy(y_train)
-    count = len(x_train)
-    for order in orders:
-        index = lib.from_numpy(order)
-        x_epoch, y_epoch = x_all[index], y_all[index]
-        for start in range(0, count, batch):
-            step(x_epoch[start:start + batch], y_epoch[start:start + batch])
+    step = training_step(lib, lambda x, y: loss_fn(model(x), y), optimizer, compiled)
+    run_epochs(lib, step, x_train, y_train, orders, batch)
     with lib.no_grad():
         predictions = model(lib.from_numpy(x_test)).argmax(dim=1)
     return to_numpy(predictions), [to_numpy(p) for p in model.parameters()]

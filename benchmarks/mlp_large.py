@@ -9,7 +9,7 @@ Also probed in a fresh subprocess per backend: peak RSS (``ru_maxrss``).
 import numpy as np
 
 from . import numpy_reference as ref
-from ._core import COMPILED, FRAMEWORKS, Case, framework, to_numpy
+from ._core import COMPILED, FRAMEWORKS, Case, framework, to_numpy, training_step
 
 NAME = "mlp_large"
 DESCRIPTION = "MLP 784-512-512-10 ReLU, batch 256, SGD m=0.9, float32, synthetic"
@@ -60,15 +60,7 @@ class FrameworkTrainer:
         optimizer = self.optimizer = lib.optim.SGD(self.model.parameters(), lr=LR, momentum=MOMENTUM)
         loss_fn = lib.nn.CrossEntropyLoss()
         self.batches = [(lib.from_numpy(xb), lib.from_numpy(yb)) for xb, yb in zip(x, labels)]
-
-        def step(xb, yb):
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss
-
-        self.step = lib.compile(step) if compiled else step
+        self.step = training_step(lib, lambda xb, yb: loss_fn(model(xb), yb), optimizer, compiled)
 
     def train(self, steps):
         step_fn, batches = self.step, self.batches

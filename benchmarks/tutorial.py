@@ -10,7 +10,7 @@ quality column reports the final loss and the largest weight difference from num
 import numpy as np
 
 from . import numpy_reference as ref
-from ._core import COMPILED, FRAMEWORKS, Case, framework, to_numpy
+from ._core import COMPILED, FRAMEWORKS, Case, framework, run_epochs, to_numpy, training_step
 
 NAME = "tutorial"
 DESCRIPTION = "3-4-4-1 net, 4 samples, batch 2, SGD lr 1, 0.5*SSE, float64"
@@ -42,25 +42,10 @@ def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0,
             layer.weight.copy_(lib.from_numpy(np.ascontiguousarray(weight.T)))
     optimizer = lib.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss(reduction="sum")
-
-    def step(x, y):
-        loss = 0.5 * loss_fn(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    if compiled:
-        step = lib.compile(step)
-    x_all, y_all = lib.from_numpy(inputs), lib.from_numpy(targets)
-    count = len(inputs)
-    for order in orders:
-        index = lib.from_numpy(order)
-        x_epoch, y_epoch = x_all[index], y_all[index]
-        for start in range(0, count, batch_size):
-            step(x_epoch[start:start + batch_size], y_epoch[start:start + batch_size])
+    step = training_step(lib, lambda x, y: 0.5 * loss_fn(model(x), y), optimizer, compiled)
+    run_epochs(lib, step, inputs, targets, orders, batch_size)
     with lib.no_grad():
-        final_loss = 0.5 * loss_fn(model(x_all), y_all).item()
+        final_loss = 0.5 * loss_fn(model(lib.from_numpy(inputs)), lib.from_numpy(targets)).item()
     trained = tuple(to_numpy(layer.weight).T for layer in (model[0], model[2], model[4]))
     return trained, final_loss
 
