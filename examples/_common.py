@@ -90,6 +90,35 @@ def output_path(out_dir, name):
     return os.path.join(out_dir, name)
 
 
+def write_figure(draw, out_dir, name, show):
+    """Draw an example's picture with ``draw(path)`` into ``out_dir/name``, say where it went, show it
+    (with ``--show``) and close it; returns the path."""
+    import matplotlib.pyplot as plt
+
+    path = output_path(out_dir, name)
+    with busy(f"drawing {name}"):
+        draw(path)
+    print(f"wrote {path}")
+    show_figures(show)
+    plt.close("all")
+    return path
+
+
+def training_step(model, criterion, optimizer, compiled=False):
+    """``step(x, y)``: a minibatch's loss, then ``zero_grad()``, ``backward()`` and the optimizer's step;
+    returns the loss. ``compiled``: through ``mt.compile`` (the same numbers, faster; docs/compile.md)."""
+    import microtensor as mt
+
+    def step(x, y):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return mt.compile(step) if compiled else step
+
+
 def show_figures(show):
     """Block on the open figure windows (only with ``--show`` and an interactive backend)."""
     if not show:

@@ -32,8 +32,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    busy, ensure_microtensor_importable, make_parser, output_path, plural, progress, resolve_show, say,
-    select_backend, show_figures,
+    busy, ensure_microtensor_importable, make_parser, plural, progress, resolve_show, say, select_backend,
+    write_figure,
 )
 
 ensure_microtensor_importable()
@@ -368,19 +368,13 @@ def main(argv=None):
           f"{plural(args.epochs, 'epoch')} each{' (quick run)' if args.quick else ''}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show)
-    import matplotlib.pyplot as plt
 
     results = run(args.epochs, quick=args.quick)
     for kind in ("mlp", "transformer"):
         history = results[kind]
         print(f"{kind}: train {history['train'][-1]:.3f}, validation {history['validation'][-1]:.3f} nats/char "
               f"after {history['steps']} steps ({history['seconds']:.1f} s)")
-    path = output_path(args.out, "char_model.png")
-    with busy(f"drawing {os.path.basename(path)}"):
-        draw_figure(results, path)
-    print(f"wrote {path}")
-    show_figures(args.show)
-    plt.close("all")
+    write_figure(lambda path: draw_figure(results, path), args.out, "char_model.png", args.show)
     return results
 
 

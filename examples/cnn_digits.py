@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    busy, ensure_microtensor_importable, evaluate, integer_ticks, make_parser, output_path, plural, progress,
-    report_compiled, resolve_show, say, select_backend, show_figures,
+    busy, ensure_microtensor_importable, evaluate, integer_ticks, make_parser, plural, progress,
+    report_compiled, resolve_show, say, select_backend, training_step, write_figure,
 )
 
 ensure_microtensor_importable()
@@ -116,16 +116,7 @@ def train(epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=SEED, spl
     optimizer = mt.optim.SGD(model.parameters(), lr=lr, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
     scheduler = mt.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
-
-    def step(x, y):
-        loss = criterion(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    if compiled:
-        step = mt.compile(step)
+    step = training_step(model, criterion, optimizer, compiled)
     bar = progress(total=epochs * len(loader), desc="training" + (" (mt.compile)" if compiled else ""),
                    unit="batch", enabled=verbose)
     width = len(str(epochs))
@@ -294,7 +285,6 @@ def main(argv=None):
           f"{', quick run on ' + str(QUICK_TRAIN_SIZE) + ' training images' if args.quick else ''}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show)
-    import matplotlib.pyplot as plt
 
     result = train(epochs, quick=args.quick)
     wrong = int(np.sum(result["predictions"] != result["y_test"]))
@@ -302,12 +292,8 @@ def main(argv=None):
           f"{result['train_accuracy']:.2%}) after {plural(epochs, 'epoch')}, {result['seconds']:.1f} s of training")
     if not args.eager:
         result["compiled_same"] = report_compiled(result, train(epochs, quick=args.quick, compiled=True, verbose=False))
-    path = output_path(args.out, "cnn_digits.png")
-    with busy(f"drawing {os.path.basename(path)}"):
-        draw_figure(result, path, mistakes=8 if args.quick else 24)
-    print(f"wrote {path}")
-    show_figures(args.show)
-    plt.close("all")
+    write_figure(lambda path: draw_figure(result, path, mistakes=8 if args.quick else 24), args.out,
+                 "cnn_digits.png", args.show)
     return result
 
 

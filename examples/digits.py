@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    busy, ensure_microtensor_importable, evaluate, make_parser, output_path, plural, progress, report_compiled,
-    resolve_show, say, select_backend, show_figures,
+    busy, ensure_microtensor_importable, evaluate, make_parser, plural, progress, report_compiled, resolve_show,
+    say, select_backend, training_step, write_figure,
 )
 
 ensure_microtensor_importable()
@@ -91,16 +91,7 @@ def train(epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=SEED, spl
         metrics=(("train_loss", "test_loss"), ("train_accuracy", "test_accuracy")),
         live=live, xlabel="epoch", logy=("train_loss",), title="MLP on scikit-learn digits",
     )
-
-    def step(x, y):
-        loss = criterion(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    if compiled:
-        step = mt.compile(step)
+    step = training_step(model, criterion, optimizer, compiled)
     bar = progress(total=epochs * len(loader), desc="training" + (" (mt.compile)" if compiled else ""),
                    unit="batch", enabled=verbose)
     width = len(str(epochs))
@@ -188,7 +179,6 @@ def main(argv=None):
     print(f"MLP on scikit-learn's digits: {plural(args.epochs, 'epoch')} of Adam, batches of {BATCH_SIZE}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show or args.live)
-    import matplotlib.pyplot as plt
 
     result = train(args.epochs, live=args.live)
     result["plot"].close(keep_open=args.live and args.show)
@@ -196,12 +186,7 @@ def main(argv=None):
           f"after {plural(args.epochs, 'epoch')}, {result['seconds']:.1f} s of training")
     if not args.eager:
         result["compiled_same"] = report_compiled(result, train(args.epochs, compiled=True, verbose=False))
-    path = output_path(args.out, "digits.png")
-    with busy(f"drawing {os.path.basename(path)}"):
-        draw_figure(result, path)
-    print(f"wrote {path}")
-    show_figures(args.show)
-    plt.close("all")
+    write_figure(lambda path: draw_figure(result, path), args.out, "digits.png", args.show)
     return result
 
 

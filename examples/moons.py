@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    busy, ensure_microtensor_importable, integer_ticks, make_parser, output_path, plural, progress, resolve_show,
-    select_backend, show_figures,
+    busy, ensure_microtensor_importable, integer_ticks, make_parser, plural, progress, resolve_show,
+    select_backend, write_figure,
 )
 
 ensure_microtensor_importable()
@@ -182,19 +182,13 @@ def main(argv=None):
           f"with {TITLES['mse']} and with {TITLES['bce']}", flush=True)
     args.show = resolve_show(args.show)
     select_backend(args.show)
-    import matplotlib.pyplot as plt
 
     results = train(args.epochs, verbose=True)
     for kind in LOSSES:
         run = results[kind]
         print(f"{TITLES[kind]:>18}: final training loss {run['loss'][-1]:.4f}, test accuracy "
               f"{run['test_accuracy'][-1]:.1%} ({run['seconds']:.1f} s)")
-    path = output_path(args.out, "moons.png")
-    with busy(f"drawing {os.path.basename(path)}"):
-        draw_figure(results, path)
-    print(f"wrote {path}")
-    show_figures(args.show)
-    plt.close("all")
+    write_figure(lambda path: draw_figure(results, path), args.out, "moons.png", args.show)
     return results
 
 
