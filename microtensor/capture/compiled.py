@@ -264,7 +264,7 @@ def _check(program, snapshots, after, tensors, result):
         replayed = program.run(*tensors)
     except Exception as error:  # a program that cannot even run is refused like a wrong one
         return [f"the program raised {type(error).__name__}: {error}"]
-    problems = snapshots.differences(after, after["grads"])
+    problems = snapshots.differences(after)
     if not _same_result(replayed, result):
         problems.append("the returned value differs")
     return problems
@@ -294,19 +294,12 @@ def _python_values(fn):
 
 
 def _signature(args, kwargs):
-    """The cache key of a call and its tensor arguments in order (the common case, tensors only, is fast)."""
+    """The cache key of a call and its tensor arguments in order (a repeated signature is checked by
+    the entry's generated ``fast`` check before this runs)."""
     tensors = []
-    key = [_state.enabled, _state.inference]
-    for arg in args:
-        if arg.__class__ is Tensor:
-            data = arg._data
-            tensors.append(arg)
-            key.append((data.shape, data.dtype, arg._requires_grad))
-        else:
-            key.append(_key_of(arg, tensors))
-    if kwargs:
-        key.append(tuple((name, _key_of(value, tensors)) for name, value in sorted(kwargs.items())))
-    return tuple(key), tensors
+    key = (_state.enabled, _state.inference, tuple(_key_of(arg, tensors) for arg in args),
+           tuple((name, _key_of(value, tensors)) for name, value in sorted(kwargs.items())))
+    return key, tensors
 
 
 def _key_of(value, tensors):

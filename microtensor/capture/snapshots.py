@@ -66,7 +66,7 @@ class Snapshots:
         for key, (rng, _) in self._generators.items():
             rng.bit_generator.state = after["generators"][key]
 
-    def differences(self, after, eager_grads):
+    def differences(self, after):
         """Where the state now differs from ``after`` (bit for bit); an empty list if nowhere."""
         found = []
         for key, (array, _) in self._arrays.items():
@@ -77,7 +77,7 @@ class Snapshots:
             if state.keys() != expected.keys() or not all(identical(_plain(state[k]), expected[k]) for k in state):
                 found.append(f"the optimizer state {sorted(state)} differs")
         for key, (tensor, _) in self._grads.items():
-            now, expected = tensor._grad, eager_grads[key]
+            now, expected = tensor._grad, after["grads"][key]
             if (now is None) != (expected is None) or (now is not None and not identical(now._data, expected._data)):
                 found.append(f"the .grad of a tensor of shape {tensor.shape} differs")
         for key, (rng, _) in self._generators.items():

@@ -322,6 +322,11 @@ def unrecorded_view(x, basic):
 _INT64 = np.dtype(np.int64)
 
 
+def _is_position_list(positions):
+    """A non-empty 1-D int64 array: the ``X[batch]`` indexing the short paths take."""
+    return positions.dtype is _INT64 and positions.ndim == 1 and positions.size != 0
+
+
 def _unrecorded_getitem(x, index):
     """``x[index]`` for the two indexings of a batch loop, when nothing is recorded: a slice (a view, as
     ``GetItem`` makes it) or a 1-D int64 tensor of positions (numpy's copy of those rows, as ``Index``
@@ -331,7 +336,7 @@ def _unrecorded_getitem(x, index):
         return unrecorded_view(x, (index, Ellipsis))
     if index.__class__ is Tensor and data.ndim:
         positions = index._data
-        if positions.dtype is _INT64 and positions.ndim == 1 and positions.size:
+        if _is_position_list(positions):
             try:
                 return _new_tensor(data[positions])
             except IndexError:
@@ -347,7 +352,7 @@ def _positions_fast(index, shape):
     if index.__class__ is not Tensor or not shape:
         return None
     positions = index._data
-    if positions.dtype != np.int64 or positions.ndim != 1 or not positions.size:
+    if not _is_position_list(positions):
         return None
     size = shape[0]
     if positions.max() >= size or positions.min() < -size:
