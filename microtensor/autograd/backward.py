@@ -20,11 +20,17 @@ def _as_sequence(value):
     return [value]
 
 
+def _one_like(array):
+    """A new array holding 1 of ``array``'s dtype and one-element shape (np.ones costs 4x more)."""
+    one = np.array(1, dtype=array.dtype)
+    return one.reshape(array.shape) if array.ndim else one
+
+
 def _root_gradients(outputs, grad_outputs, create_graph):
     if grad_outputs is None and len(outputs) == 1:
         output = outputs[0]
         if output.__class__ is Tensor and output.requires_grad and output._data.size == 1:
-            return [np.ones(output._data.shape, dtype=output._data.dtype)]  # the common loss.backward()
+            return [_one_like(output._data)]  # the common loss.backward()
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
@@ -45,7 +51,7 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                     f"grad can be implicitly created only for scalar outputs, but this output has shape "
                     f"{output.shape}; pass gradient= (a tensor of that shape) or reduce it first, e.g. .sum()"
                 )
-            grads.append(np.ones(output.shape, dtype=output.dtype))
+            grads.append(_one_like(output._data))
             continue
         if isinstance(grad, Tensor):
             if create_graph:

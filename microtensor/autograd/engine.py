@@ -98,19 +98,21 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                 if target is None:
                     continue
                 input_grad = None if grad is None else input_grads[index]
-                fresh = False
+                fresh = None  # known only once a fit ran; else looked up for a leaf below
                 if input_grad is not None:
                     shape, dtype = meta[index]
-                    if input_grad.__class__ is not np.ndarray or input_grad.shape != shape or input_grad.dtype != dtype:
+                    if input_grad.__class__ is not np.ndarray or input_grad.shape != shape or (
+                        input_grad.dtype is not dtype and input_grad.dtype != dtype
+                    ):
                         given = input_grad
                         input_grad, fresh = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
                         if recorder is not None:
                             recorder.on_fit(given, input_grad, shape, dtype, node, index)
-                    else:
-                        fresh = index in node.fresh_gradients
                 if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is None:
                         continue
+                    if fresh is None:
+                        fresh = index in node.fresh_gradients
                     if target._hooks:
                         if recorder is not None:
                             recorder.unsupported("a gradient hook (register_hook) on a leaf tensor")

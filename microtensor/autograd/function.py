@@ -335,21 +335,28 @@ class Function:
             saved = []
             records = False
             for value in to_save:
-                if value is None or value.__class__ is float or value.__class__ is int:
-                    saved.append(value)
+                if value is None:
+                    saved.append(None)
                     continue
-                records = True
                 if value is a_data and a_data is not a:
-                    version_counter = a._version_counter
+                    version_counter = a._counter
+                    if version_counter is None:
+                        version_counter = a._counter = [0]
                     saved.append((a_data, a, version_counter, version_counter[0]))
                 elif value is b_data and b_data is not b:
-                    version_counter = b._version_counter
+                    version_counter = b._counter
+                    if version_counter is None:
+                        version_counter = b._counter = [0]
                     saved.append((b_data, b, version_counter, version_counter[0]))
                 elif value is out or value is raw:
                     counter = [0]
                     saved.append((out, OUTPUT, counter, 0))
+                elif value.__class__ is float or value.__class__ is int:
+                    saved.append(value)
+                    continue
                 else:
                     saved.append(constant_record(value))
+                records = True
             if records:  # else forward's own tuple of plain values is kept: no new container per node
                 ctx._saved = saved
         if _anomaly_mode.enabled:

@@ -56,6 +56,24 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
 
     Gradients: dy/dinput = weight, dL/dweight = G^T input (batch dims summed), dL/dbias = sum of G.
     """
+    try:  # the common case in one test; anything unusual gets its error from _check_linear
+        x, w = input._data, weight._data
+        fits = (
+            w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype
+            and (bias is None or (bias._data.dtype == w.dtype and bias._data.shape in ((w.shape[0],), ())))
+            and isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))
+        )
+    except AttributeError:
+        fits = False
+    if not fits:
+        _check_linear(input, weight, bias)
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def _check_linear(input, weight, bias):
+    """Raise the error that names what is wrong with ``linear``'s arguments."""
     for name, value in (("input", input), ("weight", weight), ("bias", bias)):
         if value is not None and not isinstance(value, Tensor):
             raise not_a_tensor_error("linear", name, value)
@@ -75,12 +93,8 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
             f"linear(): bias must have shape ({weight.shape[0]},) to match weight {tuple(weight.shape)}, "
             f"got {tuple(bias.shape)}"
         )
-    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-        dtypes = f"input {input.dtype}, weight {weight.dtype}" + (f", bias {bias.dtype}" if bias is not None else "")
-        raise RuntimeError(
-            f"linear(): expected all arguments to have the same dtype, got {dtypes}; convert the input "
-            f"(x.to(weight.dtype)) or the module (model.double() / model.float())"
-        )
-    if bias is None:
-        return Linear.apply(input, weight)
-    return Linear.apply(input, weight, bias)
+    dtypes = f"input {input.dtype}, weight {weight.dtype}" + (f", bias {bias.dtype}" if bias is not None else "")
+    raise RuntimeError(
+        f"linear(): expected all arguments to have the same dtype, got {dtypes}; convert the input "
+        f"(x.to(weight.dtype)) or the module (model.double() / model.float())"
+    )
