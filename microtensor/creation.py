@@ -14,7 +14,7 @@ from . import _dtypes
 from . import random as _random
 from .device import check_device
 from ._registry import tensor_method
-from ._tensor import Tensor, as_array
+from ._tensor import Tensor, _new_tensor, as_array
 from .autograd.grad_mode import _state
 from .random import Generator
 from ._typing import DeviceLike, DTypeLike, Number, ShapeArg
@@ -81,14 +81,15 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"from_numpy: can't convert an array of dtype {array.dtype}; supported: float, int, uint, bool")
-    if not array.dtype.isnative:  # PyTorch's dtypes are native-endian; a copy would break the memory sharing
+    dtype = array.dtype
+    if dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: can't convert an array of dtype {dtype}; supported: float, int, uint, bool")
+    if not dtype.isnative:  # PyTorch's dtypes are native-endian; a copy would break the memory sharing
         raise ValueError(
-            f"from_numpy: the array has non-native byte order (dtype {array.dtype.str!r}) and can't share memory; "
+            f"from_numpy: the array has non-native byte order (dtype {dtype.str!r}) and can't share memory; "
             f"use mt.tensor(array) or mt.as_tensor(array), which copy it to the native byte order"
         )
-    tensor = Tensor._make(array)
+    tensor = _new_tensor(array)
     if _state.recorder is not None:
         _state.recorder.on_created(tensor)
     return tensor

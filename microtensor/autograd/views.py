@@ -27,13 +27,15 @@ MULTI = "multi"
 
 
 def attach_view(source, out, cls, args):
-    """Mark tensor ``out`` (made by view op ``cls`` from ``source`` with extra ``args``) as a view."""
+    """Mark tensor ``out`` (made by view op ``cls`` from ``source`` with extra ``args``, and already
+    sharing ``source``'s version counter) as a view."""
     view = source._view
     made = None if _state.enabled else NO_GRAD
+    version = out._counter[0]  # the counter out shares with source
     if view is None:
-        out._view = (source, ((cls, args),), source._version_counter[0], made)
+        out._view = (source, ((cls, args),), version, made)
     else:
-        out._view = (view[0], view[1] + ((cls, args),), source._version_counter[0], made or view[3])
+        out._view = (view[0], view[1] + ((cls, args),), version, made or view[3])
 
 
 def mark_multi_output_views(views):
