@@ -94,6 +94,8 @@ class Function:
         # Built-in ops get arrays, unless backward is being recorded (create_graph=True: the
         # engine turns grad mode on exactly then); user Functions always get Tensors.
         tensor_mode = not self.numpy_level or _state.enabled
+        if saved.__class__ is tuple and not tensor_mode:
+            return saved  # forward's own tuple, kept by apply only when it holds no tensor's values
         values = []
         for record in saved:
             if record.__class__ is not tuple:  # a constant: a number, an array, None
