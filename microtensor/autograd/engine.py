@@ -229,21 +229,24 @@ def _capture_key(tensor):
 
 
 def _count_consumers(roots):
-    """Number of edges into each node reachable from ``roots`` (iterative DFS)."""
-    consumers = {}
+    """Number of edges into each node reachable from ``roots`` (iterative DFS; the roots start at 0)."""
+    consumers = dict.fromkeys(roots, 0)
     stack = list(roots)
-    seen = set(roots)
     while stack:
-        node = stack.pop()
-        for target in node.inputs:
-            if target is None or isinstance(target, Tensor):
+        for target in stack.pop().inputs:
+            if target is None:
                 continue
-            if target.__class__ is tuple:
+            kind = target.__class__
+            if kind is tuple:
                 target = target[0]
-            consumers[target] = consumers.get(target, 0) + 1
-            if target not in seen:
-                seen.add(target)
+            elif kind is Tensor or isinstance(target, Tensor):
+                continue
+            count = consumers.get(target)
+            if count is None:  # first seen: walk it too
+                consumers[target] = 1
                 stack.append(target)
+            else:
+                consumers[target] = count + 1
     return consumers
 
 
@@ -313,26 +316,39 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
         grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
     grad_shape = grad.shape
     if grad_shape != shape:
-        extra = len(grad_shape) - len(shape)
-        if extra < 0 or any(
-            size != 1 and size != grad_shape[extra + axis] for axis, size in enumerate(shape)
-        ):
-            raise RuntimeError(
-                f"Function {node.name()} returned an invalid gradient at index {index} - got "
-                f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
-            )
-        axes = tuple(range(extra)) + tuple(
-            extra + axis for axis, size in enumerate(shape) if size == 1 and grad_shape[extra + axis] != 1
-        )
+        axes = _FIT_AXES.get((grad_shape, shape))
+        if axes is None:
+            axes = _broadcast_axes(grad_shape, shape, node, index)
         if axes:
             grad = grad.sum(axis=axes, keepdims=True)
             fresh = True
         if grad.shape != shape:
             grad = grad.reshape(shape)
-    if grad.dtype != dtype:
+    if grad.dtype is not dtype and grad.dtype != dtype:
         grad = grad.to(dtype) if create_graph else grad.astype(dtype)
         fresh = True
     return grad, fresh
+
+
+_FIT_AXES = {}  # (gradient shape, input shape) -> the axes summed to undo the broadcast
+
+
+def _broadcast_axes(grad_shape, shape, node, index):
+    """The axes of ``grad_shape`` that broadcasting added or stretched from ``shape`` (kept in
+    ``_FIT_AXES``); a RuntimeError naming the node if ``shape`` does not broadcast to it."""
+    extra = len(grad_shape) - len(shape)
+    if extra < 0 or any(size != 1 and size != grad_shape[extra + axis] for axis, size in enumerate(shape)):
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {index} - got "
+            f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
+        )
+    axes = tuple(range(extra)) + tuple(
+        extra + axis for axis, size in enumerate(shape) if size == 1 and grad_shape[extra + axis] != 1
+    )
+    if len(_FIT_AXES) > 4096:  # many distinct shapes (e.g. variable lengths): start again
+        _FIT_AXES.clear()
+    _FIT_AXES[(grad_shape, shape)] = axes
+    return axes
 
 
 def _hold_for_hooks(hooked_leaves, leaf, grad):
