@@ -92,3 +92,59 @@ def quality(results, config):
             error = max(float(np.max(np.abs(np.asarray(a) - np.asarray(r)))) for a, r in zip(value, reference))
             text[(case, backend)] = f"max |grad - grad_numpy| {error:.1e}"
     return text
+
+
+def layer_costs(count=20_000, repeats=5, seed=0):
+    """Where the time of one recorded ``x * y`` goes, layer by layer (printed by ``--profile``).
+
+    The first four rows each add one layer to the row above, so their differences are what
+    each layer costs: numpy's own call; the op's ``forward`` on arrays (the dtype rule and
+    ``save_for_backward``); ``x * y`` when nothing is recorded (the operator, the argument
+    checks, the new Tensor); ``x * y`` recorded (the graph node and its saved values). The
+    last two rows are the rest of a step: the ``.sum()`` of the product (recorded), and the
+    backward pass through those two nodes into ``x.grad``. Returns
+    ``[(layer, microseconds, max |result - numpy|)]``.
+    """
+    import timeit
+
+    import microtensor as mt
+    from microtensor.autograd.function import _SCRATCH_CONTEXT
+    from microtensor.ops.arithmetic import Mul
+
+    a, b, _, _ = values(seed)
+    x = mt.from_numpy(a.copy()).requires_grad_()
+    x_plain = mt.from_numpy(a.copy())
+    y = mt.from_numpy(b.copy())
+    product = np.multiply(a, b)
+
+    def per_call(function):
+        return min(timeit.repeat(function, number=count, repeat=repeats)) / count * 1e6
+
+    def gap(result, expected=product):
+        values_ = result if isinstance(result, np.ndarray) else to_numpy(result)
+        return float(np.max(np.abs(values_ - expected)))
+
+    recorded = x * y
+    total = recorded.sum()
+
+    def backward_of_two_nodes():
+        x.grad = None
+        total.backward(retain_graph=True)
+        return x.grad
+
+    return [
+        ("np.multiply(a, b)", per_call(lambda: np.multiply(a, b)), gap(np.multiply(a, b))),
+        ("Mul.forward on the arrays", per_call(lambda: Mul.forward(_SCRATCH_CONTEXT, a, b)),
+         gap(Mul.forward(_SCRATCH_CONTEXT, a, b))),
+        ("x * y, nothing recorded", per_call(lambda: x_plain * y), gap(x_plain * y)),
+        ("x * y, recorded", per_call(lambda: x * y), gap(x * y)),
+        ("(x * y).sum(), recorded", per_call(recorded.sum), gap(recorded.sum(), product.sum())),
+        ("its backward, 2 nodes", per_call(backward_of_two_nodes), gap(backward_of_two_nodes(), b)),
+    ]
+
+
+def layer_costs_text(rows):
+    lines = ["one op, layer by layer (x * y on 4 float32 values; see layer_costs in op_overhead.py):"]
+    for layer, micros, error in rows:
+        lines.append(f"  {layer:28s} {micros:7.2f} us   max |result - numpy| {error:.1e}")
+    return "\n".join(lines)

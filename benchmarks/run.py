@@ -535,6 +535,8 @@ def main(argv=None):
                 sections.append(profile_summary(workload, profile_config))
             except Exception as error:
                 sections.append(f"{workload}: profiling failed: {type(error).__name__}: {error}")
+        from .op_overhead import layer_costs, layer_costs_text
+        sections.append(layer_costs_text(layer_costs()))
         profiles = "\n\n".join(sections)
         print()
         print(profiles)

@@ -139,6 +139,18 @@ def test_deep_chain_and_op_overhead_agree_with_numpy():
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+
+def test_layer_costs_name_each_layer_and_compute_the_same_product():
+    rows = op_overhead.layer_costs(count=20, repeats=1)
+    assert [layer for layer, _, _ in rows] == [
+        "np.multiply(a, b)", "Mul.forward on the arrays", "x * y, nothing recorded", "x * y, recorded",
+        "(x * y).sum(), recorded", "its backward, 2 nodes",
+    ]
+    assert all(micros > 0 and error == 0.0 for _, micros, error in rows)  # every layer gives numpy's result
+    text = op_overhead.layer_costs_text(rows)
+    assert text.count(" us ") == len(rows)
+
+
 # ------------------------------------------------------------- the harness
 def test_quick_run_produces_a_complete_report(tmp_path, capsys):
     paths = {name: tmp_path / name for name in ("out.json", "chart.png", "RESULTS.md")}
