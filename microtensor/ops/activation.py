@@ -86,7 +86,10 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        if x.size >= _RELU_WHERE_MAX_SIZE and x.dtype == np.float32:
+            y = np.maximum(x, np.zeros_like(x))  # the same bits; numpy's float32 loop against a scalar is 3x slower
+        else:
+            y = np.maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
