@@ -59,7 +59,7 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         last = self._last  # the common case, the same signature as the call before: one generated check
-        if last is not None and last.fast(args, kwargs) and _state.recorder is None:
+        if last is not None and last.fast(args, kwargs):  # (which also checks that no capture is running)
             self._counts["replayed"] += 1
             return last.program.run(*args)
         if self._disable or _state.recorder is not None:  # disabled, or inside another capture
@@ -116,7 +116,13 @@ class CompiledFunction:
         snapshots = recorder.snapshots
         after = snapshots.after()
         for lowered in (True, False):  # with the inline lowerings, else with every op's own code
-            program = build_program(recorder, recorder.trace.optimizers, lowered)
+            try:
+                program = build_program(recorder, recorder.trace.optimizers, lowered)
+            except Exception as error:  # a lowering that fails on an op it did not expect
+                if not lowered:
+                    raise
+                self._note("lowering refused", entry, f"writing the inline forms failed: {error!r}")
+                continue
             problems = _check(program, snapshots, after, tensors, result)
             if not problems:
                 break
@@ -188,7 +194,8 @@ class _Guards:
     def __init__(self, trace, fn, group_guards=()):
         self.externals = trace.externals
         self.groups = list(group_guards)
-        self.modules = [(module, module.training) for module in trace.modules.values()]
+        self.modules = [(module, module.training) for module in trace.modules.values()
+                        if type(module) not in flag_free_modules()]
         self.optimizers = [(optimizer, [len(group["params"]) for group in optimizer.param_groups])
                            for optimizer in trace.optimizers.values()]
         self.python = _python_values(fn)
@@ -198,18 +205,24 @@ class _Guards:
 
     def _compile(self):
         """All the guards as one generated expression (``holds()``), checked at every replay; the loops
-        in ``check`` run only when it fails, to say what changed."""
-        names, terms = self.names, self.terms
+        in ``check`` run only when it fails, to say what changed. Each object gets one name, and a
+        setting that several parameters' updates assume is checked once."""
+        names, terms, named = self.names, self.terms, {}
 
         def name(value):
-            names[f"g{len(names)}"] = value
-            return f"g{len(names) - 1}"
+            key = id(value)
+            if key not in named:
+                named[key] = f"g{len(names)}"
+                names[named[key]] = value
+            return named[key]
 
         for tensor, array, requires_grad in self.externals:
             terms.append(f"{name(tensor)}._data is {name(array)}")
             terms.append(f"{name(tensor)}._requires_grad is {requires_grad}")
         terms += [f"{name(module)}.training is {training}" for module, training in self.modules]
-        terms += [f"bool({name(group)}[{key!r}]) is {nonzero}" for group, key, nonzero in self.groups]
+        settings = {(id(group), key): (group, key, nonzero) for group, key, nonzero in self.groups}
+        terms += [f"{'bool' if nonzero else 'not '}({name(group)}[{key!r}])"  # the same test as bool(...) is nonzero
+                  for group, key, nonzero in settings.values()]
         for optimizer, sizes in self.optimizers:
             groups = name(optimizer.param_groups)
             terms.append(f"len({groups}) == {len(sizes)}")
@@ -219,16 +232,24 @@ class _Guards:
             terms.append(f"type({current}) is {name(type(value))} and {current} == {name(value)}")
 
     def fast_check(self, tensors):
-        """``fast(args, kwargs)``: does a call with these positional tensors, the same grad mode and every
-        guard holding replay this program? One generated expression, tried before the cache lookup."""
+        """``fast(args, kwargs)``: does a call with these positional tensors, the same grad mode, no capture
+        running and every guard holding replay this program? One generated function, tried before the
+        cache lookup: the tensors' own checks first, then the guards."""
         names = dict(self.names, Tensor=Tensor, _state=_state)
-        terms = [f"len(args) == {len(tensors)}", "not kwargs", f"_state.enabled is {_state.enabled}",
-                 f"_state.inference is {_state.inference}"]
+        unpack = ", ".join(f"a{i}" for i in range(len(tensors))) + ("," if len(tensors) == 1 else "")
+        terms = [f"_state.enabled is {_state.enabled}", f"_state.inference is {_state.inference}",
+                 "_state.recorder is None"]
         for i, tensor in enumerate(tensors):
             names[f"s{i}"], names[f"d{i}"] = tensor._data.shape, tensor._data.dtype
-            terms += [f"args[{i}].__class__ is Tensor", f"args[{i}]._data.shape == s{i}",
-                      f"args[{i}]._data.dtype is d{i}", f"args[{i}]._requires_grad is {tensor._requires_grad}"]
-        return eval(f"lambda args, kwargs: {' and '.join(terms + self.terms)}", names)
+            terms[4 * i:4 * i] = [f"a{i}.__class__ is Tensor", f"a{i}._requires_grad is {tensor._requires_grad}",
+                                  f"a{i}._data.shape == s{i}", f"a{i}._data.dtype is d{i}"]
+        source = (f"def fast(args, kwargs):\n"
+                  f"    if kwargs or len(args) != {len(tensors)}:\n"
+                  f"        return False\n"
+                  + (f"    {unpack} = args\n" if tensors else "")
+                  + f"    return {' and '.join(terms + self.terms)}\n")
+        exec(compile(source, "<mt.compile guards>", "exec"), names)
+        return names["fast"]
 
     def check(self):
         if self.holds():
@@ -291,6 +312,27 @@ def _python_values(fn):
         if isinstance(value, (bool, int, float, str)):
             found.append((cell, name, value))
     return found
+
+
+# Built-in modules whose forward never reads ``self.training``: their train/eval flag cannot change a
+# step, so it is not guarded (containers, dropout, batch norm and every class of the user's own are).
+_FLAG_FREE_NAMES = (
+    "Linear", "Identity", "Flatten", "Unflatten", "ReLU", "ReLU6", "LeakyReLU", "GELU", "SiLU", "ELU", "SELU", "Tanh",
+    "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Hardtanh", "Mish", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d",
+    "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "MSELoss", "CrossEntropyLoss", "L1Loss",
+    "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "Embedding", "LayerNorm",
+)
+_flag_free = None
+
+
+def flag_free_modules():
+    """The classes of ``_FLAG_FREE_NAMES`` (exact types: a subclass may read ``training``)."""
+    global _flag_free
+    if _flag_free is None:
+        from .. import nn
+
+        _flag_free = frozenset(getattr(nn, name) for name in _FLAG_FREE_NAMES if hasattr(nn, name))
+    return _flag_free
 
 
 def _signature(args, kwargs):

@@ -31,26 +31,8 @@ from .._tensor import _new_tensor
 from ..autograd.engine import _fit_gradient
 from ..autograd.function import _SCRATCH_CONTEXT
 from ..autograd.outputs import unary_result
+from .contexts import replay_context
 from .lowerings import LOWERINGS
-
-_REPLAY_CLASSES = {}
-
-
-def replay_context(node):
-    """A context for replaying ``node``'s op: same flags, and saved values kept as forward gave them."""
-    cls = type(node)
-    replay_class = _REPLAY_CLASSES.get(cls)
-    if replay_class is None:
-        replay_class = type(cls.__name__, (cls,), {"saved_tensors": property(lambda ctx: ctx._saved)})
-        _REPLAY_CLASSES[cls] = replay_class
-    ctx = object.__new__(replay_class)
-    ctx._saved = ()
-    ctx.inputs = (None,) * len(node.inputs)
-    ctx.input_meta = node.input_meta
-    ctx.needs_input_grad = node.needs_input_grad
-    if node._output_meta is not None:
-        ctx._output_meta = node._output_meta
-    return ctx
 
 
 class Program:
@@ -74,6 +56,7 @@ class _Builder:
     def __init__(self, recorder, optimizers, lowered=True):
         self.lowered = LOWERINGS if lowered else {}
         self.inline = {}  # op event index -> (argument codes, output name) of an op written inline
+        self.notes = {}  # output name of a lowered op -> what its forward left for its backward
         self.group_guards = []  # (param group, key, value): the inline optimizer code assumes these
         self.trace = recorder.trace
         self.nodes = recorder.nodes
@@ -82,6 +65,7 @@ class _Builder:
         self.namespace = {
             "ndarray": np.ndarray, "asarray": np.asarray, "array": np.array, "make": _new_tensor,
             "fit": _fit_gradient, "unary_result": unary_result, "scratch": _SCRATCH_CONTEXT, "isub": operator.isub,
+            "multiply": np.multiply, "add_reduce": np.add.reduce,
         }
         self.lines = []
         self.contexts = {}  # op event index -> name of its replay context
@@ -98,6 +82,15 @@ class _Builder:
     def temp(self):
         self._temps = getattr(self, "_temps", 0) + 1
         return f"w{self._temps}"
+
+    def buffer(self, shape, dtype):
+        """A name for an array of ``shape`` and ``dtype`` made once and reused by every replay: only for
+        values that live inside one lowered op (never returned, saved or handed to ``.grad``)."""
+        return self.constant(np.empty(shape, dtype=dtype), "B")
+
+    def is_array(self, code):
+        """Was the value an ndarray at capture (not a numpy scalar)? Only values (``v12``) are known."""
+        return code.startswith("v") and code[1:].isdigit() and self.trace.layouts[int(code[1:])][2]
 
     def value_of(self, code):
         return self.namespace[code] if code in self.namespace else eval(code, {})
@@ -276,20 +269,27 @@ class _Builder:
         _, optimizer_id, items = event
         optimizer = self.optimizers[optimizer_id]
         update = self.constant(optimizer._update, "u")
+        settings = {}  # (group number, dtype) -> names of the step's learning rate and momentum (inline SGD)
         for param_value, grad_value, group_number, position in items:
             param = self.trace.sources[param_value][1]
             group_dict = optimizer.param_groups[group_number]
             state = self.constant(optimizer.state[param], "S")
-            group = self.constant(group_dict, "G")
             counter = self.constant(param._version_counter, "n")
-            inline = self.lowered and sgd_lines(optimizer, group_dict, f"v{param_value}", f"v{grad_value}", state,
-                                                group, self.temp(), self.temp(),
-                                                self.constant(self.trace.layouts[param_value][1], "d"))
-            if inline:
-                self.lines += inline
-                self.group_guards += [(group_dict, key, _branch(group_dict[key])) for key in SGD_BRANCH_KEYS]
-            else:
+            kind = self.lowered and sgd_kind(optimizer, group_dict)
+            if not kind:
+                group = self.constant(group_dict, "G")
                 self.lines.append(f"{update}(v{param_value}, v{grad_value}, {state}, {group}, {position})")
+            else:
+                dtype = self.trace.layouts[param_value][1]
+                key = (group_number, dtype)
+                if key not in settings:
+                    settings[key] = (self.temp(), self.temp(), self.temp())
+                    self.lines += sgd_setting_lines(kind, self.constant(group_dict, "G"), *settings[key],
+                                                    self.constant(dtype, "d"))
+                    self.group_guards += [(group_dict, name, _branch(group_dict[name])) for name in SGD_BRANCH_KEYS[kind]]
+                product = self.buffer(self.trace.layouts[param_value][0], dtype)
+                self.lines += sgd_update_lines(kind, f"v{param_value}", f"v{grad_value}", state, self.temp(),
+                                               *settings[key], product)
             self.lines.append(f"{counter}[0] += 1")
 
 
@@ -303,8 +303,13 @@ def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, 
         axes = tuple(range(extra)) + tuple(
             extra + axis for axis, size in enumerate(shape) if size == 1 and given_shape[extra + axis] != 1)
         summed_shape = given_shape
-        if axes:
-            lines.append(f"{target} = {value}.sum(axis={axes!r}, keepdims=True)")
+        if axes and axes == tuple(range(extra)) and given_shape[extra:] == tuple(shape):
+            # only leading axes are summed: without keepdims the sum has the shape (the same sum, bit for bit)
+            lines.append(f"{target} = add_reduce({value}, {axes[0] if len(axes) == 1 else axes!r})")
+            value = target
+            summed_shape = tuple(shape)
+        elif axes:
+            lines.append(f"{target} = add_reduce({value}, {axes!r}, None, None, True)")  # sum(axes, keepdims=True)
             value = target
             summed_shape = tuple(1 if axis in axes else size for axis, size in enumerate(given_shape))
         if summed_shape != shape:
@@ -318,7 +323,9 @@ def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, 
     return lines
 
 
-SGD_BRANCH_KEYS = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
+# the settings each inline SGD update assumes something of (dampening and nesterov matter only with momentum)
+SGD_BRANCH_KEYS = {"plain": ("momentum", "weight_decay", "maximize"),
+                   "momentum": ("momentum", "dampening", "weight_decay", "nesterov", "maximize")}
 
 
 def _branch(value):
@@ -327,23 +334,44 @@ def _branch(value):
     return bool(value)
 
 
-def sgd_lines(optimizer, group, param, grad, state, group_name, buffer, lr, dtype):
-    """``SGD._update`` (optim/sgd.py) written out for the common settings (no weight decay, no
-    dampening, no Nesterov, not maximizing), or None. The learning rate and momentum are read
-    from the param group at each replay, so a scheduler needs no recapture. They are typed like
-    the parameter before the product (what numpy does with a Python number anyway), and
-    ``lr == 1`` skips the product (``1.0 * g`` is ``g``, bit for bit). ``isub(p, d)`` is
-    ``p -= d`` in place, without making the name ``p`` local to the program."""
+def sgd_kind(optimizer, group):
+    """Which ``SGD._update`` (optim/sgd.py) a program writes inline for this param group: "plain"
+    (no momentum) or "momentum" (no dampening, no Nesterov), both without weight decay and not
+    maximizing; None for anything else (the optimizer's own update runs)."""
     from ..optim.sgd import SGD
 
     if type(optimizer) is not SGD or group["maximize"] or group["weight_decay"] != 0:
         return None
-    step = [f"{lr} = float({group_name}['lr'])"]
     if float(group["momentum"]) == 0:
-        return step + [f"isub({param}, {grad} if {lr} == 1.0 else asarray({lr}, {dtype}) * {grad})"]
+        return "plain"
     if group["dampening"] != 0 or group["nesterov"]:
         return None
-    return step + [f"{buffer} = {state}['momentum_buffer']._data",
-                   f"{buffer} *= asarray(float({group_name}['momentum']), {dtype})",
-                   f"{buffer} += {grad}",
-                   f"isub({param}, {buffer} if {lr} == 1.0 else asarray({lr}, {dtype}) * {buffer})"]
+    return "momentum"
+
+
+def sgd_setting_lines(kind, group, lr, typed_lr, momentum, dtype):
+    """The settings an inline SGD update reads, once per step for each param group and dtype. The
+    learning rate and momentum are read from the param group at each replay, so a scheduler needs no
+    recapture; they are typed like the parameters before the products (what numpy does with a
+    Python number anyway)."""
+    lines = [f"{lr} = float({group}['lr'])", f"{typed_lr} = asarray({lr}, {dtype}) if {lr} != 1.0 else None"]
+    if kind == "momentum":
+        lines.append(f"{momentum} = asarray(float({group}['momentum']), {dtype})")
+    return lines
+
+
+def sgd_update_lines(kind, param, grad, state, buffer, lr, typed_lr, momentum, product):
+    """``SGD._update`` written out for one parameter: ``p -= lr * g``, with the momentum buffer
+    ``b = momentum * b + g`` in place of ``g`` for "momentum". ``lr == 1`` skips the product
+    (``1.0 * g`` is ``g``, bit for bit); the product goes into ``product``, a buffer of the
+    program. ``isub(p, d)`` is ``p -= d`` in place, without making the name ``p`` local to the
+    program."""
+    def step(value):
+        return f"isub({param}, {value} if {lr} == 1.0 else multiply({typed_lr}, {value}, out={product}))"
+
+    if kind == "plain":
+        return [step(grad)]
+    return [f"{buffer} = {state}['momentum_buffer']._data",
+            f"{buffer} *= {momentum}",
+            f"{buffer} += {grad}",
+            step(buffer)]
