@@ -307,11 +307,13 @@ def _take(x, basic, advanced):
 _WHOLE = (Ellipsis,)
 
 
-def unrecorded_view(x, basic):
+def unrecorded_view(x, basic, data=None):
     """``GetItem.apply(x, basic)`` when nothing is recorded (``x`` needs no gradient and is not a view),
     the usual ``X[start:stop]`` of a batch loop, without the general ``apply``: the same view tensor,
-    sharing ``x``'s memory and version counter (tests/ops/test_indexing_fast_path.py checks it)."""
-    data = x._data[basic]
+    sharing ``x``'s memory and version counter (tests/ops/test_indexing_fast_path.py checks it).
+    ``data``: ``x._data[basic]`` when the caller has it already."""
+    if data is None:
+        data = x._data[basic]
     out = _new_tensor(data)
     if data.size:  # a basic index always gives a view of x; numpy counts an empty one as sharing nothing
         counter = x._counter
@@ -334,7 +336,7 @@ def _unrecorded_getitem(x, index):
     makes it, numpy checking the bounds); None for anything else, or an error to be worded by the full path."""
     data = x._data
     if index.__class__ is slice and data.ndim:
-        return unrecorded_view(x, (index, Ellipsis))
+        return unrecorded_view(x, (index, Ellipsis), data[index])  # the same view as data[index, ...], sooner
     if index.__class__ is Tensor and data.ndim:
         positions = index._data
         if _is_position_list(positions):
