@@ -121,8 +121,8 @@ def layer_costs(count=20_000, repeats=5, seed=0):
         return min(timeit.repeat(function, number=count, repeat=repeats)) / count * 1e6
 
     def gap(result, expected=product):
-        values_ = result if isinstance(result, np.ndarray) else to_numpy(result)
-        return float(np.max(np.abs(values_ - expected)))
+        array = result if isinstance(result, np.ndarray) else to_numpy(result)
+        return float(np.max(np.abs(array - expected)))
 
     recorded = x * y
     total = recorded.sum()

@@ -318,7 +318,7 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
     if grad_shape != shape:
         axes = _FIT_AXES.get((grad_shape, shape))
         if axes is None:
-            axes = _broadcast_axes(grad_shape, shape, node, index)
+            axes = _kept_broadcast_axes(grad_shape, shape, node, index)
         if axes:
             grad = grad.sum(axis=axes, keepdims=True)
             fresh = True
@@ -333,18 +333,25 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
 _FIT_AXES = {}  # (gradient shape, input shape) -> the axes summed to undo the broadcast
 
 
-def _broadcast_axes(grad_shape, shape, node, index):
-    """The axes of ``grad_shape`` that broadcasting added or stretched from ``shape`` (kept in
-    ``_FIT_AXES``); a RuntimeError naming the node if ``shape`` does not broadcast to it."""
+def broadcast_axes(grad_shape, shape):
+    """The axes of ``grad_shape`` that broadcasting added or stretched from ``shape`` (None if
+    ``shape`` does not broadcast to ``grad_shape``)."""
     extra = len(grad_shape) - len(shape)
     if extra < 0 or any(size != 1 and size != grad_shape[extra + axis] for axis, size in enumerate(shape)):
+        return None
+    return tuple(range(extra)) + tuple(
+        extra + axis for axis, size in enumerate(shape) if size == 1 and grad_shape[extra + axis] != 1
+    )
+
+
+def _kept_broadcast_axes(grad_shape, shape, node, index):
+    """``broadcast_axes``, kept in ``_FIT_AXES``; a RuntimeError naming the node if the shapes do not fit."""
+    axes = broadcast_axes(grad_shape, shape)
+    if axes is None:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
             f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
         )
-    axes = tuple(range(extra)) + tuple(
-        extra + axis for axis, size in enumerate(shape) if size == 1 and grad_shape[extra + axis] != 1
-    )
     if len(_FIT_AXES) > 4096:  # many distinct shapes (e.g. variable lengths): start again
         _FIT_AXES.clear()
     _FIT_AXES[(grad_shape, shape)] = axes

@@ -28,7 +28,7 @@ import operator
 import numpy as np
 
 from .._tensor import _new_tensor
-from ..autograd.engine import _fit_gradient
+from ..autograd.engine import _fit_gradient, broadcast_axes
 from ..autograd.function import _SCRATCH_CONTEXT
 from ..autograd.outputs import unary_result
 from .contexts import replay_context
@@ -144,10 +144,7 @@ class _Builder:
             if value is None or value is True or value is False or (type(value) is int):
                 return repr(value)
             return self.constant(value)
-        inner = ", ".join(self.spec(item) for item in value)
-        if kind == "tuple":
-            return f"({inner},)" if inner else "()"
-        return f"[{inner}]"
+        return _sequence(kind, [self.spec(item) for item in value])
 
     def result(self, spec):
         kind, value = spec
@@ -157,10 +154,7 @@ class _Builder:
             return self.spec(spec)
         if kind == "dict":
             return "{" + ", ".join(f"{self.constant(key)}: {self.result(item)}" for key, item in value.items()) + "}"
-        inner = ", ".join(self.result(item) for item in value)
-        if kind == "tuple":
-            return f"({inner},)" if inner else "()"
-        return f"[{inner}]"
+        return _sequence(kind, [self.result(item) for item in value])
 
     def leaf(self, ref):
         kind, value = ref
@@ -293,6 +287,14 @@ class _Builder:
             self.lines.append(f"{counter}[0] += 1")
 
 
+def _sequence(kind, codes):
+    """The source of a tuple (``kind == "tuple"``) or list of the expressions ``codes``."""
+    inner = ", ".join(codes)
+    if kind == "tuple":
+        return f"({inner},)" if inner else "()"
+    return f"[{inner}]"
+
+
 def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, constant):
     """``_fit_gradient`` (autograd/engine.py) written out for known shapes and dtypes: the same
     sum over the broadcast axes, reshape and cast, in the same order."""
@@ -300,8 +302,7 @@ def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, 
     lines = []
     if given_shape != shape:
         extra = len(given_shape) - len(shape)
-        axes = tuple(range(extra)) + tuple(
-            extra + axis for axis, size in enumerate(shape) if size == 1 and given_shape[extra + axis] != 1)
+        axes = broadcast_axes(given_shape, shape)  # the eager fit at capture succeeded: never None here
         summed_shape = given_shape
         if axes and axes == tuple(range(extra)) and given_shape[extra:] == tuple(shape):
             # only leading axes are summed: without keepdims the sum has the shape (the same sum, bit for bit)
