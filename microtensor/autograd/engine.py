@@ -17,7 +17,7 @@ depth work:
 """
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode as _anomaly_mode
 from .outputs import edge_of
 from .saved import FREED_MESSAGE
@@ -57,11 +57,17 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
             continue
         if node not in pending:
             roots.append(node)
+            if not output._output_nr:  # the common loss.backward(): the root's first gradient
+                pending[node] = grad
+                continue
         _add_pending(pending, edge_of(output), grad, recorder)
 
     consumers = _count_consumers(roots)
-    ready = [node for node in roots if consumers.get(node, 0) == 0]
+    ready = [node for node in roots if consumers[node] == 0]
     plain = not create_graph and not _anomaly_mode.enabled  # built-in ops may run on bare arrays
+    # ... and, with nothing watching (autograd.grad's capture, mt.compile's recorder), leaves
+    # without hooks get their gradient straight into .grad
+    direct = plain and capture is None and recorder is None
     mode_before = _state.enabled
     _state.enabled = create_graph  # user Functions' backward records nothing unless create_graph
     _state.recorder = None  # the ops that backward rules call are not steps of the captured program
@@ -70,34 +76,17 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
             node = ready.pop()
             grad = pending.pop(node, None)
             targets = node.inputs
-            if grad is not None:
-                several = node._output_meta is not None
-                if several:
-                    grad = _materialize(node, grad, create_graph)
-                if node._pre_hooks is not None:
-                    grad = _run_node_hooks(node, grad, create_graph)
-                if capture is not None:
-                    _capture_node_gradient(capture, node, grad)
-                if not (plain and node.numpy_level) or several:
-                    input_grads = _call_backward(node, grad, retain_graph, create_graph)
-                else:  # the common case, inlined: a built-in op's backward on arrays
-                    saved = node._saved
-                    if saved is None:
-                        raise RuntimeError(FREED_MESSAGE)
-                    input_grads = node.backward(node, grad)
-                    if input_grads.__class__ is not tuple:
-                        input_grads = _as_gradient_tuple(input_grads)
-                    if len(input_grads) != len(targets):
-                        _raise_wrong_count(node, input_grads)
-                    if saved and not retain_graph:
-                        node._saved = None
-                if recorder is not None:
-                    recorder.on_node_backward(node, grad, input_grads)
+            if grad is None:  # no gradient reached this node: its inputs get none from it
+                input_grads = None
+            elif direct and node.numpy_level and node._output_meta is None and node._pre_hooks is None:
+                input_grads = _plain_backward(node, grad, retain_graph)  # the common case
+            else:
+                input_grads = _watched_backward(node, grad, capture, recorder, plain, retain_graph, create_graph)
             meta = node.input_meta
             for index, target in enumerate(targets):
                 if target is None:
                     continue
-                input_grad = None if grad is None else input_grads[index]
+                input_grad = None if input_grads is None else input_grads[index]
                 fresh = None  # known only once a fit ran; else looked up for a leaf below
                 if input_grad is not None:
                     shape, dtype = meta[index]
@@ -110,6 +99,15 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                             recorder.on_fit(given, input_grad, shape, dtype, node, index)
                 if target.__class__ is Tensor or isinstance(target, Tensor):
                     if input_grad is None:
+                        continue
+                    if direct and not target._hooks:  # _deliver_to_leaf's common case, inlined
+                        leaf_grad = target._grad
+                        if leaf_grad is not None:
+                            leaf_grad._data += input_grad
+                        else:
+                            if fresh is None:
+                                fresh = index in node.fresh_gradients
+                            target._grad = _first_gradient(target, input_grad, fresh)
                         continue
                     if fresh is None:
                         fresh = index in node.fresh_gradients
@@ -163,6 +161,40 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
         else:
             results.append(Tensor._make(np.array(grad, copy=True)))
     return tuple(results)
+
+
+def _plain_backward(node, grad, retain_graph):
+    """A built-in op's backward on arrays: its gradients, one per input; frees what it saved."""
+    saved = node._saved
+    if saved is None:
+        raise RuntimeError(FREED_MESSAGE)
+    input_grads = node.backward(node, grad)
+    if input_grads.__class__ is not tuple:
+        input_grads = _as_gradient_tuple(input_grads)
+    if len(input_grads) != len(node.inputs):
+        _raise_wrong_count(node, input_grads)
+    if saved and not retain_graph:
+        node._saved = None
+    return input_grads
+
+
+def _watched_backward(node, grad, capture, recorder, plain, retain_graph, create_graph):
+    """One node's backward with everything the common case leaves out: several outputs, hooks on
+    the node, ``autograd.grad``'s capture, mt.compile's recorder, user Functions, ``create_graph``."""
+    several = node._output_meta is not None
+    if several:
+        grad = _materialize(node, grad, create_graph)
+    if node._pre_hooks is not None:
+        grad = _run_node_hooks(node, grad, create_graph)
+    if capture is not None:
+        _capture_node_gradient(capture, node, grad)
+    if plain and node.numpy_level and not several:
+        input_grads = _plain_backward(node, grad, retain_graph)
+    else:
+        input_grads = _call_backward(node, grad, retain_graph, create_graph)
+    if recorder is not None:
+        recorder.on_node_backward(node, grad, input_grads)
+    return input_grads
 
 
 def _add_pending(pending, target, grad, recorder=None):
@@ -387,12 +419,16 @@ def _deliver_to_leaf(leaf, grad, capture, create_graph, fresh=False):
     if type(grad) is not np.ndarray:
         grad = np.asarray(grad)
     if leaf._grad is None:
-        if fresh and grad.dtype == leaf._data.dtype and grad.flags.writeable:
-            leaf._grad = Tensor._make(grad)
-        else:
-            leaf._grad = Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
+        leaf._grad = _first_gradient(leaf, grad, fresh)
     else:
         leaf._grad._data += grad
+
+
+def _first_gradient(leaf, grad, fresh):
+    """The ``.grad`` of a leaf that had none: ``grad`` itself if ``fresh`` (and of the leaf's dtype), else a copy."""
+    if fresh and grad.dtype == leaf._data.dtype and grad.flags.writeable:
+        return _new_tensor(grad)
+    return _new_tensor(np.array(grad, dtype=leaf._data.dtype, copy=True))
 
 
 def _check_backward_finite(node, grads):

@@ -39,7 +39,7 @@ from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode as _anomaly_mode
 from .grad_mode import _state, no_grad
 from .node_meta import (
-    NEEDS_TUPLES, ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_tuple,
+    ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_and_needs,
 )
 from .outputs import edge_of, one_recorded_output, plain_output, recorded_outputs, unary_result
 from .saved import (
@@ -193,25 +193,22 @@ class Function:
 
         ctx = _allocate(cls)
         ctx._saved = ()
-        count = len(args)
         forward_args = list(args)
-        inputs = [None] * count
-        needs = [False] * count
-        meta = [False] * count  # False: not a tensor at all (a dim, a shape, a number)
-        for index in range(count):
-            arg = args[index]
+        inputs = []
+        meta = []
+        for index, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 data = forward_args[index] = arg._data
                 if arg._requires_grad:
-                    inputs[index] = edge_of(arg)
-                    needs[index] = True
-                    meta[index] = shared_meta(data.shape, data.dtype)
-                else:
-                    meta[index] = None
+                    inputs.append(arg if arg._grad_fn is None else edge_of(arg))
+                    meta.append(shared_meta(data.shape, data.dtype))
+                    continue
+                meta.append(None)
+            else:
+                meta.append(False)  # not a tensor at all (a dim, a shape, a number)
+            inputs.append(None)
         ctx.inputs = tuple(inputs)
-        ctx.input_meta = shared_meta_tuple(tuple(meta))
-        needs = tuple(needs)
-        ctx.needs_input_grad = NEEDS_TUPLES.setdefault(needs, needs)
+        ctx.input_meta, ctx.needs_input_grad = shared_meta_and_needs(tuple(meta))
         if numpy_level:
             raw = cls.forward(ctx, *forward_args, **kwargs)
             if raw.__class__ is np.ndarray or isinstance(raw, np.generic):

@@ -44,10 +44,15 @@ def pair_meta(key):
     return entry
 
 
-def shared_meta_tuple(metas):
-    meta = _META.get(metas)
-    if meta is None:
-        if len(_META) > 4096:
-            _META.clear()
-        meta = _META[metas] = metas
-    return meta
+def shared_meta_and_needs(metas):
+    """``(input_meta, needs_input_grad)`` of a node from its per-argument metas, both interned."""
+    entry = _META_AND_NEEDS.get(metas)
+    if entry is None:
+        if len(_META_AND_NEEDS) > 4096:
+            _META_AND_NEEDS.clear()
+        needs = tuple(meta is not None and meta is not False for meta in metas)
+        entry = _META_AND_NEEDS[metas] = (metas, NEEDS_TUPLES.setdefault(needs, needs))
+    return entry
+
+
+_META_AND_NEEDS = {}

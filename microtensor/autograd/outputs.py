@@ -8,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode
-from .saved import only_plain_values, saved_record
+from .saved import only_plain_values, saved_records_of_one
 from .views import attach_view, shares_memory
 
 
@@ -64,7 +64,7 @@ def one_recorded_output(cls, ctx, args, forward_args, raw):
         _view_output(cls, args, out, tensor)
     to_save = ctx._saved
     if to_save and not only_plain_values(to_save):
-        ctx._saved = [saved_record(value, args, forward_args, (raw,), (out,), (tensor,)) for value in to_save]
+        ctx._saved = saved_records_of_one(to_save, args, forward_args, raw, out, tensor)
     if anomaly_mode.enabled:
         anomaly_mode.record_creation(ctx, out)
     return tensor

@@ -54,6 +54,33 @@ def saved_record(value, args, forward_args, raws, arrays, outputs):
     return constant_record(value)
 
 
+def saved_records_of_one(values, args, forward_args, raw, out, tensor):
+    """``saved_record`` of each saved value, for an op with one output ``tensor`` (array ``out``,
+    forward's ``raw`` result): the same records, with the common cases tested first."""
+    records = []
+    for value in values:
+        if value is None or value.__class__ is float or value.__class__ is int:
+            records.append(value)
+        elif value is raw or value is out:
+            counter = tensor._counter
+            if counter is None:
+                counter = tensor._counter = [0]
+            records.append((out, OUTPUT, counter, counter[0]))
+        else:
+            records.append(_input_record(value, args, forward_args))
+    return records
+
+
+def _input_record(value, args, forward_args):
+    for arg, forward_arg in zip(args, forward_args):
+        if value is forward_arg and arg is not forward_arg:  # the array of a Tensor argument
+            counter = arg._counter
+            if counter is None:
+                counter = arg._counter = [0]
+            return (forward_arg, arg, counter, counter[0])
+    return constant_record(value)
+
+
 def raise_modified_inplace(node, array, version_now, version_saved):
     shape = ", ".join(str(size) for size in np.shape(array))
     raise RuntimeError(
