@@ -352,7 +352,10 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
         if axes is None:
             axes = _kept_broadcast_axes(grad_shape, shape, node, index)
         if axes:
-            grad = grad.sum(axis=axes, keepdims=True)
+            if grad.__class__ is np.ndarray:  # the axes summed away; a reshape below puts back kept 1s
+                grad = _add_reduce(grad, axis=axes)
+            else:  # a Tensor (create_graph=True): summed as a recorded op
+                grad = grad.sum(axis=axes, keepdims=True)
             fresh = True
         if grad.shape != shape:
             grad = grad.reshape(shape)
@@ -362,6 +365,7 @@ def _fit_gradient(grad, shape, dtype, node, index, create_graph):
     return grad, fresh
 
 
+_add_reduce = np.add.reduce  # what ndarray.sum calls, without the method's own steps
 _FIT_AXES = {}  # (gradient shape, input shape) -> the axes summed to undo the broadcast
 
 

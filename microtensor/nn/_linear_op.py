@@ -42,7 +42,9 @@ class Linear(Function):
         grad_w = None
         if need_w:
             out_features, in_features = weight.shape
-            if x.ndim == 1:
+            if x.ndim == 2:
+                grad_w = grad.T @ x
+            elif x.ndim == 1:
                 grad_w = grad.reshape((out_features, 1)) * x.reshape((1, in_features))
             else:
                 grad_w = grad.reshape((-1, out_features)).T @ x.reshape((-1, in_features))

@@ -21,8 +21,8 @@ from .test_compile_equivalence import assert_identical, batches, train
 SGD = lambda p: mt.optim.SGD(p, lr=0.1, momentum=0.9)  # noqa: E731
 
 
-def wide_mlp():  # 64 rows x 64 hidden units = 4096 values: ReLU's large-array branch
-    return nn.Sequential(nn.Linear(6, 64), nn.ReLU(), nn.Linear(64, 3))
+def wide_mlp():  # 64 rows x 128 hidden units = 8192 values: ReLU's large-array branch
+    return nn.Sequential(nn.Linear(6, 128), nn.ReLU(), nn.Linear(128, 3))
 
 
 def program_source(run):
@@ -75,7 +75,7 @@ def test_large_relu_redoes_an_infinite_gradient_like_eager_without_warnings():
         return grad
 
     rng = np.random.default_rng(0)
-    inputs = [rng.standard_normal((64, 64)).astype(np.float32) for _ in range(6)]
+    inputs = [rng.standard_normal((64, 128)).astype(np.float32) for _ in range(6)]
     compiled = mt.compile(step)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the overflows to inf warn, in eager as in a replay

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import microtensor as mt
+from microtensor.ops import activation
 from tests.strategies import check_gradients
 
 NAN, INF = math.nan, math.inf
@@ -78,7 +79,7 @@ def test_pow_second_derivative_across_the_zero_exponent_is_not_masked_away_from_
 
 # ---- relu and abs ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("repeat", [1, 1000], ids=["small", "large"])  # both backward paths
+@pytest.mark.parametrize("repeat", [1, 2000], ids=["small", "large"])  # both backward paths (12000 values: above ReLU's where limit)
 def test_relu_gradient_passes_at_nan_and_is_zero_where_off_even_for_inf(repeat):
     x = mt.tensor([NAN, -1.0, 0.0, 1.0, -INF, INF] * repeat, requires_grad=True)
     mt.relu(x).backward(mt.tensor([1.0, INF, INF, INF, NAN, 1.0] * repeat))
@@ -87,11 +88,12 @@ def test_relu_gradient_passes_at_nan_and_is_zero_where_off_even_for_inf(repeat):
 
 
 def test_relu_gradient_is_finite_where_off_with_nan_gradient_in_a_large_batch():
-    x = mt.tensor(np.linspace(-1, 1, 5000), dtype=mt.float32, requires_grad=True)
-    incoming = np.ones(5000, dtype=np.float32)
+    size = 2 * activation._RELU_WHERE_MAX_SIZE  # the mask-product branch
+    x = mt.tensor(np.linspace(-1, 1, size), dtype=mt.float32, requires_grad=True)
+    incoming = np.ones(size, dtype=np.float32)
     incoming[0] = NAN  # x[0] = -1: relu is off
     mt.relu(x).backward(mt.tensor(incoming))
-    expected = (np.linspace(-1, 1, 5000) > 0).astype(np.float64)
+    expected = (np.linspace(-1, 1, size) > 0).astype(np.float64)
     assert_same(x.grad, expected)
 
 
