@@ -536,7 +536,9 @@ def main(argv=None):
             except Exception as error:
                 sections.append(f"{workload}: profiling failed: {type(error).__name__}: {error}")
         from .op_overhead import layer_costs, layer_costs_text
+        from .tutorial import step_costs, step_costs_text
         sections.append(layer_costs_text(layer_costs()))
+        sections.append(step_costs_text(step_costs()[0]))
         profiles = "\n\n".join(sections)
         print()
         print(profiles)

@@ -28,9 +28,8 @@ def data(epochs, seed=0):
     return inputs, targets, weights, orders
 
 
-def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0, compiled=False):
-    """The same training written as a PyTorch user would, on ``lib`` (microtensor or torch);
-    ``compiled``: the step goes through ``lib.compile`` (the ``mt-compiled`` row)."""
+def make_model(lib, weights):
+    """The tutorial's network in ``lib`` (microtensor or torch), starting from ``weights``."""
     nn = lib.nn
     model = nn.Sequential(
         nn.Linear(3, 4, bias=False), nn.ReLU(),
@@ -40,6 +39,14 @@ def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0,
     with lib.no_grad():
         for layer, weight in zip((model[0], model[2], model[4]), weights):
             layer.weight.copy_(lib.from_numpy(np.ascontiguousarray(weight.T)))
+    return model
+
+
+def train_framework(lib, inputs, targets, weights, orders, batch_size=2, lr=1.0, compiled=False):
+    """The same training written as a PyTorch user would, on ``lib`` (microtensor or torch);
+    ``compiled``: the step goes through ``lib.compile`` (the ``mt-compiled`` row)."""
+    nn = lib.nn
+    model = make_model(lib, weights)
     optimizer = lib.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss(reduction="sum")
     step = training_step(lib, lambda x, y: 0.5 * loss_fn(model(x), y), optimizer, compiled)
@@ -91,3 +98,70 @@ def weight_gap(results, backend):
     return max(
         float(np.max(np.abs(a - b))) for a, b in zip(results[("train", backend)][0], results[("train", "numpy")][0])
     )
+
+
+def step_costs(epochs=500, seed=0):
+    """Where one eager microtensor step of the tutorial's training goes, part by part (``--profile``).
+
+    Trains as ``train_framework`` does (lr 1, batches of 2), timing each part of every step
+    in place with ``time.perf_counter``: each layer's forward, the loss, its 0.5 scale,
+    ``zero_grad``, ``backward`` and ``optimizer.step``. The last rows are the whole step and
+    numpy's whole step (``ref.tutorial_train`` on the same batches), both per step. Returns
+    ``([(part, microseconds per step)], trained weights as (in, out) arrays)``: the weights
+    ``train_framework`` gives, since the arithmetic and its order are the same.
+    """
+    import time
+
+    import microtensor as mt
+
+    inputs, targets, weights, orders = data(epochs, seed)
+    model = make_model(mt, weights)
+    optimizer = mt.optim.SGD(model.parameters(), lr=1.0)
+    loss_fn = mt.nn.MSELoss(reduction="sum")
+    layers = list(model)
+    names = [f"{type(layer).__name__} forward" + (f" ({layer.in_features}->{layer.out_features})"
+                                                  if isinstance(layer, mt.nn.Linear) else "") for layer in layers]
+    parts = names + ["MSELoss(reduction='sum')", "0.5 * loss", "zero_grad()", "backward()", "optimizer.step()"]
+    spent = dict.fromkeys(parts, 0.0)
+    with mt.no_grad():
+        model(mt.from_numpy(inputs))  # first calls (lazy imports) outside the timing
+    clock = time.perf_counter
+    steps = 0
+    whole = 0.0
+    x_all, y_all = mt.from_numpy(inputs), mt.from_numpy(targets)
+    for order in orders:
+        index = mt.from_numpy(order)
+        x_epoch, y_epoch = x_all[index], y_all[index]
+        for start in range(0, len(inputs), 2):
+            x, y = x_epoch[start:start + 2], y_epoch[start:start + 2]
+            began = clock()
+            for name, layer in zip(names, layers):
+                before = clock()
+                x = layer(x)
+                spent[name] += clock() - before
+            timed = ((parts[-5], lambda: loss_fn(x, y)), (parts[-4], lambda: 0.5 * loss))
+            loss = x
+            for name, part in timed:
+                before = clock()
+                loss = part()
+                spent[name] += clock() - before
+            for name, part in zip(parts[-3:], (optimizer.zero_grad, loss.backward, optimizer.step)):
+                before = clock()
+                part()
+                spent[name] += clock() - before
+            whole += clock() - began
+            steps += 1
+    began = clock()
+    ref.tutorial_train(inputs, targets, weights, orders)
+    numpy_step = (clock() - began) / steps
+    rows = [(name, spent[name] / steps * 1e6) for name in parts]
+    rows += [("whole step, as timed here", whole / steps * 1e6), ("numpy's whole step", numpy_step * 1e6)]
+    trained = tuple(to_numpy(layer.weight).T for layer in (model[0], model[2], model[4]))
+    return rows, trained
+
+
+def step_costs_text(rows):
+    lines = ["one eager tutorial step, part by part (see step_costs in tutorial.py):"]
+    for part, micros in rows:
+        lines.append(f"  {part:32s} {micros:8.1f} us")
+    return "\n".join(lines)

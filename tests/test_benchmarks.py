@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+import microtensor as mt
 from benchmarks import deep_chain, digits, mlp_large, numpy_reference as ref, op_overhead, run, tutorial
 from benchmarks._core import Config
 
@@ -149,6 +150,23 @@ def test_layer_costs_name_each_layer_and_compute_the_same_product():
     assert all(micros > 0 and error == 0.0 for _, micros, error in rows)  # every layer gives numpy's result
     text = op_overhead.layer_costs_text(rows)
     assert text.count(" us ") == len(rows)
+
+
+def test_step_costs_time_every_part_of_the_tutorial_step_and_train_the_same_weights():
+    rows, trained = tutorial.step_costs(epochs=3)
+    parts = [part for part, _ in rows]
+    assert parts == [
+        "Linear forward (3->4)", "ReLU forward", "Linear forward (4->4)", "Tanh forward", "Linear forward (4->1)",
+        "Sigmoid forward", "MSELoss(reduction='sum')", "0.5 * loss", "zero_grad()", "backward()", "optimizer.step()",
+        "whole step, as timed here", "numpy's whole step",
+    ]
+    micros = dict(rows)
+    assert all(value > 0 for value in micros.values())
+    assert sum(value for part, value in rows[:-2]) <= micros["whole step, as timed here"]
+    inputs, targets, weights, orders = tutorial.data(3)
+    expected, _ = tutorial.train_framework(mt, inputs, targets, weights, orders)
+    assert all(np.array_equal(a, b) for a, b in zip(trained, expected))  # the instrumented loop is the same training
+    assert tutorial.step_costs_text(rows).count(" us") == len(rows)
 
 
 # ------------------------------------------------------------- the harness
