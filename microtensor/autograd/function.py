@@ -200,7 +200,7 @@ class Function:
             if isinstance(arg, Tensor):
                 data = forward_args[index] = arg._data
                 if arg._requires_grad:
-                    inputs.append(arg if arg._grad_fn is None else edge_of(arg))
+                    inputs.append(arg if arg._grad_fn is None else arg._grad_fn if not arg._output_nr else edge_of(arg))
                     meta.append(shared_meta(data.shape, data.dtype))
                     continue
                 meta.append(None)
@@ -252,7 +252,7 @@ class Function:
             return _new_tensor(out)
         ctx = _allocate(cls)
         ctx._saved = ()
-        ctx.inputs = (a if a._grad_fn is None else edge_of(a),)
+        ctx.inputs = (a if a._grad_fn is None else a._grad_fn if not a._output_nr else edge_of(a),)
         ctx.input_meta = shared_meta(a_data.shape, a_data.dtype, ONE_META)
         ctx.needs_input_grad = ONE_INPUT_NEEDS_GRAD
         out = raw = cls.forward(ctx, a_data)
@@ -310,8 +310,9 @@ class Function:
         ctx = _allocate(cls)
         ctx._saved = ()
         ctx.inputs = (
-            (a if a._grad_fn is None else edge_of(a)) if a_grad else None,
-            (b if b._grad_fn is None else edge_of(b)) if b_grad else None,
+            # edge_of(a) written out for a leaf and for the first output of a node (no call)
+            (a if a._grad_fn is None else a._grad_fn if not a._output_nr else edge_of(a)) if a_grad else None,
+            (b if b._grad_fn is None else b._grad_fn if not b._output_nr else edge_of(b)) if b_grad else None,
         )
         key = (
             a_data.shape if a_grad else a_data is not a, a_data.dtype if a_grad else None,
