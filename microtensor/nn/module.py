@@ -31,6 +31,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.grad_mode import _state, no_grad
 from .._tensor import Tensor
+from ._fast_reads import MISSING, install_fast_read, is_fast_read, registered_value
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -326,12 +327,11 @@ class Module:
 
     def __getattr__(self, name):
         # Only called when normal lookup fails: look in the registries.
-        state = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
-            entries = state.get(registry)
-            if entries is not None and name in entries:
-                return entries[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        value = registered_value(self.__dict__, name)
+        if value is MISSING:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        install_fast_read(type(self), name)
+        return value
 
     def __delattr__(self, name):
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -343,7 +343,11 @@ class Module:
         object.__delattr__(self, name)
 
     def __dir__(self):
-        keys = list(super().__dir__()) + list(self._parameters) + list(self._buffers) + list(self._modules)
+        cls = type(self)
+        # A fast read on the class is no attribute of its own; what it stands for is added back below
+        # (the instance dict's keys too, as one of them may share a fast read's name).
+        keys = [key for key in super().__dir__() if not is_fast_read(cls, key)]
+        keys += list(self.__dict__) + list(self._parameters) + list(self._buffers) + list(self._modules)
         return sorted(key for key in set(keys) if not key[0].isdigit())
 
     # ---------------------------------------------------------- traversal
