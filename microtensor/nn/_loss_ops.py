@@ -21,6 +21,34 @@ def _reduce(values, reduction):
         return values.sum() if reduction == "sum" else values.mean()
 
 
+def _reduce_nonnegative(values, reduction):
+    """``_reduce`` of values that are >= 0 or nan (squares, absolute values).
+
+    Their sum never meets inf - inf and their mean divides by zero only when there is
+    nothing to average, so numpy's invalid/divide warnings can arise only for an empty
+    array: only then is ``np.errstate`` (dearer than a small reduction) needed.
+    """
+    if reduction == "none" or not values.size:
+        return _reduce(values, reduction)
+    if reduction == "sum":
+        return values.sum()
+    return _mean_of_all(values)
+
+
+def _mean_of_all(values):
+    """``values.mean()`` of a non-empty array, computed as numpy's ``_mean`` computes it for
+    float32/float64 (the sum, then one division by the count as ``np.intp``), without its
+    Python-level argument handling, which costs more than the sum itself. Other dtypes
+    (float16 sums in float32) call ``mean`` itself."""
+    if values.dtype not in _SUM_IN_OWN_DTYPE:
+        return values.mean()
+    total = values.sum()
+    return total.dtype.type(total / np.intp(values.size))
+
+
+_SUM_IN_OWN_DTYPE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _scale(size, reduction):
     return 1.0 / size if reduction == "mean" and size else 1.0
 
@@ -50,7 +78,7 @@ class MSELoss(Function):
         diff = x - y
         ctx.save_for_backward(x, y)
         ctx.scale = 2.0 * _scale(diff.size, reduction)
-        return _reduce(diff * diff, reduction)
+        return _reduce_nonnegative(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -69,7 +97,7 @@ class L1Loss(Function):
         diff = x - y
         ctx.save_for_backward(x, y)
         ctx.scale = _scale(diff.size, reduction)
-        return _reduce(np.abs(diff), reduction)
+        return _reduce_nonnegative(np.abs(diff), reduction)
 
     @staticmethod
     def backward(ctx, grad):

@@ -42,18 +42,17 @@ class TargetTypeError(TypeError, RuntimeError):
 
 
 # ----------------------------------------------------------------- activations
-def _activation(op, name, input, inplace, *args):
-    """``op(input, *args)``, or with ``inplace=True`` its values written into ``input`` (PyTorch's ``name_``)."""
-    if inplace:
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): inplace=True needs a Tensor input, not {type(input).__name__}")
-        return input._apply_inplace(name + "_", lambda: op(input, *args))
-    return op(input, *args)
+def _in_place(op, name, input, *args):
+    """``inplace=True``: the values of ``op(input, *args)`` written into ``input`` (PyTorch's ``name_``).
+    (Without ``inplace`` each activation calls its op directly: one Python call less per layer.)"""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): inplace=True needs a Tensor input, not {type(input).__name__}")
+    return input._apply_inplace(name + "_", lambda: op(input, *args))
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
-    return _activation(_ops.relu, "relu", input, inplace)
+    return _in_place(_ops.relu, "relu", input) if inplace else _ops.relu(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -68,7 +67,9 @@ def tanh(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    return _activation(_ops.leaky_relu, "leaky_relu", input, inplace, negative_slope)
+    if inplace:
+        return _in_place(_ops.leaky_relu, "leaky_relu", input, negative_slope)
+    return _ops.leaky_relu(input, negative_slope)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -85,32 +86,34 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (SiLU, also called swish)."""
-    return _activation(_ops.silu, "silu", input, inplace)
+    return _in_place(_ops.silu, "silu", input) if inplace else _ops.silu(input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return _activation(_ops.elu, "elu", input, inplace, alpha)
+    return _in_place(_ops.elu, "elu", input, alpha) if inplace else _ops.elu(input, alpha)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
-    return _activation(_ops.selu, "selu", input, inplace)
+    return _in_place(_ops.selu, "selu", input) if inplace else _ops.selu(input)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val]."""
-    return _activation(_ops.hardtanh, "hardtanh", input, inplace, min_val, max_val)
+    if inplace:
+        return _in_place(_ops.hardtanh, "hardtanh", input, min_val, max_val)
+    return _ops.hardtanh(input, min_val, max_val)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6)."""
-    return _activation(_ops.relu6, "relu6", input, inplace)
+    return _in_place(_ops.relu6, "relu6", input) if inplace else _ops.relu6(input)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
-    return _activation(_ops.mish, "mish", input, inplace)
+    return _in_place(_ops.mish, "mish", input) if inplace else _ops.mish(input)
 
 
 def _softmax_dim(name, ndim):
@@ -183,6 +186,54 @@ def _reduction(reduction, size_average=None, reduce=None):
     return reduction
 
 
+_REDUCTIONS = ("mean", "sum", "none")
+_FAST_FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))  # native byte order
+
+
+def _plain_reduction(reduction, size_average, reduce):
+    """The common call's reduction: a valid string and none of PyTorch's deprecated arguments,
+    so ``_reduction`` would return ``reduction`` itself."""
+    return size_average is None and reduce is None and type(reduction) is str and reduction in _REDUCTIONS
+
+
+def _plain_pair(input, target):
+    """Input and target are Tensors of one (native) floating point dtype and one shape.
+
+    Then ``_float_input``, ``_as_tensor`` and ``_same_shape`` have nothing to report and
+    ``_promote`` nothing to cast, so a loss may skip them: one test for the common call, while
+    every other call still goes through them and gets their exact errors (as ``F.linear`` does).
+    """
+    return (
+        isinstance(input, Tensor) and isinstance(target, Tensor)
+        and input._data.dtype in _FAST_FLOATS and target._data.dtype == input._data.dtype
+        and input._data.shape == target._data.shape
+    )
+
+
+def _plain_class_indices(input, target):
+    """The class indices of the common classification call, else None.
+
+    Common: a floating point Tensor input (N, C) / (N, C, d1, ...) / (C,) with C > 0 and an
+    int64 Tensor target of shape (N, d1, ...) / () holding only indices in [0, C). For it
+    ``_class_target`` would check nothing that fails and return ``target._data`` itself; any
+    other call (an ignored or bad index, another dtype or shape, class probabilities) goes
+    through ``_class_target``, which words the error.
+    """
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
+        return None
+    logits, indices = input._data, target._data
+    if logits.dtype.kind != "f" or not logits.ndim or indices.dtype != np.int64 or not indices.size:
+        return None
+    if logits.ndim >= 2:
+        classes, expected = logits.shape[1], (logits.shape[0],) + logits.shape[2:]
+    else:
+        classes, expected = logits.shape[0], ()
+    # One reduction checks 0 <= index < C: viewed as unsigned, a negative index is >= 2**63 > C.
+    if indices.shape != expected or indices.view(np.uint64).max() >= classes:
+        return None
+    return indices
+
+
 def _as_tensor(value, name, op_name):
     if isinstance(value, Tensor):
         return value
@@ -247,6 +298,8 @@ def mse_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean squared error: l = (x - y)^2, then reduced; dl/dx = 2 (x - y) (/ N for 'mean')."""
+    if _plain_reduction(reduction, size_average, reduce) and _plain_pair(input, target):
+        return _loss_ops.MSELoss.apply(input, target, reduction)
     reduction = _reduction(reduction, size_average, reduce)
     input = _float_input(input, "mse_loss")
     target = _as_tensor(target, "target", "mse_loss")
@@ -260,6 +313,8 @@ def l1_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean absolute error: l = |x - y|, then reduced; dl/dx = sign(x - y) (/ N for 'mean')."""
+    if _plain_reduction(reduction, size_average, reduce) and _plain_pair(input, target):
+        return _loss_ops.L1Loss.apply(input, target, reduction)
     reduction = _reduction(reduction, size_average, reduce)
     input = _float_input(input, "l1_loss")
     target = _as_tensor(target, "target", "l1_loss")
@@ -404,6 +459,13 @@ def cross_entropy(
     'mean' divides by the sum of the targets' weights (the number of non-ignored samples without
     ``weight``). Gradient: softmax(x) - onehot(t), weighted and scaled.
     """
+    if (
+        _plain_reduction(reduction, size_average, reduce) and weight is None
+        and type(label_smoothing) in (float, int) and 0.0 <= label_smoothing <= 1.0
+    ):
+        indices = _plain_class_indices(input, target)
+        if indices is not None:
+            return _loss_ops.CrossEntropy.apply(input, indices, None, ignore_index, reduction, float(label_smoothing))
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -422,6 +484,10 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (e.g. from log_softmax) at class indices
     ``target``: l_n = -w_{t_n} x_{n, t_n}; 'mean' divides by the sum of the targets' weights."""
+    if _plain_reduction(reduction, size_average, reduce) and weight is None:
+        indices = _plain_class_indices(input, target)
+        if indices is not None:
+            return _loss_ops.NLLLoss.apply(input, indices, None, ignore_index, reduction)
     reduction = _reduction(reduction, size_average, reduce)
     input, target, weight = _class_target(input, target, weight, ignore_index, "nll_loss")
     return _loss_ops.NLLLoss.apply(input, target, weight, ignore_index, reduction)
