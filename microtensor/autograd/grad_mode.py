@@ -102,16 +102,24 @@ class _Switch(_Mode):
     _enabled = True
 
     def __new__(cls, function=None):
-        instance = super().__new__(cls)
+        instance = object.__new__(cls)
         if function is not None:  # `@mt.no_grad` without parentheses, as PyTorch 2 allows
             return instance(function)
         return instance
 
-    def __init__(self, function=None):
-        pass
-
     def _target(self):
         return self._enabled, _state.inference and not self._enabled
+
+    def __enter__(self):  # _Mode.__enter__ written out: it runs around every optimizer step
+        state = _state
+        self._previous = (state.enabled, state.inference)
+        state.enabled = enabled = self._enabled
+        state.inference = state.inference and not enabled
+        return self
+
+    def __exit__(self, *exc_info):
+        _state.enabled, _state.inference = self._previous
+        return False
 
     def _fresh(self):
         return type(self)()
