@@ -112,13 +112,16 @@ class ReLU(Function):
 _RELU_WHERE_MAX_SIZE = 8192  # below this np.where costs no more than the mask multiply and its check
 
 
-def _zero_of(dtype, zeros={}):
+def _zero_of(dtype):
     """A read-only 0-d zero of ``dtype``, made once per dtype."""
-    zero = zeros.get(dtype)
+    zero = _ZEROS.get(dtype)
     if zero is None:
-        zero = zeros[dtype] = np.zeros((), dtype)
+        zero = _ZEROS[dtype] = np.zeros((), dtype)
         zero.flags.writeable = False
     return zero
+
+
+_ZEROS = {}  # dtype -> its 0-d zero (see _zero_of)
 
 
 @op(method=True)
