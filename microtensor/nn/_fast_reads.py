@@ -31,16 +31,23 @@ def registered_value(state, name):
 
 
 class _RegisteredAttribute:
-    """The class-level fast read of a registered name (see the comment above)."""
+    """The class-level fast read of a registered name (see the module docstring).
 
-    __slots__ = ("name",)
+    ``module_getattr`` is ``Module.__getattr__``: an instance of a class that defines its own
+    ``__getattr__`` is handed to it as before, so that it sees every lookup it saw without us.
+    """
 
-    def __init__(self, name):
+    __slots__ = ("name", "module_getattr")
+
+    def __init__(self, name, module_getattr):
         self.name = name
+        self.module_getattr = module_getattr
 
     def __get__(self, module, owner=None):
         if module is None:  # Linear.weight: the class itself has no such attribute
             raise AttributeError(f"type object '{owner.__name__}' has no attribute '{self.name}'")
+        if type(module).__getattr__ is not self.module_getattr:
+            raise AttributeError(self.name)  # Python now calls the class's own __getattr__
         value = registered_value(module.__dict__, self.name)
         if value is MISSING:
             raise AttributeError(self.name)  # Python now calls __getattr__, which raises the real error
@@ -50,16 +57,19 @@ class _RegisteredAttribute:
         return f"<registered name {self.name!r} of nn.Module instances>"
 
 
-def install_fast_read(cls, name):
+def install_fast_read(cls, name, module_getattr):
     """Put a ``_RegisteredAttribute`` for ``name`` on ``cls`` unless the class (or a base) has
-    any attribute of that name: that one must keep winning, as in Python's lookup."""
+    any attribute of that name: that one must keep winning, as in Python's lookup. A class with
+    its own ``__getattr__`` (not ``module_getattr``, which is ``Module.__getattr__``) gets none."""
     if type(name) is not str or not name.isidentifier() or name.startswith("__"):
         return  # dunder names are looked up by Python's protocols on the class: never shadow them
+    if cls.__getattr__ is not module_getattr:
+        return
     for klass in cls.__mro__:
         if name in klass.__dict__:
             return
     try:
-        setattr(cls, name, _RegisteredAttribute(name))
+        setattr(cls, name, _RegisteredAttribute(name, module_getattr))
     except (TypeError, AttributeError):  # a class that refuses new attributes just stays on the slow path
         pass
 

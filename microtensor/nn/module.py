@@ -330,7 +330,7 @@ class Module:
         value = registered_value(self.__dict__, name)
         if value is MISSING:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-        install_fast_read(type(self), name)
+        install_fast_read(type(self), name, Module.__getattr__)
         return value
 
     def __delattr__(self, name):

@@ -222,10 +222,34 @@ def test_subclass_getattr_still_runs_for_names_it_lacks():
     wrapper = Wrapper(lin)
     assert wrapper.inner is lin and wrapper.weight is lin.weight
     holder = Wrapper(nn.ReLU())
-    holder.register_parameter("weight", _param())  # the class now has a fast read for 'weight'
+    holder.register_parameter("weight", _param())
     assert holder.weight is holder._parameters["weight"]
-    assert isinstance(vars(Wrapper)["weight"], _RegisteredAttribute)
+    assert "weight" not in vars(Wrapper) and "inner" not in vars(Wrapper)  # its own __getattr__: no fast read
     assert Wrapper(lin).weight is lin.weight
+
+
+def test_a_class_with_its_own_getattr_sees_every_lookup_it_saw_before():
+    class Counting(nn.Linear):
+        seen = []
+        special = False
+
+        def __getattr__(self, name):
+            value = super().__getattr__(name)
+            if Counting.special:
+                Counting.seen.append(name)
+                if name == "weight":  # a class may answer a registered name its own way
+                    return "computed"
+            return value
+
+    plain = nn.Linear(2, 2)
+    assert isinstance(plain.weight, nn.Parameter)  # nn.Linear now has its fast read for 'weight'
+    assert isinstance(vars(nn.Linear)["weight"], _RegisteredAttribute)
+    layer = Counting(2, 2)
+    Counting.special = True
+    assert layer.weight == "computed" and layer.weight == "computed"
+    assert layer.bias is layer._parameters["bias"]
+    assert Counting.seen == ["weight", "weight", "bias"]
+    assert "bias" not in vars(Counting)
 
 
 def test_dir_lists_only_what_the_instance_has():
