@@ -43,11 +43,14 @@ class _Mode:
         raise NotImplementedError
 
     def __enter__(self):
-        self._previous = _set(*self._target())
+        enabled, inference = self._target()
+        state = _state
+        self._previous = (state.enabled, state.inference)
+        state.enabled, state.inference = enabled, inference
         return self
 
     def __exit__(self, *exc_info):
-        _set(*self._previous)
+        _state.enabled, _state.inference = self._previous
         return False
 
     def _fresh(self):
@@ -109,17 +112,6 @@ class _Switch(_Mode):
 
     def _target(self):
         return self._enabled, _state.inference and not self._enabled
-
-    def __enter__(self):  # _Mode.__enter__ written out: it runs around every optimizer step
-        state = _state
-        self._previous = (state.enabled, state.inference)
-        state.enabled = enabled = self._enabled
-        state.inference = state.inference and not enabled
-        return self
-
-    def __exit__(self, *exc_info):
-        _state.enabled, _state.inference = self._previous
-        return False
 
     def _fresh(self):
         return type(self)()
