@@ -224,14 +224,18 @@ def _plain_class_indices(input, target):
     logits, indices = input._data, target._data
     if logits.dtype.kind != "f" or not logits.ndim or indices.dtype != np.int64 or not indices.size:
         return None
-    if logits.ndim >= 2:
-        classes, expected = logits.shape[1], (logits.shape[0],) + logits.shape[2:]
-    else:
-        classes, expected = logits.shape[0], ()
+    classes, expected = _class_layout(logits.shape)
     # One reduction checks 0 <= index < C: viewed as unsigned, a negative index is >= 2**63 > C.
     if indices.shape != expected or indices.view(np.uint64).max() >= classes:
         return None
     return indices
+
+
+def _class_layout(shape):
+    """``(classes, target shape)`` for logits of ``shape`` (N, C, d1, ...) -> (C, (N, d1, ...)), (C,) -> (C, ())."""
+    if len(shape) >= 2:
+        return shape[1], (shape[0],) + shape[2:]
+    return shape[0], ()
 
 
 def _as_tensor(value, name, op_name):
@@ -388,8 +392,7 @@ def _class_target(input, target, weight, ignore_index, op_name):
             f"{op_name}(): expected a target of class indices with an integer dtype (int64), but got "
             f"dtype {target_array.dtype}; convert with target.long().{hint}"
         )
-    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    expected = (input.shape[0],) + input.shape[2:] if input.ndim >= 2 else ()
+    classes, expected = _class_layout(input.shape)
     if target_array.shape != expected:
         raise RuntimeError(
             f"{op_name}(): input of shape {tuple(input.shape)} (batch, classes, ...) needs a target of shape "
@@ -442,7 +445,7 @@ def _probability_target(input, target, weight, ignore_index):
             f"targets; give the rows to ignore a weight of zero instead (reduction='none', then mask)"
         )
     input, target = _promote(input, target)
-    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    classes, _ = _class_layout(input.shape)
     return input, target, _class_weight(weight, classes, input, "cross_entropy")
 
 
