@@ -110,6 +110,7 @@ def step_costs(epochs=500, seed=0):
     ``([(part, microseconds per step)], trained weights as (in, out) arrays)``: the weights
     ``train_framework`` gives, since the arithmetic and its order are the same.
     """
+    import operator
     import time
 
     import microtensor as mt
@@ -122,40 +123,34 @@ def step_costs(epochs=500, seed=0):
     names = [f"{type(layer).__name__} forward" + (f" ({layer.in_features}->{layer.out_features})"
                                                   if isinstance(layer, mt.nn.Linear) else "") for layer in layers]
     parts = names + ["MSELoss(reduction='sum')", "0.5 * loss", "zero_grad()", "backward()", "optimizer.step()"]
-    spent = dict.fromkeys(parts, 0.0)
+    spent = dict.fromkeys(parts + ["whole step"], 0.0)
     with mt.no_grad():
         model(mt.from_numpy(inputs))  # first calls (lazy imports) outside the timing
     clock = time.perf_counter
-    steps = 0
-    whole = 0.0
-    x_all, y_all = mt.from_numpy(inputs), mt.from_numpy(targets)
-    for order in orders:
-        index = mt.from_numpy(order)
-        x_epoch, y_epoch = x_all[index], y_all[index]
-        for start in range(0, len(inputs), 2):
-            x, y = x_epoch[start:start + 2], y_epoch[start:start + 2]
-            began = clock()
-            for name, layer in zip(names, layers):
-                before = clock()
-                x = layer(x)
-                spent[name] += clock() - before
-            timed = ((parts[-5], lambda: loss_fn(x, y)), (parts[-4], lambda: 0.5 * loss))
-            loss = x
-            for name, part in timed:
-                before = clock()
-                loss = part()
-                spent[name] += clock() - before
-            for name, part in zip(parts[-3:], (optimizer.zero_grad, loss.backward, optimizer.step)):
-                before = clock()
-                part()
-                spent[name] += clock() - before
-            whole += clock() - began
-            steps += 1
+
+    def timed(part, function, *args):
+        before = clock()
+        result = function(*args)
+        spent[part] += clock() - before
+        return result
+
+    def step(x, y):
+        began = clock()
+        for name, layer in zip(names, layers):
+            x = timed(name, layer, x)
+        loss = timed(parts[-4], operator.mul, 0.5, timed(parts[-5], loss_fn, x, y))
+        timed(parts[-3], optimizer.zero_grad)
+        timed(parts[-2], loss.backward)
+        timed(parts[-1], optimizer.step)
+        spent["whole step"] += clock() - began
+
+    run_epochs(mt, step, inputs, targets, orders, 2)
+    steps = len(orders) * len(range(0, len(inputs), 2))
     began = clock()
     ref.tutorial_train(inputs, targets, weights, orders)
     numpy_step = (clock() - began) / steps
     rows = [(name, spent[name] / steps * 1e6) for name in parts]
-    rows += [("whole step, as timed here", whole / steps * 1e6), ("numpy's whole step", numpy_step * 1e6)]
+    rows += [("whole step, as timed here", spent["whole step"] / steps * 1e6), ("numpy's whole step", numpy_step * 1e6)]
     trained = tuple(to_numpy(layer.weight).T for layer in (model[0], model[2], model[4]))
     return rows, trained
 
