@@ -142,6 +142,7 @@ def _new_tensor(
 _CLASS_INTERNALS = {
     "__module__", "__doc__", "__slots__", "__weakref__", "__dict__", "__annotations__", "__qualname__",
     "__firstlineno__", "__static_attributes__", "__annotate_func__", "__annotations_cache__",
+    "__slotnames__",  # cached on the class by copyreg once a tensor has been copied or pickled
 }
 _SIMPLE_DEFAULTS = (type(None), bool, int, float, str)
 
