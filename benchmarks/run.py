@@ -26,7 +26,6 @@ import importlib
 import io
 import json
 import os
-import platform
 import pstats
 import statistics
 import sys
@@ -42,106 +41,11 @@ if not __package__:  # ``python benchmarks/run.py``: import the harness's module
         sys.path.insert(0, _ROOT)
     __package__ = "benchmarks"
 
-from . import _core  # noqa: E402
 from ._core import Config, Progress, available_backends, run_probe_subprocess, say  # noqa: E402
+from .machine import gemm_gflops, machine_info  # noqa: E402
+from .report import plot, target_lines, text_table, write_markdown  # noqa: E402
 
 WORKLOADS = ("tutorial", "digits", "mlp_large", "deep_chain", "op_overhead", "gpt_block", "cnn_digits")
-
-#: The targets set by the issues so far (the stricter one where two disagree): microtensor's median
-#: divided by hand-written numpy's (or the raw numpy loop's); a key's third entry names another reference.
-TARGETS = {
-    ("tutorial", "train"): 2.5,
-    ("digits", "train"): 1.5,
-    ("mlp_large", "train step"): 1.05,
-    ("deep_chain", "100k fwd+bwd"): 5.0,
-    ("op_overhead", "tiny op"): 3.0,
-    ("op_overhead", "small expr"): 4.0,
-    ("mlp_large", "peak memory"): 1.2,
-    ("gpt_block", "train step", "torch"): 2.0,  # within 2x of PyTorch eager
-    ("cnn_digits", "train"): 1.3,
-    ("cnn_digits", "train", "torch"): 1.0,  # faster than PyTorch eager
-    # mt.compile (the mt-compiled rows, capture included): a fourth entry names the backend row
-    ("tutorial", "train", "numpy", _core.COMPILED): 1.3,
-    ("digits", "train", "numpy", _core.COMPILED): 1.1,
-    ("mlp_large", "train step", "numpy", _core.COMPILED): 1.02,
-    ("cnn_digits", "train", "numpy", _core.COMPILED): 1.1,
-}
-
-
-# -------------------------------------------------------------------- machine
-def machine_info():
-    """Facts that make a results table interpretable: cores, CPU, BLAS, versions."""
-    info = {
-        "nproc": os.cpu_count(),
-        "cpu": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
-    }
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    info["cpu"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    if hasattr(os, "sched_getaffinity"):
-        info["nproc"] = len(os.sched_getaffinity(0))
-    info["blas"] = blas_info()
-    info["load_average"] = " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    try:
-        import subprocess
-
-        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=_core.ROOT, capture_output=True,
-                                        text=True, timeout=10).stdout.strip() or "?"
-    except Exception:
-        info["commit"] = "?"
-    for name in ("microtensor", "sklearn", "torch"):
-        try:
-            info[name] = importlib.import_module(name).__version__
-        except Exception:  # not installed, or broken mid-development: say so, don't crash
-            info[name] = "not installed" if importlib.util.find_spec(name) is None else "import failed"
-    return info
-
-
-def blas_info():
-    """numpy's BLAS: name, version, threads and core type, via threadpoolctl or numpy's config."""
-    try:
-        from threadpoolctl import threadpool_info
-
-        entries = [
-            f"{entry.get('internal_api')} {entry.get('version')} ({entry.get('architecture', '?')}, "
-            f"{entry.get('num_threads')} threads)"
-            for entry in threadpool_info()
-            if entry.get("user_api") == "blas" and "numpy" in entry.get("filepath", "")
-        ]
-        if entries:
-            return "; ".join(entries)
-    except ImportError:
-        pass
-    try:
-        config = np.show_config(mode="dicts")
-        blas = config["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')}"
-    except Exception:
-        return "unknown"
-
-
-def gemm_gflops(quick=False, size=2048):
-    """Best float32 ``size x size`` matmul throughput in GFLOP/s (2 n^3 flops per product)."""
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((size, size), dtype=np.float32)
-    b = rng.standard_normal((size, size), dtype=np.float32)
-    out = np.empty((size, size), dtype=np.float32)
-    np.matmul(a, b, out=out)  # warm-up
-    best = float("inf")
-    for _ in range(2 if quick else 5):
-        start = time.perf_counter()
-        np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - start)
-    return 2.0 * size ** 3 / best / 1e9
 
 
 # ------------------------------------------------------------------ measuring
@@ -261,129 +165,6 @@ def probe_rows(module, config, backends, log=say):
     return rows
 
 
-# ------------------------------------------------------------------ formatting
-def format_value(row):
-    if "median" not in row:
-        return "-", "-"
-    if row["kind"] == "memory":
-        return f"{row['median']:.0f} MiB", f"{row['min']:.0f} MiB"
-    return format_seconds(row["median"]), format_seconds(row["min"])
-
-
-def format_seconds(seconds):
-    """Three significant digits in s, ms or us (rounded first: 0.9996 s is "1 s", not "1e+03 ms")."""
-    seconds = float(f"{seconds:.3g}")
-    if seconds >= 1.0:
-        return f"{seconds:g} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds * 1e6:.3g} us"
-
-
-def format_ratio(value):
-    return "n/a" if value is None else f"{value:.2f}x"
-
-
-def table_cells(row):
-    median, low = format_value(row)
-    unit = row["unit"]
-    quality = row["quality"]
-    if row["error"]:
-        quality = f"ERROR {row['error']}"
-    elif row.get("note"):
-        quality = f"{quality} ({row['note']})" if quality else row["note"]
-    return [
-        row["workload"], row["case"], row["backend"], f"{median} / {unit}" if median != "-" else "-", low,
-        f"{100 * row['spread']:.0f}%" if "spread" in row and row["times"] else "-",
-        format_ratio(row.get("ratio_numpy")), format_ratio(row.get("ratio_torch")), quality,
-    ]
-
-
-HEADERS = ["workload", "case", "backend", "median", "min", "spread", "vs numpy", "vs torch", "quality"]
-
-
-def text_table(rows):
-    cells = [HEADERS] + [table_cells(row) for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADERS) - 1)]
-    lines = []
-    for index, line in enumerate(cells):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1])
-        if index == 0:
-            lines.append("  ".join("-" * width for width in widths) + "  " + "-" * 7)
-    return "\n".join(lines)
-
-
-def markdown_table(rows):
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for row in rows:
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in table_cells(row)) + " |")
-    return "\n".join(lines)
-
-
-def target_lines(rows):
-    """(text, met) per target, for microtensor's ratio against numpy (or the backend a key's third entry names)."""
-    found = []
-    for key, target in TARGETS.items():
-        workload, case = key[:2]
-        reference = key[2] if len(key) > 2 else "numpy"
-        backend = key[3] if len(key) > 3 else "microtensor"
-        row = next((r for r in rows if r["workload"] == workload and r["case"] == case
-                    and r["backend"] == backend and r.get("ratio_" + reference) is not None), None)
-        if row is None:
-            continue
-        ratio = row["ratio_" + reference]
-        met = ratio <= target
-        label = "" if backend == "microtensor" else f" ({backend})"
-        found.append((f"{workload} / {case}{label}: {ratio:.2f}x {reference} (target <= {target}x): "
-                      f"{'met' if met else 'MISSED by ' + format(ratio / target, '.2f') + 'x'}", met))
-    return found
-
-
-# ------------------------------------------------------------------ chart
-def plot(rows, path):
-    """Bar chart of every backend's ratio to hand-written numpy, per workload case (log scale)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    keyed = [r for r in rows if r.get("ratio_numpy") is not None and r["backend"] != "numpy"]
-    groups = []
-    for row in keyed:
-        key = (row["workload"], row["case"])
-        if key not in groups:
-            groups.append(key)
-    backends = [b for b in _core.ALL_BACKENDS + (_core.COMPILED,) if b != "numpy" and any(r["backend"] == b for r in keyed)]
-    colors = {"microtensor": "tab:blue", _core.COMPILED: "tab:cyan", "torch": "tab:orange", "sklearn": "tab:green"}
-    width = 0.8 / max(len(backends), 1)
-    figure, axes = plt.subplots(figsize=(max(8, 1.3 * len(groups)), 4.8))
-    for offset, backend in enumerate(backends):
-        xs, ys = [], []
-        for index, key in enumerate(groups):
-            row = next((r for r in keyed if (r["workload"], r["case"]) == key and r["backend"] == backend), None)
-            if row is not None:
-                xs.append(index + (offset - (len(backends) - 1) / 2) * width)
-                ys.append(row["ratio_numpy"])
-        bars = axes.bar(xs, ys, width=width, label=backend, color=colors.get(backend))
-        if hasattr(axes, "bar_label"):
-            axes.bar_label(bars, fmt="%.2g", fontsize=7)
-    for index, key in enumerate(groups):
-        target = TARGETS.get(key)
-        if target:
-            axes.hlines(target, index - 0.45, index + 0.45, colors="red", linestyles="dashed",
-                        label="target" if index == next(i for i, k in enumerate(groups) if k in TARGETS) else None)
-    axes.axhline(1.0, color="black", linewidth=0.8)
-    axes.set_yscale("log")
-    axes.set_xticks(range(len(groups)))
-    axes.set_xticklabels([f"{w}\n{c}" for w, c in groups], fontsize=8)
-    axes.set_ylabel("median / hand-written numpy (lower is better)")
-    axes.set_title("microtensor benchmarks: ratio to hand-written numpy")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-
-
 # ------------------------------------------------------------------ profile
 def profile_summary(workload, config, top=15):
     """cProfile of the microtensor case(s) of ``workload``: top ``top`` functions by tottime."""
@@ -446,50 +227,6 @@ def run(config, workloads, log=say, probes=True):
         "missing_backends": missing, "rows": rows,
         "targets": [{"text": text, "met": met} for text, met in target_lines(rows)],
     }
-
-
-NOTES_MARKER = "<!-- notes: kept when this file is regenerated -->"
-
-
-def write_markdown(report, path, chart=None, profiles=None):
-    info = report["machine"]
-    lines = [
-        "# Benchmark results",
-        "",
-        "Written by `python -m benchmarks --markdown benchmarks/RESULTS.md --plot benchmarks/results.png --profile`"
-        f" ({'quick' if report['config']['quick'] else 'full'} run, {report['config']['repeats']} interleaved repeats"
-        " after a warm-up). Absolute times are noisy on shared machines: the ratios measured within this one run"
-        " are what count.",
-        "",
-        "## Machine",
-        "",
-        f"- CPUs: {info['nproc']} x {info['cpu']}",
-        f"- BLAS: {info['blas']}; OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']}",
-        f"- GEMM (float32 2048x2048 matmul): {report['gemm_gflops']:.1f} GFLOP/s",
-        f"- Python {info['python']}, numpy {info['numpy']}, microtensor {info['microtensor']}, "
-        f"scikit-learn {info['sklearn']}, PyTorch {info['torch']}",
-        f"- {info['platform']}; load average at start {info['load_average']} (1, 5, 15 min); "
-        f"checkout {info['commit']}",
-    ]
-    for backend, reason in report["missing_backends"].items():
-        lines.append(f"- Skipped backend: {reason}.")
-    lines += ["", "## Results", "", markdown_table(report["rows"]), ""]
-    if report["targets"]:
-        lines += ["## Targets (microtensor median / hand-written numpy median)", ""]
-        lines += [f"- {item['text']}" for item in report["targets"]]
-        lines.append("")
-    if chart:
-        lines += ["## Chart", "", f"![ratios to hand-written numpy]({os.path.basename(chart)})", ""]
-    if profiles:
-        lines += ["## Profiles (cProfile, top 15 by tottime)", "", "```", profiles, "```", ""]
-    notes = ""
-    if os.path.exists(path):  # keep the hand-written analysis below the marker across regenerations
-        with open(path) as handle:
-            previous = handle.read()
-        if NOTES_MARKER in previous:
-            notes = previous[previous.index(NOTES_MARKER):]
-    with open(path, "w") as handle:
-        handle.write("\n".join(lines) + ("\n" + notes if notes else ""))
 
 
 def parse_args(argv):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from benchmarks import deep_chain, digits, mlp_large, numpy_reference as ref, op_overhead, run, tutorial
+from benchmarks import deep_chain, digits, mlp_large, numpy_reference as ref, op_overhead, report, run, tutorial
 from benchmarks._core import Config
 
 QUICK = Config(quick=True, repeats=1)
@@ -247,5 +247,5 @@ def test_unknown_workload_is_a_clear_usage_error(capsys):
 
 
 def test_times_print_in_plain_units_with_three_digits():
-    assert [run.format_seconds(x) for x in (0.9996, 0.0009996, 1.234, 0.0123, 2.5e-6)] == [
+    assert [report.format_seconds(x) for x in (0.9996, 0.0009996, 1.234, 0.0123, 2.5e-6)] == [
         "1 s", "1 ms", "1.23 s", "12.3 ms", "2.5 us"]
