@@ -10,7 +10,7 @@ depth work:
    gradient (the gradients are summed in a dictionary local to this call, so
    intermediate tensors never carry ``.grad``);
 3. each node's ``backward`` returns one gradient per input; broadcasting is undone
-   here, in one place (``_fit_gradient``), and the dtype is matched to the input;
+   here, in one place (``fit_gradient`` in ``fit.py``), and the dtype is matched to the input;
 4. leaves receive their gradient in ``.grad`` (accumulating), or, for
    ``autograd.grad``, in the result;
 5. saved values are released after use unless ``retain_graph=True``.
@@ -23,6 +23,7 @@ from .outputs import edge_of
 from .saved import FREED_MESSAGE
 from .grad_mode import _state
 from .hooks import run_hooks
+from .fit import fit_gradient
 
 
 
@@ -94,7 +95,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
                         input_grad.dtype is not dtype and input_grad.dtype != dtype
                     ):
                         given = input_grad
-                        input_grad, fresh = _fit_gradient(input_grad, shape, dtype, node, index, create_graph)
+                        input_grad, fresh = fit_gradient(input_grad, shape, dtype, node, index, create_graph)
                         if recorder is not None:
                             recorder.on_fit(given, input_grad, shape, dtype, node, index)
                 if target.__class__ is Tensor or isinstance(target, Tensor):
@@ -334,64 +335,6 @@ def _raise_wrong_count(node, result):
         f"function {node.name()} returned an incorrect number of gradients "
         f"(expected {len(node.inputs)}, got {len(result)})"
     )
-
-
-def _fit_gradient(grad, shape, dtype, node, index, create_graph):
-    """Sum a broadcast gradient back to the input's ``shape`` and cast it to its ``dtype``.
-
-    This is the one place where broadcasting is undone: ops return the gradient
-    of their (broadcast) output and this function reduces it. Returns the gradient
-    and whether it is a new array of our own (made here by a sum or a cast).
-    """
-    fresh = False
-    if not create_graph and type(grad) is not np.ndarray:
-        grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
-    grad_shape = grad.shape
-    if grad_shape != shape:
-        axes = _FIT_AXES.get((grad_shape, shape))
-        if axes is None:
-            axes = _kept_broadcast_axes(grad_shape, shape, node, index)
-        if axes:
-            if grad.__class__ is np.ndarray:  # the axes summed away; a reshape below puts back kept 1s
-                grad = _add_reduce(grad, axis=axes)
-            else:  # a Tensor (create_graph=True): summed as a recorded op
-                grad = grad.sum(axis=axes, keepdims=True)
-            fresh = True
-        if grad.shape != shape:
-            grad = grad.reshape(shape)
-    if grad.dtype is not dtype and grad.dtype != dtype:
-        grad = grad.to(dtype) if create_graph else grad.astype(dtype)
-        fresh = True
-    return grad, fresh
-
-
-_add_reduce = np.add.reduce  # what ndarray.sum calls, without the method's own steps
-_FIT_AXES = {}  # (gradient shape, input shape) -> the axes summed to undo the broadcast
-
-
-def broadcast_axes(grad_shape, shape):
-    """The axes of ``grad_shape`` that broadcasting added or stretched from ``shape`` (None if
-    ``shape`` does not broadcast to ``grad_shape``)."""
-    extra = len(grad_shape) - len(shape)
-    if extra < 0 or any(size != 1 and size != grad_shape[extra + axis] for axis, size in enumerate(shape)):
-        return None
-    return tuple(range(extra)) + tuple(
-        extra + axis for axis, size in enumerate(shape) if size == 1 and grad_shape[extra + axis] != 1
-    )
-
-
-def _kept_broadcast_axes(grad_shape, shape, node, index):
-    """``broadcast_axes``, kept in ``_FIT_AXES``; a RuntimeError naming the node if the shapes do not fit."""
-    axes = broadcast_axes(grad_shape, shape)
-    if axes is None:
-        raise RuntimeError(
-            f"Function {node.name()} returned an invalid gradient at index {index} - got "
-            f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
-        )
-    if len(_FIT_AXES) > 4096:  # many distinct shapes (e.g. variable lengths): start again
-        _FIT_AXES.clear()
-    _FIT_AXES[(grad_shape, shape)] = axes
-    return axes
 
 
 def _hold_for_hooks(hooked_leaves, leaf, grad):

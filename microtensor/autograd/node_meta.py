@@ -1,6 +1,6 @@
 """The input metadata a node keeps: per argument ``(shape, dtype)``, ``None`` or ``False``.
 
-The engine needs each input's shape and dtype to undo broadcasting (``_fit_gradient``).
+The engine needs each input's shape and dtype to undo broadcasting (``fit_gradient`` in ``fit.py``).
 
 Objects that live as long as the graph are interned where they repeat, so that a deep
 graph holds fewer objects for Python's cycle collector to walk over and over (it walks

@@ -28,7 +28,7 @@ import operator
 import numpy as np
 
 from .._tensor import _new_tensor
-from ..autograd.engine import _fit_gradient, broadcast_axes
+from ..autograd.fit import broadcast_axes, fit_gradient
 from ..autograd.function import _SCRATCH_CONTEXT
 from ..autograd.outputs import unary_result
 from .contexts import replay_context
@@ -64,7 +64,7 @@ class _Builder:
         self.optimizers = optimizers
         self.namespace = {
             "ndarray": np.ndarray, "asarray": np.asarray, "array": np.array, "make": _new_tensor,
-            "fit": _fit_gradient, "unary_result": unary_result, "scratch": _SCRATCH_CONTEXT, "isub": operator.isub,
+            "fit": fit_gradient, "unary_result": unary_result, "scratch": _SCRATCH_CONTEXT, "isub": operator.isub,
             "multiply": np.multiply, "add_reduce": np.add.reduce,
         }
         self.lines = []
@@ -296,7 +296,7 @@ def _sequence(kind, codes):
 
 
 def fit_lines(source, target, given_shape, given_dtype, is_array, shape, dtype, constant):
-    """``_fit_gradient`` (autograd/engine.py) written out for known shapes and dtypes: the same
+    """``fit_gradient`` (autograd/fit.py) written out for known shapes and dtypes: the same
     sum over the broadcast axes, reshape and cast, in the same order."""
     value = source if is_array else f"asarray({source})"
     lines = []
