@@ -244,7 +244,7 @@ class Function:
             refresh_view(a)
         a_data = a._data
         if not (a._requires_grad and _state.enabled):
-            out = cls.forward(_SCRATCH_CONTEXT, a_data)
+            out = cls.forward(_SCRATCH_ONE, a_data)
             if out.__class__ is not np.ndarray:
                 if out is None:
                     raise forward_returned_none(cls)
@@ -301,7 +301,7 @@ class Function:
         else:
             b_data, b_grad = b, False
         if not ((a_grad or b_grad) and _state.enabled):
-            out = cls.forward(_SCRATCH_CONTEXT, a_data, b_data)
+            out = cls.forward(_SCRATCH_PAIR, a_data, b_data)
             if out.__class__ is np.ndarray:
                 return _new_tensor(out)
             if out is None:
@@ -383,7 +383,7 @@ class _ScratchContext:
         def __getitem__(self, index):
             return False
 
-    needs_input_grad = _NoInputNeedsGrad()
+    needs_input_grad = _NoInputNeedsGrad()  # for any number of arguments; see _scratch_for below
 
     def save_for_backward(self, *values):
         pass
@@ -395,6 +395,14 @@ class _ScratchContext:
         pass
 
 
+def _scratch_for(arguments):
+    """A scratch ``ctx`` whose ``needs_input_grad`` is a plain tuple of ``arguments`` Falses, as a
+    recorded node's would be: indexing it costs no Python call (the one- and two-argument paths)."""
+    ctx = _ScratchContext()
+    ctx.needs_input_grad = (False,) * arguments
+    return ctx
+
+
 _SCRATCH_CONTEXT = _ScratchContext()
-
-
+_SCRATCH_ONE = _scratch_for(1)
+_SCRATCH_PAIR = _scratch_for(2)
