@@ -1,7 +1,7 @@
 """Every differentiable operation: one ``Function`` subclass and one ``@op`` function each.
 
 The modules group the ops by kind (arithmetic, elementwise, comparison, selection,
-copying, activation, reduction, softmax, movement, indexing, views, linalg);
+copying, activation, reduction, softmax, movement, indexing, views, linalg, einsum, ...);
 ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
 """
@@ -19,6 +19,7 @@ from . import movement  # noqa: F401
 from . import indexing  # noqa: F401
 from . import views  # noqa: F401
 from . import linalg  # noqa: F401
+from . import einsum  # noqa: F401
 from . import gather_scatter  # noqa: F401
 from . import sorting  # noqa: F401
 from . import triangular  # noqa: F401

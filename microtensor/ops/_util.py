@@ -25,6 +25,14 @@ def to_operand(value, op_name):
     )
 
 
+def tensor_operand(value, op_name):
+    """``to_operand``, with a Python number (or bool) made a Tensor too: for ops that take only tensors."""
+    value = to_operand(value, op_name)
+    if not isinstance(value, Tensor):
+        value = Tensor(value)
+    return value
+
+
 def tensor_argument(value, op_name):
     """The tensor argument of an op: a Tensor as it is; a number, array or (nested) list
     becomes one (numbers get PyTorch's dtypes); anything else is a TypeError naming the op."""
