@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from microtensor.ops.indexing import GetItem, _basic_index, unrecorded_view
+from microtensor.ops.index_plans import basic_index
+from microtensor.ops.indexing import GetItem, unrecorded_view
 
 INDICES = [slice(0, 2), slice(1, None), slice(None, None, 2), slice(3, 3), 0, -1, (1, slice(None)),
            (slice(None), 1), (0, 0), (slice(0, 1), slice(None, None, -1))]
@@ -28,7 +29,7 @@ def same_view_tensor(fast, reference, base):
 @pytest.mark.parametrize("index", INDICES, ids=repr)
 def test_short_path_equals_getitem_apply(index):
     base = mt.tensor(np.arange(12.0).reshape(4, 3))
-    basic = _basic_index(index, base.shape)
+    basic = basic_index(index, base.shape)
     assert basic is not None
     same_view_tensor(unrecorded_view(base, basic), GetItem.apply(base, basic), base)
 
@@ -36,7 +37,7 @@ def test_short_path_equals_getitem_apply(index):
 @pytest.mark.parametrize("index", INDICES[:4], ids=repr)
 def test_short_path_under_no_grad_equals_getitem_apply(index):
     base = mt.ones(4, 3, requires_grad=True)
-    basic = _basic_index(index, base.shape)
+    basic = basic_index(index, base.shape)
     with mt.no_grad():
         fast, reference = unrecorded_view(base, basic), GetItem.apply(base, basic)
         same_view_tensor(fast, reference, base)
