@@ -34,7 +34,11 @@
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im |
-| _pool_ops.py, _pad_op.py | pooling and padding |
+| _pool_windows.py         | the windows (geometry, checked arguments) of max and average pooling |
+| _max_pool_ops.py         | max pooling, and the scatter/gather of its gradient |
+| _avg_pool_ops.py         | average pooling |
+| _adaptive_pool_ops.py    | adaptive average and max pooling |
+| _pad_op.py               | padding |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
 | _attention_op.py         | fused scaled dot-product attention |
 """

@@ -17,14 +17,19 @@ from ..ops._util import not_a_tensor_error
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..ops.gather_scatter import one_hot
-from . import _attention_op, _conv_ops, _embedding_op, _loss_ops, _norm_ops, _pad_op, _pool_ops
+from . import (
+    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _loss_ops, _max_pool_ops, _norm_ops,
+    _pad_op,
+)
 from ._linear_op import linear
 # Layers whose ops live in files of their own (each file's __all__ lists its F. names).
 from ._norm_ops import *  # noqa: F403
 from ._embedding_op import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
 from ._conv_ops import *  # noqa: F403
-from ._pool_ops import *  # noqa: F403
+from ._max_pool_ops import *  # noqa: F403
+from ._avg_pool_ops import *  # noqa: F403
+from ._adaptive_pool_ops import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
 from .._typing import DTypeLike
 
@@ -584,5 +589,7 @@ __all__ += _embedding_op.__all__
 __all__ += ["one_hot"]
 __all__ += _attention_op.__all__
 __all__ += _conv_ops.__all__
-__all__ += _pool_ops.__all__
+__all__ += _max_pool_ops.__all__
+__all__ += _avg_pool_ops.__all__
+__all__ += _adaptive_pool_ops.__all__
 __all__ += _pad_op.__all__
