@@ -33,7 +33,9 @@
 | _loss_ops.py             | the fused loss ops |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
-| _conv_ops.py             | convolution: im2col, one matmul, col2im |
+| _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
+| _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |
+| _conv_geometry.py        | a convolution's geometry and checked arguments |
 | _pool_windows.py         | the windows (geometry, checked arguments) of max and average pooling |
 | _max_pool_ops.py         | max pooling, and the scatter/gather of its gradient |
 | _avg_pool_ops.py         | average pooling |
