@@ -30,7 +30,7 @@ replay and takes the op's own code for other layouts.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..nn import _conv_layouts, _conv_ops, _linear_op, _loss_ops
+from ..nn import _class_loss_ops, _conv_layouts, _conv_ops, _linear_op, _pointwise_loss_ops
 from ..ops import activation, arithmetic, movement
 from ..ops._util import match_dtype
 from .contexts import replay_context
@@ -209,7 +209,7 @@ def mse_backward(b, node, args, y, grad, outs):
 
 
 def cross_entropy_forward(b, node, args, out):
-    """``CrossEntropy._forward_plain`` (nn/_loss_ops.py): (N, C) logits, class-index targets, mean or sum,
+    """``CrossEntropy._forward_plain`` (nn/_class_loss_ops.py): (N, C) logits, class-index targets, mean or sum,
     no weight, no label smoothing. Its intermediates live in C-contiguous buffers made once (the op's
     have the layout of the logits, so other logits take the op's code). The op takes that path only
     when no target equals ``ignore_index``; a replay checks the targets first (one reduction, an int64
@@ -254,7 +254,7 @@ def cross_entropy_backward(b, node, args, y, grad, outs):
     if outs[0] is None:
         return []
     context, probs, rows, scale = b.notes[y]
-    backward = b.name(_loss_ops.CrossEntropy.backward)
+    backward = b.name(_class_loss_ops.CrossEntropy.backward)
     return [f"if {context} is not None:",
             f"    {outs[0]} = {backward}({context}, {grad})[0]",
             "else:",
@@ -273,7 +273,7 @@ def _cross_entropy_other(node, x, target, ignore_index, reduction):
 
     _class_target(_new_tensor(x), _new_tensor(target), None, ignore_index, "cross_entropy")
     context = _SCRATCH_CONTEXT if node is None else replay_context(node)
-    return context, _loss_ops.CrossEntropy.forward(context, x, target, None, ignore_index, reduction, 0.0)
+    return context, _class_loss_ops.CrossEntropy.forward(context, x, target, None, ignore_index, reduction, 0.0)
 
 
 # ------------------------------------------------------------- convolution
@@ -374,8 +374,8 @@ LOWERINGS = {
     arithmetic.Mul: (_binary_forward(np.multiply), mul_backward),
     arithmetic.Add: (_binary_forward(np.add), add_backward),
     arithmetic.Sub: (_binary_forward(np.subtract), sub_backward),
-    _loss_ops.MSELoss: (mse_forward, mse_backward),
-    _loss_ops.CrossEntropy: (cross_entropy_forward, cross_entropy_backward),
+    _pointwise_loss_ops.MSELoss: (mse_forward, mse_backward),
+    _class_loss_ops.CrossEntropy: (cross_entropy_forward, cross_entropy_backward),
     movement.Reshape: (reshape_forward, reshape_backward),
     _conv_ops.Conv2d: (conv_forward, conv_backward),
 }

@@ -30,7 +30,9 @@
 | init.py                  | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
 | _linear_op.py            | the fused linear op (forward and backward) |
-| _loss_ops.py             | the fused loss ops |
+| _loss_reduction.py       | the reductions of the loss ops ('mean', 'sum', 'none') |
+| _pointwise_loss_ops.py   | the fused pointwise loss ops (MSE, L1, BCE, smooth L1 / Huber, KL) |
+| _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |

@@ -1,7 +1,7 @@
 """``mt.nn.functional`` (``import microtensor.nn.functional as F``): stateless layers and losses.
 
 Activations forward to microtensor's ops; ``linear`` and the losses are fused ops
-(see ``_linear_op.py`` and ``_loss_ops.py`` for their maths). Every loss takes
+(see ``_linear_op.py``, ``_pointwise_loss_ops.py`` and ``_class_loss_ops.py`` for their maths). Every loss takes
 ``reduction='mean'|'sum'|'none'`` as in PyTorch.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..ops.gather_scatter import one_hot
 from . import (
-    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _loss_ops, _max_pool_ops, _norm_ops,
-    _pad_op,
+    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _class_loss_ops, _conv_ops, _embedding_op, _max_pool_ops,
+    _norm_ops, _pad_op, _pointwise_loss_ops,
 )
 from ._linear_op import linear
 # Layers whose ops live in files of their own (each file's __all__ lists its F. names).
@@ -308,13 +308,13 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error: l = (x - y)^2, then reduced; dl/dx = 2 (x - y) (/ N for 'mean')."""
     if _plain_reduction(reduction, size_average, reduce) and _plain_pair(input, target):
-        return _loss_ops.MSELoss.apply(input, target, reduction)
+        return _pointwise_loss_ops.MSELoss.apply(input, target, reduction)
     reduction = _reduction(reduction, size_average, reduce)
     input = _float_input(input, "mse_loss")
     target = _as_tensor(target, "target", "mse_loss")
     _same_shape(input, target, "mse_loss")
     input, target = _promote(input, target)
-    return _loss_ops.MSELoss.apply(input, target, reduction)
+    return _pointwise_loss_ops.MSELoss.apply(input, target, reduction)
 
 
 def l1_loss(
@@ -323,13 +323,13 @@ def l1_loss(
 ) -> Tensor:
     """Mean absolute error: l = |x - y|, then reduced; dl/dx = sign(x - y) (/ N for 'mean')."""
     if _plain_reduction(reduction, size_average, reduce) and _plain_pair(input, target):
-        return _loss_ops.L1Loss.apply(input, target, reduction)
+        return _pointwise_loss_ops.L1Loss.apply(input, target, reduction)
     reduction = _reduction(reduction, size_average, reduce)
     input = _float_input(input, "l1_loss")
     target = _as_tensor(target, "target", "l1_loss")
     _same_shape(input, target, "l1_loss")
     input, target = _promote(input, target)
-    return _loss_ops.L1Loss.apply(input, target, reduction)
+    return _pointwise_loss_ops.L1Loss.apply(input, target, reduction)
 
 
 def binary_cross_entropy(
@@ -361,7 +361,7 @@ def binary_cross_entropy(
         )
     input, target = _promote(input, target)
     weight = _constant(weight, input, "weight", "binary_cross_entropy")
-    return _loss_ops.BinaryCrossEntropy.apply(input, target, weight, reduction)
+    return _pointwise_loss_ops.BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -378,7 +378,7 @@ def binary_cross_entropy_with_logits(
     input, target = _promote(input, target)
     weight = _constant(weight, input, "weight", "binary_cross_entropy_with_logits")
     pos_weight = _constant(pos_weight, input, "pos_weight", "binary_cross_entropy_with_logits")
-    return _loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+    return _pointwise_loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
 def _class_target(input, target, weight, ignore_index, op_name):
@@ -473,7 +473,7 @@ def cross_entropy(
     ):
         indices = _plain_class_indices(input, target)
         if indices is not None:
-            return _loss_ops.CrossEntropy.apply(input, indices, None, ignore_index, reduction, float(label_smoothing))
+            return _class_loss_ops.CrossEntropy.apply(input, indices, None, ignore_index, reduction, float(label_smoothing))
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -481,9 +481,9 @@ def cross_entropy(
     if input.ndim and tuple(np.shape(target)) == tuple(input.shape):
         target = _as_tensor(target, "target", "cross_entropy")
         input, target, weight = _probability_target(input, target, weight, ignore_index)
-        return _loss_ops.CrossEntropyProbabilities.apply(input, target, weight, reduction, float(label_smoothing))
+        return _class_loss_ops.CrossEntropyProbabilities.apply(input, target, weight, reduction, float(label_smoothing))
     input, target, weight = _class_target(input, target, weight, ignore_index, "cross_entropy")
-    return _loss_ops.CrossEntropy.apply(input, target, weight, ignore_index, reduction, float(label_smoothing))
+    return _class_loss_ops.CrossEntropy.apply(input, target, weight, ignore_index, reduction, float(label_smoothing))
 
 
 def nll_loss(
@@ -495,10 +495,10 @@ def nll_loss(
     if _plain_reduction(reduction, size_average, reduce) and weight is None:
         indices = _plain_class_indices(input, target)
         if indices is not None:
-            return _loss_ops.NLLLoss.apply(input, indices, None, ignore_index, reduction)
+            return _class_loss_ops.NLLLoss.apply(input, indices, None, ignore_index, reduction)
     reduction = _reduction(reduction, size_average, reduce)
     input, target, weight = _class_target(input, target, weight, ignore_index, "nll_loss")
-    return _loss_ops.NLLLoss.apply(input, target, weight, ignore_index, reduction)
+    return _class_loss_ops.NLLLoss.apply(input, target, weight, ignore_index, reduction)
 
 
 def _threshold(value, name, op_name, allow_zero):
@@ -522,7 +522,7 @@ def smooth_l1_loss(
     target = _as_tensor(target, "target", "smooth_l1_loss")
     _same_shape(input, target, "smooth_l1_loss")
     input, target = _promote(input, target)
-    return _loss_ops.SmoothL1Loss.apply(input, target, beta, 1.0, None, reduction)
+    return _pointwise_loss_ops.SmoothL1Loss.apply(input, target, beta, 1.0, None, reduction)
 
 
 def huber_loss(
@@ -546,7 +546,7 @@ def huber_loss(
     input, target = _promote(input, target)
     if weight is not None:
         weight = _constant(weight, input, "weight", "huber_loss")
-    return _loss_ops.HuberLoss.apply(input, target, delta, delta, weight, reduction)
+    return _pointwise_loss_ops.HuberLoss.apply(input, target, delta, delta, weight, reduction)
 
 
 _KL_MEAN_WARNING = (
@@ -580,7 +580,7 @@ def kl_div(
             f"kl_div(): the size of input {tuple(input.shape)} and target {tuple(target.shape)} do not broadcast"
         ) from None
     input, target = _promote(input, target)
-    return _loss_ops.KLDivergence.apply(input, target, bool(log_target), reduction, batch)
+    return _pointwise_loss_ops.KLDivergence.apply(input, target, bool(log_target), reduction, batch)
 
 
 # ------------------------------------------- layers whose ops live in files of their own
