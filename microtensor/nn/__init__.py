@@ -26,7 +26,10 @@
 | modules/dropout.py       | Dropout |
 | modules/flatten.py       | Flatten Unflatten |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
-| functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity |
+| functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
+| _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
+| _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
+| _loss_arguments.py       | how the losses check and convert their arguments |
 | init.py                  | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
 | _linear_op.py            | the fused linear op (forward and backward) |
