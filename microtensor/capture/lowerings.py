@@ -30,7 +30,7 @@ replay and takes the op's own code for other layouts.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..nn import _conv_ops, _linear_op, _loss_ops
+from ..nn import _class_loss_ops, _conv_layouts, _conv_ops, _linear_op, _pointwise_loss_ops
 from ..ops import activation, arithmetic, movement
 from ..ops._util import match_dtype
 from .contexts import replay_context
@@ -209,7 +209,7 @@ def mse_backward(b, node, args, y, grad, outs):
 
 
 def cross_entropy_forward(b, node, args, out):
-    """``CrossEntropy._forward_plain`` (nn/_loss_ops.py): (N, C) logits, class-index targets, mean or sum,
+    """``CrossEntropy._forward_plain`` (nn/_class_loss_ops.py): (N, C) logits, class-index targets, mean or sum,
     no weight, no label smoothing. Its intermediates live in C-contiguous buffers made once (the op's
     have the layout of the logits, so other logits take the op's code). The op takes that path only
     when no target equals ``ignore_index``; a replay checks the targets first (one reduction, an int64
@@ -254,7 +254,7 @@ def cross_entropy_backward(b, node, args, y, grad, outs):
     if outs[0] is None:
         return []
     context, probs, rows, scale = b.notes[y]
-    backward = b.name(_loss_ops.CrossEntropy.backward)
+    backward = b.name(_class_loss_ops.CrossEntropy.backward)
     return [f"if {context} is not None:",
             f"    {outs[0]} = {backward}({context}, {grad})[0]",
             "else:",
@@ -273,7 +273,7 @@ def _cross_entropy_other(node, x, target, ignore_index, reduction):
 
     _class_target(_new_tensor(x), _new_tensor(target), None, ignore_index, "cross_entropy")
     context = _SCRATCH_CONTEXT if node is None else replay_context(node)
-    return context, _loss_ops.CrossEntropy.forward(context, x, target, None, ignore_index, reduction, 0.0)
+    return context, _class_loss_ops.CrossEntropy.forward(context, x, target, None, ignore_index, reduction, 0.0)
 
 
 # ------------------------------------------------------------- convolution
@@ -286,7 +286,7 @@ def conv_forward(b, node, args, out):
     dtype, layout = b.dtype_of(x), geometry.layout
     if (not b.is_array(x) or len(b.shape_of(x)) != 4 or dtype is None or dtype.kind != "f"
             or b.dtype_of(weight) != dtype or b.dtype_of(out) != dtype or (bias != "None" and b.dtype_of(bias) != dtype)
-            or layout not in (_conv_ops.ChannelsLast, _conv_ops.ChannelsFirst)):
+            or layout not in (_conv_layouts.ChannelsLast, _conv_layouts.ChannelsFirst)):
         return None
     shape = tuple(b.shape_of(x))
     if not layout.im2col(np.zeros(shape, dtype), geometry).flags.c_contiguous:
@@ -297,7 +297,7 @@ def conv_forward(b, node, args, out):
     n, groups, out_channels = shape[0], geometry.groups, b.shape_of(weight)[0]
     source_shape = (n, groups, out_channels // groups) + tuple(geometry.output_size)
     source = b.temp()
-    moved = f"{x}.transpose(0, 2, 3, 1)" if layout is _conv_ops.ChannelsLast else x
+    moved = f"{x}.transpose(0, 2, 3, 1)" if layout is _conv_layouts.ChannelsLast else x
     lines = [f"{b.name(padded)}[{b.name(interior)}] = {moved}",
              f"{b.name(np.copyto)}({b.name(cols)}, {b.name(windows)})",
              f"{source} = {b.name(layout.forward)}({b.notes[out]}, {weight}, {n}, {b.name(geometry)})",
@@ -328,7 +328,7 @@ def conv_backward(b, node, args, y, grad, outs):
 def _im2col_shape(layout, geometry, shape):
     (kernel_h, kernel_w), (out_h, out_w), groups = geometry.kernel, geometry.output_size, geometry.groups
     rows, taps = shape[0] * out_h * out_w, kernel_h * kernel_w * (shape[1] // groups)
-    return (groups, rows, taps) if layout is _conv_ops.ChannelsLast else (groups, taps, rows)
+    return (groups, rows, taps) if layout is _conv_layouts.ChannelsLast else (groups, taps, rows)
 
 
 def _padded_windows(layout, geometry, shape, dtype):
@@ -339,7 +339,7 @@ def _padded_windows(layout, geometry, shape, dtype):
     groups, (kernel_h, kernel_w), (out_h, out_w) = geometry.groups, geometry.kernel, geometry.output_size
     (stride_h, stride_w), (dilation_h, dilation_w), per_group = geometry.stride, geometry.dilation, channels // groups
     rows, columns = slice(top, top + height), slice(left, left + width)
-    if layout is _conv_ops.ChannelsLast:
+    if layout is _conv_layouts.ChannelsLast:
         padded = np.zeros((n, height + top + bottom, width + left + right, channels), dtype=dtype)
         s_n, s_h, s_w, s_c = padded.strides
         windows = as_strided(padded, (groups, n, out_h, out_w, kernel_h, kernel_w, per_group),
@@ -374,8 +374,8 @@ LOWERINGS = {
     arithmetic.Mul: (_binary_forward(np.multiply), mul_backward),
     arithmetic.Add: (_binary_forward(np.add), add_backward),
     arithmetic.Sub: (_binary_forward(np.subtract), sub_backward),
-    _loss_ops.MSELoss: (mse_forward, mse_backward),
-    _loss_ops.CrossEntropy: (cross_entropy_forward, cross_entropy_backward),
+    _pointwise_loss_ops.MSELoss: (mse_forward, mse_backward),
+    _class_loss_ops.CrossEntropy: (cross_entropy_forward, cross_entropy_backward),
     movement.Reshape: (reshape_forward, reshape_backward),
     _conv_ops.Conv2d: (conv_forward, conv_backward),
 }

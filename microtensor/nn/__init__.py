@@ -26,15 +26,26 @@
 | modules/dropout.py       | Dropout |
 | modules/flatten.py       | Flatten Unflatten |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
-| functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity |
+| functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
+| _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
+| _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
+| _loss_arguments.py       | how the losses check and convert their arguments |
 | init.py                  | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
 | _linear_op.py            | the fused linear op (forward and backward) |
-| _loss_ops.py             | the fused loss ops |
+| _loss_reduction.py       | the reductions of the loss ops ('mean', 'sum', 'none') |
+| _pointwise_loss_ops.py   | the fused pointwise loss ops (MSE, L1, BCE, smooth L1 / Huber, KL) |
+| _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
-| _conv_ops.py             | convolution: im2col, one matmul, col2im |
-| _pool_ops.py, _pad_op.py | pooling and padding |
+| _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
+| _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |
+| _conv_geometry.py        | a convolution's geometry and checked arguments |
+| _pool_windows.py         | the windows (geometry, checked arguments) of max and average pooling |
+| _max_pool_ops.py         | max pooling, and the scatter/gather of its gradient |
+| _avg_pool_ops.py         | average pooling |
+| _adaptive_pool_ops.py    | adaptive average and max pooling |
+| _pad_op.py               | padding |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
 | _attention_op.py         | fused scaled dot-product attention |
 """

@@ -10,7 +10,8 @@ initializers keep their PyTorch names and layouts.
 """
 import numpy as np
 
-from ..nn import _attention_op, _conv_ops, _embedding_op, _linear_op, _norm_ops, _pad_op, _pool_ops, _rnn_ops
+from ..nn import _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _linear_op, _max_pool_ops
+from ..nn import _norm_ops, _pad_op, _rnn_ops
 from ..nn import functional
 from ._converters import TABLE, converts
 
@@ -42,14 +43,14 @@ def _pool_attributes(ev, geometry):
                 ceil_mode=int(any(extra > 0 for extra in geometry.extra)))
 
 
-@converts(_pool_ops.MaxPool2d)
+@converts(_max_pool_ops.MaxPool2d)
 def convert_max_pool(ev):
     geometry = ev.py_raw(1)
     return ev.graph.node("MaxPool", [ev.value(0)], dilations=list(geometry.dilation),
                          **_pool_attributes(ev, geometry))
 
 
-@converts(_pool_ops.AvgPool2d)
+@converts(_avg_pool_ops.AvgPool2d)
 def convert_avg_pool(ev):
     """``AveragePool`` (counting the padding), times ``kernel area / divisor`` when PyTorch divides otherwise."""
     geometry = ev.py_raw(1)
@@ -66,7 +67,7 @@ def convert_avg_pool(ev):
     return g.node("Mul", [out, g.constant((area / divisor).astype(ev.dtype))])
 
 
-@converts(_pool_ops.AdaptiveAvgPool2d)
+@converts(_adaptive_pool_ops.AdaptiveAvgPool2d)
 def convert_adaptive_avg_pool(ev):
     geometry = ev.py_raw(1)
     if tuple(geometry.output_size) == (1, 1):

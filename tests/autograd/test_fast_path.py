@@ -30,7 +30,8 @@ import microtensor as mt
 import microtensor.nn
 import microtensor.ops
 from microtensor.nn._pad_op import _source_positions
-from microtensor.nn._pool_ops import AdaptiveGeometry, _pool_plan
+from microtensor.nn._adaptive_pool_ops import AdaptiveGeometry
+from microtensor.nn._pool_windows import _pool_plan
 from microtensor.ops.gather_scatter import positions_along as _along
 from microtensor.autograd.function import Function
 from microtensor.autograd.outputs import edge_of

@@ -92,14 +92,14 @@ def test_large_relu_redoes_an_infinite_gradient_like_eager_without_warnings():
 
 def test_a_wrong_cross_entropy_lowering_is_refused(monkeypatch):
     from microtensor.capture import lowerings
-    from microtensor.nn import _loss_ops
+    from microtensor.nn import _class_loss_ops
 
-    forward, backward = lowerings.LOWERINGS[_loss_ops.CrossEntropy]
+    forward, backward = lowerings.LOWERINGS[_class_loss_ops.CrossEntropy]
 
     def wrong_backward(b, node, args, y, grad, outs):  # the gradient twice too large
         return backward(b, node, args, y, grad, outs) + [f"{outs[0]} = {outs[0]} * 2"]
 
-    monkeypatch.setitem(lowerings.LOWERINGS, _loss_ops.CrossEntropy, (forward, wrong_backward))
+    monkeypatch.setitem(lowerings.LOWERINGS, _class_loss_ops.CrossEntropy, (forward, wrong_backward))
     data = batches(6, (5, 6), 3)
     eager = train(wide_mlp, SGD, data, compiled=False)
     compiled = train(wide_mlp, SGD, data, compiled=True)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import microtensor as mt
 import microtensor.nn.functional as F
-from microtensor.nn import _conv_ops
+from microtensor.nn import _conv_geometry, _conv_layouts
 from tests.strategies import check_gradients
 
 
@@ -77,10 +77,10 @@ def test_conv2d_matches_direct_loop_and_gradcheck(case, with_bias):
 def test_both_im2col_layouts_give_the_same_values_and_gradients():
     """ChannelsFirst is chosen for few channels over wide images, ChannelsLast for many channels."""
     rng = np.random.default_rng(0)
-    for x_shape, w_shape, layout in [((2, 1, 5, 7), (3, 1, 3, 2), _conv_ops.ChannelsFirst),
-                                     ((1, 2, 3, 6), (4, 1, 2, 2), _conv_ops.ChannelsFirst),
-                                     ((2, 4, 3, 3), (2, 2, 3, 3), _conv_ops.ChannelsLast)]:
-        geometry = _conv_ops._plan(x_shape, w_shape, None, 1, 1, 1, x_shape[1] // w_shape[1], 2, "conv2d")
+    for x_shape, w_shape, layout in [((2, 1, 5, 7), (3, 1, 3, 2), _conv_layouts.ChannelsFirst),
+                                     ((1, 2, 3, 6), (4, 1, 2, 2), _conv_layouts.ChannelsFirst),
+                                     ((2, 4, 3, 3), (2, 2, 3, 3), _conv_layouts.ChannelsLast)]:
+        geometry = _conv_geometry._plan(x_shape, w_shape, None, 1, 1, 1, x_shape[1] // w_shape[1], 2, "conv2d")
         assert geometry.layout is layout
         x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
         groups = x_shape[1] // w_shape[1]

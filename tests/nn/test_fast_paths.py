@@ -22,7 +22,7 @@ import pytest
 import microtensor as mt
 import microtensor.nn.functional as F
 from microtensor import nn
-from microtensor.nn import _loss_ops
+from microtensor.nn import _loss_reduction
 from microtensor.nn._fast_reads import _RegisteredAttribute
 
 
@@ -429,7 +429,7 @@ def test_mean_of_all_is_numpys_mean_bit_for_bit():
         for size in (1, 2, 7, 8, 9, 31, 128, 129, 1001):
             values = (rng.normal(size=size) ** 2 * 10.0 ** rng.integers(-3, 4)).astype(dtype)
             for array in (values, values.reshape(1, -1), values[::2] if size > 1 else values):
-                result = _loss_ops._mean_of_all(array)
+                result = _loss_reduction._mean_of_all(array)
                 expected = array.mean()
                 assert type(result) is type(expected) and result.tobytes() == expected.tobytes()
 

@@ -8,7 +8,7 @@ from ... import _dtypes
 from ...creation import empty
 from .. import functional as F
 from .. import init
-from .._conv_ops import same_padding
+from .._conv_geometry import same_padding
 from ..module import Module
 from ..parameter import Parameter
 from ..._tensor import Tensor
