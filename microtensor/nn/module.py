@@ -23,10 +23,13 @@ from .._tensor import Tensor
 from ._fast_reads import MISSING, install_fast_read, is_fast_read, registered_value
 from ._module_conversion import _ModuleConversion
 from ._module_hooks import _HOOK_REGISTRIES, _ForwardHooks
-from ._module_hooks import RemovableHandle as RemovableHandle  # its import path from before hooks had a file
+from ._module_hooks import RemovableHandle as RemovableHandle
 from ._module_state import _ModuleStateDict
 from ._module_tree import _ModuleTree
 from .parameter import Parameter
+
+# The handle's public home, as before hooks had a file of their own: its repr and pickles name this path.
+RemovableHandle.__module__ = __name__
 
 
 def _addindent(text, spaces):
