@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from microtensor import viz
+from microtensor import _viz_curves, _viz_graph, viz
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -98,7 +98,7 @@ def test_liveplot_live_without_display_warns_and_still_writes(tmp_path):
 
 def test_liveplot_redraws_during_training_when_live(monkeypatch):
     # Pretend the Agg canvas is a window: updates must redraw the curves as they come.
-    monkeypatch.setattr(viz, "interactive_backend", lambda: True)
+    monkeypatch.setattr(_viz_curves, "interactive_backend", lambda: True)  # where LivePlot looks it up
     monkeypatch.setattr(matplotlib.figure.Figure, "show", lambda self, *a, **k: None)
     plot = viz.LivePlot(metrics=("loss",), live=True, redraw_every=0.0)
     assert plot.live
@@ -240,7 +240,7 @@ def test_draw_graph_has_a_legend_for_its_colours():
     assert [entry.split(":")[0] for entry in entries] == ["leaf", "op", "output", "arrow"]
     # each coloured entry has the face colour its kind of node is drawn with
     for patch, kind in zip(legend.get_patches(), ("leaf", "op", "output")):
-        assert matplotlib.colors.same_color(patch.get_facecolor(), viz._COLORS[kind])
+        assert matplotlib.colors.same_color(patch.get_facecolor(), _viz_graph._COLORS[kind])
     assert viz.draw_graph(out, legend=False).axes[0].get_legend() is None
     assert viz.draw_graph(out, rankdir="LR").axes[0].get_legend() is not None
 
