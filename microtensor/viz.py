@@ -30,6 +30,3 @@ from ._viz_graph import graph_dot
 from ._viz_graph_drawing import draw_graph
 
 __all__ = ["LivePlot", "plot_history", "draw_graph", "graph_dot", "display_available", "interactive_backend"]
-
-# The class's public home: its repr and pickles name this module.
-LivePlot.__module__ = __name__

@@ -51,6 +51,6 @@ __all__ += _pad_op.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.
-for _name in _functional_activations.__all__ + _functional_losses.__all__ + ["DropoutMask", "TargetTypeError"]:
+for _name in _functional_activations.__all__ + _functional_losses.__all__ + ["TargetTypeError"]:
     globals()[_name].__module__ = __name__
 del _name

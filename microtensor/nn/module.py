@@ -28,9 +28,6 @@ from ._module_state import _ModuleStateDict
 from ._module_tree import _ModuleTree
 from .parameter import Parameter
 
-# The handle's public home, as before hooks had a file of their own: its repr and pickles name this path.
-RemovableHandle.__module__ = __name__
-
 
 def _addindent(text, spaces):
     lines = text.split("\n")

@@ -42,12 +42,3 @@ __all__ = [
     "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "MultiStepLR", "LinearLR",
     "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
 ]
-
-# Their public home, as PyTorch's ``torch.optim.lr_scheduler``: reprs and pickles name this path,
-# so pickles written before the split still load.
-for _scheduler in (
-    LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, MultiStepLR, LinearLR, OneCycleLR,
-    ReduceLROnPlateau, SequentialLR,
-):
-    _scheduler.__module__ = __name__
-del _scheduler
