@@ -11,10 +11,11 @@ import math
 import numpy as np
 
 # the op modules by their paths (``microtensor.ops`` also exports functions named ``softmax``, ``linalg``, ...)
-activation, arithmetic, comparison, copying, elementwise, linalg, reduction, selection, softmax, triangular = (
+(activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, gaussian, linalg, rectifiers,
+ reduction, rounding, selection, softmax, triangular, trigonometry) = (
     importlib.import_module(f"microtensor.ops.{name}") for name in (
-        "activation", "arithmetic", "comparison", "copying", "elementwise", "linalg", "reduction", "selection",
-        "softmax", "triangular"))
+        "activation", "arithmetic", "clamping", "comparison", "copying", "elementwise", "exponentials", "gaussian",
+        "linalg", "rectifiers", "reduction", "rounding", "selection", "softmax", "triangular", "trigonometry"))
 
 TABLE = {}
 
@@ -43,13 +44,13 @@ def _binary(onnx_op):
 
 # ------------------------------------------------------------- arithmetic
 for _cls, _onnx_op in ((arithmetic.Add, "Add"), (arithmetic.Sub, "Sub"), (arithmetic.Mul, "Mul"),
-                       (arithmetic.Div, "Div"), (elementwise.Maximum, "Max"), (elementwise.Minimum, "Min")):
+                       (arithmetic.Div, "Div"), (clamping.Maximum, "Max"), (clamping.Minimum, "Min")):
     TABLE[_cls] = _binary(_onnx_op)
 
-for _cls, _onnx_op in ((arithmetic.Neg, "Neg"), (elementwise.Exp, "Exp"), (elementwise.Log, "Log"),
-                       (elementwise.Sqrt, "Sqrt"), (elementwise.Abs, "Abs"), (elementwise.Sin, "Sin"),
-                       (elementwise.Cos, "Cos"), (elementwise.Sign, "Sign"), (elementwise.Reciprocal, "Reciprocal"),
-                       (elementwise.Floor, "Floor"), (elementwise.Ceil, "Ceil"), (activation.ReLU, "Relu"),
+for _cls, _onnx_op in ((arithmetic.Neg, "Neg"), (exponentials.Exp, "Exp"), (exponentials.Log, "Log"),
+                       (elementwise.Sqrt, "Sqrt"), (elementwise.Abs, "Abs"), (trigonometry.Sin, "Sin"),
+                       (trigonometry.Cos, "Cos"), (elementwise.Sign, "Sign"), (elementwise.Reciprocal, "Reciprocal"),
+                       (rounding.Floor, "Floor"), (rounding.Ceil, "Ceil"), (rectifiers.ReLU, "Relu"),
                        (activation.Sigmoid, "Sigmoid"), (activation.Tanh, "Tanh"), (copying.Clone, "Identity")):
     TABLE[_cls] = _unary(_onnx_op)
 
@@ -67,7 +68,7 @@ def convert_square(ev):
     return ev.graph.node("Mul", [x, x])
 
 
-@converts(elementwise.Clamp)
+@converts(clamping.Clamp)
 def convert_clamp(ev):
     bounds = ["" if ev.is_none(key) else ev.operand(key, ev.dtype) for key in (1, 2)]
     return ev.graph.node("Clip", [ev.operand(0, ev.dtype)] + bounds)
@@ -84,22 +85,22 @@ def convert_matmul(ev):
 
 
 # ------------------------------------------------------------- activations
-@converts(activation.LeakyReLU)
+@converts(rectifiers.LeakyReLU)
 def convert_leaky_relu(ev):
     return ev.graph.node("LeakyRelu", [ev.value(0)], alpha=float(ev.py(1)))
 
 
-@converts(activation.Elu)
+@converts(rectifiers.Elu)
 def convert_elu(ev):
     return ev.graph.node("Elu", [ev.value(0)], alpha=float(ev.py(1)))
 
 
-@converts(activation.Selu)
+@converts(rectifiers.Selu)
 def convert_selu(ev):
     return ev.graph.node("Selu", [ev.value(0)], alpha=1.6732632423543772, gamma=1.0507009873554805)
 
 
-@converts(activation.Hardtanh)
+@converts(rectifiers.Hardtanh)
 def convert_hardtanh(ev):
     low, high = ev.py(1)
     g = ev.graph
@@ -136,12 +137,12 @@ def _normal_cdf(ev, x):
     return g.node("Mul", [g.node("Add", [erf, g.constant(1.0, dtype)]), g.constant(0.5, dtype)])
 
 
-@converts(activation.NormalCdf)
+@converts(gaussian.NormalCdf)
 def convert_normal_cdf(ev):
     return _normal_cdf(ev, ev.value(0))
 
 
-@converts(activation.Gelu)
+@converts(gaussian.Gelu)
 def convert_gelu(ev):
     """ONNX ``Gelu`` from opset 20; before it ``x * Phi(x)`` with ``Erf``."""
     x = ev.value(0)
@@ -150,7 +151,7 @@ def convert_gelu(ev):
     return ev.graph.node("Mul", [x, _normal_cdf(ev, x)])
 
 
-@converts(activation.GeluTanh)
+@converts(gaussian.GeluTanh)
 def convert_gelu_tanh(ev):
     """``Gelu(approximate="tanh")`` from opset 20; before it ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
     g, x, dtype = ev.graph, ev.value(0), ev.dtype

@@ -1,7 +1,9 @@
 """Every differentiable operation: one ``Function`` subclass and one ``@op`` function each.
 
-The modules group the ops by kind (arithmetic, elementwise, comparison, selection,
-copying, activation, reduction, softmax, movement, indexing, views, linalg);
+The modules group the ops by kind: arithmetic; elementwise maths (elementwise,
+exponentials, trigonometry, rounding, clamping, closeness); comparison, selection,
+copying; activations (activation, rectifiers, gaussian); reduction, softmax;
+movement, indexing, views; linalg;
 ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
 """
@@ -9,10 +11,17 @@ from .. import _registry
 from ._util import normalize_dim, normalize_dims  # noqa: F401
 from . import arithmetic  # noqa: F401
 from . import elementwise  # noqa: F401
+from . import exponentials  # noqa: F401
+from . import trigonometry  # noqa: F401
+from . import rounding  # noqa: F401
+from . import clamping  # noqa: F401
+from . import closeness  # noqa: F401
 from . import comparison  # noqa: F401
 from . import selection  # noqa: F401
 from . import copying  # noqa: F401
 from . import activation  # noqa: F401
+from . import rectifiers  # noqa: F401
+from . import gaussian  # noqa: F401
 from . import reduction  # noqa: F401
 from . import softmax  # noqa: F401
 from . import movement  # noqa: F401

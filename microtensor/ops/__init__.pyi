@@ -9,22 +9,29 @@ from typing import Any, Optional, Sequence, Tuple, Union, overload
 
 from . import activation as activation
 from . import arithmetic as arithmetic
+from . import clamping as clamping
+from . import closeness as closeness
 from . import comparison as comparison
 from . import copying as copying
 from . import elementwise as elementwise
+from . import exponentials as exponentials
 from . import gather_scatter as gather_scatter
+from . import gaussian as gaussian
 from . import indexing as indexing
 from . import linalg as linalg
 from . import methods as methods
 from . import movement as movement
 from . import norms as norms
 from . import numpy_protocol as numpy_protocol
+from . import rectifiers as rectifiers
 from . import reduction as reduction
+from . import rounding as rounding
 from . import sampling as sampling
 from . import scan as scan
 from . import selection as selection
 from . import sorting as sorting
 from . import triangular as triangular
+from . import trigonometry as trigonometry
 from . import views as views
 from .._dims import normalize_dim as normalize_dim, normalize_dims as normalize_dims
 

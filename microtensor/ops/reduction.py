@@ -473,9 +473,9 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
             )
         return full(x)
     if isinstance(dim, Tensor) or isinstance(dim, np.ndarray):
-        from . import elementwise
+        from . import clamping
 
-        return getattr(elementwise, "maximum" if name == "max" else "minimum")(x, dim)
+        return getattr(clamping, "maximum" if name == "max" else "minimum")(x, dim)
     if x.ndim == 0:  # a 0-d tensor has one "dim" of size 1 (0 or -1), as in PyTorch
         _dims(x.shape, dim, name)
         pair = _max_min(name, arg_function, full, x.reshape(1), 0, True, result_type)
