@@ -11,11 +11,12 @@ import math
 import numpy as np
 
 # the op modules by their paths (``microtensor.ops`` also exports functions named ``softmax``, ``linalg``, ...)
-(activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, gaussian, linalg, rectifiers,
- reduction, rounding, selection, softmax, triangular, trigonometry) = (
+(activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, extrema, gaussian, linalg,
+ rectifiers, reduction, rounding, selection, softmax, triangular, trigonometry, variance) = (
     importlib.import_module(f"microtensor.ops.{name}") for name in (
-        "activation", "arithmetic", "clamping", "comparison", "copying", "elementwise", "exponentials", "gaussian",
-        "linalg", "rectifiers", "reduction", "rounding", "selection", "softmax", "triangular", "trigonometry"))
+        "activation", "arithmetic", "clamping", "comparison", "copying", "elementwise", "exponentials", "extrema",
+        "gaussian", "linalg", "rectifiers", "reduction", "rounding", "selection", "softmax", "triangular",
+        "trigonometry", "variance"))
 
 TABLE = {}
 
@@ -203,12 +204,12 @@ def convert_mean(ev):
     return ev.graph.reduce("ReduceMean", ev.value(0), _axes(ev.py(1)), ev.py(3))
 
 
-@converts(reduction.Amax)
+@converts(extrema.Amax)
 def convert_amax(ev):
     return ev.graph.reduce("ReduceMax", ev.value(0), _axes(ev.py(1)), ev.py(3))
 
 
-@converts(reduction.Amin)
+@converts(extrema.Amin)
 def convert_amin(ev):
     return ev.graph.reduce("ReduceMin", ev.value(0), _axes(ev.py(1)), ev.py(3))
 
@@ -247,7 +248,7 @@ def convert_full_like(ev):
     return g.node("Expand", [g.constant(ev.py(1), ev.dtype), g.node("Shape", [ev.value(0)])])
 
 
-@converts(reduction.Var, reduction.Std)
+@converts(variance.Var, variance.Std)
 def convert_var(ev):
     """``sum((x - mean)^2) / (N - correction)`` over the reduced dims (and its ``Sqrt`` for ``std``)."""
     g, x, axes, keepdim = ev.graph, ev.value(0), _axes(ev.py(1)), ev.py(3)
@@ -259,7 +260,7 @@ def convert_var(ev):
     centered = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     total = g.reduce("ReduceSum", g.node("Mul", [centered, centered]), axes, keepdim)
     out = g.node("Div", [total, g.constant(max(count - ev.py(4), 0), ev.dtype)])
-    return g.node("Sqrt", [out]) if ev.cls is reduction.Std else out
+    return g.node("Sqrt", [out]) if ev.cls is variance.Std else out
 
 
 # ------------------------------------------------------------- comparisons

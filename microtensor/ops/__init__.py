@@ -2,7 +2,8 @@
 
 The modules group the ops by kind: arithmetic; elementwise maths (elementwise,
 exponentials, trigonometry, rounding, clamping, closeness); comparison, selection,
-copying; activations (activation, rectifiers, gaussian); reduction, softmax;
+copying; activations (activation, rectifiers, gaussian); reductions (reduction,
+variance, extrema, softmax);
 movement, indexing, views; linalg;
 ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
@@ -23,6 +24,8 @@ from . import activation  # noqa: F401
 from . import rectifiers  # noqa: F401
 from . import gaussian  # noqa: F401
 from . import reduction  # noqa: F401
+from . import variance  # noqa: F401
+from . import extrema  # noqa: F401
 from . import softmax  # noqa: F401
 from . import movement  # noqa: F401
 from . import indexing  # noqa: F401
