@@ -3,9 +3,9 @@
 The modules group the ops by kind: arithmetic; elementwise maths (elementwise,
 exponentials, trigonometry, rounding, clamping, closeness); comparison, selection,
 copying; activations (activation, rectifiers, gaussian); reductions (reduction,
-variance, extrema, softmax);
-movement, indexing, views; linalg;
-``docs/ops.md`` is the full table, generated from the registry with
+variance, extrema, softmax); moving elements (movement, repetition, joining,
+reordering); indexing, views, gather_scatter; linalg, norms; sorting, scan,
+triangular, sampling. ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
 """
 from .. import _registry
@@ -28,6 +28,9 @@ from . import variance  # noqa: F401
 from . import extrema  # noqa: F401
 from . import softmax  # noqa: F401
 from . import movement  # noqa: F401
+from . import repetition  # noqa: F401
+from . import joining  # noqa: F401
+from . import reordering  # noqa: F401
 from . import indexing  # noqa: F401
 from . import views  # noqa: F401
 from . import linalg  # noqa: F401

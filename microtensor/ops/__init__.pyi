@@ -19,6 +19,7 @@ from . import extrema as extrema
 from . import gather_scatter as gather_scatter
 from . import gaussian as gaussian
 from . import indexing as indexing
+from . import joining as joining
 from . import linalg as linalg
 from . import methods as methods
 from . import movement as movement
@@ -26,6 +27,8 @@ from . import norms as norms
 from . import numpy_protocol as numpy_protocol
 from . import rectifiers as rectifiers
 from . import reduction as reduction
+from . import reordering as reordering
+from . import repetition as repetition
 from . import rounding as rounding
 from . import sampling as sampling
 from . import scan as scan
