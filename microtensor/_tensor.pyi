@@ -5,7 +5,7 @@ from microtensor._typing import DTypeLike, DeviceLike, Dim, Number, ShapeArg, Te
 from microtensor.autograd.function import Function
 from microtensor.autograd.hooks import RemovableHandle
 from microtensor.device import device as _device
-from microtensor.ops.reduction import max_result, min_result
+from microtensor.ops.extrema import max_result, min_result
 from microtensor.ops.scan import cummax_result, cummin_result
 from microtensor.ops.sorting import sort_result, topk_result
 from microtensor.random import Generator

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..nn import _class_loss_ops, _conv_layouts, _conv_ops, _linear_op, _pointwise_loss_ops
-from ..ops import activation, arithmetic, movement
+from ..ops import activation, arithmetic, movement, rectifiers
 from ..ops._util import match_dtype
 from .contexts import replay_context
 
@@ -108,7 +108,7 @@ def relu_backward(b, node, args, y, grad, outs):
     """``ReLU.backward``: ``where(y <= 0, 0, g)`` on small gradients; on large ones the mask product
     ``g * ~(y <= 0)`` (invalid values ignored), redone with ``where`` when its sum is nan."""
     zero, off = _scalar(b, 0, grad), b.temp()
-    if not b.is_array(grad) or np.prod(b.shape_of(grad)) < activation._RELU_WHERE_MAX_SIZE:
+    if not b.is_array(grad) or np.prod(b.shape_of(grad)) < rectifiers._RELU_WHERE_MAX_SIZE:
         return [f"{outs[0]} = {b.name(np.where)}({y} <= {_scalar(b, 0, y)}, {zero}, {grad})"]
     return ([f"{off} = {y} <= {_scalar(b, 0, y)}"]
             + ignoring_invalid(b, f"{outs[0]} = {grad} * ~{off}")
@@ -368,7 +368,7 @@ def reshape_backward(b, node, args, y, grad, outs):
 
 LOWERINGS = {
     _linear_op.Linear: (linear_forward, linear_backward),
-    activation.ReLU: (relu_forward, relu_backward),
+    rectifiers.ReLU: (relu_forward, relu_backward),
     activation.Tanh: (tanh_forward, tanh_backward),
     activation.Sigmoid: (sigmoid_forward, sigmoid_backward),
     arithmetic.Mul: (_binary_forward(np.multiply), mul_backward),

@@ -11,10 +11,12 @@ import math
 import numpy as np
 
 # the op modules by their paths (``microtensor.ops`` also exports functions named ``softmax``, ``linalg``, ...)
-activation, arithmetic, comparison, copying, elementwise, linalg, reduction, selection, softmax, triangular = (
+(activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, extrema, gaussian, linalg,
+ rectifiers, reduction, rounding, selection, softmax, triangular, trigonometry, variance) = (
     importlib.import_module(f"microtensor.ops.{name}") for name in (
-        "activation", "arithmetic", "comparison", "copying", "elementwise", "linalg", "reduction", "selection",
-        "softmax", "triangular"))
+        "activation", "arithmetic", "clamping", "comparison", "copying", "elementwise", "exponentials", "extrema",
+        "gaussian", "linalg", "rectifiers", "reduction", "rounding", "selection", "softmax", "triangular",
+        "trigonometry", "variance"))
 
 TABLE = {}
 
@@ -43,13 +45,13 @@ def _binary(onnx_op):
 
 # ------------------------------------------------------------- arithmetic
 for _cls, _onnx_op in ((arithmetic.Add, "Add"), (arithmetic.Sub, "Sub"), (arithmetic.Mul, "Mul"),
-                       (arithmetic.Div, "Div"), (elementwise.Maximum, "Max"), (elementwise.Minimum, "Min")):
+                       (arithmetic.Div, "Div"), (clamping.Maximum, "Max"), (clamping.Minimum, "Min")):
     TABLE[_cls] = _binary(_onnx_op)
 
-for _cls, _onnx_op in ((arithmetic.Neg, "Neg"), (elementwise.Exp, "Exp"), (elementwise.Log, "Log"),
-                       (elementwise.Sqrt, "Sqrt"), (elementwise.Abs, "Abs"), (elementwise.Sin, "Sin"),
-                       (elementwise.Cos, "Cos"), (elementwise.Sign, "Sign"), (elementwise.Reciprocal, "Reciprocal"),
-                       (elementwise.Floor, "Floor"), (elementwise.Ceil, "Ceil"), (activation.ReLU, "Relu"),
+for _cls, _onnx_op in ((arithmetic.Neg, "Neg"), (exponentials.Exp, "Exp"), (exponentials.Log, "Log"),
+                       (elementwise.Sqrt, "Sqrt"), (elementwise.Abs, "Abs"), (trigonometry.Sin, "Sin"),
+                       (trigonometry.Cos, "Cos"), (elementwise.Sign, "Sign"), (elementwise.Reciprocal, "Reciprocal"),
+                       (rounding.Floor, "Floor"), (rounding.Ceil, "Ceil"), (rectifiers.ReLU, "Relu"),
                        (activation.Sigmoid, "Sigmoid"), (activation.Tanh, "Tanh"), (copying.Clone, "Identity")):
     TABLE[_cls] = _unary(_onnx_op)
 
@@ -67,7 +69,7 @@ def convert_square(ev):
     return ev.graph.node("Mul", [x, x])
 
 
-@converts(elementwise.Clamp)
+@converts(clamping.Clamp)
 def convert_clamp(ev):
     bounds = ["" if ev.is_none(key) else ev.operand(key, ev.dtype) for key in (1, 2)]
     return ev.graph.node("Clip", [ev.operand(0, ev.dtype)] + bounds)
@@ -84,22 +86,22 @@ def convert_matmul(ev):
 
 
 # ------------------------------------------------------------- activations
-@converts(activation.LeakyReLU)
+@converts(rectifiers.LeakyReLU)
 def convert_leaky_relu(ev):
     return ev.graph.node("LeakyRelu", [ev.value(0)], alpha=float(ev.py(1)))
 
 
-@converts(activation.Elu)
+@converts(rectifiers.Elu)
 def convert_elu(ev):
     return ev.graph.node("Elu", [ev.value(0)], alpha=float(ev.py(1)))
 
 
-@converts(activation.Selu)
+@converts(rectifiers.Selu)
 def convert_selu(ev):
     return ev.graph.node("Selu", [ev.value(0)], alpha=1.6732632423543772, gamma=1.0507009873554805)
 
 
-@converts(activation.Hardtanh)
+@converts(rectifiers.Hardtanh)
 def convert_hardtanh(ev):
     low, high = ev.py(1)
     g = ev.graph
@@ -136,12 +138,12 @@ def _normal_cdf(ev, x):
     return g.node("Mul", [g.node("Add", [erf, g.constant(1.0, dtype)]), g.constant(0.5, dtype)])
 
 
-@converts(activation.NormalCdf)
+@converts(gaussian.NormalCdf)
 def convert_normal_cdf(ev):
     return _normal_cdf(ev, ev.value(0))
 
 
-@converts(activation.Gelu)
+@converts(gaussian.Gelu)
 def convert_gelu(ev):
     """ONNX ``Gelu`` from opset 20; before it ``x * Phi(x)`` with ``Erf``."""
     x = ev.value(0)
@@ -150,7 +152,7 @@ def convert_gelu(ev):
     return ev.graph.node("Mul", [x, _normal_cdf(ev, x)])
 
 
-@converts(activation.GeluTanh)
+@converts(gaussian.GeluTanh)
 def convert_gelu_tanh(ev):
     """``Gelu(approximate="tanh")`` from opset 20; before it ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
     g, x, dtype = ev.graph, ev.value(0), ev.dtype
@@ -202,12 +204,12 @@ def convert_mean(ev):
     return ev.graph.reduce("ReduceMean", ev.value(0), _axes(ev.py(1)), ev.py(3))
 
 
-@converts(reduction.Amax)
+@converts(extrema.Amax)
 def convert_amax(ev):
     return ev.graph.reduce("ReduceMax", ev.value(0), _axes(ev.py(1)), ev.py(3))
 
 
-@converts(reduction.Amin)
+@converts(extrema.Amin)
 def convert_amin(ev):
     return ev.graph.reduce("ReduceMin", ev.value(0), _axes(ev.py(1)), ev.py(3))
 
@@ -246,7 +248,7 @@ def convert_full_like(ev):
     return g.node("Expand", [g.constant(ev.py(1), ev.dtype), g.node("Shape", [ev.value(0)])])
 
 
-@converts(reduction.Var, reduction.Std)
+@converts(variance.Var, variance.Std)
 def convert_var(ev):
     """``sum((x - mean)^2) / (N - correction)`` over the reduced dims (and its ``Sqrt`` for ``std``)."""
     g, x, axes, keepdim = ev.graph, ev.value(0), _axes(ev.py(1)), ev.py(3)
@@ -258,7 +260,7 @@ def convert_var(ev):
     centered = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     total = g.reduce("ReduceSum", g.node("Mul", [centered, centered]), axes, keepdim)
     out = g.node("Div", [total, g.constant(max(count - ev.py(4), 0), ev.dtype)])
-    return g.node("Sqrt", [out]) if ev.cls is reduction.Std else out
+    return g.node("Sqrt", [out]) if ev.cls is variance.Std else out
 
 
 # ------------------------------------------------------------- comparisons

@@ -1,4 +1,5 @@
-"""Converters of the ops that move, view, index and join tensors (``ops/movement.py``, ``ops/indexing.py``).
+"""Converters of the ops that move, view, index and join tensors (``ops/movement.py``, ``ops/repetition.py``,
+``ops/joining.py``, ``ops/reordering.py``, ``ops/indexing.py``).
 
 Shapes in a trace are concrete numbers (``x.view(x.shape[0], -1)`` records ``(2, 64)``);
 with dynamic axes, ``Event.target_shape`` writes the numbers that follow a dynamic
@@ -11,7 +12,9 @@ import numpy as np
 from ._converters import TABLE, converts
 from ._graph import INT64_MAX, INT64_MIN
 
-indexing, movement = (importlib.import_module(f"microtensor.ops.{name}") for name in ("indexing", "movement"))
+indexing, joining, movement, reordering, repetition = (
+    importlib.import_module(f"microtensor.ops.{name}")
+    for name in ("indexing", "joining", "movement", "reordering", "repetition"))
 
 
 @converts(movement.Reshape)
@@ -20,7 +23,7 @@ def convert_reshape(ev):
     return ev.graph.node("Reshape", [ev.value(0), ev.graph.ints(shape)])
 
 
-@converts(movement.Expand)
+@converts(repetition.Expand)
 def convert_expand(ev):
     shape = ev.target_shape(1, 0, keep_code=1)
     return ev.graph.node("Expand", [ev.value(0), ev.graph.ints(shape)])
@@ -36,7 +39,7 @@ def convert_contiguous(ev):
     return ev.graph.node("Identity", [ev.value(0)])
 
 
-@converts(movement.Repeat)
+@converts(repetition.Repeat)
 def convert_repeat(ev):
     """``x.repeat(sizes)`` is ``Tile`` (after a reshape that adds the leading dims ``sizes`` has more of)."""
     g, x, sizes = ev.graph, ev.value(0), [int(s) for s in ev.py(1)]
@@ -50,13 +53,13 @@ def _join_dim(ev):
     return int(ev.py("dim"))
 
 
-@converts(movement.Cat)
+@converts(joining.Cat)
 def convert_cat(ev):
     inputs = [ev.operand(position, ev.dtype) for position in range(ev.count) if ev.array(position).ndim]
     return ev.graph.node("Concat", inputs, axis=_join_dim(ev))
 
 
-@converts(movement.Stack)
+@converts(joining.Stack)
 def convert_stack(ev):
     g, dim = ev.graph, _join_dim(ev)
     if dim < 0:
@@ -65,7 +68,7 @@ def convert_stack(ev):
     return pieces[0] if len(pieces) == 1 else g.node("Concat", pieces, axis=dim)
 
 
-@converts(movement.Flip)
+@converts(reordering.Flip)
 def convert_flip(ev):
     g = ev.graph
     dims = [int(d) for d in ev.py(1)]

@@ -1,25 +1,40 @@
 """Every differentiable operation: one ``Function`` subclass and one ``@op`` function each.
 
-The modules group the ops by kind (arithmetic, elementwise, comparison, selection,
-copying, activation, reduction, softmax, movement, indexing, views, linalg, einsum, ...);
-``docs/ops.md`` is the full table, generated from the registry with
+The modules group the ops by kind: arithmetic; elementwise maths (elementwise,
+exponentials, trigonometry, rounding, clamping, closeness); comparison, selection,
+copying; activations (activation, rectifiers, gaussian); reductions (reduction,
+variance, extrema, softmax); moving elements (movement, repetition, joining,
+reordering); indexing (indexing, index_plans), views, gather_scatter; linalg,
+einstein_summation, norms; sorting, scan, triangular, sampling. ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
 """
 from .. import _registry
 from ._util import normalize_dim, normalize_dims  # noqa: F401
 from . import arithmetic  # noqa: F401
 from . import elementwise  # noqa: F401
+from . import exponentials  # noqa: F401
+from . import trigonometry  # noqa: F401
+from . import rounding  # noqa: F401
+from . import clamping  # noqa: F401
+from . import closeness  # noqa: F401
 from . import comparison  # noqa: F401
 from . import selection  # noqa: F401
 from . import copying  # noqa: F401
 from . import activation  # noqa: F401
+from . import rectifiers  # noqa: F401
+from . import gaussian  # noqa: F401
 from . import reduction  # noqa: F401
+from . import variance  # noqa: F401
+from . import extrema  # noqa: F401
 from . import softmax  # noqa: F401
 from . import movement  # noqa: F401
+from . import repetition  # noqa: F401
+from . import joining  # noqa: F401
+from . import reordering  # noqa: F401
 from . import indexing  # noqa: F401
 from . import views  # noqa: F401
 from . import linalg  # noqa: F401
-from . import einsum  # noqa: F401
+from . import einstein_summation  # noqa: F401
 from . import gather_scatter  # noqa: F401
 from . import sorting  # noqa: F401
 from . import triangular  # noqa: F401

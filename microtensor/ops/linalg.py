@@ -1,5 +1,5 @@
 """Linear algebra: ``matmul`` (``@``), ``mm``, ``bmm``, ``dot``, ``outer`` (``ger``),
-``diag`` and ``trace`` (``einsum`` has a file of its own, ``einsum.py``).
+``diag`` and ``trace`` (``einsum`` has a file of its own, ``einstein_summation.py``).
 
 ``matmul`` follows ``np.matmul``: 1-D x 1-D is a dot product (0-d result), a 1-D
 left operand is a row vector and a 1-D right operand a column vector (the added

@@ -20,7 +20,10 @@ from ..autograd.backward import backward as autograd_backward
 from ..autograd.grad_mode import _state
 from ..autograd.inplace import apply_inplace
 from ..device import check_device, device as _device
-from . import activation, arithmetic, comparison, copying, elementwise, indexing, movement, selection
+from . import (
+    activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, indexing, movement, rectifiers,
+    selection, trigonometry,
+)
 from .._typing import DeviceLike, Dim, DTypeLike, Number, TensorLike
 
 
@@ -164,7 +167,7 @@ def pow_(self: Tensor, exponent: TensorLike) -> Tensor:
 
 @tensor_method()
 def clamp_(self: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorLike] = None) -> Tensor:
-    return self._apply_inplace("clamp_", lambda: elementwise.clamp(self, min, max))
+    return self._apply_inplace("clamp_", lambda: clamping.clamp(self, min, max))
 
 tensor_method("clip_")(clamp_)
 
@@ -174,7 +177,7 @@ def neg_(self: Tensor) -> Tensor:
 
 @tensor_method()
 def exp_(self: Tensor) -> Tensor:
-    return self._apply_inplace("exp_", lambda: elementwise.exp(self))
+    return self._apply_inplace("exp_", lambda: exponentials.exp(self))
 
 @tensor_method()
 def zero_(self: Tensor) -> Tensor:
@@ -254,8 +257,12 @@ def __setitem__(self: Tensor, index: Any, value: TensorLike) -> None:
 
 
 _INPLACE_UNARY = (
-    (elementwise, ("abs", "sqrt", "log", "sin", "cos", "sign", "square", "reciprocal")),
-    (activation, ("relu", "sigmoid", "tanh")),
+    (elementwise, ("abs", "sqrt")),
+    (exponentials, ("log",)),
+    (trigonometry, ("sin", "cos")),
+    (elementwise, ("sign", "square", "reciprocal")),
+    (rectifiers, ("relu",)),
+    (activation, ("sigmoid", "tanh")),
 )
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from ._util import normalize_dims, tensor_argument as _tensor
-from .reduction import amax, amin
+from .extrema import amax, amin
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 from .._typing import Dim, DTypeLike

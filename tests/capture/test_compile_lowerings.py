@@ -219,7 +219,7 @@ def test_a_leaf_switching_to_eval_keeps_the_program_and_a_container_recaptures()
 
 def test_a_lowering_that_raises_while_writing_the_program_is_refused(monkeypatch):
     from microtensor.capture import lowerings
-    from microtensor.ops.activation import ReLU
+    from microtensor.ops.rectifiers import ReLU
 
     def broken(b, node, args, out):
         raise ValueError("an op this lowering did not expect")

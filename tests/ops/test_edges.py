@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from microtensor.ops import activation
+from microtensor.ops import rectifiers
 from tests.strategies import check_gradients
 
 NAN, INF = math.nan, math.inf
@@ -88,7 +88,7 @@ def test_relu_gradient_passes_at_nan_and_is_zero_where_off_even_for_inf(repeat):
 
 
 def test_relu_gradient_is_finite_where_off_with_nan_gradient_in_a_large_batch():
-    size = 2 * activation._RELU_WHERE_MAX_SIZE  # the mask-product branch
+    size = 2 * rectifiers._RELU_WHERE_MAX_SIZE  # the mask-product branch
     x = mt.tensor(np.linspace(-1, 1, size), dtype=mt.float32, requires_grad=True)
     incoming = np.ones(size, dtype=np.float32)
     incoming[0] = NAN  # x[0] = -1: relu is off

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from ...._tensor import Tensor
-from ....ops.movement import stack
+from ....ops.joining import stack
 
 __all__ = ["default_collate", "default_convert"]
 

@@ -1,0 +1,210 @@
+"""Bounding values, elementwise: ``clamp`` (``clip``) to a range, ``maximum`` and ``minimum`` of two
+tensors, and ``nan_to_num``, which replaces NaN and the infinities by finite values.
+
+The gradients are PyTorch's at the boundaries: ``clamp`` passes it where ``x`` equals a
+bound, ``maximum``/``minimum`` split it half and half between equal inputs, and
+``nan_to_num`` passes none where it replaced a value.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Optional
+
+import numpy as np
+
+from ..autograd.function import Function
+from .._tensor import Tensor
+from ._util import match_dtype, to_operand, tensor_argument as _as_tensor
+from .arithmetic import _binary
+from .._registry import op
+from .._typing import TensorLike
+
+
+# ------------------------------------------------------------------- clamping
+class Clamp(Function):
+    """``y = min(max(x, lo), hi)`` (``hi`` wins when lo > hi, as in PyTorch).
+
+    dy/dx = 1 where lo <= x <= hi (boundaries included), else 0;
+    dy/dlo = 1 where x < lo and lo < hi; dy/dhi = 1 where x > hi or hi < lo.
+    """
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            ctx.save_for_backward(x, lo, hi)
+        return match_dtype(out, x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        grad_x = grad_lo = grad_hi = None
+        if need_x:
+            if lo is None:
+                inside = x <= hi
+            elif hi is None:
+                inside = x >= lo
+            else:
+                inside = np.logical_and(x >= lo, x <= hi)
+            grad_x = np.where(inside, grad, 0)
+        if need_lo:
+            below = x < lo if hi is None else np.logical_and(x < lo, lo < hi)
+            grad_lo = np.where(below, grad, 0)
+        if need_hi:
+            above = x > hi if lo is None else np.logical_or(x > hi, hi < lo)
+            grad_hi = np.where(above, grad, 0)
+        return grad_x, grad_lo, grad_hi
+
+
+def _bound(value, op_name, which):
+    if value is None:
+        return None
+    if isinstance(value, (builtins.bool, np.bool_)):
+        raise TypeError(f"{op_name}: {which} must be a number or a tensor, got a bool")
+    return to_operand(value, op_name)
+
+
+@op(method=("clamp", "clip"), numpy=np.clip, numpy_names={"a_min": "min", "a_max": "max"}, aliases=("clip",), out=True)
+def clamp(input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorLike] = None) -> Tensor:
+    """Limit every element to ``[min, max]``: ``minimum(maximum(input, min), max)``.
+
+    ``min`` / ``max`` may be numbers or tensors (broadcast against ``input``); at least
+    one must be given. When ``min > max`` every element becomes ``max`` (as in PyTorch).
+
+    Gradient: d/dx = 1 where min <= x <= max (boundaries included, PyTorch's choice),
+    else 0; a tensor ``min`` gets the gradient where x < min, a tensor ``max`` where x > max.
+    """
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    x = _as_tensor(input, "clamp")
+    lo = _bound(min, "clamp", "min")
+    hi = _bound(max, "clamp", "max")
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError:
+        shapes = [np.shape(getattr(v, "_data", v)) for v in (x, lo, hi) if v is not None]
+        raise RuntimeError(
+            f"clamp: input of shape {x.shape} and bounds (min shape "
+            f"{None if lo is None else np.shape(getattr(lo, '_data', lo))}, max shape "
+            f"{None if hi is None else np.shape(getattr(hi, '_data', hi))}) do not broadcast together "
+            f"(shapes {shapes}); give min/max as numbers or tensors that broadcast to the input's shape"
+        ) from None
+
+
+# ----------------------------------------------------------- maximum, minimum
+class Maximum(Function):
+    """``y = max(a, b)``;  dy/da = 1 where a > b, 1/2 where a == b, 0 where a < b (and
+    symmetrically for b), PyTorch's even split at ties."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return match_dtype(np.maximum(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        tie = a == b
+        half = grad / 2
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = np.where(tie, half, np.where(a < b, 0, grad)) if need_a else None
+        grad_b = np.where(tie, half, np.where(a > b, 0, grad)) if need_b else None
+        return grad_a, grad_b
+
+
+class Minimum(Function):
+    """``y = min(a, b)``;  dy/da = 1 where a < b, 1/2 where a == b, 0 where a > b (and
+    symmetrically for b), PyTorch's even split at ties."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return match_dtype(np.minimum(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        tie = a == b
+        half = grad / 2
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = np.where(tie, half, np.where(a > b, 0, grad)) if need_a else None
+        grad_b = np.where(tie, half, np.where(a < b, 0, grad)) if need_b else None
+        return grad_a, grad_b
+
+
+@op(method=True, numpy=np.maximum, out=True)
+def maximum(input: Tensor, other: TensorLike) -> Tensor:
+    """Elementwise maximum with broadcasting (nan if either is nan).
+
+    Gradient: all of it to the larger input; split in half between equal inputs (PyTorch).
+    """
+    return _binary(Maximum, "maximum", input, other)
+
+
+@op(method=True, numpy=np.minimum, out=True)
+def minimum(input: Tensor, other: TensorLike) -> Tensor:
+    """Elementwise minimum with broadcasting (nan if either is nan).
+
+    Gradient: all of it to the smaller input; split in half between equal inputs (PyTorch).
+    """
+    return _binary(Minimum, "minimum", input, other)
+
+
+# -------------------------------------------------------------- nan_to_num
+class NanToNum(Function):
+    """``y = x`` with NaN, +inf and -inf replaced by given numbers;
+    dy/dx = 1 where x is finite, 0 where it was replaced."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        if x.dtype.kind != "f":
+            return np.array(x, copy=True)  # integers and bools hold no NaN or inf
+        if ctx.needs_input_grad[0]:
+            ctx.finite = np.isfinite(x)
+        finfo = np.finfo(x.dtype)
+        with np.errstate(over="ignore"):  # a replacement too large for the dtype becomes inf, as in PyTorch
+            replacements = [np.asarray(value, dtype=x.dtype) for value in (
+                nan, finfo.max if posinf is None else posinf, finfo.min if neginf is None else neginf)]
+        y = np.where(np.isnan(x), replacements[0], x)
+        y = np.where(y == np.inf, replacements[1], y)
+        return np.where(y == -np.inf, replacements[2], y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.finite, grad, 0), None, None, None
+
+
+def _replacement(value, op_name, which):
+    if value is None or isinstance(value, (builtins.int, builtins.float, np.integer, np.floating)):
+        return value
+    raise TypeError(f"{op_name}(): argument '{which}' must be a number or None, not {type(value).__name__}")
+
+
+@op(method=True, out=True)
+def nan_to_num(
+    input: Tensor, nan: float = 0.0, posinf: Optional[float] = None, neginf: Optional[float] = None,
+) -> Tensor:
+    """``input`` with NaN -> ``nan``, +inf -> ``posinf`` and -inf -> ``neginf`` (by default the
+    largest / smallest finite value of the dtype). Integer and bool tensors come back unchanged.
+
+    Gradient: passed through where the input was finite, 0 where a value was replaced.
+    """
+    x = _as_tensor(input, "nan_to_num")
+    nan = _replacement(nan, "nan_to_num", "nan")
+    if nan is None:
+        nan = 0.0
+    return NanToNum.apply(x, nan, _replacement(posinf, "nan_to_num", "posinf"),
+                          _replacement(neginf, "nan_to_num", "neginf"))
