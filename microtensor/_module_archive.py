@@ -206,13 +206,14 @@ def decode_global(node, weights_only):
 def resolve(path, weights_only, want_module):
     """The class (``want_module``: a Module subclass) or function saved under ``path``, if it may be used."""
     obj = _safe_globals.allowed_object(path)
-    if obj is None and _OWN_MODULE.match(path.rpartition(".")[0] or "-"):
-        obj = _import(path, own=True)
+    own = _OWN_MODULE.match(path.rpartition(".")[0] or "-")
+    if obj is None and own:
+        obj = _import(path, own=True) or _moved_own_function(path)
         if obj is not None and not (want_module or isinstance(obj, type) or obj.__module__.startswith(
                 _OWN_FUNCTION_MODULES)):
             obj = None  # microtensor's other functions (save, viz, ...) are not for forward passes
     if obj is None and weights_only is False:
-        obj = _import(path, own=False)
+        obj = _import(path, own=False) or (_moved_own_function(path) if own else None)
     if obj is None:
         what, own = ("class", "layers") if want_module else ("function", "math functions")
         raise Refused(
@@ -227,6 +228,27 @@ def resolve(path, weights_only, want_module):
     if not want_module and not is_global(obj):
         raise Refused(f"the file refers to {path[:200]!r}, which is not a function or class")
     return obj
+
+
+def _moved_own_function(path):
+    """An op or ``nn.functional`` function saved under the file that defined it before it moved to
+    another file (``microtensor.ops.activation.relu``, written in ``ops/rectifiers.py`` since), found by
+    its name where users reach it: the registry of ops, or ``nn.functional`` for a private ``nn`` file.
+    None for anything else, so a path still names only one of microtensor's own math functions."""
+    module, _, name = path.rpartition(".")
+    if module.startswith("microtensor.ops.") and module.count(".") == 2:
+        from . import _registry
+
+        function = _registry.OPS.get(name)
+    elif module.startswith("microtensor.nn._") and module.count(".") == 2:
+        from .nn import functional
+
+        function = getattr(functional, name, None) if name in functional.__all__ else None
+    else:
+        return None
+    if getattr(function, "__name__", None) != name or type(function).__name__ != "function":
+        return None
+    return function
 
 
 def _import(path, own):

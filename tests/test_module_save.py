@@ -336,3 +336,42 @@ def test_pytorch_module_paths_exist(path, name):
 def test_there_is_no_accelerator():
     assert mt.accelerator.is_available() is False
     assert mt.accelerator.current_accelerator() is None and mt.accelerator.device_count() == 0
+
+
+# Functions saved under the file that defined them before it was split (0.2's layout) still load.
+@pytest.mark.parametrize("old_path, function, trusted_only", [
+    ("microtensor.ops.activation.relu", mt.relu, False),          # relu is written in ops/rectifiers.py now
+    ("microtensor.ops.reduction.amax", mt.amax, False),           # ops/extrema.py
+    ("microtensor.ops.linalg.einsum", mt.einsum, False),          # ops/einstein_summation.py
+    ("microtensor.nn._pool_ops.max_pool2d", nn.functional.max_pool2d, True),  # private nn files: trusted loads only
+])
+def test_a_function_saved_under_its_former_file_still_loads(tmp_path, old_path, function, trusted_only):
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0)
+    members, structure = _saved_structure(layer)
+    for pair in structure["root"]["attributes"]:
+        if pair[0] == "activation":
+            pair[1]["path"] = old_path
+    path = _rebuild(members, structure, tmp_path)
+    if trusted_only:
+        with pytest.raises(LoadError, match="neither one of microtensor's own"):
+            mt.load(path)
+    else:
+        assert mt.load(path).activation is function
+    assert mt.load(path, weights_only=False).activation is function
+
+
+@pytest.mark.parametrize("path", [
+    "microtensor.ops.activation.save",               # not an op
+    "microtensor.ops.activation._zero_of",           # a helper, not an op
+    "microtensor.nn._pool_ops.install_fast_read",    # not in nn.functional
+    "microtensor.nn._pool_ops.Module",               # a class
+])
+def test_former_file_paths_resolve_only_to_ops_and_functional(tmp_path, path):
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0)
+    members, structure = _saved_structure(layer)
+    for pair in structure["root"]["attributes"]:
+        if pair[0] == "activation":
+            pair[1]["path"] = path
+    for weights_only in (True, False):
+        with pytest.raises(LoadError, match="neither one of microtensor's own"):
+            mt.load(_rebuild(members, structure, tmp_path), weights_only=weights_only)
