@@ -11,7 +11,11 @@
 | file                     | contents |
 |--------------------------|----------|
 | parameter.py             | Parameter |
-| module.py                | Module (registration, traversal, forward hooks, state_dict, train/eval, to, repr) |
+| module.py                | Module (registries, attribute assignment and lookup, __call__, repr) |
+| _module_tree.py          | Module's tree walk: named_modules parameters children get_submodule apply train/eval requires_grad_ zero_grad |
+| _module_hooks.py         | Module's forward hooks and pre-hooks, RemovableHandle |
+| _module_state.py         | Module.state_dict load_state_dict |
+| _module_conversion.py    | Module.to float double half cpu cuda type |
 | modules/linear.py        | Linear |
 | modules/conv.py          | Conv1d Conv2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
