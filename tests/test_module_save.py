@@ -343,6 +343,7 @@ def test_there_is_no_accelerator():
     ("microtensor.ops.activation.relu", mt.relu, False),          # relu is written in ops/rectifiers.py now
     ("microtensor.ops.reduction.amax", mt.amax, False),           # ops/extrema.py
     ("microtensor.ops.linalg.einsum", mt.einsum, False),          # ops/einstein_summation.py
+    ("microtensor.ops.gather_scatter.one_hot", nn.functional.one_hot, False),  # ops/index_slices.py
     ("microtensor.nn._pool_ops.max_pool2d", nn.functional.max_pool2d, True),  # private nn files: trusted loads only
 ])
 def test_a_function_saved_under_its_former_file_still_loads(tmp_path, old_path, function, trusted_only):

@@ -10,7 +10,7 @@ the activations, softmaxes and dropout in ``_functional_activations.py``, the lo
 layer's function (``linear``, ``layer_norm``, ``conv2d``, ``max_pool2d``, ``pad``, ...) next
 to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_ops.py``, ...).
 """
-from ..ops.gather_scatter import one_hot
+from ..ops.index_slices import one_hot
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _functional_activations,
     _functional_losses, _max_pool_ops, _norm_ops, _pad_op,

@@ -4,7 +4,7 @@ The modules group the ops by kind: arithmetic; elementwise maths (elementwise,
 exponentials, trigonometry, rounding, clamping, closeness); comparison, selection,
 copying; activations (activation, rectifiers, gaussian); reductions (reduction,
 variance, extrema, softmax); moving elements (movement, repetition, joining,
-reordering); indexing (indexing, index_plans), views, gather_scatter; linalg,
+reordering); indexing (indexing, index_plans), views, gather_scatter, index_slices; linalg,
 einstein_summation, norms; sorting, scan, triangular, sampling. ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
 """
@@ -36,6 +36,7 @@ from . import views  # noqa: F401
 from . import linalg  # noqa: F401
 from . import einstein_summation  # noqa: F401
 from . import gather_scatter  # noqa: F401
+from . import index_slices  # noqa: F401
 from . import sorting  # noqa: F401
 from . import triangular  # noqa: F401
 from . import sampling  # noqa: F401

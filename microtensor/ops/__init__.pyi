@@ -19,6 +19,7 @@ from . import exponentials as exponentials
 from . import extrema as extrema
 from . import gather_scatter as gather_scatter
 from . import gaussian as gaussian
+from . import index_slices as index_slices
 from . import indexing as indexing
 from . import joining as joining
 from . import linalg as linalg

@@ -17,7 +17,8 @@ import numpy as np
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
-from .gather_scatter import index_array, index_select
+from .gather_scatter import index_array
+from .index_slices import index_select
 from .movement import _sizes, reshape
 from .._registry import op
 from .._typing import ShapeArg
