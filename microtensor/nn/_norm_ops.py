@@ -18,8 +18,8 @@ Backward rules are written with operators and numpy functions that Tensors dispa
 under ``create_graph=True`` the statistics are recomputed from the saved input with
 differentiable ops, so second derivatives are exact.
 
-``normalize`` and ``cosine_similarity`` are built on ``VectorNorm``, the p-norm along
-some dims, whose gradient is 0 (not nan) for a zero vector.
+``normalize`` and ``cosine_similarity`` are built on ``linalg.vector_norm`` (``ops/norms.py``),
+the p-norm along some dims, whose gradient is 0 (not nan) for a zero vector.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from ..ops._util import not_a_tensor_error
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import broadcast_to, clamp
+from ..ops.norms import vector_norm
 from .._typing import ShapeArg
 
 __all__ = ["layer_norm", "batch_norm", "normalize", "cosine_similarity"]
@@ -213,63 +214,11 @@ class BatchNormEval(Function):
 
 
 # -------------------------------------------------------------- vector norm
-class VectorNorm(Function):
-    """``n = (sum_dims |x|^p)^(1/p)`` (``max |x|`` for p = inf), keeping the reduced dims;
-
-    dn/dx = sign(x) |x|^(p-1) / n^(p-1)   (x / n for p = 2),
-    for p = inf: sign(x) [|x| = n] / (number of maxima), shared equally between ties (as PyTorch).
-    The gradient is 0 at n = 0 (a zero vector), where the norm has no derivative, instead of 0/0.
-    """
-
-    numpy_level = True
-
-    @staticmethod
-    def forward(ctx, x, p, dims):
-        size = np.abs(x)
-        if p == math.inf:
-            n = size.max(axis=dims, keepdims=True) if x.size else np.zeros(_kept_shape(x.shape, dims), x.dtype)
-        elif p == 2:
-            n = np.sqrt((x * x).sum(axis=dims, keepdims=True))
-        elif p == 1:
-            n = size.sum(axis=dims, keepdims=True)
-        else:
-            n = (size ** p).sum(axis=dims, keepdims=True) ** (1 / p)
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(x, n)
-            ctx.p, ctx.dims = p, dims
-        return n
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, n = ctx.saved_tensors
-        p = ctx.p
-        zero = n == 0
-        safe_n = np.where(zero, 1, n)
-        if p == 2:
-            grad_x = grad * x / safe_n
-        elif p == 1:
-            grad_x = grad * np.sign(x)
-        elif p == math.inf:
-            at_max = np.abs(x) == n
-            ties = np.where(zero, 1, at_max.sum(axis=ctx.dims, keepdims=True))
-            grad_x = grad * (at_max * np.sign(x)) / ties
-        else:
-            grad_x = grad * np.sign(x) * (np.abs(x) / safe_n) ** (p - 1)
-        return grad_x, None, None
-
-
-def _kept_shape(shape, dims):
-    return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
-
-
 def _vector_norm(x, p, dims, op_name):
+    """``linalg.vector_norm(x, p, dims, keepdim=True)``, with ``p`` checked in ``op_name``'s words."""
     if isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
         raise TypeError(f"{op_name}(): p must be a number, got {type(p).__name__}")
-    if not (p >= 1 or p == math.inf):
-        raise NotImplementedError(
-            f"{op_name}(): p={p} is not supported; microtensor implements p-norms with p >= 1 and p = inf"
-        )
-    return VectorNorm.apply(x, float(p), dims)
+    return vector_norm(x, float(p), dims, keepdim=True)
 
 
 # ------------------------------------------------------------ F. functions

@@ -114,7 +114,7 @@ def p_norm(x, p, axes):
 
 
 @settings(max_examples=8)
-@given(shape=shapes(min_dims=1, max_dims=3), p=st.sampled_from([1.0, 2.0, 3.0, np.inf]), data=st.data())
+@given(shape=shapes(min_dims=1, max_dims=3), p=st.sampled_from([0.5, 1.0, 2.0, 3.0, np.inf]), data=st.data())
 def test_normalize_matches_numpy_and_gradchecks(shape, p, data):
     x = data.draw(float_arrays(shape, away_from_zero=0.1))
     if p == np.inf:  # a unique maximum in each vector: the max-norm is not differentiable at ties
@@ -145,8 +145,10 @@ def test_normalize_over_several_dims_out_and_errors():
     np.testing.assert_allclose(out.data, x / p_norm(x, 2, (0,)), rtol=1e-12)
     with pytest.raises(RuntimeError, match="out=.*automatic differentiation"):
         F.normalize(leaf(x), out=out)
-    with pytest.raises(NotImplementedError, match="p=0.5"):
-        F.normalize(mt.tensor(x), p=0.5)
+    with pytest.raises(RuntimeError, match="cannot compute the inf norm on the dimension 0"):
+        F.normalize(mt.ones(0, 3), p=np.inf, dim=0)  # no identity for a max over nothing, as in PyTorch
+    with pytest.raises(TypeError, match=r"normalize\(\): p must be a number"):
+        F.normalize(mt.tensor(x), p="fro")
     with pytest.raises(IndexError, match="Dimension out of range"):
         F.normalize(mt.ones(3))  # dim=1 of a vector
 
