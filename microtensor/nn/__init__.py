@@ -52,6 +52,7 @@
 | _pad_op.py               | padding |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
 | _attention_op.py         | fused scaled dot-product attention |
+| _multi_head_attention.py | F.multi_head_attention_forward (nn.MultiheadAttention's computation) |
 """
 from . import functional, init, utils
 from .module import Module

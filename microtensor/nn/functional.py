@@ -13,7 +13,7 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 from ..ops.index_slices import one_hot
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _functional_activations,
-    _functional_losses, _max_pool_ops, _norm_ops, _pad_op,
+    _functional_losses, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
@@ -30,6 +30,7 @@ from ._loss_arguments import (  # noqa: F401
 from ._norm_ops import *  # noqa: F403
 from ._embedding_op import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
+from ._multi_head_attention import *  # noqa: F403
 from ._conv_ops import *  # noqa: F403
 from ._max_pool_ops import *  # noqa: F403
 from ._avg_pool_ops import *  # noqa: F403
@@ -43,6 +44,7 @@ __all__ += _norm_ops.__all__
 __all__ += _embedding_op.__all__
 __all__ += ["one_hot"]
 __all__ += _attention_op.__all__
+__all__ += _multi_head_attention.__all__
 __all__ += _conv_ops.__all__
 __all__ += _max_pool_ops.__all__
 __all__ += _avg_pool_ops.__all__
