@@ -8,9 +8,9 @@ The embedding of size E is split into ``num_heads`` heads of size E / num_heads.
 
 with the options PyTorch has: ``bias_k``/``bias_v`` and ``add_zero_attn`` (one extra key position),
 ``key_padding_mask`` and ``attn_mask`` (bool: True = masked out, or float, added to the scores),
-``static_k``/``static_v``, and the attention weights (averaged over heads unless ``average_attn_weights=False``)
-when ``need_weights``. The attention of
-every head is the one fused op of ``_attention_op.py``.
+``static_k``/``static_v``, and the attention weights when ``need_weights`` (averaged over the
+heads unless ``average_attn_weights=False``). Every head's attention is the one fused op of
+``_attention_op.py``.
 """
 from __future__ import annotations
 
