@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from microtensor import _viz_curves, _viz_graph, viz
+from microtensor import viz
+from microtensor.viz import _curves as _viz_curves, _graph as _viz_graph
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Tuple, Union, overload
 
-from ._viz_backend import _import_pyplot
-from ._viz_graph import _COLORS, _EDGE_COLORS, ParamNames, _Graph, graph_dot
+from ._backend import _import_pyplot
+from ._graph import _COLORS, _EDGE_COLORS, ParamNames, _Graph, graph_dot
 
 if TYPE_CHECKING:  # for the hints only: importing microtensor.viz never imports matplotlib
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ._tensor import Tensor
+    from .._tensor import Tensor
 
 
 _LEGEND = (

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, 
 import numpy as np
 
 if TYPE_CHECKING:  # for the hints only
-    from ._tensor import Tensor
+    from .._tensor import Tensor
 
 #: names for the leaves of a graph: a dict, or (name, tensor) pairs such as ``model.named_parameters()``
 ParamNames = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
@@ -19,7 +19,7 @@ class _Graph:
     """The graph behind a tensor: nodes (ops, leaves, the output) and edges input -> consumer."""
 
     def __init__(self, tensor, params, show_grads, max_nodes):
-        from ._tensor import Tensor
+        from .._tensor import Tensor
 
         if not isinstance(tensor, Tensor):
             raise TypeError(f"draw_graph expects a microtensor Tensor, got {type(tensor).__name__}")

@@ -16,17 +16,17 @@
   layers by depth, or as Graphviz DOT text (no Graphviz program needed to produce it).
 
 matplotlib is imported inside the functions, so ``import microtensor`` never needs it.
-This file is their public home; they are written in ``_viz_backend.py`` (finding matplotlib and a
-display), ``_viz_curves.py`` (``LivePlot``, ``plot_history``), ``_viz_graph.py`` (the graph and its
-DOT text) and ``_viz_graph_drawing.py`` (``draw_graph``).
+This package is their public home; they are written in ``_backend.py`` (finding matplotlib and a
+display), ``_curves.py`` (``LivePlot``, ``plot_history``), ``_graph.py`` (the graph and its DOT
+text) and ``_graph_drawing.py`` (``draw_graph``).
 """
-from ._viz_backend import MATPLOTLIB_HINT as MATPLOTLIB_HINT
-from ._viz_backend import display_available, interactive_backend
-from ._viz_backend import import_matplotlib as import_matplotlib
-from ._viz_curves import History as History
-from ._viz_curves import LivePlot, Panel as Panel, plot_history
-from ._viz_graph import ParamNames as ParamNames
-from ._viz_graph import graph_dot
-from ._viz_graph_drawing import draw_graph
+from ._backend import MATPLOTLIB_HINT as MATPLOTLIB_HINT
+from ._backend import display_available, interactive_backend
+from ._backend import import_matplotlib as import_matplotlib
+from ._curves import History as History
+from ._curves import LivePlot, Panel as Panel, plot_history
+from ._graph import ParamNames as ParamNames
+from ._graph import graph_dot
+from ._graph_drawing import draw_graph
 
 __all__ = ["LivePlot", "plot_history", "draw_graph", "graph_dot", "display_available", "interactive_backend"]

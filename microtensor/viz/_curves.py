@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Literal, Mapping, Optional, S
 
 import numpy as np
 
-from ._viz_backend import _import_pyplot, interactive_backend
+from ._backend import _import_pyplot, interactive_backend
 
 if TYPE_CHECKING:  # for the hints only: importing microtensor.viz never imports matplotlib
     from matplotlib.axes import Axes
