@@ -1,4 +1,4 @@
-"""``LRScheduler``, the base class of the learning-rate schedules (``optim/lr_scheduler.py`` lists them).
+"""``LRScheduler``, the base class of the learning-rate schedules (``optim/lr_scheduler/__init__.py`` lists them).
 
 A scheduler rewrites ``group['lr']`` of its optimizer's parameter groups. As in
 PyTorch, creating it performs the first ``step()`` (``last_epoch`` becomes 0 and
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from .optimizer import Optimizer, check_number
+from ..optimizer import Optimizer, check_number
 
 
 class LRScheduler:

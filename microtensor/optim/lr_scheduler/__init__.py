@@ -25,18 +25,18 @@ same values up to rounding when nobody else changes the lr). ``step(epoch)`` jum
 to an epoch using the closed forms. ``state_dict()`` holds plain numbers and lists,
 so ``mt.save`` writes it.
 
-This file is their public home; they are written in ``_lr_base.py`` (``LRScheduler``),
-``_lr_epoch_schedules.py`` (the formulas above), ``_lr_one_cycle.py``, ``_lr_plateau.py`` and
-``_lr_sequential.py``.
+This package is their public home; they are written in ``_base.py`` (``LRScheduler``),
+``_epoch_schedules.py`` (the formulas above), ``_one_cycle.py``, ``_plateau.py`` and
+``_sequential.py``.
 """
-from ._lr_base import LRScheduler
-from ._lr_base import _LRScheduler as _LRScheduler  # PyTorch 1.x name of the base class
-from ._lr_epoch_schedules import CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
-from ._lr_one_cycle import OneCycleLR
-from ._lr_plateau import ReduceLROnPlateau
-from ._lr_sequential import SequentialLR
-from .optimizer import Optimizer as Optimizer
-from .._tensor import Tensor as Tensor
+from ._base import LRScheduler
+from ._base import _LRScheduler as _LRScheduler  # PyTorch 1.x name of the base class
+from ._epoch_schedules import CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
+from ._one_cycle import OneCycleLR
+from ._plateau import ReduceLROnPlateau
+from ._sequential import SequentialLR
+from ..optimizer import Optimizer as Optimizer
+from ..._tensor import Tensor as Tensor
 
 __all__ = [
     "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "MultiStepLR", "LinearLR",

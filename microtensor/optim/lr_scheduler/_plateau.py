@@ -7,9 +7,9 @@ import math
 import numbers
 from typing import Any, Dict, Optional, Sequence, Union
 
-from ._lr_base import LRScheduler, _number
-from .optimizer import Optimizer
-from .._tensor import Tensor
+from ._base import LRScheduler, _number
+from ..optimizer import Optimizer
+from ..._tensor import Tensor
 
 
 class ReduceLROnPlateau(LRScheduler):

@@ -1,5 +1,5 @@
 """The schedules that are a formula of the epoch: ``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR``,
-``LambdaLR``, ``MultiStepLR`` and ``LinearLR`` (their formulas are listed in ``optim/lr_scheduler.py``).
+``LambdaLR``, ``MultiStepLR`` and ``LinearLR`` (their formulas are listed in ``optim/lr_scheduler/__init__.py``).
 
 ``StepLR``, ``MultiStepLR``, ``LinearLR`` and ``ExponentialLR`` update the current lr
 multiplicatively (PyTorch's "chainable" form: a manual change of ``group['lr']`` is kept and
@@ -15,8 +15,8 @@ import types
 from collections import Counter
 from typing import Any, Callable, Dict, List, Sequence, Union
 
-from ._lr_base import LRScheduler, _number
-from .optimizer import Optimizer
+from ._base import LRScheduler, _number
+from ..optimizer import Optimizer
 
 
 class StepLR(LRScheduler):

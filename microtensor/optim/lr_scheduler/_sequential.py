@@ -4,9 +4,9 @@ from __future__ import annotations
 import bisect
 from typing import Any, Dict, Sequence
 
-from ._lr_base import LRScheduler
-from ._lr_plateau import ReduceLROnPlateau
-from .optimizer import Optimizer
+from ._base import LRScheduler
+from ._plateau import ReduceLROnPlateau
+from ..optimizer import Optimizer
 
 
 class SequentialLR(LRScheduler):

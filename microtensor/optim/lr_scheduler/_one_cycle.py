@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from typing import List, Optional, Sequence, Union
 
-from ._lr_base import LRScheduler, _number
-from .optimizer import Optimizer
+from ._base import LRScheduler, _number
+from ..optimizer import Optimizer
 
 
 class OneCycleLR(LRScheduler):
