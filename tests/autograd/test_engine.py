@@ -112,7 +112,7 @@ def test_dropping_the_output_frees_the_whole_graph_without_gc():
     assert probe() is None  # no reference cycles: freed by reference counting alone
 
 
-@pytest.mark.slow  # ~10 s; always run in full: the promise is a million ops
+@pytest.mark.slow  # ~20 s on 2 cores; always run in full: the promise is a million ops
 def test_deep_chain_of_a_million_ops_backpropagates():
     x = mt.tensor([0.5], requires_grad=True)
     y = x
