@@ -43,14 +43,11 @@ class _Mode:
         raise NotImplementedError
 
     def __enter__(self):
-        enabled, inference = self._target()
-        state = _state
-        self._previous = (state.enabled, state.inference)
-        state.enabled, state.inference = enabled, inference
+        self._previous = _set(*self._target())
         return self
 
     def __exit__(self, *exc_info):
-        _state.enabled, _state.inference = self._previous
+        _set(*self._previous)
         return False
 
     def _fresh(self):
