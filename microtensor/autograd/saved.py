@@ -47,11 +47,7 @@ def saved_record(value, args, forward_args, raws, arrays, outputs):
             return (array, OUTPUT if number == 0 else (OUTPUT, number), counter, counter[0])
     if value.__class__ is float or value.__class__ is int:
         return value
-    for arg, forward_arg in zip(args, forward_args):
-        if value is forward_arg and isinstance(arg, Tensor):
-            counter = arg._version_counter
-            return (arg._data, arg, counter, counter[0])
-    return constant_record(value)
+    return _input_record(value, args, forward_args)
 
 
 def saved_records_of_one(values, args, forward_args, raw, out, tensor):
@@ -62,9 +58,7 @@ def saved_records_of_one(values, args, forward_args, raw, out, tensor):
         if value is None or value.__class__ is float or value.__class__ is int:
             records.append(value)
         elif value is raw or value is out:
-            counter = tensor._counter
-            if counter is None:
-                counter = tensor._counter = [0]
+            counter = tensor._version_counter
             records.append((out, OUTPUT, counter, counter[0]))
         else:
             records.append(_input_record(value, args, forward_args))
@@ -72,12 +66,11 @@ def saved_records_of_one(values, args, forward_args, raw, out, tensor):
 
 
 def _input_record(value, args, forward_args):
+    """The record of ``value`` if it is what forward got for a Tensor argument, else ``constant_record``."""
     for arg, forward_arg in zip(args, forward_args):
-        if value is forward_arg and arg is not forward_arg:  # the array of a Tensor argument
-            counter = arg._counter
-            if counter is None:
-                counter = arg._counter = [0]
-            return (forward_arg, arg, counter, counter[0])
+        if value is forward_arg and isinstance(arg, Tensor):
+            counter = arg._version_counter
+            return (arg._data, arg, counter, counter[0])
     return constant_record(value)
 
 
