@@ -31,7 +31,7 @@ from .indexing import getitem
 from .._registry import op, tensor_method
 from .._typing import Number
 
-_WHOLE = (Ellipsis,)  # the positions of a 0-d tensor's one element
+WHOLE = (Ellipsis,)  # the positions of a 0-d tensor's one element (tested by identity: share it, never rebuild it)
 
 
 # --------------------------------------------------------------- positions
@@ -40,7 +40,7 @@ def positions_along(index, dim, ndim):
     aligned position on every other dim (``np.ogrid``-style aranges of index's sizes,
     broadcasting against it)."""
     if ndim == 0:
-        return _WHOLE
+        return WHOLE
     if index.ndim == 0:  # a 0-d index into a 1-d input
         return (index,)
     return tuple(
@@ -50,7 +50,7 @@ def positions_along(index, dim, ndim):
 
 
 def _take_at(array, positions):
-    if positions is _WHOLE:
+    if positions is WHOLE:
         return array.copy()
     taken = array[positions]
     return taken if taken.__class__ is np.ndarray else np.asarray(taken)  # a 0-d index gives a scalar
@@ -63,7 +63,7 @@ def add_at(out, positions, values):
     than ``np.add.at``); ``np.add.at`` for a few positions, slices, or integer arrays.
     """
     if (
-        positions is not _WHOLE and out.dtype.kind == "f" and len(positions) == out.ndim
+        positions is not WHOLE and out.dtype.kind == "f" and len(positions) == out.ndim
         and all(isinstance(p, np.ndarray) for p in positions)
     ):
         positions = np.broadcast_arrays(*positions)

@@ -18,11 +18,9 @@ from ..autograd.function import Function
 from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
-from .gather_scatter import Take, add_at, check_in_range, index_array, take
+from .gather_scatter import WHOLE, Take, add_at, check_in_range, index_array, take
 from .._registry import op, tensor_method
 from .._typing import Number
-
-_WHOLE = (Ellipsis,)  # the positions of a 0-d tensor's one element
 
 
 class IndexSelect(Take):
@@ -39,7 +37,7 @@ def _vector_index(index, size, dim, op_name):
 
 
 def _select_positions(ndim, dim, index):
-    return (slice(None),) * dim + (index,) if ndim else _WHOLE
+    return (slice(None),) * dim + (index,) if ndim else WHOLE
 
 
 @op(method=True)

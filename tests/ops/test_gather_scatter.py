@@ -194,6 +194,16 @@ def test_index_select_gradient_is_an_index_add_and_differentiates_twice():
     assert y.index_add_(0, mt.tensor([0, 0]), mt.ones(2)) is y and y.tolist() == [2.0, 0.0, 0.0]
 
 
+def test_index_select_and_gather_of_a_0d_tensor_are_new_tensors():
+    # As in PyTorch, the result never shares memory with the input, 0-d included.
+    for select in (lambda x: mt.index_select(x, 0, mt.tensor([0])), lambda x: mt.gather(x, 0, mt.tensor(0))):
+        x = mt.tensor(3.0)
+        out = select(x)
+        assert out.tolist() == 3.0 and out.data_ptr() != x.data_ptr()
+        out.add_(1.0)
+        assert x.item() == 3.0
+
+
 # ------------------------------------------------------- masked_select, masked_fill
 @settings(max_examples=8)
 @given(data=st.data())
