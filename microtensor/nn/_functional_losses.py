@@ -29,14 +29,7 @@ def mse_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean squared error: l = (x - y)^2, then reduced; dl/dx = 2 (x - y) (/ N for 'mean')."""
-    if _plain_reduction(reduction, size_average, reduce) and _plain_pair(input, target):
-        return _pointwise_loss_ops.MSELoss.apply(input, target, reduction)
-    reduction = _reduction(reduction, size_average, reduce)
-    input = _float_input(input, "mse_loss")
-    target = _as_tensor(target, "target", "mse_loss")
-    _same_shape(input, target, "mse_loss")
-    input, target = _promote(input, target)
-    return _pointwise_loss_ops.MSELoss.apply(input, target, reduction)
+    return _pair_loss(_pointwise_loss_ops.MSELoss, "mse_loss", input, target, size_average, reduce, reduction)
 
 
 def l1_loss(
@@ -44,14 +37,20 @@ def l1_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean absolute error: l = |x - y|, then reduced; dl/dx = sign(x - y) (/ N for 'mean')."""
+    return _pair_loss(_pointwise_loss_ops.L1Loss, "l1_loss", input, target, size_average, reduce, reduction)
+
+
+def _pair_loss(op, op_name, input, target, size_average, reduce, reduction):
+    """``op`` (MSELoss, L1Loss) on an input and a target of one shape: the common call after one test,
+    any other after every check, each with its own error."""
     if _plain_reduction(reduction, size_average, reduce) and _plain_pair(input, target):
-        return _pointwise_loss_ops.L1Loss.apply(input, target, reduction)
+        return op.apply(input, target, reduction)
     reduction = _reduction(reduction, size_average, reduce)
-    input = _float_input(input, "l1_loss")
-    target = _as_tensor(target, "target", "l1_loss")
-    _same_shape(input, target, "l1_loss")
+    input = _float_input(input, op_name)
+    target = _as_tensor(target, "target", op_name)
+    _same_shape(input, target, op_name)
     input, target = _promote(input, target)
-    return _pointwise_loss_ops.L1Loss.apply(input, target, reduction)
+    return op.apply(input, target, reduction)
 
 
 def binary_cross_entropy(
