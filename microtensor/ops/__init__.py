@@ -1,6 +1,6 @@
 """Every differentiable operation: one ``Function`` subclass and one ``@op`` function each.
 
-The modules group the ops by kind: arithmetic; elementwise maths (elementwise,
+The modules group the ops by kind: arithmetic, division (``//``, ``%``, fmod), bitwise; elementwise maths (elementwise,
 exponentials, trigonometry, rounding, clamping, closeness); comparison, selection,
 copying; activations (activation, rectifiers, gaussian); reductions (reduction,
 variance, extrema, softmax); moving elements (movement, repetition, joining,
@@ -11,6 +11,8 @@ einstein_summation, norms; sorting, scan, triangular, sampling. ``docs/ops.md`` 
 from .. import _registry
 from ._util import normalize_dim, normalize_dims  # noqa: F401
 from . import arithmetic  # noqa: F401
+from . import division  # noqa: F401
+from . import bitwise  # noqa: F401
 from . import elementwise  # noqa: F401
 from . import exponentials  # noqa: F401
 from . import trigonometry  # noqa: F401

@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import match_dtype, to_operand, tensor_argument as _as_tensor
-from .arithmetic import _binary
+from ._two_operands import _binary
 from .._registry import op
 from .._typing import TensorLike
 

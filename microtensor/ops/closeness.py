@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from .arithmetic import broadcast_error
+from ._two_operands import broadcast_error
 from .._registry import TORCH_DTYPE_NAMES, op
 
 

@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ._util import to_operand
-from .arithmetic import broadcast_error
+from ._two_operands import broadcast_error
 from .._registry import op
 from .._typing import TensorLike
 
@@ -96,13 +96,13 @@ def ge(input: Tensor, other: TensorLike) -> Tensor:
     return _compare(np.greater_equal, "ge", input, other)
 
 
-@op(method=True, dunders=("__and__",), numpy=np.logical_and)
+@op(method=True, numpy=np.logical_and)
 def logical_and(input: Tensor, other: TensorLike) -> Tensor:
     """Elementwise AND of the truth values (non-zero is True); a bool tensor."""
     return _compare(np.logical_and, "logical_and", input, other)
 
 
-@op(method=True, dunders=("__or__",), numpy=np.logical_or)
+@op(method=True, numpy=np.logical_or)
 def logical_or(input: Tensor, other: TensorLike) -> Tensor:
     """Elementwise OR of the truth values (non-zero is True); a bool tensor."""
     return _compare(np.logical_or, "logical_or", input, other)
@@ -114,7 +114,7 @@ def logical_xor(input: Tensor, other: TensorLike) -> Tensor:
     return _compare(np.logical_xor, "logical_xor", input, other)
 
 
-@op(method=True, dunders=("__invert__",), numpy=np.logical_not)
+@op(method=True, numpy=np.logical_not)
 def logical_not(input: Tensor) -> Tensor:
     """Elementwise NOT of the truth values (non-zero is True); a bool tensor."""
     return _plain(np.logical_not, _raw(input, "logical_not"))

@@ -29,7 +29,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..autograd.inplace import apply_inplace
 from ._util import tensor_argument as _as_tensor, torch_result_dtype
-from .arithmetic import broadcast_error
+from ._two_operands import broadcast_error
 from .copying import copy_from
 from .elementwise import _zeros_like_grad
 from ..random import Generator
