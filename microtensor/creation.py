@@ -403,9 +403,3 @@ def new_full(
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     return _finish(np.full(_shape(tuple(size), "new_full"), fill_value, _new_dtype(self, dtype)), requires_grad, device)
-
-
-@tensor_method()
-def nelement(self: Tensor) -> int:
-    """The number of elements (an alias of ``numel``)."""
-    return self._data.size

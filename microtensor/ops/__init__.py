@@ -44,6 +44,7 @@ from . import triangular  # noqa: F401
 from . import sampling  # noqa: F401
 from . import scan  # noqa: F401
 from . import norms  # noqa: F401
+from . import tensor_facts  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)

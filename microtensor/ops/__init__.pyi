@@ -38,6 +38,7 @@ from . import sampling as sampling
 from . import scan as scan
 from . import selection as selection
 from . import sorting as sorting
+from . import tensor_facts as tensor_facts
 from . import triangular as triangular
 from . import trigonometry as trigonometry
 from . import variance as variance
@@ -70,6 +71,8 @@ __all__ = [
     "ceil",
     "chunk",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "clone",
     "copy_from",
@@ -111,6 +114,8 @@ __all__ = [
     "index_add",
     "index_put",
     "index_select",
+    "is_complex",
+    "is_floating_point",
     "isclose",
     "isfinite",
     "isinf",
@@ -262,6 +267,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]: ...
 def clamp(
     input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorLike] = None, *, out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def clamp_max(input: Tensor, max: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
+def clamp_min(input: Tensor, min: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
 def clip(
     input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorLike] = None, *, out: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -311,6 +318,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Number = 1) -> Tensor: ...
 def index_put(input: Tensor, index: Any, value: TensorLike) -> Tensor: ...
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor: ...
+def is_complex(input: Tensor) -> bool: ...
+def is_floating_point(input: Tensor) -> bool: ...
 def isclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False,
 ) -> Tensor: ...

@@ -98,6 +98,18 @@ def clamp(input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorL
         ) from None
 
 
+@op(method=True, out=True)
+def clamp_min(input: Tensor, min: TensorLike) -> Tensor:
+    """``clamp(input, min=min)``: every element at least ``min``."""
+    return clamp(input, min=min)
+
+
+@op(method=True, out=True)
+def clamp_max(input: Tensor, max: TensorLike) -> Tensor:
+    """``clamp(input, max=max)``: every element at most ``max``."""
+    return clamp(input, max=max)
+
+
 # ----------------------------------------------------------- maximum, minimum
 class Maximum(Function):
     """``y = max(a, b)``;  dy/da = 1 where a > b, 1/2 where a == b, 0 where a < b (and
