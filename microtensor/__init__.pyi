@@ -62,6 +62,7 @@ from .random import (
     set_rng_state as set_rng_state,
 )
 from ._tensor import Tensor as Tensor
+from ._format import set_printoptions as set_printoptions
 from . import ops as ops
 from .ops import *  # noqa: F403  (the stub of .ops lists __all__)
 from . import (
