@@ -29,6 +29,7 @@ from .device import device, get_default_device, set_default_device
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._tensor import Tensor
 from ._format import set_printoptions
+from ._dtype_info import finfo, iinfo
 from . import ops
 from .ops import *  # noqa: F401,F403  (mt.exp, mt.matmul, mt.cat, mt.where, ...)
 from . import _registry

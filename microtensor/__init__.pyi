@@ -63,6 +63,7 @@ from .random import (
 )
 from ._tensor import Tensor as Tensor
 from ._format import set_printoptions as set_printoptions
+from ._dtype_info import finfo as finfo, iinfo as iinfo
 from . import ops as ops
 from .ops import *  # noqa: F403  (the stub of .ops lists __all__)
 from . import (

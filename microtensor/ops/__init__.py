@@ -16,6 +16,7 @@ from . import bitwise  # noqa: F401
 from . import elementwise  # noqa: F401
 from . import exponentials  # noqa: F401
 from . import trigonometry  # noqa: F401
+from . import hyperbolic  # noqa: F401
 from . import rounding  # noqa: F401
 from . import clamping  # noqa: F401
 from . import closeness  # noqa: F401
@@ -25,9 +26,11 @@ from . import copying  # noqa: F401
 from . import activation  # noqa: F401
 from . import rectifiers  # noqa: F401
 from . import gaussian  # noqa: F401
+from . import special_functions  # noqa: F401
 from . import reduction  # noqa: F401
 from . import variance  # noqa: F401
 from . import extrema  # noqa: F401
+from . import reduction_variants  # noqa: F401
 from . import softmax  # noqa: F401
 from . import movement  # noqa: F401
 from . import repetition  # noqa: F401
@@ -37,6 +40,7 @@ from . import indexing  # noqa: F401
 from . import views  # noqa: F401
 from . import linalg  # noqa: F401
 from . import einstein_summation  # noqa: F401
+from . import affine_combinations  # noqa: F401
 from . import gather_scatter  # noqa: F401
 from . import index_slices  # noqa: F401
 from . import sorting  # noqa: F401

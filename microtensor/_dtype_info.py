@@ -1,0 +1,48 @@
+"""``mt.finfo`` and ``mt.iinfo``: the limits of a dtype, as ``torch.finfo`` / ``torch.iinfo`` give them.
+
+``mt.finfo(mt.float32).eps`` is the gap between 1 and the next float (the usual "small number"
+added to a denominator); ``.max``, ``.min`` and ``.tiny`` are the largest, most negative and
+smallest positive normal numbers. The values are Python numbers, as in PyTorch.
+"""
+import numpy as np
+
+from . import _dtypes
+
+
+class finfo:
+    """The limits of a floating-point dtype (the default dtype when none is given)."""
+
+    def __init__(self, type=None):
+        dtype = _dtypes.get_default_dtype() if type is None else _dtypes.to_dtype(type)
+        if dtype.kind != "f":
+            raise TypeError(f"finfo: {dtype} is not a floating point dtype; use mt.iinfo for integer dtypes")
+        info = np.finfo(dtype)
+        self.dtype = str(dtype)
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """The limits of an integer (or bool) dtype."""
+
+    def __init__(self, type):
+        dtype = _dtypes.to_dtype(type)
+        if dtype.kind not in "iub":
+            raise TypeError(f"iinfo: {dtype} is not an integer dtype; use mt.finfo for floating point dtypes")
+        if dtype.kind == "b":
+            self.bits, self.min, self.max = 8, 0, 1
+        else:
+            info = np.iinfo(dtype)
+            self.bits, self.min, self.max = int(info.bits), int(info.min), int(info.max)
+        self.dtype = str(dtype)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -1,0 +1,92 @@
+"""Reductions built from the others: ignoring nan (``nansum nanmean``), counting
+(``count_nonzero``), and pairs PyTorch returns together (``aminmax``, ``std_mean``, ``var_mean``).
+
+``nansum`` is the sum with every nan taken as 0, so its gradient is 1 at numbers and 0 at
+the nans; ``nanmean`` divides that sum by the count of numbers. The pairs are their two
+reductions computed side by side, each with its own gradient.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from .._registry import op
+from .._tensor import Tensor
+from .._typing import Dim, DTypeLike
+from ._util import tensor_argument
+from .comparison import isnan
+from .extrema import amax, amin
+from .reduction import mean, sum
+from .selection import where
+from .variance import std, var
+
+
+class aminmax_result(NamedTuple):
+    """``aminmax``'s result: the smallest and the largest values."""
+
+    min: Tensor
+    max: Tensor
+
+
+def _without_nan(input, op_name):
+    tensor = tensor_argument(input, op_name)
+    if tensor._data.dtype.kind != "f":
+        return tensor, None
+    missing = isnan(tensor)
+    return where(missing, 0.0, tensor), missing
+
+
+@op(method=True, out=True)
+def nansum(input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *,
+           dtype: Optional[DTypeLike] = None) -> Tensor:
+    """The sum over ``dim`` (all dims when None) with nan taken as 0."""
+    cleaned, _ = _without_nan(input, "nansum")
+    return sum(cleaned, dim, keepdim, dtype)
+
+
+@op(method=True, out=True)
+def nanmean(input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *,
+            dtype: Optional[DTypeLike] = None) -> Tensor:
+    """The mean over ``dim`` of the values that are not nan (nan where all are)."""
+    tensor = tensor_argument(input, "nanmean")
+    if tensor._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {tensor.dtype}")
+    cleaned, missing = _without_nan(tensor, "nanmean")
+    count = sum((~missing).to(cleaned.dtype), dim, keepdim)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sum(cleaned, dim, keepdim, dtype) / count
+
+
+@op(method=True)
+def count_nonzero(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
+    """How many elements are not zero, over ``dim`` (all dims when None); an int64 tensor."""
+    tensor = tensor_argument(input, "count_nonzero")
+    return sum(tensor != 0, dim)
+
+
+@op(method=True)
+def aminmax(input: Tensor, *, dim: Optional[int] = None, keepdim: bool = False) -> aminmax_result:
+    """``(amin(input, dim), amax(input, dim))`` as a named pair ``(min, max)``."""
+    tensor = tensor_argument(input, "aminmax")
+    if dim is None:
+        return aminmax_result(amin(tensor), amax(tensor))
+    return aminmax_result(amin(tensor, dim, keepdim), amax(tensor, dim, keepdim))
+
+
+@op()
+def std_mean(input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+             correction: Optional[float] = None) -> tuple:
+    """``(std(input, ...), mean(input, dim))``, the same options as ``std``."""
+    tensor = tensor_argument(input, "std_mean")
+    return (std(tensor, dim, unbiased, keepdim, correction=correction),
+            mean(tensor) if dim is None else mean(tensor, dim, keepdim))
+
+
+@op()
+def var_mean(input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+             correction: Optional[float] = None) -> tuple:
+    """``(var(input, ...), mean(input, dim))``, the same options as ``var``."""
+    tensor = tensor_argument(input, "var_mean")
+    return (var(tensor, dim, unbiased, keepdim, correction=correction),
+            mean(tensor) if dim is None else mean(tensor, dim, keepdim))

@@ -1,0 +1,201 @@
+"""Special functions of probability and information, elementwise: ``erf erfc`` (the Gaussian's
+error function), ``logit`` (the inverse of the sigmoid), ``xlogy`` (``x log y`` with ``0 log 0 = 0``,
+the term of an entropy), ``logaddexp logaddexp2`` (``log(e^a + e^b)`` without overflow),
+``exp2`` and ``rsqrt``. Integer inputs become the default float dtype.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from ..autograd.function import Function
+from .._tensor import Tensor
+from .._registry import op
+from .._typing import TensorLike
+from .elementwise import _as_tensor, _floating
+from .gaussian import _erf
+from ._two_operands import _binary
+from ._util import match_dtype, torch_result_dtype
+from .. import _dtypes
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _floating_pair(a, b):
+    """``a`` and ``b`` as floats when PyTorch's result dtype for them is not one (int, bool)."""
+    if torch_result_dtype(a, b).kind == "f":
+        return a, b
+    dtype = _dtypes.get_default_dtype()
+    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+
+
+class Erf(Function):
+    """``y = erf x = 2/sqrt(pi) * integral_0^x e^(-t^2) dt``;  dy/dx = 2/sqrt(pi) e^(-x^2)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return np.asarray(_erf(x), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+
+class Erfc(Function):
+    """``y = erfc x = 1 - erf x``;  dy/dx = -2/sqrt(pi) e^(-x^2)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return np.asarray(1 - _erf(x), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+
+class Logit(Function):
+    """``y = log(p / (1 - p))``, with p clamped to [eps, 1 - eps] when eps is given;
+    dy/dp = 1 / (p (1 - p)), 0 where the clamp holds p (as PyTorch)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, p, eps):
+        p = _floating(p)
+        clamped = p if eps is None else np.clip(p, eps, 1 - eps)
+        ctx.save_for_backward(p)
+        ctx.eps = eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(clamped / (1 - clamped))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (p,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = grad / (p * (1 - p))
+        if ctx.eps is None:
+            return slope, None
+        return np.where((p < ctx.eps) | (p > 1 - ctx.eps), 0, slope), None
+
+
+class Xlogy(Function):
+    """``z = x log y``, 0 where x == 0 (even for y == 0), nan where y is nan;
+    dz/dx = log y (0 where x == 0 and y == 0), dz/dy = x / y."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = _floating_pair(x, y)
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, x * np.log(y))
+        return match_dtype(np.asarray(out), x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_x = np.where((x == 0) & (y == 0), 0, grad * np.log(y)) if need_x else None
+            grad_y = grad * x / y if need_y else None
+        return grad_x, grad_y
+
+
+class LogAddExp(Function):
+    """``z = log(e^a + e^b) = m + log(e^(a-m) + e^(b-m))`` with m = max(a, b) (no overflow);
+    dz/da = e^(a-z) = sigmoid(a - b), dz/db = e^(b-z)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _floating_pair(a, b)
+        z = match_dtype(np.logaddexp(a, b), a, b)
+        ctx.save_for_backward(a, b, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, z = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * np.exp(a - z) if need_a else None), (grad * np.exp(b - z) if need_b else None)
+
+
+class Rsqrt(Function):
+    """``y = 1 / sqrt x`` (inf at 0, nan below);  dy/dx = -y^3 / 2."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = 1 / np.sqrt(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y * y * y * -0.5)
+
+
+@op(method=True, out=True)
+def erf(input: Tensor) -> Tensor:
+    """The error function elementwise.  d/dx erf x = 2/sqrt(pi) e^(-x^2)."""
+    return Erf.apply(_as_tensor(input, "erf"))
+
+
+@op(method=True, out=True)
+def erfc(input: Tensor) -> Tensor:
+    """The complementary error function ``1 - erf x`` elementwise."""
+    return Erfc.apply(_as_tensor(input, "erfc"))
+
+
+@op(method=True, out=True)
+def logit(input: Tensor, eps: Optional[float] = None) -> Tensor:
+    """``log(p / (1 - p))``, the inverse of ``sigmoid``; ``eps`` clamps p to [eps, 1 - eps] first."""
+    return Logit.apply(_as_tensor(input, "logit"), eps)
+
+
+@op(method=True, out=True)
+def xlogy(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input * log(other)``, 0 where ``input`` is 0 (so ``0 log 0 = 0``, as entropies need)."""
+    return _binary(Xlogy, "xlogy", input, other)
+
+
+@op(method=True, numpy=np.logaddexp, out=True)
+def logaddexp(input: Tensor, other: TensorLike) -> Tensor:
+    """``log(exp(input) + exp(other))`` elementwise, computed without overflow."""
+    return _binary(LogAddExp, "logaddexp", _as_tensor(input, "logaddexp"), other)
+
+
+@op(method=True, numpy=np.logaddexp2)
+def logaddexp2(input: Tensor, other: TensorLike) -> Tensor:
+    """``log2(2**input + 2**other)`` elementwise: ``logaddexp`` in base 2."""
+    ln2 = math.log(2.0)
+    return logaddexp(_as_tensor(input, "logaddexp2") * ln2, other * ln2) / ln2
+
+
+@op(method=True, numpy=np.exp2, out=True)
+def exp2(input: Tensor) -> Tensor:
+    """``2 ** input`` elementwise.  d/dx 2^x = 2^x ln 2."""
+    return 2.0 ** _as_tensor(input, "exp2")
+
+
+@op(method=True, out=True)
+def rsqrt(input: Tensor) -> Tensor:
+    """``1 / sqrt(input)`` elementwise.  d/dx x^(-1/2) = -x^(-3/2) / 2."""
+    return Rsqrt.apply(_as_tensor(input, "rsqrt"))
