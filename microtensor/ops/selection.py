@@ -1,4 +1,5 @@
-"""Selection by a bool mask: ``where``, ``masked_fill`` (``masked_fill_``) and ``masked_select``.
+"""Selection by a bool mask: ``where``, ``masked_fill`` (``masked_fill_``) and ``masked_select``;
+the positions of the nonzero elements: ``nonzero`` and ``argwhere``.
 
 The mask is a constant (it gets no gradient); the gradient of the result goes to
 the input each element was taken from, as in PyTorch. Input and mask broadcast
@@ -77,12 +78,12 @@ def where(
     ``condition`` is a bool tensor or array; ``input``/``other`` are tensors, arrays or
     numbers (promoted together as in PyTorch). The gradient goes to the chosen branch
     only: d/d input = condition, d/d other = not condition.
-    ``where(condition)`` alone returns the indices of the True elements, one int64
-    tensor per dimension (``nonzero(as_tuple=True)``), as in PyTorch.
+    ``where(condition)`` alone returns the indices of the nonzero (True) elements, one int64
+    tensor per dimension (``nonzero(condition, as_tuple=True)``), as in PyTorch.
     """
-    condition = _bool_condition(condition, "where")
     if input is None and other is None:
-        return tuple(Tensor._make(index.astype(np.int64, copy=False)) for index in np.nonzero(condition))
+        return nonzero(condition, as_tuple=True)
+    condition = _bool_condition(condition, "where")
     if input is None or other is None:
         raise TypeError("where: give both input and other, or neither (to get the indices of True elements)")
     a = input if type(input) is Tensor else to_operand(input, "where")
@@ -94,6 +95,32 @@ def where(
             f"where: condition of shape {condition.shape}, input of shape {np.shape(getattr(a, '_data', a))} and "
             f"other of shape {np.shape(getattr(b, '_data', b))} do not broadcast together"
         ) from None
+
+
+def _array(input, op_name):
+    if isinstance(input, Tensor):
+        return input._data
+    if isinstance(input, (np.ndarray, list, tuple, builtins.bool, builtins.int, builtins.float)):
+        return np.asarray(input)
+    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
+
+
+@op(method=True)
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Union[Tensor, Tuple[Tensor, ...]]:
+    """The positions of the nonzero elements (True for bool, NaN counts as nonzero) in row-major order:
+    an int64 tensor of shape ``(count, input.dim())``, one row per element; with ``as_tuple=True``
+    one 1-D int64 tensor per dim instead (a 0-d input counting as 1-D), ready for ``input[...]``.
+    Not differentiable."""
+    array = _array(input, "nonzero")
+    if as_tuple:
+        return tuple(Tensor._make(index.astype(np.int64, copy=False)) for index in np.nonzero(np.atleast_1d(array)))
+    return Tensor._make(np.argwhere(array).astype(np.int64, copy=False))
+
+
+@op(method=True)
+def argwhere(input: Tensor) -> Tensor:
+    """``nonzero(input)``: the ``(count, input.dim())`` int64 positions of the nonzero elements."""
+    return nonzero(_array(input, "argwhere"))
 
 
 class MaskedFill(Function):
