@@ -1,4 +1,5 @@
-"""Reading and writing at index positions along a dim: ``gather``, ``scatter``
+"""Reading and writing at index positions along a dim: ``gather`` (and ``take_along_dim``, a gather
+after broadcasting; ``take``, on the flattened input), ``scatter``
 (``scatter_``) and ``scatter_add`` (``scatter_add_``); ``index_select`` and ``index_add``, which
 use the same positions for whole slices, are in ``index_slices.py``.
 
@@ -125,7 +126,7 @@ class AddAt(Function):
         return Take.apply(grad, ctx.positions), None, None
 
 
-def take(x, positions):
+def take_at(x, positions):
     """``x[positions]`` for an array (numpy) or a Tensor (recorded, differentiable)."""
     if isinstance(x, np.ndarray):
         return _take_at(x, positions)
@@ -216,6 +217,46 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     return Gather.apply(x, positions_along(index, dim, x.ndim))
 
 
+@op(method=True)
+def take_along_dim(input: Tensor, indices: Tensor, dim: Optional[int] = None) -> Tensor:
+    """``gather`` after broadcasting ``input`` and ``indices`` together on every dim but ``dim``
+    (the values ``argsort``/``argmax(keepdim=True)`` positions point at); ``dim=None`` reads the
+    flattened input at the flattened indices. Gradient: a scatter-add, as for ``gather``."""
+    x = _tensor(input, "take_along_dim")
+    index = index_array(indices, "take_along_dim", "indices")
+    if dim is None:
+        return gather(x.reshape(-1), 0, index.reshape(-1))
+    if x.ndim != index.ndim:
+        raise RuntimeError(
+            f"take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{x.ndim} dimensions for input, and {index.ndim} dimensions for indices"
+        )
+    dim = normalize_dim(dim, x.ndim, "take_along_dim")
+    try:
+        shape = np.broadcast_shapes(x.shape[:dim] + (1,) + x.shape[dim + 1:],
+                                    index.shape[:dim] + (1,) + index.shape[dim + 1:])
+    except ValueError:
+        raise RuntimeError(
+            f"take_along_dim(): input of shape {list(x.shape)} and indices of shape {list(index.shape)} "
+            f"must broadcast together on every dim but dim {dim}"
+        ) from None
+    x = x.expand(shape[:dim] + (x.shape[dim],) + shape[dim + 1:])
+    return gather(x, dim, np.broadcast_to(index, shape[:dim] + (index.shape[dim],) + shape[dim + 1:]))
+
+
+@op(method=True)
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of the flattened ``input`` at ``index`` (any shape; negative positions count from
+    the end), in index's shape. Gradient: added back at the positions, repeats adding up."""
+    x = _tensor(input, "take")
+    index = index_array(index, "take")
+    size = x.numel()
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = int(index.min() if index.min() < -size else index.max())
+        raise IndexError(f"take(): out of range: tried to access index {bad} on a tensor of {size} elements")
+    return Take.apply(x.reshape(-1), (np.where(index < 0, index + size, index),))
+
+
 # ------------------------------------------------------------------ scatter
 _REDUCTIONS = (None, "add", "multiply")
 
@@ -254,7 +295,7 @@ class Scatter(Function):
         if need_x:
             grad_x = grad if ctx.reduce == "add" else np.where(_written(ctx.shape, ctx.positions), 0, grad)
         if need_src:
-            grad_src = take(grad, ctx.positions)
+            grad_src = take_at(grad, ctx.positions)
         return grad_x, grad_src, None, None
 
 

@@ -18,7 +18,7 @@ from ..autograd.function import Function
 from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
-from .gather_scatter import WHOLE, Take, add_at, check_in_range, index_array, take
+from .gather_scatter import WHOLE, Take, add_at, check_in_range, index_array, take_at
 from .._registry import op, tensor_method
 from .._typing import Number
 
@@ -70,7 +70,7 @@ class IndexAdd(Function):
         need_x, need_source = ctx.needs_input_grad[:2]
         grad_source = None
         if need_source:
-            grad_source = take(grad, ctx.positions)
+            grad_source = take_at(grad, ctx.positions)
             if ctx.alpha != 1:
                 grad_source = grad_source * ctx.alpha
         return (grad if need_x else None), grad_source, None, None

@@ -1,5 +1,5 @@
 """gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_),
-masked_select, masked_fill (broadcasting, masked_fill_) and one_hot: values against direct
+masked_select, masked_fill (broadcasting, masked_fill_), one_hot, take and take_along_dim: values against direct
 loops over the index and numpy, gradients against central differences (float64) on
 contiguous and permuted (non-contiguous) inputs, second derivatives, dtypes, errors."""
 import numpy as np
@@ -304,3 +304,37 @@ def test_errors_name_the_op_the_index_and_the_size():
         mt.index_add(mt.zeros(3), 0, mt.tensor([0]), mt.ones(1, dtype=mt.float64))
     with pytest.raises(IndexError, match=r"index_add\(\): index 3 is out of bounds"):
         mt.index_add(mt.zeros(3), 0, mt.tensor([3]), mt.ones(1))
+
+
+# ------------------------------------------------------- take, take_along_dim
+def test_take_reads_the_flattened_input_with_negative_positions():
+    array = np.arange(6.0).reshape(2, 3) / 4
+    flat = [array[i, j] for i in range(2) for j in range(3)]
+    index = np.array([[0, 5], [-1, -6], [2, 2]])
+    out = mt.take(mt.tensor(array), mt.tensor(index))
+    assert out.shape == (3, 2)
+    np.testing.assert_array_equal(out._data, [[flat[p] for p in row] for row in index])
+    assert mt.tensor(array).take(mt.tensor(4)).item() == flat[4]
+    check_gradients(lambda t: weighted_sum(mt.take(t, mt.tensor(index))), array)
+    with pytest.raises(IndexError, match=r"take\(\): out of range: tried to access index 6 on a tensor of 6"):
+        mt.take(mt.tensor(array), mt.tensor([6]))
+
+
+def test_take_along_dim_reads_sorted_positions_and_broadcasts():
+    array = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+    order = mt.argsort(mt.tensor(array), dim=1)
+    np.testing.assert_array_equal(mt.take_along_dim(mt.tensor(array), order, dim=1)._data, np.sort(array, axis=1))
+    column = mt.tensor([[2], [0]])
+    assert mt.tensor(array).take_along_dim(column, dim=-1).tolist() == [[2.0], [0.5]]
+    rows = mt.take_along_dim(mt.tensor(array), mt.tensor([[1, 0, 1]]), dim=0)  # index broadcast from 1 row
+    assert rows.tolist() == [[array[1, 0], array[0, 1], array[1, 2]]]
+    wide = mt.take_along_dim(mt.tensor(array[:1]), mt.tensor([[0, 0], [1, 2]]), dim=1)  # input broadcast
+    assert wide.tolist() == [[3.0, 3.0], [1.0, 2.0]]
+    assert mt.take_along_dim(mt.tensor(array), mt.tensor([5, 0])).tolist() == [-1.0, 3.0]  # dim=None: flattened
+    check_gradients(lambda t: weighted_sum(mt.take_along_dim(t, mt.tensor([[0, 0], [1, 2]]), 1)), array[:1])
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        mt.take_along_dim(mt.tensor(array), mt.tensor([0]), 1)
+    with pytest.raises(RuntimeError, match=r"take_along_dim\(\).*\[2, 3\].*\[3, 1\]"):
+        mt.take_along_dim(mt.tensor(array), mt.zeros(3, 1, dtype=mt.int64), 1)
+    with pytest.raises(RuntimeError, match=r"index 3 is out of bounds for dimension 1 with size 3"):
+        mt.take_along_dim(mt.tensor(array), mt.tensor([[3]]), 1)  # PyTorch's CPU kernel reads past the row
