@@ -1,4 +1,4 @@
-"""gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_),
+"""gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_), index_copy, index_fill,
 masked_select, masked_fill (broadcasting, masked_fill_), one_hot, take and take_along_dim: values against direct
 loops over the index and numpy, gradients against central differences (float64) on
 contiguous and permuted (non-contiguous) inputs, second derivatives, dtypes, errors."""
@@ -338,3 +338,50 @@ def test_take_along_dim_reads_sorted_positions_and_broadcasts():
         mt.take_along_dim(mt.tensor(array), mt.zeros(3, 1, dtype=mt.int64), 1)
     with pytest.raises(RuntimeError, match=r"index 3 is out of bounds for dimension 1 with size 3"):
         mt.take_along_dim(mt.tensor(array), mt.tensor([[3]]), 1)  # PyTorch's CPU kernel reads past the row
+
+
+# ------------------------------------------------------- index_copy, index_fill
+def test_index_copy_writes_whole_slices_and_routes_gradients():
+    array = np.arange(12.0).reshape(3, 4) / 5
+    source = -np.arange(6.0).reshape(3, 2) - 1
+    index = [3, 0]
+    expected = array.copy()
+    for j, position in enumerate(index):
+        for row in range(3):
+            expected[row, position] = source[row, j]
+    out = mt.tensor(array).index_copy(1, mt.tensor(index), mt.tensor(source))
+    np.testing.assert_array_equal(out._data, expected)
+    t = mt.tensor(array)
+    assert t.index_copy_(1, mt.tensor(index), mt.tensor(source)) is t and t.tolist() == expected.tolist()
+    check_gradients(lambda a, s: weighted_sum(mt.index_copy(a, 1, mt.tensor(index), s)), array, source)
+    a, s = leaf(array), leaf(source)
+    weighted_sum(mt.index_copy(a, 1, mt.tensor(index), s)).backward()
+    weights = np.arange(1.0, 13.0).reshape(3, 4)
+    np.testing.assert_array_equal(a.grad._data[:, [1, 2]], weights[:, [1, 2]])
+    assert (a.grad._data[:, index] == 0).all()
+    np.testing.assert_array_equal(s.grad._data, np.stack([weights[:, 3], weights[:, 0]], axis=1))
+    with pytest.raises(IndexError, match=r"index_copy\(\): index 4 is out of bounds for dimension 1 with size 4"):
+        mt.index_copy(mt.tensor(array), 1, mt.tensor([4]), mt.tensor(source[:, :1]))
+    with pytest.raises(RuntimeError, match=r"index_copy\(\): .*same dtype"):
+        mt.index_copy(mt.tensor(array), 1, mt.tensor([0]), mt.tensor(source[:, :1]).float())
+    with pytest.raises(RuntimeError, match=r"index_copy\(\): source must have self's shape"):
+        mt.index_copy(mt.tensor(array), 1, mt.tensor([0]), mt.tensor(source))
+
+
+def test_index_fill_sets_slices_counts_each_once_in_the_value_gradient():
+    array = np.arange(12.0).reshape(3, 4) / 5
+    out = mt.tensor(array).index_fill(0, mt.tensor([-1, 0]), -2.0)  # negative positions count from the end
+    assert out.tolist() == [[-2.0] * 4, array[1].tolist(), [-2.0] * 4]
+    assert mt.tensor([[1, 2], [3, 4]]).index_fill(1, mt.tensor(0), 2.7).tolist() == [[2, 2], [2, 4]]  # cast
+    t = mt.zeros(2, 3)
+    assert t.index_fill_(1, mt.tensor([2]), 5.0) is t and t.tolist() == [[0, 0, 5], [0, 0, 5]]
+    a, v = leaf(array), leaf(1.5)
+    weighted_sum(mt.index_fill(a, 0, mt.tensor([0, 0, 2]), v)).backward()  # row 0 twice: filled once
+    weights = np.arange(1.0, 13.0).reshape(3, 4)
+    assert v.grad.item() == weights[0].sum() + weights[2].sum()
+    np.testing.assert_array_equal(a.grad._data, [[0] * 4, weights[1].tolist(), [0] * 4])
+    check_gradients(lambda a, v: weighted_sum(mt.index_fill(a, 1, mt.tensor([1, 3]), v)), array, np.array(0.5))
+    with pytest.raises(RuntimeError, match=r"index_fill\(\): only supports a 0-dimensional value tensor"):
+        mt.index_fill(mt.tensor(array), 0, mt.tensor([0]), mt.ones(1))
+    with pytest.raises(IndexError, match=r"index_fill\(\): index 3 is out of bounds for dimension 0 with size 3"):
+        mt.index_fill(mt.tensor(array), 0, mt.tensor([3]), 1.0)
