@@ -1,5 +1,5 @@
 """Selection by a bool mask: ``where``, ``masked_fill`` (``masked_fill_``) and ``masked_select``;
-the positions of the nonzero elements: ``nonzero`` and ``argwhere``.
+``masked_scatter`` (``masked_scatter_``); the positions of the nonzero elements: ``nonzero`` and ``argwhere``.
 
 The mask is a constant (it gets no gradient); the gradient of the result goes to
 the input each element was taken from, as in PyTorch. Input and mask broadcast
@@ -215,3 +215,73 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         ) from None
     return MaskedSelect.apply(x, mask)
 
+
+
+class MaskedScatter(Function):
+    """``y = x`` with ``y[mask] = source.flatten()[:k]`` (k = the mask's True count, x and mask
+    broadcast);  dy/dx = not mask, and d/dsource puts ``g[mask]`` on source's first k elements
+    (the others were not read: 0)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, mask, source):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        ctx.mask = mask = np.broadcast_to(mask, shape)
+        ctx.source_shape, ctx.count = source.shape, int(np.count_nonzero(mask))
+        out = np.array(np.broadcast_to(x, shape))
+        out[mask] = source.reshape(-1)[:ctx.count]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask, count, size = ctx.mask, ctx.count, int(np.prod(ctx.source_shape))
+        need_x, _, need_source = ctx.needs_input_grad
+        grad_x = np.where(mask, 0, grad) if need_x else None
+        grad_source = None
+        if need_source:
+            selected = grad[mask]
+            if isinstance(grad, np.ndarray):
+                grad_source = np.zeros(size, dtype=grad.dtype)
+                grad_source[:count] = selected
+            else:
+                grad_source = IndexScatter.apply(selected, (size,), (slice(0, count),), False)
+            grad_source = grad_source.reshape(ctx.source_shape)
+        return grad_x, None, grad_source
+
+
+@op(method=True)
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` whose elements where the bool ``mask`` is True (input and mask broadcast
+    together) are, in row-major order, the first elements of ``source`` (of input's dtype, with at
+    least as many elements as the mask has True entries).
+
+    Gradient: to ``input`` g where the mask is False; to ``source`` g at the masked positions, on
+    the source elements that were written (0 for the rest).
+    """
+    x = _as_tensor(input, "masked_scatter")
+    mask = _bool_condition(mask, "masked_scatter", "mask")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"masked_scatter(): argument 'source' must be a Tensor, not {type(source).__name__}")
+    if source.dtype != x.dtype:
+        raise RuntimeError(
+            f"masked_scatter: expected self and source to have same dtypes but got {x.dtype} and {source.dtype}"
+        )
+    try:
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_scatter: mask of shape {mask.shape} does not broadcast with the input's shape {x.shape}"
+        ) from None
+    count = int(np.count_nonzero(np.broadcast_to(mask, shape)))
+    if source.numel() < count:
+        raise RuntimeError(
+            f"masked_scatter: Number of elements of source < number of ones in mask ({source.numel()} < {count})"
+        )
+    return MaskedScatter.apply(x, mask, source)
+
+
+@tensor_method()
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """In-place ``masked_scatter``: ``mask`` (broadcast to this tensor's shape) picks where ``source`` goes."""
+    return apply_inplace(self, "masked_scatter_", lambda: masked_scatter(self, mask, source))
