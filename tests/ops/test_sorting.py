@@ -1,4 +1,4 @@
-"""sort, argsort, msort, topk: values and indices against numpy's stable sort and an
+"""sort, argsort, msort, topk, kthvalue, median, nanmedian, mode: values and indices against numpy's stable sort and an
 independent (-value, position) ordering, gradients against central differences (float64)
 on contiguous and transposed inputs, ties and NaN, dtypes, errors."""
 import numpy as np
@@ -151,3 +151,64 @@ def test_errors():
     with pytest.raises(TypeError):
         mt.argsort(x, 0, True, True)
     assert mt.argsort(mt.tensor([2, 1, 2]), stable=True, descending=True).tolist() == [0, 2, 1]
+
+
+# ------------------------------------------------------------ order statistics
+def lane_kth(lane, k):
+    """(value, position) of the k-th smallest (from 1) of a list, ties by position, NaN last."""
+    ranked = sorted(range(len(lane)), key=lambda i: (np.isnan(lane[i]), lane[i] if not np.isnan(lane[i]) else 0, i))
+    return lane[ranked[k - 1]], ranked[k - 1]
+
+
+LANES = np.array([[3.0, 1.0, 2.0, 2.0, 5.0], [4.0, 4.0, 1.0, 1.0, 0.0], [1.0, np.nan, 2.0, 3.0, 0.0]])
+
+
+def test_kthvalue_and_median_along_a_dim_match_a_ranked_list():
+    for k in range(1, 6):
+        pair = mt.tensor(LANES).kthvalue(k, dim=1)
+        expected = [lane_kth(list(lane), k) for lane in LANES]
+        np.testing.assert_array_equal(pair.values._data, [value for value, _ in expected])
+        assert pair.indices.tolist() == [position for _, position in expected]
+    median = mt.tensor(LANES).median(dim=1)
+    lows = [lane_kth(list(lane), (lane.size + 1) // 2) for lane in LANES[:2]]  # the lower middle
+    np.testing.assert_array_equal(median.values._data, [lows[0][0], lows[1][0], np.nan])
+    assert median.indices.tolist() == [lows[0][1], lows[1][1], 1]  # a NaN lane: the NaN's position
+    nan_median = mt.tensor(LANES).nanmedian(dim=1, keepdim=True)
+    assert nan_median.values.shape == (3, 1) and nan_median.values._data[2, 0] == 1.0  # of [0, 1, 2, 3]
+    assert type(median).__name__ == "median" and type(mt.kthvalue(mt.tensor(LANES), 1)).__name__ == "kthvalue"
+    assert mt.tensor([4, 1, 3, 2]).median().item() == 2 and mt.tensor([4, 1, 3, 2]).median().dtype == mt.int64
+
+
+def test_median_of_every_element_shares_the_gradient_among_ties():
+    x = mt.tensor([3.0, 1.0, 2.0, 2.0], requires_grad=True)
+    x.median().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.5, 0.5]
+    assert np.isnan(mt.tensor(LANES).median().item()) and mt.tensor(LANES).nanmedian().item() == 2.0
+    assert mt.tensor(LANES[:2]).median().item() == sorted(LANES[:2].ravel())[4]  # lower middle of 10
+    array = LANES[:2] + np.arange(10.0).reshape(2, 5) / 100  # distinct values: differentiable
+    check_gradients(lambda t: t.median() * 3.0, array)
+    check_gradients(lambda t: weighted_sum(t.median(dim=0).values), array)
+    check_gradients(lambda t: weighted_sum(t.kthvalue(2, dim=1, keepdim=True).values), array)
+
+
+def test_mode_is_the_most_frequent_smallest_value_at_its_last_position():
+    lanes = [[3, 1, 2, 2, 1], [7, 7, 7, 0, 0], [5, 4, 3, 2, 1]]
+    pair = mt.tensor(lanes).mode(dim=1)
+    for lane, value, position in zip(lanes, pair.values.tolist(), pair.indices.tolist()):
+        counts = {v: lane.count(v) for v in lane}
+        best = min(v for v in counts if counts[v] == max(counts.values()))
+        assert value == best and position == max(i for i, v in enumerate(lane) if v == best)
+    x = mt.tensor([[3.0, 1.0, 2.0, 2.0]], requires_grad=True)
+    x.mode(1).values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0, 1.0]]
+    assert mt.tensor(5.0).mode().values.item() == 5.0 and mt.tensor(5.0).mode().indices.item() == 0
+
+
+def test_order_statistic_errors():
+    with pytest.raises(RuntimeError, match=r"kthvalue\(\): selected number k = 6 out of range for dimension 1"):
+        mt.tensor(LANES).kthvalue(6)
+    with pytest.raises(RuntimeError, match="k counts from 1"):
+        mt.tensor(LANES).kthvalue(0)
+    with pytest.raises(IndexError, match=r"median\(\): Expected reduction dim 1 to have non-zero size"):
+        mt.zeros(2, 0).median(1)
+    assert np.isnan(mt.zeros(0).median().item())
