@@ -1,5 +1,5 @@
 """Sorting: ``sort``, ``argsort``, ``msort`` and ``topk``; order statistics: ``kthvalue``, ``median``,
-``nanmedian`` and ``mode``.
+``nanmedian`` and ``mode``; distinct values: ``unique`` and ``unique_consecutive`` (not differentiable).
 
 The order is always stable (equal elements keep their order; descending too), so
 ``stable=True`` and ``stable=False`` give the same, valid, answer. NaN counts as larger
@@ -14,7 +14,7 @@ shares its gradient evenly among the elements equal to it, as PyTorch does (as `
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -297,3 +297,56 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> mode_result:
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest one on a tie) and
     the position of its last occurrence. Gradient: to the positions in ``indices``."""
     return _select_along("mode", mode_result, input, dim, keepdim, _mode_positions)
+
+
+# ------------------------------------------------------------ distinct values
+def _unique_result(values, inverse, counts, return_inverse, return_counts):
+    """``values``, or PyTorch's tuple ``(values[, inverse][, counts])``, as int64 index tensors."""
+    out = (Tensor._make(values),)
+    if return_inverse:
+        out += (Tensor._make(inverse.astype(np.int64, copy=False)),)
+    if return_counts:
+        out += (Tensor._make(counts.astype(np.int64, copy=False)),)
+    return out[0] if len(out) == 1 else out
+
+
+@op(method=True)
+def unique(
+    input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+    dim: Optional[int] = None,
+) -> Union[Tensor, Tuple[Tensor, ...]]:
+    """The distinct elements of ``input`` in ascending order (1-D; with ``dim``, the distinct slices
+    along it), each NaN counting as distinct, as in PyTorch (``sorted=False`` gives them sorted too).
+    ``return_inverse``: for each element (slice) the position of its value in the result, in input's
+    shape (along ``dim``: one per slice); ``return_counts``: how often each value occurs."""
+    x = _tensor(input, "unique")
+    if dim is None:
+        values, inverse, counts = np.unique(x._data.reshape(-1), return_inverse=True, return_counts=True,
+                                            equal_nan=False)
+        inverse = inverse.reshape(x.shape)
+    else:
+        axis = normalize_dim(dim, x.ndim, "unique")
+        values, inverse, counts = np.unique(x._data, return_inverse=True, return_counts=True, axis=axis,
+                                            equal_nan=False)
+        inverse = inverse.reshape(-1)
+    return _unique_result(values, inverse, counts, return_inverse, return_counts)
+
+
+@op(method=True)
+def unique_consecutive(
+    input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: Optional[int] = None,
+) -> Union[Tensor, Tuple[Tensor, ...]]:
+    """``input`` with each run of equal consecutive elements (with ``dim``, slices along it) kept
+    once, in their order; ``return_inverse`` / ``return_counts`` as for ``unique``."""
+    x = _tensor(input, "unique_consecutive")
+    axis = 0 if dim is None else normalize_dim(dim, x.ndim, "unique_consecutive")
+    data = x._data.reshape(-1) if dim is None or x.ndim == 0 else x._data
+    moved = np.moveaxis(data, axis, 0)
+    lanes = moved.reshape(len(moved), moved.size // len(moved) if len(moved) else 0)  # one row per slice
+    starts = np.ones(len(lanes), dtype=bool)
+    starts[1:] = np.any(lanes[1:] != lanes[:-1], axis=1)
+    inverse = np.cumsum(starts) - 1
+    counts = np.diff(np.append(np.flatnonzero(starts), len(lanes)))
+    values = np.compress(starts, data, axis=axis)
+    return _unique_result(values, inverse.reshape(x.shape) if dim is None else inverse, counts,
+                          return_inverse, return_counts)

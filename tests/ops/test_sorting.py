@@ -1,6 +1,8 @@
-"""sort, argsort, msort, topk, kthvalue, median, nanmedian, mode: values and indices against numpy's stable sort and an
+"""sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, unique: values and indices against numpy's stable sort and an
 independent (-value, position) ordering, gradients against central differences (float64)
 on contiguous and transposed inputs, ties and NaN, dtypes, errors."""
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -212,3 +214,30 @@ def test_order_statistic_errors():
     with pytest.raises(IndexError, match=r"median\(\): Expected reduction dim 1 to have non-zero size"):
         mt.zeros(2, 0).median(1)
     assert np.isnan(mt.zeros(0).median().item())
+
+
+# ------------------------------------------------------------ unique, unique_consecutive
+def test_unique_values_inverse_and_counts_match_a_python_set():
+    data = [[3, 1, 3], [1, 1, 2]]
+    flat = [v for row in data for v in row]
+    values, inverse, counts = mt.unique(mt.tensor(data), return_inverse=True, return_counts=True)
+    distinct = sorted(set(flat))
+    assert values.tolist() == distinct and values.dtype == mt.int64
+    assert inverse.shape == (2, 3) and inverse.tolist() == [[distinct.index(v) for v in row] for row in data]
+    assert counts.tolist() == [flat.count(v) for v in distinct] and counts.dtype == mt.int64
+    assert mt.tensor(data).unique(sorted=False).tolist() == distinct
+    columns, column_inverse = mt.unique(mt.tensor([[1, 2, 1], [5, 0, 5]]), dim=1, return_inverse=True)
+    assert columns.tolist() == [[1, 2], [5, 0]] and column_inverse.tolist() == [0, 1, 0]
+    with_nan = mt.unique(mt.tensor([1.0, np.nan, np.nan, 0.0]))
+    assert with_nan.tolist()[:2] == [0.0, 1.0] and np.isnan(with_nan._data[2:]).all()  # each NaN is distinct
+
+
+def test_unique_consecutive_keeps_each_run_once():
+    data = [1, 1, 2, 2, 3, 1, 1]
+    values, inverse, counts = mt.unique_consecutive(mt.tensor(data), return_inverse=True, return_counts=True)
+    runs = [(v, sum(1 for _ in group)) for v, group in itertools.groupby(data)]
+    assert values.tolist() == [v for v, _ in runs] and counts.tolist() == [n for _, n in runs]
+    assert inverse.tolist() == [i for i, (_, n) in enumerate(runs) for _ in range(n)]
+    rows, row_counts = mt.tensor([[1, 2], [1, 2], [3, 4], [1, 2]]).unique_consecutive(dim=0, return_counts=True)
+    assert rows.tolist() == [[1, 2], [3, 4], [1, 2]] and row_counts.tolist() == [2, 1, 1]
+    assert mt.unique_consecutive(mt.zeros(0), return_counts=True)[1].tolist() == []
