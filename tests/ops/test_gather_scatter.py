@@ -1,4 +1,4 @@
-"""gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_), index_copy, index_fill,
+"""gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_), index_copy, index_fill, scatter_reduce,
 masked_select, masked_fill (broadcasting, masked_fill_), one_hot, take and take_along_dim: values against direct
 loops over the index and numpy, gradients against central differences (float64) on
 contiguous and permuted (non-contiguous) inputs, second derivatives, dtypes, errors."""
@@ -385,3 +385,45 @@ def test_index_fill_sets_slices_counts_each_once_in_the_value_gradient():
         mt.index_fill(mt.tensor(array), 0, mt.tensor([0]), mt.ones(1))
     with pytest.raises(IndexError, match=r"index_fill\(\): index 3 is out of bounds for dimension 0 with size 3"):
         mt.index_fill(mt.tensor(array), 0, mt.tensor([3]), 1.0)
+
+
+# ------------------------------------------------------------ scatter_reduce
+REDUCERS = {"sum": sum, "prod": np.prod, "mean": np.mean, "amax": max, "amin": min}
+
+
+@pytest.mark.parametrize("reduce", sorted(REDUCERS))
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_a_loop_and_gradchecks(reduce, include_self):
+    array = np.array([[1.0, -2.0, 3.5], [0.5, 4.0, -1.5]])
+    index = np.array([[0, 0, 2, 0], [1, 1, 1, 0]])
+    src = np.array([[2.0, -0.75, 1.25, 3.0], [-2.5, 0.25, 1.75, -3.25]])
+    expected = array.copy()
+    for row in range(2):
+        for position in range(3):
+            taken = [src[row, j] for j in range(4) if index[row, j] == position]
+            if taken:
+                expected[row, position] = REDUCERS[reduce](([array[row, position]] if include_self else []) + taken)
+    out = mt.tensor(array).scatter_reduce(1, mt.tensor(index), mt.tensor(src), reduce, include_self=include_self)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-12)
+    check_gradients(
+        lambda t, s: weighted_sum(mt.scatter_reduce(t, 1, mt.tensor(index), s, reduce, include_self=include_self)),
+        array, src,
+    )
+
+
+def test_scatter_reduce_gradients_at_ties_zeros_and_in_place():
+    x = mt.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    s = mt.tensor([5.0, 0.0, 2.0, 3.0, 2.0], requires_grad=True)
+    index = mt.tensor([0, 0, 2, 2, 2])
+    weights = mt.tensor([1.0, 2.0, 3.0, 4.0])
+    (x.scatter_reduce(0, index, s, "amax") * weights).sum().backward()  # position 2: x's 3 ties with s's 3
+    assert x.grad.tolist() == [0.0, 2.0, 1.5, 4.0] and s.grad.tolist() == [1.0, 0.0, 0.0, 1.5, 0.0]
+    x.grad = s.grad = None
+    (x.scatter_reduce(0, index, s, "prod") * weights).sum().backward()  # position 0: 1 * 5 * 0, one zero
+    assert x.grad.tolist() == [0.0, 2.0, 3 * 2 * 3 * 2, 4.0] and s.grad.tolist() == [0.0, 5.0, 3 * 3 * 3 * 2, 3 * 3 * 2 * 2, 3 * 3 * 3 * 2]
+    counts = mt.zeros(3, dtype=mt.int64).scatter_reduce_(0, mt.tensor([0, 2, 2]), mt.tensor([7, 4, 5]), "mean", include_self=False)
+    assert counts.dtype == mt.int64 and counts.tolist() == [7, 0, 4]  # an integer mean rounds down
+    with pytest.raises(RuntimeError, match=r"scatter_reduce\(\): reduce argument must be either sum, prod, mean"):
+        mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1), "max")
+    with pytest.raises(RuntimeError, match=r"scatter_reduce\(\): Expected self.dtype to be equal to src.dtype"):
+        mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1, dtype=mt.float64), "sum")
