@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from .. import _dtypes
 from .._tensor import Tensor, _new_tensor
 from ..autograd.grad_mode import _state
 from ..autograd.inplace import apply_inplace
@@ -268,6 +269,8 @@ def index_put(input: Tensor, indices: Any, values: TensorLike, accumulate: bool 
     x = _tensor(input, "index_put")
     basic, advanced = normalize_index(indices, x._data.shape, "index_put")
     value = to_operand(values, "index_put")
+    if x._data.dtype.kind in "iu" and value.__class__ in (int, float):
+        value = _integer_value(value, x._data.dtype)
     target_shape = _take(np.broadcast_to(np.False_, x._data.shape), basic, advanced).shape
     value_shape = np.shape(value._data if isinstance(value, Tensor) else value)
     stripped = value_shape
@@ -290,6 +293,16 @@ def index_put(input: Tensor, indices: Any, values: TensorLike, accumulate: bool 
 def index_put_(self: Tensor, indices: Any, values: TensorLike, accumulate: bool = False) -> Tensor:
     """In-place ``index_put``: writes (``accumulate``: adds) ``values`` at ``indices`` into this tensor."""
     return apply_inplace(self, "index_put_", lambda: index_put(self, indices, values, accumulate))
+
+
+def _integer_value(value, dtype):
+    """A Python number written into an integer tensor, converted by PyTorch's checked rule: a
+    RuntimeError when it does not fit (NaN and infinities never do), a float truncated toward 0."""
+    if value.__class__ is float:
+        if not np.isfinite(value):
+            raise RuntimeError(f"index_put: value {value} cannot be converted to type {dtype} without overflow")
+        value = int(value)
+    return _dtypes.checked_integer(value, dtype, "index_put")
 
 
 def _copies(advanced, value):

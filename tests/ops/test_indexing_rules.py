@@ -367,3 +367,17 @@ def test_setitem_casts_like_copy_for_a_basic_index_and_refuses_another_dtype_for
     with pytest.raises(RuntimeError, match=r"index_put: Index put requires the source and destination dtypes "
                                            r"match, got int64 for the destination and float32"):
         t[[0, 1]] = mt.tensor([[1.5, 2.5, 3.5]])
+
+
+def test_setitem_of_a_python_number_into_an_integer_tensor_is_checked():
+    t = mt.zeros(3, dtype=mt.uint8)
+    t[0] = -1  # PyTorch's rule for unsigned types: a negative value in [-255, 255] wraps
+    t[1] = 2.9  # a float is truncated toward 0
+    assert t.tolist() == [255, 2, 0]
+    with pytest.raises(RuntimeError, match=r"index_put: value 256 cannot be converted to type uint8 without overflow"):
+        t[2] = 256
+    with pytest.raises(RuntimeError, match=r"index_put: value nan cannot be converted to type int64"):
+        mt.zeros(2, dtype=mt.int64)[0] = float("nan")
+    with pytest.raises(RuntimeError, match=r"value 2147483648 cannot be converted to type int32"):
+        s = mt.zeros(2, dtype=mt.int32)
+        s[s == 0] = 2**31
