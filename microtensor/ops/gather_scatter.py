@@ -29,7 +29,7 @@ from ..autograd.function import Function
 from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
-from .indexing import getitem
+from .indexing import checked_number, getitem
 from .._registry import op, tensor_method
 from .._typing import Number
 
@@ -326,7 +326,8 @@ def _scatter(op_name, node, input, dim, index, src, value, reduce):
         if not _is_number(number):
             raise TypeError(f"{op_name}(): value must be a number, got {type(number).__name__}")
         x, dim, index = _prepare(op_name, input, dim, index)
-        written = np.asarray(number.item() if isinstance(number, Tensor) else number).astype(x.dtype)
+        number = number.item() if isinstance(number, Tensor) else number
+        written = np.asarray(checked_number(number, x.dtype, op_name)).astype(x.dtype)
     else:
         written = _tensor(src, op_name)
         x, dim, index = _prepare(op_name, input, dim, index, written)

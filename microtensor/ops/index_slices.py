@@ -20,6 +20,7 @@ from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .gather_scatter import WHOLE, Scatter, Take, add_at, check_in_range, index_array, take_at
+from .indexing import checked_number
 from .._registry import op, tensor_method
 from .._typing import Number, TensorLike
 
@@ -162,7 +163,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: TensorLike) -> Ten
                 f"dimension(s); use index_copy with a source of the slices' shape instead"
             )
     elif isinstance(value, (bool, int, float, np.generic)):
-        value = np.asarray(value).astype(x.dtype)
+        value = np.asarray(checked_number(value, x.dtype, "index_fill")).astype(x.dtype)
     else:
         raise TypeError(f"index_fill(): value must be a number or a 0-d tensor, got {type(value).__name__}")
     filled = np.unique(np.where(index < 0, index + size, index))  # each slice once: d/dvalue counts it once

@@ -269,8 +269,7 @@ def index_put(input: Tensor, indices: Any, values: TensorLike, accumulate: bool 
     x = _tensor(input, "index_put")
     basic, advanced = normalize_index(indices, x._data.shape, "index_put")
     value = to_operand(values, "index_put")
-    if x._data.dtype.kind in "iu" and value.__class__ in (int, float):
-        value = _integer_value(value, x._data.dtype)
+    value = checked_number(value, x._data.dtype, "index_put")
     target_shape = _take(np.broadcast_to(np.False_, x._data.shape), basic, advanced).shape
     value_shape = np.shape(value._data if isinstance(value, Tensor) else value)
     stripped = value_shape
@@ -295,14 +294,17 @@ def index_put_(self: Tensor, indices: Any, values: TensorLike, accumulate: bool 
     return apply_inplace(self, "index_put_", lambda: index_put(self, indices, values, accumulate))
 
 
-def _integer_value(value, dtype):
-    """A Python number written into an integer tensor, converted by PyTorch's checked rule: a
-    RuntimeError when it does not fit (NaN and infinities never do), a float truncated toward 0."""
+def checked_number(value, dtype, op_name):
+    """``value`` to be written into a tensor of ``dtype``: a Python int or float written into an
+    integer tensor is converted by PyTorch's checked rule (a RuntimeError when it does not fit, NaN
+    and infinities never do; a float truncated toward 0; -1 into uint8 wraps); anything else as is."""
+    if dtype.kind not in "iu" or value.__class__ not in (int, float):
+        return value
     if value.__class__ is float:
         if not np.isfinite(value):
-            raise RuntimeError(f"index_put: value {value} cannot be converted to type {dtype} without overflow")
+            raise RuntimeError(f"{op_name}: value {value} cannot be converted to type {dtype} without overflow")
         value = int(value)
-    return _dtypes.checked_integer(value, dtype, "index_put")
+    return _dtypes.checked_integer(value, dtype, op_name)
 
 
 def _copies(advanced, value):

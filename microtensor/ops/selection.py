@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import to_operand, torch_result_dtype, tensor_argument as _as_tensor
-from .indexing import IndexScatter
+from .indexing import IndexScatter, checked_number
 from .._registry import op, tensor_method
 from .._typing import TensorLike
 
@@ -165,6 +165,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: TensorLike) -> Tensor:
         value = to_operand(value, "masked_fill")
     elif not isinstance(value, (builtins.bool, builtins.int, builtins.float, np.generic)):
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    value = checked_number(value, x.dtype, "masked_fill")
     try:
         return MaskedFill.apply(x, mask, value)
     except ValueError:

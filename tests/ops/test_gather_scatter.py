@@ -427,3 +427,19 @@ def test_scatter_reduce_gradients_at_ties_zeros_and_in_place():
         mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1), "max")
     with pytest.raises(RuntimeError, match=r"scatter_reduce\(\): Expected self.dtype to be equal to src.dtype"):
         mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1, dtype=mt.float64), "sum")
+
+
+def test_numbers_written_into_integer_tensors_are_checked_not_wrapped():
+    mask = mt.tensor([True, False, True])
+    writes = {
+        "masked_fill": lambda t, v: t.masked_fill(mask, v),
+        "index_fill": lambda t, v: t.index_fill(0, mt.tensor([1]), v),
+        "scatter": lambda t, v: t.scatter(0, mt.tensor([1]), v),
+    }
+    for name, write in writes.items():
+        with pytest.raises(RuntimeError, match=rf"{name}.*value 300 cannot be converted to type uint8 without overflow"):
+            write(mt.zeros(3, dtype=mt.uint8), 300)  # numpy would store 300 % 256 = 44
+        with pytest.raises(RuntimeError, match=rf"{name}.*value nan cannot be converted to type int64"):
+            write(mt.zeros(3, dtype=mt.int64), float("nan"))
+        assert 255 in write(mt.zeros(3, dtype=mt.uint8), -1).tolist()  # PyTorch wraps -1 for unsigned types
+        assert -2 in write(mt.zeros(3, dtype=mt.int64), -2.9).tolist()  # truncated toward zero
