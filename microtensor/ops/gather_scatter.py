@@ -408,14 +408,14 @@ class ScatterReduce(Function):
             count = np.maximum(count, 1)
             out = (out / count).astype(x.dtype, copy=False) if out.dtype.kind == "f" else out // count
             ctx.count = count
-        ctx.saved = x, src, out, written
-        ctx.positions, ctx.reduce, ctx.include_self = positions, reduce, include_self
+        ctx.save_for_backward(x, src, out)
+        ctx.written, ctx.positions, ctx.reduce, ctx.include_self = written, positions, reduce, include_self
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, src, out, written = ctx.saved
-        positions, reduce, include_self = ctx.positions, ctx.reduce, ctx.include_self
+        x, src, out = ctx.saved_tensors  # Tensors when the backward is recorded (create_graph=True)
+        written, positions, reduce, include_self = ctx.written, ctx.positions, ctx.reduce, ctx.include_self
         keep_self = written & include_self | ~written  # where x's element is part of the output
         if reduce == "sum":
             weight_x, weight_src = keep_self, 1
@@ -424,30 +424,41 @@ class ScatterReduce(Function):
         elif reduce == "prod":
             weight_x, weight_src = _prod_weights(x, src, out, positions, written, include_self)
         else:
-            ties_x = (x == out) & keep_self
-            ties_src = src == out[positions]
-            ties = ties_x.astype(x.dtype)
-            add_at(ties, positions, ties_src.astype(x.dtype))
-            weight_x = np.where(written, ties_x / np.maximum(ties, 1), 1)
-            weight_src = ties_src / np.maximum(ties, 1)[positions]
+            weight_x, weight_src = _tie_weights(_values(x), _values(src), _values(out), positions, written, keep_self)
         return grad * weight_x, take_at(grad, positions) * weight_src, None, None, None
+
+
+def _values(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _tie_weights(x, src, out, positions, written, keep_self):
+    """amax / amin: each element equal to its position's result gets 1 / (the number of such elements)."""
+    ties_x = (x == out) & keep_self
+    ties_src = src == out[positions]
+    ties = ties_x.astype(x.dtype)
+    add_at(ties, positions, ties_src.astype(x.dtype))
+    return np.where(written, ties_x / np.maximum(ties, 1), 1), ties_src / np.maximum(ties, 1)[positions]
 
 
 def _prod_weights(x, src, out, positions, written, include_self):
     """d out / d element for a product: the product of the other elements of its position
-    (out / element, or for the one zero of a position the product of the non-zero others)."""
+    (out / element, or for the one zero of a position the product of the non-zero others).
+    Written with ops that Tensors follow too, so that a recorded backward differentiates again."""
     def nonzero(values):
         return np.where(values == 0, 1, values)
 
-    zeros = np.where(written & include_self, x == 0, 0).astype(np.int64)
-    add_at(zeros, positions, (src == 0).astype(np.int64))
-    rest = np.where(written & include_self, nonzero(x), 1).astype(x.dtype)
-    np.multiply.at(rest, positions, nonzero(src))
+    zeros = np.where(written & include_self, _values(x) == 0, 0).astype(np.int64)
+    add_at(zeros, positions, (_values(src) == 0).astype(np.int64))
+    base = np.where(written & include_self, nonzero(x), 1)
+    if isinstance(base, Tensor):
+        rest = ScatterReduce.apply(base, nonzero(src), positions, "prod", True)
+    else:
+        rest = base.astype(x.dtype, copy=False)
+        np.multiply.at(rest, positions, nonzero(src))
 
     def weight(values, zeros_here, rest_here, out_here):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            alone = np.where(values == 0, (zeros_here == 1) * rest_here, (zeros_here == 0) * out_here / nonzero(values))
-        return alone
+        return np.where(values == 0, (zeros_here == 1) * rest_here, (zeros_here == 0) * out_here / nonzero(values))
 
     weight_x = np.where(written, weight(x, zeros, rest, out) * include_self, 1)
     weight_src = weight(src, zeros[positions], rest[positions], out[positions])

@@ -443,3 +443,17 @@ def test_numbers_written_into_integer_tensors_are_checked_not_wrapped():
             write(mt.zeros(3, dtype=mt.int64), float("nan"))
         assert 255 in write(mt.zeros(3, dtype=mt.uint8), -1).tolist()  # PyTorch wraps -1 for unsigned types
         assert -2 in write(mt.zeros(3, dtype=mt.int64), -2.9).tolist()  # truncated toward zero
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax"])
+def test_scatter_reduce_in_place_on_a_view_and_second_order(reduce):
+    index = np.array([[0, 0, 1], [2, 2, 2]])
+    array = np.array([[1.5, -2.0, 0.75], [3.0, 1.25, -0.5]])
+
+    def in_place(t):
+        y = t * 1.0
+        y[1:].scatter_reduce_(1, mt.tensor(index[:1]), y[:1] * 2.0, reduce)  # overwrites values its backward needs
+        return y
+
+    check_gradients(lambda t: weighted_sum(in_place(t)), array)
+    check_gradients(second_order(lambda t: mt.scatter_reduce(t, 1, mt.tensor(index), t * t, reduce)), array)
