@@ -1,5 +1,6 @@
 """Sorting: ``sort``, ``argsort``, ``msort`` and ``topk``; order statistics: ``kthvalue``, ``median``,
-``nanmedian`` and ``mode``; distinct values: ``unique`` and ``unique_consecutive`` (not differentiable).
+``nanmedian`` and ``mode``; distinct values: ``unique`` and ``unique_consecutive``; positions in a sorted
+sequence: ``searchsorted`` and ``bucketize`` (the last four are not differentiable).
 
 The order is always stable (equal elements keep their order; descending too), so
 ``stable=True`` and ``stable=False`` give the same, valid, answer. NaN counts as larger
@@ -23,6 +24,7 @@ from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .gather_scatter import Take, positions_along
 from .._registry import op
+from .._typing import TensorLike
 
 # PyTorch's torch.return_types.sort / topk look-alikes: named pairs (values, indices).
 class sort_result(NamedTuple):
@@ -350,3 +352,50 @@ def unique_consecutive(
     values = np.compress(starts, data, axis=axis)
     return _unique_result(values, inverse.reshape(x.shape) if dim is None else inverse, counts,
                           return_inverse, return_counts)
+
+
+# ------------------------------------------------------------ positions in a sorted sequence
+def _search(op_name, sorted_sequence, values, right, side, out_int32, sorter):
+    sequence = _tensor(sorted_sequence, op_name)._data
+    values = values._data if isinstance(values, Tensor) else np.asarray(values)
+    if side not in (None, "left", "right"):
+        raise RuntimeError(f"{op_name}(): side can only be 'left' or 'right', got {side!r}")
+    if right and side == "left":
+        raise RuntimeError(f"{op_name}(): side and right can't be set to opposites, got side of left while right was True")
+    side = "right" if right or side == "right" else "left"
+    if sorter is not None:
+        sequence = np.take_along_axis(sequence, sorter._data if isinstance(sorter, Tensor) else np.asarray(sorter), -1)
+    if sequence.ndim <= 1:
+        out = np.searchsorted(sequence.reshape(-1), values, side=side)
+    else:
+        if values.shape[:-1] != sequence.shape[:-1]:
+            raise RuntimeError(
+                f"{op_name}(): boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries "
+                f"tensor and input value tensor must match, but we got boundaries tensor {list(sequence.shape)} and "
+                f"input value tensor {list(values.shape)}"
+            )
+        out = np.empty(values.shape, dtype=np.int64)
+        for row in np.ndindex(*sequence.shape[:-1]):
+            out[row] = np.searchsorted(sequence[row], values[row], side=side)
+    return Tensor._make(np.asarray(out, dtype=np.int32 if out_int32 else np.int64))
+
+
+@op()
+def searchsorted(
+    sorted_sequence: Tensor, input: TensorLike, *, out_int32: bool = False, right: bool = False,
+    side: Optional[str] = None, sorter: Optional[Tensor] = None,
+) -> Tensor:
+    """For each value of ``input``, the position in ``sorted_sequence`` (sorted along its last dim) at
+    which inserting it keeps the order: before equal elements (``right=False`` / ``side='left'``) or
+    after them. An N-D sequence searches row by row (its leading dims match input's); ``sorter``:
+    the positions that sort an unsorted sequence. int64 (``out_int32``: int32)."""
+    return _search("searchsorted", sorted_sequence, input, right, side, out_int32, sorter)
+
+
+@op()
+def bucketize(input: TensorLike, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: the ``i`` with
+    ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``boundaries[i-1] <= x < boundaries[i]``)."""
+    if _tensor(boundaries, "bucketize").ndim != 1:
+        raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return _search("bucketize", boundaries, input, right, None, out_int32, None)

@@ -1,4 +1,4 @@
-"""sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, unique: values and indices against numpy's stable sort and an
+"""sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, unique, searchsorted: values and indices against numpy's stable sort and an
 independent (-value, position) ordering, gradients against central differences (float64)
 on contiguous and transposed inputs, ties and NaN, dtypes, errors."""
 import itertools
@@ -241,3 +241,29 @@ def test_unique_consecutive_keeps_each_run_once():
     rows, row_counts = mt.tensor([[1, 2], [1, 2], [3, 4], [1, 2]]).unique_consecutive(dim=0, return_counts=True)
     assert rows.tolist() == [[1, 2], [3, 4], [1, 2]] and row_counts.tolist() == [2, 1, 1]
     assert mt.unique_consecutive(mt.zeros(0), return_counts=True)[1].tolist() == []
+
+
+# ------------------------------------------------------------ searchsorted, bucketize
+def insertion_point(sequence, value, right):
+    """The first position whose element is > value (right) or >= value (left), by a scan."""
+    return next((i for i, element in enumerate(sequence) if (element > value if right else element >= value)), len(sequence))
+
+
+def test_searchsorted_and_bucketize_match_a_scan():
+    sequence = [1, 3, 5, 7]
+    values = [[3, 6, 9], [0, 7, 1]]
+    for right in (False, True):
+        expected = [[insertion_point(sequence, v, right) for v in row] for row in values]
+        out = mt.searchsorted(mt.tensor(sequence), mt.tensor(values), right=right)
+        assert out.dtype == mt.int64 and out.tolist() == expected
+        assert mt.bucketize(mt.tensor(values), mt.tensor(sequence), right=right).tolist() == expected
+    assert mt.searchsorted(mt.tensor(sequence), mt.tensor([3]), side="right").tolist() == [2]
+    assert mt.searchsorted(mt.tensor([1.0, 3.0]), 2.0).item() == 1 and mt.bucketize(3, mt.tensor(sequence)).item() == 1
+    rows = mt.searchsorted(mt.tensor([[1, 3], [2, 4]]), mt.tensor([[2, 3], [4, 5]]))  # row by row
+    assert rows.tolist() == [[insertion_point([1, 3], v, False) for v in (2, 3)], [insertion_point([2, 4], v, False) for v in (4, 5)]]
+    assert mt.searchsorted(mt.tensor([5, 1, 3]), mt.tensor([3]), sorter=mt.tensor([1, 2, 0])).tolist() == [1]
+    assert mt.searchsorted(mt.tensor(sequence), mt.tensor([2]), out_int32=True).dtype == mt.int32
+    with pytest.raises(RuntimeError, match="side and right can't be set to opposites"):
+        mt.searchsorted(mt.tensor(sequence), mt.tensor([3]), side="left", right=True)
+    with pytest.raises(RuntimeError, match=r"first N-1 dimensions of boundaries tensor and input value tensor must match"):
+        mt.searchsorted(mt.tensor([[1, 3], [2, 4]]), mt.tensor([2]))
