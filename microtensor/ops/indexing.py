@@ -31,12 +31,14 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from .. import _dtypes
 from .._tensor import Tensor, _new_tensor
 from ..autograd.grad_mode import _state
+from ..autograd.inplace import apply_inplace
 from ..autograd.views import attach_view
 from ._util import to_operand, tensor_argument as _tensor
 from .index_plans import basic_index, has_positions, normalize_index
-from .._registry import op
+from .._registry import op, tensor_method
 from .._typing import TensorLike
 
 # -------------------------------------------------------------------- ops
@@ -196,17 +198,21 @@ def getitem(input: Tensor, index: Any) -> Tensor:
 
 
 class IndexPut(Function):
-    """``y = x`` with ``y[basic][advanced] = v``;  dx = g with the written positions zeroed,
+    """``y = x`` with ``y[basic][advanced] = v`` (``accumulate``: ``+= v``, repeated positions adding up);
+    dx = g with the written positions zeroed (``accumulate``: dx = g),
     dv = g[basic][advanced] (the engine sums dv back to v's broadcast shape)."""
 
     numpy_level = True
 
     @staticmethod
-    def forward(ctx, x, value, basic, advanced):
-        ctx.basic, ctx.advanced = basic, advanced
+    def forward(ctx, x, value, basic, advanced, accumulate=False):
+        ctx.basic, ctx.advanced, ctx.accumulate = basic, advanced, accumulate
         ctx.value_shape = np.shape(value)
         out = np.array(x, copy=True)
-        _put(out, basic, advanced, value)
+        if accumulate:
+            _add(out, basic, advanced, value)
+        else:
+            _put(out, basic, advanced, value)
         return out
 
     @staticmethod
@@ -214,7 +220,9 @@ class IndexPut(Function):
         need_x, need_value = ctx.needs_input_grad[:2]
         grad_x = grad_value = None
         if need_x:
-            if isinstance(grad, np.ndarray):
+            if ctx.accumulate:
+                grad_x = grad
+            elif isinstance(grad, np.ndarray):
                 grad_x = np.array(grad, copy=True)
                 _put(grad_x, ctx.basic, ctx.advanced, 0)
             else:
@@ -224,7 +232,7 @@ class IndexPut(Function):
             extra = len(ctx.value_shape) - grad_value.ndim
             if extra > 0:  # v may carry extra leading 1-dims
                 grad_value = grad_value.reshape((1,) * extra + tuple(grad_value.shape))
-        return grad_x, grad_value, None, None
+        return grad_x, grad_value, None, None, None
 
 
 def _put(out, basic, advanced, value):
@@ -233,18 +241,35 @@ def _put(out, basic, advanced, value):
     view[... if advanced is None else advanced] = value
 
 
-@op()
-def index_put(input: Tensor, index: Any, value: TensorLike) -> Tensor:
-    """A new tensor equal to ``input`` with ``input[index] = value`` applied (what ``t[index] = v``
-    writes back), with getitem's rules for ``index``. ``value`` (number, array or tensor) is
-    broadcast to the indexed shape (leading 1-dims of it are ignored) and cast to ``input``'s dtype.
+def _add(out, basic, advanced, value):
+    """``out[basic][advanced] += value`` in place, repeated positions adding up."""
+    view = out[basic]
+    where = ... if advanced is None else advanced
+    value = np.asarray(value).astype(out.dtype, copy=False)
+    target_ndim = np.ndim(view[where])
+    if value.ndim > target_ndim:  # leading 1-dims of the value (index_put checked them)
+        value = value.reshape(value.shape[value.ndim - target_ndim:])
+    if advanced is not None and has_positions(advanced):
+        np.add.at(view, where, value)
+    else:
+        view[where] += value
 
-    Gradients: to ``input`` the output's gradient with the written positions zeroed;
-    to ``value`` the gradient at those positions, summed to value's shape.
+
+@op(method=True)
+def index_put(input: Tensor, indices: Any, values: TensorLike, accumulate: bool = False) -> Tensor:
+    """A new tensor equal to ``input`` with ``input[indices] = values`` applied (what ``t[indices] = v``
+    writes back), with getitem's rules for ``indices`` (PyTorch's tuple of index tensors, or any index
+    ``t[...]`` takes). ``values`` (number, array or tensor) is broadcast to the indexed shape (leading
+    1-dims of it are ignored) and cast to ``input``'s dtype. ``accumulate=True`` adds ``values`` instead,
+    repeated positions adding up (``input[indices] += values`` would keep only one of them).
+
+    Gradients: to ``input`` the output's gradient with the written positions zeroed (all of it with
+    ``accumulate``); to ``values`` the gradient at those positions, summed to values' shape.
     """
     x = _tensor(input, "index_put")
-    basic, advanced = normalize_index(index, x._data.shape, "index_put")
-    value = to_operand(value, "index_put")
+    basic, advanced = normalize_index(indices, x._data.shape, "index_put")
+    value = to_operand(values, "index_put")
+    value = checked_number(value, x._data.dtype, "index_put")
     target_shape = _take(np.broadcast_to(np.False_, x._data.shape), basic, advanced).shape
     value_shape = np.shape(value._data if isinstance(value, Tensor) else value)
     stripped = value_shape
@@ -255,9 +280,41 @@ def index_put(input: Tensor, index: Any, value: TensorLike) -> Tensor:
             f"index_put: shape mismatch: value tensor of shape {list(value_shape)} cannot be broadcast to "
             f"indexing result of shape {list(target_shape)}"
         )
-    if isinstance(value, Tensor) and value.dtype != x.dtype and value.dtype.kind == "f" and x.dtype.kind != "f":
-        raise RuntimeError(f"index_put: can't write {value.dtype} values into a tensor of dtype {x.dtype}")
-    return IndexPut.apply(x, value, basic, advanced)
+    if isinstance(value, Tensor) and value.dtype.kind == "f" and x.dtype.kind != "f" and not _copies(advanced, value):
+        raise RuntimeError(
+            f"index_put: Index put requires the source and destination dtypes match, got {x.dtype} for the "
+            f"destination and {value.dtype} for the source; convert the values with .to({x.dtype})"
+        )
+    return IndexPut.apply(x, value, basic, advanced, bool(accumulate))
+
+
+@tensor_method()
+def index_put_(self: Tensor, indices: Any, values: TensorLike, accumulate: bool = False) -> Tensor:
+    """In-place ``index_put``: writes (``accumulate``: adds) ``values`` at ``indices`` into this tensor."""
+    return apply_inplace(self, "index_put_", lambda: index_put(self, indices, values, accumulate))
+
+
+def checked_number(value, dtype, op_name):
+    """``value`` to be written into a tensor of ``dtype``: a Python int or float written into an
+    integer tensor is converted by PyTorch's checked rule (a RuntimeError when it does not fit, NaN
+    and infinities never do; a float truncated toward 0; -1 into uint8 wraps); anything else as is."""
+    if dtype.kind not in "iu" or value.__class__ not in (int, float):
+        return value
+    if value.__class__ is float:
+        if not np.isfinite(value):
+            raise RuntimeError(f"{op_name}: value {value} cannot be converted to type {dtype} without overflow")
+        value = int(value)
+    return _dtypes.checked_integer(value, dtype, op_name)
+
+
+def _copies(advanced, value):
+    """Whether PyTorch writes ``value`` by a copy that casts it (``copy_`` for a basic index,
+    ``masked_fill_`` for a 0-d value at bool masks) rather than by ``index_put_``, which refuses
+    another dtype: ``t[0] = float_tensor`` truncates into an integer ``t``, ``t[[0]] = ...`` raises."""
+    if advanced is None:
+        return True
+    masks_only = all(not isinstance(item, np.ndarray) or item.dtype == np.bool_ for item in advanced)
+    return masks_only and value.ndim == 0
 
 
 def _broadcasts(shape, target):

@@ -1,4 +1,5 @@
-"""Selection by a bool mask: ``where``, ``masked_fill`` (``masked_fill_``) and ``masked_select``.
+"""Selection by a bool mask: ``where``, ``masked_fill`` (``masked_fill_``) and ``masked_select``;
+``masked_scatter`` (``masked_scatter_``); the positions of the nonzero elements: ``nonzero`` and ``argwhere``.
 
 The mask is a constant (it gets no gradient); the gradient of the result goes to
 the input each element was taken from, as in PyTorch. Input and mask broadcast
@@ -15,7 +16,7 @@ from ..autograd.function import Function
 from ..autograd.inplace import apply_inplace
 from .._tensor import Tensor
 from ._util import to_operand, torch_result_dtype, tensor_argument as _as_tensor
-from .indexing import IndexScatter
+from .indexing import IndexScatter, checked_number
 from .._registry import op, tensor_method
 from .._typing import TensorLike
 
@@ -77,12 +78,12 @@ def where(
     ``condition`` is a bool tensor or array; ``input``/``other`` are tensors, arrays or
     numbers (promoted together as in PyTorch). The gradient goes to the chosen branch
     only: d/d input = condition, d/d other = not condition.
-    ``where(condition)`` alone returns the indices of the True elements, one int64
-    tensor per dimension (``nonzero(as_tuple=True)``), as in PyTorch.
+    ``where(condition)`` alone returns the indices of the nonzero (True) elements, one int64
+    tensor per dimension (``nonzero(condition, as_tuple=True)``), as in PyTorch.
     """
-    condition = _bool_condition(condition, "where")
     if input is None and other is None:
-        return tuple(Tensor._make(index.astype(np.int64, copy=False)) for index in np.nonzero(condition))
+        return nonzero(condition, as_tuple=True)
+    condition = _bool_condition(condition, "where")
     if input is None or other is None:
         raise TypeError("where: give both input and other, or neither (to get the indices of True elements)")
     a = input if type(input) is Tensor else to_operand(input, "where")
@@ -94,6 +95,32 @@ def where(
             f"where: condition of shape {condition.shape}, input of shape {np.shape(getattr(a, '_data', a))} and "
             f"other of shape {np.shape(getattr(b, '_data', b))} do not broadcast together"
         ) from None
+
+
+def _array(input, op_name):
+    if isinstance(input, Tensor):
+        return input._data
+    if isinstance(input, (np.ndarray, list, tuple, builtins.bool, builtins.int, builtins.float)):
+        return np.asarray(input)
+    raise TypeError(f"{op_name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
+
+
+@op(method=True)
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Union[Tensor, Tuple[Tensor, ...]]:
+    """The positions of the nonzero elements (True for bool, NaN counts as nonzero) in row-major order:
+    an int64 tensor of shape ``(count, input.dim())``, one row per element; with ``as_tuple=True``
+    one 1-D int64 tensor per dim instead (a 0-d input counting as 1-D), ready for ``input[...]``.
+    Not differentiable."""
+    array = _array(input, "nonzero")
+    if as_tuple:
+        return tuple(Tensor._make(index.astype(np.int64, copy=False)) for index in np.nonzero(np.atleast_1d(array)))
+    return Tensor._make(np.argwhere(array).astype(np.int64, copy=False))
+
+
+@op(method=True)
+def argwhere(input: Tensor) -> Tensor:
+    """``nonzero(input)``: the ``(count, input.dim())`` int64 positions of the nonzero elements."""
+    return nonzero(_array(input, "argwhere"))
 
 
 class MaskedFill(Function):
@@ -138,6 +165,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: TensorLike) -> Tensor:
         value = to_operand(value, "masked_fill")
     elif not isinstance(value, (builtins.bool, builtins.int, builtins.float, np.generic)):
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    value = checked_number(value, x.dtype, "masked_fill")
     try:
         return MaskedFill.apply(x, mask, value)
     except ValueError:
@@ -188,3 +216,73 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         ) from None
     return MaskedSelect.apply(x, mask)
 
+
+
+class MaskedScatter(Function):
+    """``y = x`` with ``y[mask] = source.flatten()[:k]`` (k = the mask's True count, x and mask
+    broadcast);  dy/dx = not mask, and d/dsource puts ``g[mask]`` on source's first k elements
+    (the others were not read: 0)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, mask, source):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        ctx.mask = mask = np.broadcast_to(mask, shape)
+        ctx.source_shape, ctx.count = source.shape, int(np.count_nonzero(mask))
+        out = np.array(np.broadcast_to(x, shape))
+        out[mask] = source.reshape(-1)[:ctx.count]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask, count, size = ctx.mask, ctx.count, int(np.prod(ctx.source_shape))
+        need_x, _, need_source = ctx.needs_input_grad
+        grad_x = np.where(mask, 0, grad) if need_x else None
+        grad_source = None
+        if need_source:
+            selected = grad[mask]
+            if isinstance(grad, np.ndarray):
+                grad_source = np.zeros(size, dtype=grad.dtype)
+                grad_source[:count] = selected
+            else:
+                grad_source = IndexScatter.apply(selected, (size,), (slice(0, count),), False)
+            grad_source = grad_source.reshape(ctx.source_shape)
+        return grad_x, None, grad_source
+
+
+@op(method=True)
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` whose elements where the bool ``mask`` is True (input and mask broadcast
+    together) are, in row-major order, the first elements of ``source`` (of input's dtype, with at
+    least as many elements as the mask has True entries).
+
+    Gradient: to ``input`` g where the mask is False; to ``source`` g at the masked positions, on
+    the source elements that were written (0 for the rest).
+    """
+    x = _as_tensor(input, "masked_scatter")
+    mask = _bool_condition(mask, "masked_scatter", "mask")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"masked_scatter(): argument 'source' must be a Tensor, not {type(source).__name__}")
+    if source.dtype != x.dtype:
+        raise RuntimeError(
+            f"masked_scatter: expected self and source to have same dtypes but got {x.dtype} and {source.dtype}"
+        )
+    try:
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_scatter: mask of shape {mask.shape} does not broadcast with the input's shape {x.shape}"
+        ) from None
+    count = int(np.count_nonzero(np.broadcast_to(mask, shape)))
+    if source.numel() < count:
+        raise RuntimeError(
+            f"masked_scatter: Number of elements of source < number of ones in mask ({source.numel()} < {count})"
+        )
+    return MaskedScatter.apply(x, mask, source)
+
+
+@tensor_method()
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """In-place ``masked_scatter``: ``mask`` (broadcast to this tensor's shape) picks where ``source`` goes."""
+    return apply_inplace(self, "masked_scatter_", lambda: masked_scatter(self, mask, source))

@@ -1,5 +1,5 @@
-"""gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_),
-masked_select, masked_fill (broadcasting, masked_fill_) and one_hot: values against direct
+"""gather, scatter (scatter_), scatter_add (scatter_add_), index_select, index_add (index_add_), index_copy, index_fill, scatter_reduce,
+masked_select, masked_fill (broadcasting, masked_fill_), one_hot, take and take_along_dim: values against direct
 loops over the index and numpy, gradients against central differences (float64) on
 contiguous and permuted (non-contiguous) inputs, second derivatives, dtypes, errors."""
 import numpy as np
@@ -304,3 +304,156 @@ def test_errors_name_the_op_the_index_and_the_size():
         mt.index_add(mt.zeros(3), 0, mt.tensor([0]), mt.ones(1, dtype=mt.float64))
     with pytest.raises(IndexError, match=r"index_add\(\): index 3 is out of bounds"):
         mt.index_add(mt.zeros(3), 0, mt.tensor([3]), mt.ones(1))
+
+
+# ------------------------------------------------------- take, take_along_dim
+def test_take_reads_the_flattened_input_with_negative_positions():
+    array = np.arange(6.0).reshape(2, 3) / 4
+    flat = [array[i, j] for i in range(2) for j in range(3)]
+    index = np.array([[0, 5], [-1, -6], [2, 2]])
+    out = mt.take(mt.tensor(array), mt.tensor(index))
+    assert out.shape == (3, 2)
+    np.testing.assert_array_equal(out._data, [[flat[p] for p in row] for row in index])
+    assert mt.tensor(array).take(mt.tensor(4)).item() == flat[4]
+    check_gradients(lambda t: weighted_sum(mt.take(t, mt.tensor(index))), array)
+    with pytest.raises(IndexError, match=r"take\(\): out of range: tried to access index 6 on a tensor of 6"):
+        mt.take(mt.tensor(array), mt.tensor([6]))
+
+
+def test_take_along_dim_reads_sorted_positions_and_broadcasts():
+    array = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+    order = mt.argsort(mt.tensor(array), dim=1)
+    np.testing.assert_array_equal(mt.take_along_dim(mt.tensor(array), order, dim=1)._data, np.sort(array, axis=1))
+    column = mt.tensor([[2], [0]])
+    assert mt.tensor(array).take_along_dim(column, dim=-1).tolist() == [[2.0], [0.5]]
+    rows = mt.take_along_dim(mt.tensor(array), mt.tensor([[1, 0, 1]]), dim=0)  # index broadcast from 1 row
+    assert rows.tolist() == [[array[1, 0], array[0, 1], array[1, 2]]]
+    wide = mt.take_along_dim(mt.tensor(array[:1]), mt.tensor([[0, 0], [1, 2]]), dim=1)  # input broadcast
+    assert wide.tolist() == [[3.0, 3.0], [1.0, 2.0]]
+    assert mt.take_along_dim(mt.tensor(array), mt.tensor([5, 0])).tolist() == [-1.0, 3.0]  # dim=None: flattened
+    check_gradients(lambda t: weighted_sum(mt.take_along_dim(t, mt.tensor([[0, 0], [1, 2]]), 1)), array[:1])
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        mt.take_along_dim(mt.tensor(array), mt.tensor([0]), 1)
+    with pytest.raises(RuntimeError, match=r"take_along_dim\(\).*\[2, 3\].*\[3, 1\]"):
+        mt.take_along_dim(mt.tensor(array), mt.zeros(3, 1, dtype=mt.int64), 1)
+    with pytest.raises(RuntimeError, match=r"index 3 is out of bounds for dimension 1 with size 3"):
+        mt.take_along_dim(mt.tensor(array), mt.tensor([[3]]), 1)  # PyTorch's CPU kernel reads past the row
+
+
+# ------------------------------------------------------- index_copy, index_fill
+def test_index_copy_writes_whole_slices_and_routes_gradients():
+    array = np.arange(12.0).reshape(3, 4) / 5
+    source = -np.arange(6.0).reshape(3, 2) - 1
+    index = [3, 0]
+    expected = array.copy()
+    for j, position in enumerate(index):
+        for row in range(3):
+            expected[row, position] = source[row, j]
+    out = mt.tensor(array).index_copy(1, mt.tensor(index), mt.tensor(source))
+    np.testing.assert_array_equal(out._data, expected)
+    t = mt.tensor(array)
+    assert t.index_copy_(1, mt.tensor(index), mt.tensor(source)) is t and t.tolist() == expected.tolist()
+    check_gradients(lambda a, s: weighted_sum(mt.index_copy(a, 1, mt.tensor(index), s)), array, source)
+    a, s = leaf(array), leaf(source)
+    weighted_sum(mt.index_copy(a, 1, mt.tensor(index), s)).backward()
+    weights = np.arange(1.0, 13.0).reshape(3, 4)
+    np.testing.assert_array_equal(a.grad._data[:, [1, 2]], weights[:, [1, 2]])
+    assert (a.grad._data[:, index] == 0).all()
+    np.testing.assert_array_equal(s.grad._data, np.stack([weights[:, 3], weights[:, 0]], axis=1))
+    with pytest.raises(IndexError, match=r"index_copy\(\): index 4 is out of bounds for dimension 1 with size 4"):
+        mt.index_copy(mt.tensor(array), 1, mt.tensor([4]), mt.tensor(source[:, :1]))
+    with pytest.raises(RuntimeError, match=r"index_copy\(\): .*same dtype"):
+        mt.index_copy(mt.tensor(array), 1, mt.tensor([0]), mt.tensor(source[:, :1]).float())
+    with pytest.raises(RuntimeError, match=r"index_copy\(\): source must have self's shape"):
+        mt.index_copy(mt.tensor(array), 1, mt.tensor([0]), mt.tensor(source))
+
+
+def test_index_fill_sets_slices_counts_each_once_in_the_value_gradient():
+    array = np.arange(12.0).reshape(3, 4) / 5
+    out = mt.tensor(array).index_fill(0, mt.tensor([-1, 0]), -2.0)  # negative positions count from the end
+    assert out.tolist() == [[-2.0] * 4, array[1].tolist(), [-2.0] * 4]
+    assert mt.tensor([[1, 2], [3, 4]]).index_fill(1, mt.tensor(0), 2.7).tolist() == [[2, 2], [2, 4]]  # cast
+    t = mt.zeros(2, 3)
+    assert t.index_fill_(1, mt.tensor([2]), 5.0) is t and t.tolist() == [[0, 0, 5], [0, 0, 5]]
+    a, v = leaf(array), leaf(1.5)
+    weighted_sum(mt.index_fill(a, 0, mt.tensor([0, 0, 2]), v)).backward()  # row 0 twice: filled once
+    weights = np.arange(1.0, 13.0).reshape(3, 4)
+    assert v.grad.item() == weights[0].sum() + weights[2].sum()
+    np.testing.assert_array_equal(a.grad._data, [[0] * 4, weights[1].tolist(), [0] * 4])
+    check_gradients(lambda a, v: weighted_sum(mt.index_fill(a, 1, mt.tensor([1, 3]), v)), array, np.array(0.5))
+    with pytest.raises(RuntimeError, match=r"index_fill\(\): only supports a 0-dimensional value tensor"):
+        mt.index_fill(mt.tensor(array), 0, mt.tensor([0]), mt.ones(1))
+    with pytest.raises(IndexError, match=r"index_fill\(\): index 3 is out of bounds for dimension 0 with size 3"):
+        mt.index_fill(mt.tensor(array), 0, mt.tensor([3]), 1.0)
+
+
+# ------------------------------------------------------------ scatter_reduce
+REDUCERS = {"sum": sum, "prod": np.prod, "mean": np.mean, "amax": max, "amin": min}
+
+
+@pytest.mark.parametrize("reduce", sorted(REDUCERS))
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_a_loop_and_gradchecks(reduce, include_self):
+    array = np.array([[1.0, -2.0, 3.5], [0.5, 4.0, -1.5]])
+    index = np.array([[0, 0, 2, 0], [1, 1, 1, 0]])
+    src = np.array([[2.0, -0.75, 1.25, 3.0], [-2.5, 0.25, 1.75, -3.25]])
+    expected = array.copy()
+    for row in range(2):
+        for position in range(3):
+            taken = [src[row, j] for j in range(4) if index[row, j] == position]
+            if taken:
+                expected[row, position] = REDUCERS[reduce](([array[row, position]] if include_self else []) + taken)
+    out = mt.tensor(array).scatter_reduce(1, mt.tensor(index), mt.tensor(src), reduce, include_self=include_self)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-12)
+    check_gradients(
+        lambda t, s: weighted_sum(mt.scatter_reduce(t, 1, mt.tensor(index), s, reduce, include_self=include_self)),
+        array, src,
+    )
+
+
+def test_scatter_reduce_gradients_at_ties_zeros_and_in_place():
+    x = mt.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    s = mt.tensor([5.0, 0.0, 2.0, 3.0, 2.0], requires_grad=True)
+    index = mt.tensor([0, 0, 2, 2, 2])
+    weights = mt.tensor([1.0, 2.0, 3.0, 4.0])
+    (x.scatter_reduce(0, index, s, "amax") * weights).sum().backward()  # position 2: x's 3 ties with s's 3
+    assert x.grad.tolist() == [0.0, 2.0, 1.5, 4.0] and s.grad.tolist() == [1.0, 0.0, 0.0, 1.5, 0.0]
+    x.grad = s.grad = None
+    (x.scatter_reduce(0, index, s, "prod") * weights).sum().backward()  # position 0: 1 * 5 * 0, one zero
+    assert x.grad.tolist() == [0.0, 2.0, 3 * 2 * 3 * 2, 4.0] and s.grad.tolist() == [0.0, 5.0, 3 * 3 * 3 * 2, 3 * 3 * 2 * 2, 3 * 3 * 3 * 2]
+    counts = mt.zeros(3, dtype=mt.int64).scatter_reduce_(0, mt.tensor([0, 2, 2]), mt.tensor([7, 4, 5]), "mean", include_self=False)
+    assert counts.dtype == mt.int64 and counts.tolist() == [7, 0, 4]  # an integer mean rounds down
+    with pytest.raises(RuntimeError, match=r"scatter_reduce\(\): reduce argument must be either sum, prod, mean"):
+        mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1), "max")
+    with pytest.raises(RuntimeError, match=r"scatter_reduce\(\): Expected self.dtype to be equal to src.dtype"):
+        mt.zeros(3).scatter_reduce(0, mt.tensor([0]), mt.ones(1, dtype=mt.float64), "sum")
+
+
+def test_numbers_written_into_integer_tensors_are_checked_not_wrapped():
+    mask = mt.tensor([True, False, True])
+    writes = {
+        "masked_fill": lambda t, v: t.masked_fill(mask, v),
+        "index_fill": lambda t, v: t.index_fill(0, mt.tensor([1]), v),
+        "scatter": lambda t, v: t.scatter(0, mt.tensor([1]), v),
+    }
+    for name, write in writes.items():
+        with pytest.raises(RuntimeError, match=rf"{name}.*value 300 cannot be converted to type uint8 without overflow"):
+            write(mt.zeros(3, dtype=mt.uint8), 300)  # numpy would store 300 % 256 = 44
+        with pytest.raises(RuntimeError, match=rf"{name}.*value nan cannot be converted to type int64"):
+            write(mt.zeros(3, dtype=mt.int64), float("nan"))
+        assert 255 in write(mt.zeros(3, dtype=mt.uint8), -1).tolist()  # PyTorch wraps -1 for unsigned types
+        assert -2 in write(mt.zeros(3, dtype=mt.int64), -2.9).tolist()  # truncated toward zero
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax"])
+def test_scatter_reduce_in_place_on_a_view_and_second_order(reduce):
+    index = np.array([[0, 0, 1], [2, 2, 2]])
+    array = np.array([[1.5, -2.0, 0.75], [3.0, 1.25, -0.5]])
+
+    def in_place(t):
+        y = t * 1.0
+        y[1:].scatter_reduce_(1, mt.tensor(index[:1]), y[:1] * 2.0, reduce)  # overwrites values its backward needs
+        return y
+
+    check_gradients(lambda t: weighted_sum(in_place(t)), array)
+    check_gradients(second_order(lambda t: mt.scatter_reduce(t, 1, mt.tensor(index), t * t, reduce)), array)

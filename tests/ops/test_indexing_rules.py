@@ -313,3 +313,71 @@ def test_indexing_a_zero_dim_tensor():
     assert t[True].shape == (1,)
     with pytest.raises(IndexError, match="invalid index of a 0-dim tensor"):
         t[0]
+
+
+# ------------------------------------------------------- index_put(accumulate=True)
+def test_index_put_accumulate_adds_repeated_positions():
+    x = np.arange(12.0).reshape(3, 4)
+    rows, columns_ = np.array([0, 2, 0, 0]), np.array([1, 3, 1, 2])
+    value = np.array([10.0, 20.0, 30.0, 40.0])
+    expected = x.copy()
+    for row, column, add in zip(rows, columns_, value):  # one write at a time: the repeats add up
+        expected[row, column] += add
+    index = (mt.tensor(rows), mt.tensor(columns_))
+    np.testing.assert_array_equal(mt.index_put(mt.tensor(x), index, mt.tensor(value), accumulate=True)._data, expected)
+    np.testing.assert_array_equal(mt.tensor(x).index_put(index, mt.tensor(value), True)._data, expected)
+    t = mt.tensor(x)
+    assert t.index_put_(index, mt.tensor(value), accumulate=True) is t
+    np.testing.assert_array_equal(t._data, expected)
+    last_write = mt.index_put(mt.tensor(x), index, mt.tensor(value))._data  # without accumulate: one write each
+    assert last_write[0, 1] in (10.0, 30.0) and last_write[0, 2] == 40.0
+
+
+def test_index_put_accumulate_broadcasts_rows_and_masks():
+    t = mt.zeros(3, 4)
+    t.index_put_((mt.tensor([0, 2, 0]),), mt.tensor([1.0, 2.0, 3.0, 4.0]), accumulate=True)
+    np.testing.assert_array_equal(t._data, [[2, 4, 6, 8], [0, 0, 0, 0], [1, 2, 3, 4]])
+    t.index_put_((mt.tensor([True, False, True]), mt.tensor([1, 1])), mt.tensor(0.5), accumulate=True)
+    np.testing.assert_array_equal(t._data[:, 1], [4.5, 0.0, 2.5])
+    counts = mt.zeros(3, dtype=mt.int64).index_put_((mt.tensor([1, 1, 2]),), mt.tensor(1), accumulate=True)
+    assert counts.dtype == mt.int64 and counts.tolist() == [0, 2, 1]
+
+
+def test_index_put_accumulate_gradients():
+    index = (mt.tensor([0, 2, 0]), slice(None), mt.tensor([1, 1, 1]))
+    weights = mt.tensor(np.arange(210.0).reshape(5, 6, 7))
+    value = np.arange(18.0).reshape(3, 6) / 7
+
+    def function(x, v):
+        return mt.index_put(x, index, v, accumulate=True) * weights
+
+    assert mt.autograd.gradcheck(function, (leaf(X), leaf(value)))
+    x, v = leaf(X), leaf(value)
+    function(x, v).sum().backward()
+    np.testing.assert_array_equal(x.grad._data, weights._data)  # every position keeps its gradient
+    np.testing.assert_array_equal(v.grad._data, np.stack([weights._data[p, :, 1] for p in (0, 2, 0)]))
+
+
+def test_setitem_casts_like_copy_for_a_basic_index_and_refuses_another_dtype_for_positions():
+    t = mt.zeros(2, 3, dtype=mt.int64)
+    t[0] = mt.tensor([1.7, -2.7, 3.2])  # PyTorch's copy_: truncates toward zero
+    t[:, 2] = mt.tensor(9.9)
+    t[t == 0] = mt.tensor(-4.5)  # a 0-d value at a mask: masked_fill_, which casts too
+    assert t.dtype == mt.int64 and t.tolist() == [[1, -2, 9], [-4, -4, 9]]
+    with pytest.raises(RuntimeError, match=r"index_put: Index put requires the source and destination dtypes "
+                                           r"match, got int64 for the destination and float32"):
+        t[[0, 1]] = mt.tensor([[1.5, 2.5, 3.5]])
+
+
+def test_setitem_of_a_python_number_into_an_integer_tensor_is_checked():
+    t = mt.zeros(3, dtype=mt.uint8)
+    t[0] = -1  # PyTorch's rule for unsigned types: a negative value in [-255, 255] wraps
+    t[1] = 2.9  # a float is truncated toward 0
+    assert t.tolist() == [255, 2, 0]
+    with pytest.raises(RuntimeError, match=r"index_put: value 256 cannot be converted to type uint8 without overflow"):
+        t[2] = 256
+    with pytest.raises(RuntimeError, match=r"index_put: value nan cannot be converted to type int64"):
+        mt.zeros(2, dtype=mt.int64)[0] = float("nan")
+    with pytest.raises(RuntimeError, match=r"value 2147483648 cannot be converted to type int32"):
+        s = mt.zeros(2, dtype=mt.int32)
+        s[s == 0] = 2**31

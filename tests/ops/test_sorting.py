@@ -1,6 +1,8 @@
-"""sort, argsort, msort, topk: values and indices against numpy's stable sort and an
+"""sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, unique, searchsorted: values and indices against numpy's stable sort and an
 independent (-value, position) ordering, gradients against central differences (float64)
 on contiguous and transposed inputs, ties and NaN, dtypes, errors."""
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -151,3 +153,117 @@ def test_errors():
     with pytest.raises(TypeError):
         mt.argsort(x, 0, True, True)
     assert mt.argsort(mt.tensor([2, 1, 2]), stable=True, descending=True).tolist() == [0, 2, 1]
+
+
+# ------------------------------------------------------------ order statistics
+def lane_kth(lane, k):
+    """(value, position) of the k-th smallest (from 1) of a list, ties by position, NaN last."""
+    ranked = sorted(range(len(lane)), key=lambda i: (np.isnan(lane[i]), lane[i] if not np.isnan(lane[i]) else 0, i))
+    return lane[ranked[k - 1]], ranked[k - 1]
+
+
+LANES = np.array([[3.0, 1.0, 2.0, 2.0, 5.0], [4.0, 4.0, 1.0, 1.0, 0.0], [1.0, np.nan, 2.0, 3.0, 0.0]])
+
+
+def test_kthvalue_and_median_along_a_dim_match_a_ranked_list():
+    for k in range(1, 6):
+        pair = mt.tensor(LANES).kthvalue(k, dim=1)
+        expected = [lane_kth(list(lane), k) for lane in LANES]
+        np.testing.assert_array_equal(pair.values._data, [value for value, _ in expected])
+        assert pair.indices.tolist() == [position for _, position in expected]
+    median = mt.tensor(LANES).median(dim=1)
+    lows = [lane_kth(list(lane), (lane.size + 1) // 2) for lane in LANES[:2]]  # the lower middle
+    np.testing.assert_array_equal(median.values._data, [lows[0][0], lows[1][0], np.nan])
+    assert median.indices.tolist() == [lows[0][1], lows[1][1], 1]  # a NaN lane: the NaN's position
+    nan_median = mt.tensor(LANES).nanmedian(dim=1, keepdim=True)
+    assert nan_median.values.shape == (3, 1) and nan_median.values._data[2, 0] == 1.0  # of [0, 1, 2, 3]
+    assert type(median).__name__ == "median" and type(mt.kthvalue(mt.tensor(LANES), 1)).__name__ == "kthvalue"
+    assert mt.tensor([4, 1, 3, 2]).median().item() == 2 and mt.tensor([4, 1, 3, 2]).median().dtype == mt.int64
+
+
+def test_median_of_every_element_shares_the_gradient_among_ties():
+    x = mt.tensor([3.0, 1.0, 2.0, 2.0], requires_grad=True)
+    x.median().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.5, 0.5]
+    assert np.isnan(mt.tensor(LANES).median().item()) and mt.tensor(LANES).nanmedian().item() == 2.0
+    assert mt.tensor(LANES[:2]).median().item() == sorted(LANES[:2].ravel())[4]  # lower middle of 10
+    array = LANES[:2] + np.arange(10.0).reshape(2, 5) / 100  # distinct values: differentiable
+    check_gradients(lambda t: t.median() * 3.0, array)
+    check_gradients(lambda t: weighted_sum(t.median(dim=0).values), array)
+    check_gradients(lambda t: weighted_sum(t.kthvalue(2, dim=1, keepdim=True).values), array)
+
+
+def test_mode_is_the_most_frequent_smallest_value_at_its_last_position():
+    lanes = [[3, 1, 2, 2, 1], [7, 7, 7, 0, 0], [5, 4, 3, 2, 1]]
+    pair = mt.tensor(lanes).mode(dim=1)
+    for lane, value, position in zip(lanes, pair.values.tolist(), pair.indices.tolist()):
+        counts = {v: lane.count(v) for v in lane}
+        best = min(v for v in counts if counts[v] == max(counts.values()))
+        assert value == best and position == max(i for i, v in enumerate(lane) if v == best)
+    x = mt.tensor([[3.0, 1.0, 2.0, 2.0]], requires_grad=True)
+    x.mode(1).values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0, 1.0]]
+    assert mt.tensor(5.0).mode().values.item() == 5.0 and mt.tensor(5.0).mode().indices.item() == 0
+
+
+def test_order_statistic_errors():
+    with pytest.raises(RuntimeError, match=r"kthvalue\(\): selected number k = 6 out of range for dimension 1"):
+        mt.tensor(LANES).kthvalue(6)
+    with pytest.raises(RuntimeError, match="k counts from 1"):
+        mt.tensor(LANES).kthvalue(0)
+    with pytest.raises(IndexError, match=r"median\(\): Expected reduction dim 1 to have non-zero size"):
+        mt.zeros(2, 0).median(1)
+    assert np.isnan(mt.zeros(0).median().item())
+
+
+# ------------------------------------------------------------ unique, unique_consecutive
+def test_unique_values_inverse_and_counts_match_a_python_set():
+    data = [[3, 1, 3], [1, 1, 2]]
+    flat = [v for row in data for v in row]
+    values, inverse, counts = mt.unique(mt.tensor(data), return_inverse=True, return_counts=True)
+    distinct = sorted(set(flat))
+    assert values.tolist() == distinct and values.dtype == mt.int64
+    assert inverse.shape == (2, 3) and inverse.tolist() == [[distinct.index(v) for v in row] for row in data]
+    assert counts.tolist() == [flat.count(v) for v in distinct] and counts.dtype == mt.int64
+    assert mt.tensor(data).unique(sorted=False).tolist() == distinct
+    columns, column_inverse = mt.unique(mt.tensor([[1, 2, 1], [5, 0, 5]]), dim=1, return_inverse=True)
+    assert columns.tolist() == [[1, 2], [5, 0]] and column_inverse.tolist() == [0, 1, 0]
+    with_nan = mt.unique(mt.tensor([1.0, np.nan, np.nan, 0.0]))
+    assert with_nan.tolist()[:2] == [0.0, 1.0] and np.isnan(with_nan._data[2:]).all()  # each NaN is distinct
+
+
+def test_unique_consecutive_keeps_each_run_once():
+    data = [1, 1, 2, 2, 3, 1, 1]
+    values, inverse, counts = mt.unique_consecutive(mt.tensor(data), return_inverse=True, return_counts=True)
+    runs = [(v, sum(1 for _ in group)) for v, group in itertools.groupby(data)]
+    assert values.tolist() == [v for v, _ in runs] and counts.tolist() == [n for _, n in runs]
+    assert inverse.tolist() == [i for i, (_, n) in enumerate(runs) for _ in range(n)]
+    rows, row_counts = mt.tensor([[1, 2], [1, 2], [3, 4], [1, 2]]).unique_consecutive(dim=0, return_counts=True)
+    assert rows.tolist() == [[1, 2], [3, 4], [1, 2]] and row_counts.tolist() == [2, 1, 1]
+    assert mt.unique_consecutive(mt.zeros(0), return_counts=True)[1].tolist() == []
+
+
+# ------------------------------------------------------------ searchsorted, bucketize
+def insertion_point(sequence, value, right):
+    """The first position whose element is > value (right) or >= value (left), by a scan."""
+    return next((i for i, element in enumerate(sequence) if (element > value if right else element >= value)), len(sequence))
+
+
+def test_searchsorted_and_bucketize_match_a_scan():
+    sequence = [1, 3, 5, 7]
+    values = [[3, 6, 9], [0, 7, 1]]
+    for right in (False, True):
+        expected = [[insertion_point(sequence, v, right) for v in row] for row in values]
+        out = mt.searchsorted(mt.tensor(sequence), mt.tensor(values), right=right)
+        assert out.dtype == mt.int64 and out.tolist() == expected
+        assert mt.bucketize(mt.tensor(values), mt.tensor(sequence), right=right).tolist() == expected
+    assert mt.searchsorted(mt.tensor(sequence), mt.tensor([3]), side="right").tolist() == [2]
+    assert mt.searchsorted(mt.tensor([1.0, 3.0]), 2.0).item() == 1 and mt.bucketize(3, mt.tensor(sequence)).item() == 1
+    rows = mt.searchsorted(mt.tensor([[1, 3], [2, 4]]), mt.tensor([[2, 3], [4, 5]]))  # row by row
+    assert rows.tolist() == [[insertion_point([1, 3], v, False) for v in (2, 3)], [insertion_point([2, 4], v, False) for v in (4, 5)]]
+    assert mt.searchsorted(mt.tensor([5, 1, 3]), mt.tensor([3]), sorter=mt.tensor([1, 2, 0])).tolist() == [1]
+    assert mt.searchsorted(mt.tensor(sequence), mt.tensor([2]), out_int32=True).dtype == mt.int32
+    with pytest.raises(RuntimeError, match="side and right can't be set to opposites"):
+        mt.searchsorted(mt.tensor(sequence), mt.tensor([3]), side="left", right=True)
+    with pytest.raises(RuntimeError, match=r"first N-1 dimensions of boundaries tensor and input value tensor must match"):
+        mt.searchsorted(mt.tensor([[1, 3], [2, 4]]), mt.tensor([2]))

@@ -1,4 +1,4 @@
-"""tril/triu, roll, flip (fliplr, flipud), tile, repeat, repeat_interleave, meshgrid, and
+"""tril/triu (tril_indices, triu_indices), roll, flip (fliplr, flipud), tile, repeat, repeat_interleave, meshgrid, and
 the PyTorch forms of split / chunk / unbind: values against numpy formulas and loops,
 gradients against central differences (float64) on contiguous and transposed inputs,
 second derivatives, dtypes, errors."""
@@ -59,6 +59,26 @@ def test_tril_triu_dtypes_in_place_second_order_and_errors():
         mt.tril(mt.zeros(3))
     with pytest.raises(RuntimeError, match="triu: input tensor must have at least 2 dimensions"):
         mt.triu(mt.tensor(1.0))
+
+
+@pytest.mark.parametrize("row, col, offset", [(3, 3, 0), (3, 4, 1), (4, 3, -1), (2, 5, 2), (0, 3, 0), (3, 3, 9), (3, 3, -9)])
+def test_tril_triu_indices_list_the_kept_positions_row_by_row(row, col, offset):
+    lower = [(i, j) for i in range(row) for j in range(col) if j - i <= offset]
+    upper = [(i, j) for i in range(row) for j in range(col) if j - i >= offset]
+    for indices, expected in ((mt.tril_indices(row, col, offset), lower), (mt.triu_indices(row, col, offset), upper)):
+        assert indices.dtype == mt.int64 and indices.shape == (2, len(expected))
+        assert list(zip(*indices.tolist())) == expected or (not expected and indices.numel() == 0)
+
+
+def test_tril_triu_indices_dtype_and_errors():
+    assert mt.tril_indices(2, 2, dtype=mt.int32).dtype == mt.int32
+    x = mt.arange(12.0).reshape(3, 4)
+    rows, cols = mt.triu_indices(3, 4, 1)
+    assert x[rows, cols].tolist() == [x[i, j].item() for i in range(3) for j in range(4) if j > i]
+    with pytest.raises(RuntimeError, match=r"tril_indices\(\): row must be non-negative, got -1"):
+        mt.tril_indices(-1, 3)
+    with pytest.raises(RuntimeError, match="not available"):
+        mt.triu_indices(2, 2, device="cuda")
 
 
 # ------------------------------------------------------------------------- roll
