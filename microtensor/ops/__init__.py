@@ -42,6 +42,7 @@ from . import linalg  # noqa: F401
 from . import einstein_summation  # noqa: F401
 from . import affine_combinations  # noqa: F401
 from . import gather_scatter  # noqa: F401
+from . import scatter_reductions  # noqa: F401
 from . import index_slices  # noqa: F401
 from . import sorting  # noqa: F401
 from . import triangular  # noqa: F401
