@@ -115,6 +115,7 @@ __all__ = [
     "deg2rad",
     "diag",
     "diagonal",
+    "diff",
     "div",
     "divide",
     "dot",
@@ -388,6 +389,9 @@ def cumsum(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: O
 def deg2rad(input: Tensor) -> Tensor: ...
 def diag(input: Tensor, diagonal: int = 0) -> Tensor: ...
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor: ...
+def diff(
+    input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = None, append: Optional[Tensor] = None,
+) -> Tensor: ...
 def div(
     input: Tensor, other: TensorLike, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...

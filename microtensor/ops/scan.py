@@ -1,4 +1,5 @@
-"""Scans along one dim: ``cumsum cumprod logcumsumexp cummax cummin``.
+"""Scans along one dim: ``cumsum cumprod logcumsumexp cummax cummin``, and ``diff``, the
+differences of neighbours that undo a ``cumsum``.
 
 Each takes PyTorch's required ``dim`` (negative allowed; a 0-d tensor has the one dim
 0 / -1) and returns a tensor of the input's shape. ``cumsum``/``cumprod`` turn integer
@@ -22,6 +23,8 @@ from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._typing import DTypeLike
+from .joining import cat
+from .views import narrow
 
 class cummax_result(NamedTuple):
     """``cummax``'s named pair, shown as PyTorch shows it: ``cummax(values=..., indices=...)``."""
@@ -323,3 +326,31 @@ def cummax(input: Tensor, dim: int) -> cummax_result:
 def cummin(input: Tensor, dim: int) -> cummin_result:
     """The running minimum along ``dim`` and its indices; see ``cummax``."""
     return _cumulative_extremum(np.minimum.accumulate, cummin_result, "cummin", input, dim)
+
+
+@op(method=True)
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = None,
+         append: Optional[Tensor] = None) -> Tensor:
+    """The ``n``-th differences along ``dim``: ``out[i] = input[i + 1] - input[i]``, applied ``n`` times.
+
+    ``prepend`` / ``append`` are joined to ``input`` along ``dim`` first. Bool tensors give
+    ``input[i + 1] != input[i]``, as in PyTorch. The gradient is that of the subtractions.
+    """
+    x = _tensor(input, "diff")
+    if x.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if not isinstance(n, int) or n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = normalize_dim(dim, x.ndim, "diff")
+    if prepend is not None or append is not None:
+        parts = [_tensor(prepend, "diff")] if prepend is not None else []
+        parts += [x] + ([_tensor(append, "diff")] if append is not None else [])
+        x = cat(parts, dim)
+    for _ in range(n):
+        length = x.shape[dim]
+        if length == 0:
+            break
+        later, earlier = narrow(x, dim, 1, length - 1), narrow(x, dim, 0, length - 1)
+        x = later != earlier if x.dtype.kind == "b" else later - earlier
+    return x
+

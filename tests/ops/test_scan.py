@@ -207,3 +207,22 @@ def test_scan_errors():
         mt.logcumsumexp(mt.tensor([1, 2]), 0)
     with pytest.raises(IndexError, match=r"cummax"):
         mt.cummax(x, -3)
+
+
+# ------------------------------------------------------------------------ diff
+@settings(max_examples=10, deadline=None)
+@given(shape=shapes(min_dims=1, max_dims=3), n=st.integers(0, 3), data=st.data())
+def test_diff_matches_numpy_and_gradchecks(shape, n, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    values = np.random.default_rng(len(shape) + n).standard_normal(shape)
+    np.testing.assert_allclose(mt.diff(mt.tensor(values), n=n, dim=dim).numpy(), np.diff(values, n=n, axis=dim))
+    check_gradients(lambda t: mt.diff(t, n=n, dim=dim), values)
+
+
+def test_diff_prepend_append_bools_and_errors():
+    assert mt.diff(mt.tensor([1, 3]), prepend=mt.tensor([0]), append=mt.tensor([10])).tolist() == [1, 2, 7]
+    assert mt.diff(mt.tensor([True, False, False])).tolist() == [True, False]
+    with pytest.raises(RuntimeError, match="at least one-dimensional"):
+        mt.diff(mt.tensor(1.0))
+    with pytest.raises(RuntimeError, match="non-negative"):
+        mt.diff(mt.tensor([1.0, 2.0]), n=-1)
