@@ -228,6 +228,8 @@ def _sum(previous, grad, recorder):
 def _materialize(node, grad, create_graph):
     """The gradients of every output of a node with several, zeros where none arrived (as PyTorch)."""
     grads = grad if grad.__class__ is list else [grad] + [None] * (len(node._output_meta) - 1)
+    if not node.__dict__.get("_materialize_grads", True):  # ctx.set_materialize_grads(False)
+        return grads
     for number, meta in enumerate(node._output_meta):
         if grads[number] is None and meta is not None:
             zeros = np.zeros(meta[0], dtype=meta[1])

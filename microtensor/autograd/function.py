@@ -33,6 +33,8 @@ Two flavours share this one mechanism:
   ``Tensor`` implements numpy's dispatch protocols, so one rule serves both the
   fast first-order pass and higher-order derivatives.
 """
+import functools
+
 import numpy as np
 
 from .._tensor import Tensor, _new_tensor
@@ -133,6 +135,10 @@ class Function:
     def mark_dirty(self, *tensors):
         """Declare inputs that forward modified in place (and returns as outputs)."""
         self._dirty = tensors
+
+    def set_materialize_grads(self, value):
+        """With False, backward gets None (not zeros) for an output no gradient reached."""
+        self._materialize_grads = bool(value)
 
     @property
     def next_functions(self):
@@ -394,6 +400,9 @@ class _ScratchContext:
     def mark_non_differentiable(self, *outputs):
         pass
 
+    def set_materialize_grads(self, value):
+        pass
+
 
 def _scratch_for(arguments):
     """A scratch ``ctx`` whose ``needs_input_grad`` is a plain tuple of ``arguments`` Falses, as a
@@ -406,3 +415,39 @@ def _scratch_for(arguments):
 _SCRATCH_CONTEXT = _ScratchContext()
 _SCRATCH_ONE = _scratch_for(1)
 _SCRATCH_PAIR = _scratch_for(2)
+
+
+def once_differentiable(backward):
+    """Decorate a user Function's ``backward`` that cannot itself be differentiated.
+
+    It runs under ``no_grad``. Under ``create_graph=True`` its gradients still require
+    grad, but differentiating them again raises an error, as in PyTorch.
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        with no_grad():
+            result = backward(ctx, *grad_outputs)
+        if not any(isinstance(g, Tensor) and g.requires_grad for g in grad_outputs):
+            return result
+        several = isinstance(result, tuple)
+        grads = result if several else (result,)
+        marked = _OnceDifferentiated.apply(*[None if g is None else g.detach().requires_grad_() for g in grads])
+        return marked if several else marked[0] if isinstance(marked, tuple) else marked
+
+    return wrapper
+
+
+class _OnceDifferentiated(Function):
+    """The gradients of a ``@once_differentiable`` backward: their own backward is an error."""
+
+    @staticmethod
+    def forward(ctx, *grads):
+        return tuple(None if g is None else g.clone() for g in grads)
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable: its "
+            "backward cannot be differentiated again (write a differentiable backward, or drop create_graph=True)"
+        )
