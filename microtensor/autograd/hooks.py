@@ -60,7 +60,10 @@ def retain_grad(tensor):
 
     def keep(grad):
         kept = owner()
-        if kept is not None:
+        if kept is not None and isinstance(grad, Tensor) and grad.requires_grad:
+            # create_graph=True: the kept gradient stays part of the graph, as in PyTorch
+            kept._grad = grad.clone() if kept._grad is None else kept._grad + grad
+        elif kept is not None:
             values = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
             if kept._grad is None:
                 kept._grad = _new_tensor(np.array(values, dtype=kept._data.dtype, copy=True))

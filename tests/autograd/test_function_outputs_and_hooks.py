@@ -206,6 +206,17 @@ def test_retain_grad_sees_the_gradient_after_other_hooks():
     np.testing.assert_allclose(y.grad.numpy(), [5.0])
 
 
+def test_retain_grad_under_create_graph_keeps_a_differentiable_gradient():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    y.retain_grad()
+    (y * y).sum().backward(create_graph=True)  # dL/dy = 2y = 2x^2
+    assert y.grad.requires_grad
+    np.testing.assert_allclose(y.grad.detach().numpy(), [2.0, 8.0])
+    (second,) = mt.autograd.grad(y.grad.sum(), x)  # d/dx sum 2x^2 = 4x
+    np.testing.assert_allclose(second.numpy(), [4.0, 8.0])
+
+
 def test_retain_grad_makes_no_reference_cycle():
     gc.disable()
     try:
