@@ -1,5 +1,5 @@
 """Reverse-mode automatic differentiation: ``Function``, ``backward``, ``grad``, ``gradcheck``."""
-from .anomaly import detect_anomaly, is_anomaly_enabled
+from .anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .backward import backward, grad
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -10,4 +10,5 @@ from .grad_mode import (
 __all__ = [
     "Function", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "inference_mode", "is_inference_mode_enabled", "detect_anomaly", "is_anomaly_enabled",
+    "set_detect_anomaly", "is_anomaly_check_nan_enabled",
 ]
