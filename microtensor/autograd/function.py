@@ -40,6 +40,7 @@ import numpy as np
 from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode as _anomaly_mode
 from .grad_mode import _state, no_grad
+from .hooks import NODE_HOOKS, NODE_PREHOOKS, register_node_hook
 from .node_meta import (
     ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_and_needs,
 )
@@ -144,6 +145,23 @@ class Function:
     def next_functions(self):
         """The nodes (or leaf tensors) this node sends gradients to, one per tensor argument, as in PyTorch."""
         return tuple((entry, 0) for entry, meta in zip(self.inputs, self.input_meta) if meta is not False)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward; a returned tuple
+        replaces ``grad_inputs`` (one per tensor input, as in ``next_functions``)."""
+        return register_node_hook(self, hook, NODE_HOOKS)
+
+    def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward; a returned tuple replaces them."""
+        return register_node_hook(self, hook, NODE_PREHOOKS)
+
+    @property
+    def metadata(self):
+        """A dict for the user's own notes about this node (empty at first), as in PyTorch."""
+        notes = self.__dict__.get("_metadata")
+        if notes is None:
+            notes = self._metadata = {}
+        return notes
 
     def name(self):
         """The node's name as PyTorch prints it, e.g. ``MulBackward``."""

@@ -92,3 +92,82 @@ def run_hooks(hooks, grad, create_graph):
                 )
             grad = result if create_graph else result._data
     return grad
+
+
+# ------------------------------------------------------------ hooks on a node (grad_fn)
+# They sit in the node's ``_pre_hooks`` beside the per-output tensor hooks, under these keys,
+# so a hooked node takes the engine's watched path like any other.
+NODE_PREHOOKS = "prehooks"  # hook(grad_outputs) -> None or new grad_outputs
+NODE_HOOKS = "hooks"        # hook(grad_inputs, grad_outputs) -> None or new grad_inputs
+
+
+def register_node_hook(node, hook, key):
+    """``grad_fn.register_hook`` / ``grad_fn.register_prehook``."""
+    if not callable(hook):
+        raise TypeError(f"register_hook expects a callable, got {type(hook).__name__}")
+    by_key = node.__dict__.get("_pre_hooks")
+    if by_key is None:
+        by_key = node._pre_hooks = {}
+    hooks = by_key.setdefault(key, [])
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)
+
+
+def _as_tensors(grads):
+    return tuple(None if g is None else g if isinstance(g, Tensor) else _new_tensor(g) for g in grads)
+
+
+def _replacement(hook, result, given, create_graph):
+    """Check what a node hook returned in place of ``given`` (a tuple of gradients)."""
+    result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    if len(result) != len(given):
+        raise RuntimeError(
+            f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number of values "
+            f"(got {len(result)}, but expected {len(given)})"
+        )
+    values = []
+    for value, old in zip(result, given):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"a gradient hook must return Tensors or None, got {type(value).__name__}")
+            if old is not None and value.shape != old.shape:
+                raise RuntimeError(
+                    f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value: the gradient "
+                    f"has shape {tuple(old.shape)}, the hook returned {tuple(value.shape)}"
+                )
+            value = value if create_graph else value._data
+        values.append(value)
+    return values
+
+
+def run_node_prehooks(node, grad, create_graph):
+    """``register_prehook`` hooks, with the gradient of each of the node's outputs."""
+    several = grad.__class__ is list
+    grads = grad if several else [grad]
+    for hook in list(node._pre_hooks[NODE_PREHOOKS]):
+        given = _as_tensors(grads)
+        result = hook(given)
+        if result is not None:
+            grads = _replacement(hook, result, given, create_graph)
+    return grads if several else grads[0]
+
+
+def run_node_posthooks(node, input_grads, grad, create_graph):
+    """``register_hook`` hooks, with the node's gradient for each tensor input (fitted to its
+    shape; None for one that needs none) and for each output."""
+    from .fit import fit_gradient
+
+    positions = [i for i, meta in enumerate(node.input_meta) if meta is not False]
+    input_grads = list(input_grads)
+    for i in positions:
+        meta = node.input_meta[i]
+        if input_grads[i] is not None and meta is not None:
+            input_grads[i] = fit_gradient(input_grads[i], meta[0], meta[1], node, i, create_graph)[0]
+    grad_outputs = _as_tensors(grad if grad.__class__ is list else [grad])
+    for hook in list(node._pre_hooks[NODE_HOOKS]):
+        given = _as_tensors([input_grads[i] for i in positions])
+        result = hook(given, grad_outputs)
+        if result is not None:
+            for i, value in zip(positions, _replacement(hook, result, given, create_graph)):
+                input_grads[i] = value
+    return tuple(input_grads)
