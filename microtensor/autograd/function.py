@@ -83,6 +83,22 @@ class Function:
         """Return the gradient of the loss for each forward argument (None where not needed)."""
         raise NotImplementedError("a Function subclass must define a backward staticmethod")
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """PyTorch 2's other style: define ``forward(*args)`` without ``ctx`` and save here what
+        backward needs (``inputs`` is the tuple of arguments, ``output`` what forward returned)."""
+        raise NotImplementedError("setup_context is optional: define it to use forward without ctx")
+
+    @classmethod
+    def _user_forward(cls, ctx, args, kwargs):
+        """Run a user Function's forward (under no_grad), in either of PyTorch's two styles."""
+        with no_grad():
+            if cls.setup_context is _NO_SETUP_CONTEXT:
+                return cls.forward(ctx, *args, **kwargs)
+            output = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, output)
+            return output
+
     # ----------------------------------------------------------------- ctx API
     def save_for_backward(self, *values):
         """Keep values (inputs, the output, or others) for backward."""
@@ -209,8 +225,7 @@ class Function:
                     raise forward_returned_none(cls)
             else:
                 ctx = _ScratchContext()
-                with no_grad():
-                    raw = cls.forward(ctx, *args, **kwargs)
+                raw = cls._user_forward(ctx, args, kwargs)
             if raw.__class__ is tuple:
                 return tuple(plain_output(cls, ctx, args, value) for value in raw)
             return plain_output(cls, ctx, args, raw)
@@ -241,8 +256,7 @@ class Function:
                 raise forward_returned_none(cls)
         else:
             forward_args = args
-            with no_grad():
-                raw = cls.forward(ctx, *args, **kwargs)
+            raw = cls._user_forward(ctx, args, kwargs)
         several = raw.__class__ is tuple
         raws = raw if several else (raw,)
         outputs, arrays, recorded = recorded_outputs(cls, ctx, args, raws, several)
@@ -386,6 +400,9 @@ class Function:
         if _anomaly_mode.enabled:
             _anomaly_mode.record_creation(ctx, out)
         return _new_tensor(out, True, ctx, counter)
+
+
+_NO_SETUP_CONTEXT = Function.setup_context
 
 
 def forward_returned_none(cls):

@@ -203,3 +203,38 @@ def test_once_differentiable_refuses_a_second_derivative():
     assert g.requires_grad
     with pytest.raises(RuntimeError, match="differentiate twice a function that was marked with @once_differentiable"):
         g.sum().backward()
+
+
+class ScaledExpNoCtx(mt.autograd.Function):
+    """exp(x) * scale in PyTorch 2's style: forward without ctx, setup_context saves."""
+
+    @staticmethod
+    def forward(x, scale):
+        return x.exp() * scale
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _, scale = inputs
+        ctx.scale = scale
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y, None  # d/dx scale e^x = y
+
+
+def test_forward_without_ctx_and_setup_context():
+    values = np.array([0.5, -1.0])
+    x = mt.tensor(values, requires_grad=True)
+    y = ScaledExpNoCtx.apply(x, 3.0)
+    assert y.grad_fn.scale == 3.0
+    np.testing.assert_allclose(y.detach().numpy(), 3.0 * np.exp(values))
+    (g,) = mt.autograd.grad(y.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 3.0 * np.exp(values))
+    (h,) = mt.autograd.grad(g.sum(), x)  # the saved output is in the graph: d/dx 3 e^x = 3 e^x
+    np.testing.assert_allclose(h.numpy(), 3.0 * np.exp(values))
+    assert mt.autograd.gradcheck(lambda t: ScaledExpNoCtx.apply(t, 3.0), (x,))
+    with mt.no_grad():
+        plain = ScaledExpNoCtx.apply(x, 2.0)
+    assert plain.grad_fn is None and np.allclose(plain.numpy(), 2.0 * np.exp(values))
