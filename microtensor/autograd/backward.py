@@ -92,7 +92,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True)
         for tensor, grad in zip(inputs, results):
-            if grad is not None:
+            if grad is not None and not (tensor.grad_fn is not None and tensor.__dict__.get("_retains_grad")):
+                # (a non-leaf that retains its grad got it from its retain_grad hook already)
                 engine._deliver_to_leaf(tensor, grad if create_graph else grad._data, None, create_graph)
         return
     run_backward(outputs, grads, retain_graph, create_graph)

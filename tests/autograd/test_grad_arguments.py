@@ -64,3 +64,18 @@ def test_backward_with_empty_inputs_is_an_error():
     with pytest.raises(RuntimeError, match="cannot be empty"):
         (x * 2).sum().backward(inputs=[])
     assert x.grad is None
+
+
+def test_backward_inputs_fills_a_non_leaf_grad_once_even_if_it_retains_grad():
+    for retains in (False, True):
+        x, _ = _pair()
+        y = x * 2
+        if retains:
+            y.retain_grad()
+        z = (y * y).sum()  # dz/dy = 2y = 4x
+        z.backward(inputs=[y], retain_graph=True)
+        np.testing.assert_array_equal(y.grad.numpy(), 4 * np.array([1.0, 2.0]))
+        assert x.grad is None
+        z.backward(inputs=[y, x])  # accumulates into y.grad; dz/dx = 8x
+        np.testing.assert_array_equal(y.grad.numpy(), 8 * np.array([1.0, 2.0]))
+        np.testing.assert_array_equal(x.grad.numpy(), 8 * np.array([1.0, 2.0]))
