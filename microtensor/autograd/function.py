@@ -224,7 +224,7 @@ class Function:
                 if raw is None:
                     raise forward_returned_none(cls)
             else:
-                ctx = _ScratchContext()
+                ctx = _scratch_for(len(args))  # needs_input_grad: one False per argument, as PyTorch
                 raw = cls._user_forward(ctx, args, kwargs)
             if raw.__class__ is tuple:
                 return tuple(plain_output(cls, ctx, args, value) for value in raw)

@@ -238,3 +238,29 @@ def test_forward_without_ctx_and_setup_context():
     with mt.no_grad():
         plain = ScaledExpNoCtx.apply(x, 2.0)
     assert plain.grad_fn is None and np.allclose(plain.numpy(), 2.0 * np.exp(values))
+
+
+class _NeedsInForward(mt.autograd.Function):
+    """x * w, unpacking needs_input_grad in forward (as some user code does)."""
+
+    seen = []
+
+    @staticmethod
+    def forward(ctx, x, w, scale):
+        need_x, need_w, need_scale = ctx.needs_input_grad
+        _NeedsInForward.seen.append((need_x, need_w, need_scale))
+        return x * w * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None, None
+
+
+def test_needs_input_grad_has_one_entry_per_argument_even_when_nothing_records():
+    _NeedsInForward.seen = []
+    x, w = mt.tensor([1.0]), mt.tensor([2.0], requires_grad=True)
+    _NeedsInForward.apply(x, w, 3.0)
+    with mt.no_grad():
+        _NeedsInForward.apply(x, w, 3.0)
+    _NeedsInForward.apply(x, w.detach(), 3.0)
+    assert _NeedsInForward.seen == [(False, True, False), (False, False, False), (False, False, False)]
