@@ -5,6 +5,7 @@ sent theirs); if it returns a tensor, that replaces the gradient from there on.
 For a non-leaf tensor the hooks sit on its node (per output number); for a leaf they
 sit on the tensor and run before the gradient is added into ``.grad``.
 """
+import itertools
 import weakref
 
 import numpy as np
@@ -13,16 +14,27 @@ from .._tensor import Tensor, _new_tensor
 
 
 class RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away."""
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away, and so does
+    leaving ``with handle:``; ``handle.id`` is a number unique to it."""
+
+    _next_id = itertools.count()
 
     def __init__(self, hooks, hook):
         self._hooks = hooks
         self._hook = hook
+        self.id = next(RemovableHandle._next_id)
 
     def remove(self):
         hooks = self._hooks
         if any(existing is self._hook for existing in hooks):
             hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+        return False
 
 
 def _hook_list(tensor):

@@ -292,3 +292,17 @@ def test_node_metadata_is_a_dict_of_the_users_notes():
     assert y.grad_fn.metadata == {}
     y.grad_fn.metadata["layer"] = "first"
     assert y.grad_fn.metadata == {"layer": "first"}
+
+
+def test_a_hook_handle_removes_its_hook_when_its_with_block_ends():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    with y.register_hook(lambda g: g * 10) as handle:
+        assert isinstance(handle.id, int)
+        (y * 1).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])
+    x.grad = None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    other = x.register_hook(lambda g: g)
+    assert other.id != handle.id
