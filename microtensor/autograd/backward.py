@@ -13,13 +13,19 @@ from .engine import run_backward
 
 
 def _as_sequence(value):
+    """One tensor (or array, number) as a list of one; any other iterable as a list, as PyTorch
+    takes them (``autograd.grad(loss, model.parameters())``)."""
     if value is None:
         return None
+    if value.__class__ is Tensor:
+        return [value]
     if value.__class__ is list:
         return value
     if isinstance(value, (list, tuple)):
         return list(value)
-    return [value]
+    if isinstance(value, (Tensor, np.ndarray)) or not hasattr(value, "__iter__"):
+        return [value]
+    return list(value)  # a generator, dict values, ...
 
 
 def _one_like(array):

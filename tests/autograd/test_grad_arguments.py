@@ -79,3 +79,23 @@ def test_backward_inputs_fills_a_non_leaf_grad_once_even_if_it_retains_grad():
         z.backward(inputs=[y, x])  # accumulates into y.grad; dz/dx = 8x
         np.testing.assert_array_equal(y.grad.numpy(), 8 * np.array([1.0, 2.0]))
         np.testing.assert_array_equal(x.grad.numpy(), 8 * np.array([1.0, 2.0]))
+
+
+def test_inputs_outputs_and_grad_outputs_may_be_any_iterable():
+    x, w = _pair()
+    params = {"x": x, "w": w}
+    loss = (x * 3).sum() + (w * w).sum()
+    gx, gw = mt.autograd.grad(loss, params.values(), retain_graph=True)
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(gw.numpy(), 2 * w.detach().numpy())
+    (g,) = mt.autograd.grad((out for out in [x * 2]), (p for p in [x]), (v for v in [mt.ones(2, dtype=mt.float64)]))
+    np.testing.assert_array_equal(g.numpy(), [2.0, 2.0])
+    loss.backward(inputs=(p for p in [w]))
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * w.detach().numpy())
+
+
+def test_a_numpy_gradient_is_one_gradient_not_a_sequence_of_rows():
+    x = mt.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mt.float64, requires_grad=True)
+    (x * 2).backward(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 0.0], [0.0, 2.0]])
