@@ -3,6 +3,8 @@
 They check and normalise arguments (and produce PyTorch's errors), then hand over
 to ``engine.run_backward``.
 """
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -11,13 +13,19 @@ from .engine import run_backward
 
 
 def _as_sequence(value):
+    """One tensor (or array, number) as a list of one; any other iterable as a list, as PyTorch
+    takes them (``autograd.grad(loss, model.parameters())``)."""
     if value is None:
         return None
+    if value.__class__ is Tensor:
+        return [value]
     if value.__class__ is list:
         return value
     if isinstance(value, (list, tuple)):
         return list(value)
-    return [value]
+    if isinstance(value, (Tensor, np.ndarray)) or not hasattr(value, "__iter__"):
+        return [value]
+    return list(value)  # a generator, dict values, ...
 
 
 def _one_like(array):
@@ -86,20 +94,38 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     if inputs is not None:
         inputs = _as_sequence(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True)
         for tensor, grad in zip(inputs, results):
-            if grad is not None:
+            if grad is not None and not (tensor.grad_fn is not None and tensor.__dict__.get("_retains_grad")):
+                # (a non-leaf that retains its grad got it from its retain_grad hook already)
                 engine._deliver_to_leaf(tensor, grad if create_graph else grad._data, None, create_graph)
         return
     run_backward(outputs, grads, retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(
+    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+    allow_unused=None, is_grads_batched=False, materialize_grads=False,
+):
     """Return d(outputs)/d(inputs) as a tuple of Tensors, without touching any ``.grad``.
 
     With ``create_graph=True`` the returned gradients are part of a new graph, so
-    they can be differentiated again (higher-order derivatives).
+    they can be differentiated again (higher-order derivatives). An input that the
+    outputs do not depend on is an error, or gets None with ``allow_unused=True``, or
+    zeros with ``materialize_grads=True``. ``only_inputs`` is ignored (deprecated in
+    PyTorch too).
     """
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True).", stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError(
+            "autograd.grad(is_grads_batched=True) needs vmap, which microtensor does not have; "
+            "call autograd.grad once per row of grad_outputs (with retain_graph=True) instead"
+        )
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
     output_list = _as_sequence(outputs)
     input_list = _as_sequence(inputs)
     for index, tensor in enumerate(input_list):
@@ -110,4 +136,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _root_gradients(output_list, _as_sequence(grad_outputs), create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    return run_backward(output_list, grads, retain_graph, create_graph, inputs=input_list, allow_unused=allow_unused)
+    allow_unused = bool(allow_unused or materialize_grads)
+    results = run_backward(output_list, grads, retain_graph, create_graph, inputs=input_list, allow_unused=allow_unused)
+    if materialize_grads:
+        results = tuple(
+            Tensor._make(np.zeros_like(tensor._data)) if result is None else result
+            for tensor, result in zip(input_list, results)
+        )
+    return results

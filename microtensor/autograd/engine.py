@@ -22,7 +22,7 @@ from .anomaly import anomaly_mode as _anomaly_mode
 from .outputs import edge_of
 from .saved import FREED_MESSAGE
 from .grad_mode import _state
-from .hooks import run_hooks
+from .hooks import NODE_HOOKS, NODE_PREHOOKS, run_hooks, run_node_posthooks, run_node_prehooks
 from .fit import fit_gradient
 
 
@@ -185,7 +185,8 @@ def _watched_backward(node, grad, capture, recorder, plain, retain_graph, create
     several = node._output_meta is not None
     if several:
         grad = _materialize(node, grad, create_graph)
-    if node._pre_hooks is not None:
+    hooks = node._pre_hooks
+    if hooks is not None:
         grad = _run_node_hooks(node, grad, create_graph)
     if capture is not None:
         _capture_node_gradient(capture, node, grad)
@@ -193,6 +194,8 @@ def _watched_backward(node, grad, capture, recorder, plain, retain_graph, create
         input_grads = _plain_backward(node, grad, retain_graph)
     else:
         input_grads = _call_backward(node, grad, retain_graph, create_graph)
+    if hooks is not None and hooks.get(NODE_HOOKS):
+        input_grads = run_node_posthooks(node, input_grads, grad, create_graph)
     if recorder is not None:
         recorder.on_node_backward(node, grad, input_grads)
     return input_grads
@@ -228,6 +231,8 @@ def _sum(previous, grad, recorder):
 def _materialize(node, grad, create_graph):
     """The gradients of every output of a node with several, zeros where none arrived (as PyTorch)."""
     grads = grad if grad.__class__ is list else [grad] + [None] * (len(node._output_meta) - 1)
+    if not node.__dict__.get("_materialize_grads", True):  # ctx.set_materialize_grads(False)
+        return grads
     for number, meta in enumerate(node._output_meta):
         if grads[number] is None and meta is not None:
             zeros = np.zeros(meta[0], dtype=meta[1])
@@ -236,10 +241,16 @@ def _materialize(node, grad, create_graph):
 
 
 def _run_node_hooks(node, grad, create_graph):
+    """The hooks on the node's outputs (``tensor.register_hook``), then its own pre-hooks."""
     hooks = node._pre_hooks
     if node._output_meta is None:
-        return run_hooks(hooks[0], grad, create_graph) if hooks.get(0) else grad
-    return [run_hooks(hooks[n], g, create_graph) if hooks.get(n) and g is not None else g for n, g in enumerate(grad)]
+        if hooks.get(0):
+            grad = run_hooks(hooks[0], grad, create_graph)
+    else:
+        grad = [run_hooks(hooks[n], g, create_graph) if hooks.get(n) and g is not None else g for n, g in enumerate(grad)]
+    if hooks.get(NODE_PREHOOKS):
+        grad = run_node_prehooks(node, grad, create_graph)
+    return grad
 
 
 def _capture_node_gradient(capture, node, grad):
@@ -379,6 +390,8 @@ def _first_gradient(leaf, grad, fresh):
 
 
 def _check_backward_finite(node, grads):
+    if not _anomaly_mode.check_nan:
+        return
     for index, grad in enumerate(grads):
         if grad is None:
             continue

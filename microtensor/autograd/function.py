@@ -33,11 +33,14 @@ Two flavours share this one mechanism:
   ``Tensor`` implements numpy's dispatch protocols, so one rule serves both the
   fast first-order pass and higher-order derivatives.
 """
+import functools
+
 import numpy as np
 
 from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode as _anomaly_mode
 from .grad_mode import _state, no_grad
+from .hooks import NODE_HOOKS, NODE_PREHOOKS, register_node_hook
 from .node_meta import (
     ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_and_needs,
 )
@@ -79,6 +82,22 @@ class Function:
     def backward(ctx, *grad_outputs):
         """Return the gradient of the loss for each forward argument (None where not needed)."""
         raise NotImplementedError("a Function subclass must define a backward staticmethod")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """PyTorch 2's other style: define ``forward(*args)`` without ``ctx`` and save here what
+        backward needs (``inputs`` is the tuple of arguments, ``output`` what forward returned)."""
+        raise NotImplementedError("setup_context is optional: define it to use forward without ctx")
+
+    @classmethod
+    def _user_forward(cls, ctx, args, kwargs):
+        """Run a user Function's forward (under no_grad), in either of PyTorch's two styles."""
+        with no_grad():
+            if cls.setup_context is _NO_SETUP_CONTEXT:
+                return cls.forward(ctx, *args, **kwargs)
+            output = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, output)
+            return output
 
     # ----------------------------------------------------------------- ctx API
     def save_for_backward(self, *values):
@@ -134,10 +153,31 @@ class Function:
         """Declare inputs that forward modified in place (and returns as outputs)."""
         self._dirty = tensors
 
+    def set_materialize_grads(self, value):
+        """With False, backward gets None (not zeros) for an output no gradient reached."""
+        self._materialize_grads = bool(value)
+
     @property
     def next_functions(self):
         """The nodes (or leaf tensors) this node sends gradients to, one per tensor argument, as in PyTorch."""
         return tuple((entry, 0) for entry, meta in zip(self.inputs, self.input_meta) if meta is not False)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward; a returned tuple
+        replaces ``grad_inputs`` (one per tensor input, as in ``next_functions``)."""
+        return register_node_hook(self, hook, NODE_HOOKS)
+
+    def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward; a returned tuple replaces them."""
+        return register_node_hook(self, hook, NODE_PREHOOKS)
+
+    @property
+    def metadata(self):
+        """A dict for the user's own notes about this node (empty at first), as in PyTorch."""
+        notes = self.__dict__.get("_metadata")
+        if notes is None:
+            notes = self._metadata = {}
+        return notes
 
     def name(self):
         """The node's name as PyTorch prints it, e.g. ``MulBackward``."""
@@ -184,9 +224,8 @@ class Function:
                 if raw is None:
                     raise forward_returned_none(cls)
             else:
-                ctx = _ScratchContext()
-                with no_grad():
-                    raw = cls.forward(ctx, *args, **kwargs)
+                ctx = _scratch_for(len(args))  # needs_input_grad: one False per argument, as PyTorch
+                raw = cls._user_forward(ctx, args, kwargs)
             if raw.__class__ is tuple:
                 return tuple(plain_output(cls, ctx, args, value) for value in raw)
             return plain_output(cls, ctx, args, raw)
@@ -217,8 +256,7 @@ class Function:
                 raise forward_returned_none(cls)
         else:
             forward_args = args
-            with no_grad():
-                raw = cls.forward(ctx, *args, **kwargs)
+            raw = cls._user_forward(ctx, args, kwargs)
         several = raw.__class__ is tuple
         raws = raw if several else (raw,)
         outputs, arrays, recorded = recorded_outputs(cls, ctx, args, raws, several)
@@ -364,6 +402,9 @@ class Function:
         return _new_tensor(out, True, ctx, counter)
 
 
+_NO_SETUP_CONTEXT = Function.setup_context
+
+
 def forward_returned_none(cls):
     """The error for a ``numpy_level`` forward that returned None (it would become an object-dtype tensor).
     A user Function (``numpy_level = False``) may return None, as in PyTorch: ``apply`` then returns None."""
@@ -394,6 +435,9 @@ class _ScratchContext:
     def mark_non_differentiable(self, *outputs):
         pass
 
+    def set_materialize_grads(self, value):
+        pass
+
 
 def _scratch_for(arguments):
     """A scratch ``ctx`` whose ``needs_input_grad`` is a plain tuple of ``arguments`` Falses, as a
@@ -406,3 +450,39 @@ def _scratch_for(arguments):
 _SCRATCH_CONTEXT = _ScratchContext()
 _SCRATCH_ONE = _scratch_for(1)
 _SCRATCH_PAIR = _scratch_for(2)
+
+
+def once_differentiable(backward):
+    """Decorate a user Function's ``backward`` that cannot itself be differentiated.
+
+    It runs under ``no_grad``. Under ``create_graph=True`` its gradients still require
+    grad, but differentiating them again raises an error, as in PyTorch.
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        with no_grad():
+            result = backward(ctx, *grad_outputs)
+        if not any(isinstance(g, Tensor) and g.requires_grad for g in grad_outputs):
+            return result
+        several = isinstance(result, tuple)
+        grads = result if several else (result,)
+        marked = _OnceDifferentiated.apply(*[None if g is None else g.detach().requires_grad_() for g in grads])
+        return marked if several else marked[0] if isinstance(marked, tuple) else marked
+
+    return wrapper
+
+
+class _OnceDifferentiated(Function):
+    """The gradients of a ``@once_differentiable`` backward: their own backward is an error."""
+
+    @staticmethod
+    def forward(ctx, *grads):
+        return tuple(None if g is None else g.clone() for g in grads)
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable: its "
+            "backward cannot be differentiated again (write a differentiable backward, or drop create_graph=True)"
+        )

@@ -11,8 +11,9 @@ import threading
 
 
 class _ThreadState(threading.local):
-    enabled = True      # record new operations for backward?
+    enabled = True      # record new operations for backward? (grad mode on and not inference mode)
     inference = False   # inside inference_mode?
+    inference_grad = False  # grad mode switched on inside inference_mode: reported, yet nothing records
     recorder = None     # the mt.compile recorder capturing this thread's step, if any (compile/recorder.py)
 
 
@@ -20,8 +21,10 @@ _state = _ThreadState()
 
 
 def is_grad_enabled():
-    """True when new operations are recorded for backward (in this thread)."""
-    return _state.enabled
+    """True when grad mode is on (in this thread): new operations are recorded for backward,
+    unless inference mode is on too (as in PyTorch, ``enable_grad`` inside ``inference_mode``
+    reports True but records nothing)."""
+    return _state.enabled or _state.inference_grad
 
 
 def is_inference_mode_enabled():
@@ -30,8 +33,10 @@ def is_inference_mode_enabled():
 
 
 def _set(enabled, inference):
-    previous = (_state.enabled, _state.inference)
-    _state.enabled, _state.inference = enabled, inference
+    """Set grad mode and inference mode; return the ``(enabled, inference)`` that was before."""
+    previous = (_state.enabled or _state.inference_grad, _state.inference)
+    _state.enabled, _state.inference = enabled and not inference, inference
+    _state.inference_grad = enabled and inference
     return previous
 
 
@@ -53,6 +58,10 @@ class _Mode:
     def _fresh(self):
         """A new context manager of the same mode (decorated code may run re-entrantly)."""
         return self
+
+    def clone(self):
+        """A new manager of the same mode, as PyTorch's grad modes have."""
+        return self._fresh()
 
     def __call__(self, function):
         if not callable(function):
@@ -108,7 +117,7 @@ class _Switch(_Mode):
         return instance
 
     def _target(self):
-        return self._enabled, _state.inference and not self._enabled
+        return self._enabled, _state.inference  # inference mode stays as it is, as in PyTorch
 
     def _fresh(self):
         return type(self)()
@@ -166,11 +175,12 @@ class _ScopedMode(_Mode):
 
 
 class inference_mode(_Mode):
-    """Like ``no_grad``, for code that only evaluates: nothing inside records a graph.
+    """Like ``no_grad``, for code that only evaluates: nothing inside records a graph,
+    not even under ``enable_grad``.
 
-    ``mt.inference_mode(False)`` leaves the current mode as it is. (PyTorch's inference
-    tensors, which refuse later use in autograd, are not modelled: results are ordinary
-    tensors that do not require grad.)
+    ``mt.inference_mode(False)`` switches inference mode off and grad mode on, as in
+    PyTorch. (PyTorch's inference tensors, which refuse later use in autograd, are not
+    modelled: results are ordinary tensors that do not require grad.)
     """
 
     def __new__(cls, mode=True):
@@ -184,9 +194,7 @@ class inference_mode(_Mode):
         self.mode = bool(mode) if not callable(mode) else True
 
     def _target(self):
-        if self.mode:
-            return False, True
-        return _state.enabled, _state.inference
+        return not self.mode, self.mode
 
     def _fresh(self):
         return inference_mode(self.mode)

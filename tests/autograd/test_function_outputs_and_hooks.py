@@ -206,6 +206,17 @@ def test_retain_grad_sees_the_gradient_after_other_hooks():
     np.testing.assert_allclose(y.grad.numpy(), [5.0])
 
 
+def test_retain_grad_under_create_graph_keeps_a_differentiable_gradient():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    y.retain_grad()
+    (y * y).sum().backward(create_graph=True)  # dL/dy = 2y = 2x^2
+    assert y.grad.requires_grad
+    np.testing.assert_allclose(y.grad.detach().numpy(), [2.0, 8.0])
+    (second,) = mt.autograd.grad(y.grad.sum(), x)  # d/dx sum 2x^2 = 4x
+    np.testing.assert_allclose(second.numpy(), [4.0, 8.0])
+
+
 def test_retain_grad_makes_no_reference_cycle():
     gc.disable()
     try:
@@ -218,3 +229,80 @@ def test_retain_grad_makes_no_reference_cycle():
         assert node() is None
     finally:
         gc.enable()
+
+
+def test_node_prehook_sees_and_may_replace_the_output_gradient():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    seen = []
+    y.grad_fn.register_prehook(lambda grad_outputs: seen.append([g.numpy().tolist() for g in grad_outputs]))
+    y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 10,))
+    (y * 3).sum().backward()
+    assert seen == [[[3.0, 3.0]]]  # d/dy sum 3y
+    np.testing.assert_allclose(x.grad.numpy(), 10 * 3 * 2 * np.array([1.0, 2.0]))  # 10 * 3 * 2x
+
+
+def test_node_hook_sees_input_gradients_fitted_to_each_input_and_may_replace_them():
+    a = leaf([[1.0, 2.0], [3.0, 4.0]])
+    b = leaf([10.0, 20.0])  # broadcast over the rows of a
+    c = mt.tensor([5.0, 6.0])  # needs no gradient
+    out = a * b + c
+    node = out.grad_fn.next_functions[0][0]  # the Mul node of a * b
+    seen = {}
+
+    def look(grad_inputs, grad_outputs):
+        seen["inputs"] = [g.numpy().tolist() for g in grad_inputs]
+        seen["outputs"] = [g.numpy().tolist() for g in grad_outputs]
+        return grad_inputs[0] * 0, grad_inputs[1]
+
+    handle = node.register_hook(look)
+    out.sum().backward()
+    assert seen["outputs"] == [[[1.0, 1.0], [1.0, 1.0]]]
+    assert seen["inputs"] == [[[10.0, 20.0], [10.0, 20.0]], [4.0, 6.0]]  # d/da = b; d/db = column sums of a
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros((2, 2)))
+    np.testing.assert_array_equal(b.grad.numpy(), [4.0, 6.0])
+    handle.remove()
+    a.grad = b.grad = None
+    (a * b + c).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[10.0, 20.0], [10.0, 20.0]])
+
+
+def test_node_hooks_on_a_function_with_several_outputs():
+    x = leaf([0.3, -1.2])
+    s, c = SinCos.apply(x)
+    seen = []
+    s.grad_fn.register_prehook(lambda grads: seen.append([g.numpy().tolist() for g in grads]))
+    s.grad_fn.register_prehook(lambda grads: (grads[0], grads[1] + 1))  # as if sum(c) were in the loss too
+    (2 * s).sum().backward()
+    assert seen == [[[2.0, 2.0], [0.0, 0.0]]]  # the unused output's gradient is materialized as zeros
+    values = np.array([0.3, -1.2])
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(values) - np.sin(values))
+
+
+def test_node_hook_returning_the_wrong_count_is_an_error():
+    x = leaf([1.0, 2.0])
+    y = x.exp()  # one tensor input, so one gradient
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0], grad_inputs[0]))
+    with pytest.raises(RuntimeError, match="incorrect number of values"):
+        y.sum().backward()
+
+
+def test_node_metadata_is_a_dict_of_the_users_notes():
+    y = leaf([1.0]) * 2
+    assert y.grad_fn.metadata == {}
+    y.grad_fn.metadata["layer"] = "first"
+    assert y.grad_fn.metadata == {"layer": "first"}
+
+
+def test_a_hook_handle_removes_its_hook_when_its_with_block_ends():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    with y.register_hook(lambda g: g * 10) as handle:
+        assert isinstance(handle.id, int)
+        (y * 1).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])
+    x.grad = None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    other = x.register_hook(lambda g: g)
+    assert other.id != handle.id

@@ -313,6 +313,47 @@ def test_inference_mode_false_keeps_recording():
         assert mt.is_inference_mode_enabled()
 
 
+def test_inference_mode_false_turns_grad_mode_on():
+    # inference_mode(False) is "no inference mode, grad mode on", even inside no_grad
+    w = _w()
+    with mt.no_grad():
+        with mt.inference_mode(False):
+            assert _records(w) == (True, True)
+        assert _records(w) == (False, False)
+    with mt.inference_mode():
+        with mt.inference_mode(False):
+            assert not mt.is_inference_mode_enabled()
+            assert _records(w) == (True, True)
+        assert mt.is_inference_mode_enabled() and _records(w) == (False, False)
+
+
+@pytest.mark.parametrize("make", [mt.enable_grad, lambda: mt.set_grad_enabled(True)])
+def test_grad_mode_on_inside_inference_mode_still_records_nothing(make):
+    w = _w()
+    with mt.inference_mode():
+        with make():
+            assert mt.is_inference_mode_enabled()
+            assert _records(w) == (True, False)
+            with mt.no_grad():
+                assert mt.is_inference_mode_enabled() and _records(w) == (False, False)
+            assert _records(w) == (True, False)
+        assert mt.is_inference_mode_enabled() and _records(w) == (False, False)
+    assert not mt.is_inference_mode_enabled() and _records(w) == (True, True)
+
+
+@pytest.mark.parametrize("make", [mt.no_grad, mt.enable_grad, mt.inference_mode])
+def test_clone_gives_a_new_manager_of_the_same_mode(make):
+    original = make()
+    copy = original.clone()
+    assert copy is not original and type(copy) is type(original)
+    with mt.no_grad():
+        with copy:
+            inside = mt.is_grad_enabled(), mt.is_inference_mode_enabled()
+    with mt.no_grad():
+        with make():
+            assert (mt.is_grad_enabled(), mt.is_inference_mode_enabled()) == inside
+
+
 def test_set_grad_enabled_as_context_manager_and_as_a_call():
     w = _w()
     with mt.set_grad_enabled(False):
