@@ -18,6 +18,7 @@ from ._dtypes import (
     int64, long, set_default_dtype, short, uint8,
 )
 from . import autograd
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )

@@ -20,6 +20,10 @@ from ._dtypes import (
     uint8 as uint8,
 )
 from . import autograd as autograd
+from .autograd.anomaly import (
+    is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled,
+    is_anomaly_enabled as is_anomaly_enabled,
+)
 from .autograd import (
     enable_grad as enable_grad,
     inference_mode as inference_mode,

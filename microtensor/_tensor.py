@@ -9,6 +9,8 @@ This module holds storage and attributes only; it imports no op. The maths lives
 ``t.add_(u)``) are the ops' own functions, declared with ``@op``/``@tensor_method`` and
 bound onto this class once by ``microtensor/_registry.py`` (``Tensor.exp is mt.exp``).
 """
+import warnings
+
 import numpy as np
 
 from . import _registry
@@ -37,6 +39,13 @@ def _new_tensor(array, requires_grad=False, grad_fn=None, counter=None):
 
 
 _allocate = object.__new__
+
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead."
+)
 
 
 class Tensor:
@@ -137,8 +146,13 @@ class Tensor:
 
     @property
     def grad(self):
-        """The accumulated gradient (a Tensor), or None before the first backward."""
-        return self._grad
+        """The accumulated gradient (a Tensor), or None before the first backward.
+
+        A non-leaf tensor gets none unless ``retain_grad()`` was called: reading it then warns, as in PyTorch."""
+        grad = self._grad
+        if grad is None and self._grad_fn is not None and not self.__dict__.get("_retains_grad"):
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return grad
 
     @grad.setter
     def grad(self, value):
