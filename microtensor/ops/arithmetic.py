@@ -91,7 +91,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+        with np.errstate(divide="ignore", invalid="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
+            return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
 
 class Pow(Function):

@@ -229,11 +229,30 @@ class Prod(Function):
         grad = grad.reshape(ctx.keep_shape)
         if not ctx.any_zero:
             return grad * (out.reshape(ctx.keep_shape) / x), None, None, None, None
+        if not isinstance(x, np.ndarray):  # recorded (create_graph): a formula whose own derivative is right at 0
+            return grad * _product_of_others(x, ctx.dims), None, None, None, None
         zeros, count = ctx.zeros, ctx.zero_count
         nonzero_product = np.where(zeros, 1.0, x).prod(axis=ctx.dims, keepdims=True)
         others = np.where(count == 0, nonzero_product / np.where(zeros, 1.0, x),
                           np.where(zeros & (count == 1), nonzero_product, 0.0))
         return grad * others, None, None, None, None
+
+
+def _product_of_others(x, dims):
+    """``prod_{j != i} x_j`` over the reduced ``dims`` for every element i, as the product of an
+    exclusive running product from the left and one from the right: no division, and no mask
+    (whose derivative would be 0), so differentiating it again is right at zeros too."""
+    kept = [d for d in range(x.ndim) if d not in dims]
+    order = kept + list(dims)
+    moved = x.permute(order)
+    rows = moved.reshape(tuple(moved.shape[:len(kept)]) + (-1,))
+    ones = rows[..., :1] * 0 + 1
+
+    def exclusive_running_product(values):
+        return np.concatenate([ones, values[..., :-1].cumprod(-1)], axis=-1)
+
+    others = exclusive_running_product(rows) * exclusive_running_product(rows.flip(-1)).flip(-1)
+    return others.reshape(moved.shape).permute(tuple(np.argsort(order)))
 
 
 @op(method=True, out=True)

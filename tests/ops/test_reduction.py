@@ -392,3 +392,15 @@ def test_prod_gradient_with_zeros():
     x.prod(1).sum().backward()
     np.testing.assert_allclose(x.grad.data, [[0.0, 6.0, 0.0], [0.0, 0.0, 0.0], [8.0, 4.0, 2.0]])
     check_gradients(lambda t: t.prod(0), np.array([[2.0, 0.0], [0.0, 3.0], [1.5, 4.0]]))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": 0}, {"dim": 1, "keepdim": True}])
+def test_prod_second_derivative_is_right_at_zeros(kwargs):
+    """d/dx_j sum_i dp/dx_i = sum_{i != j} prod_{k != i, j} x_k: at x = [0, 1, -2] that is [-1, -2, 1]
+    (a zero element's neighbours still move the product of the others)."""
+    x = mt.tensor([0.0, 1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    (first,) = mt.autograd.grad(x.prod(), x, create_graph=True)
+    (second,) = mt.autograd.grad(first.sum(), x)
+    assert second.tolist() == [-1.0, -2.0, 1.0]
+    rows = mt.tensor([[0.0, 1.0, -2.0], [3.0, 0.0, 0.5]], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: mt.autograd.grad(t.prod(**kwargs).sum(), t, create_graph=True)[0], (rows,))
