@@ -22,7 +22,7 @@ from ..autograd.inplace import apply_inplace
 from ..device import check_device, device as _device
 from . import (
     activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, indexing, movement, rectifiers,
-    selection, trigonometry,
+    rounding, selection, trigonometry,
 )
 from .._typing import DeviceLike, Dim, DTypeLike, Number, TensorLike
 
@@ -227,6 +227,9 @@ def t_(self: Tensor) -> Tensor:
 def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return self._become("transpose_", lambda: self.transpose(dim0, dim1))
 
+tensor_method("swapdims_")(transpose_)
+tensor_method("swapaxes_")(transpose_)
+
 @tensor_method()
 def squeeze_(self: Tensor, dim: Optional[Dim] = None) -> Tensor:
     return self._become("squeeze_", lambda: self.squeeze(dim))
@@ -252,13 +255,32 @@ def __itruediv__(self: Tensor, other: TensorLike) -> Tensor:
     return self.div_(other)
 
 @tensor_method()
+def __ipow__(self: Tensor, other: TensorLike) -> Tensor:
+    return self.pow_(other)
+
+@tensor_method()
+def __iand__(self: Tensor, other: TensorLike) -> Tensor:
+    """``t &= u``: ``t & u`` written into ``t`` (so through a view into its base, as in PyTorch)."""
+    return self._apply_inplace("__iand__", lambda: comparison.logical_and(self, other))
+
+@tensor_method()
+def __ior__(self: Tensor, other: TensorLike) -> Tensor:
+    """``t |= u``: ``t | u`` written into ``t``."""
+    return self._apply_inplace("__ior__", lambda: comparison.logical_or(self, other))
+
+@tensor_method()
+def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
+    return self._apply_inplace("round_", lambda: rounding.round(self, decimals=decimals))
+
+@tensor_method()
 def __setitem__(self: Tensor, index: Any, value: TensorLike) -> None:
     self._apply_inplace("__setitem__", lambda: indexing.index_put(self, index, value))
 
 
 _INPLACE_UNARY = (
     (elementwise, ("abs", "sqrt")),
-    (exponentials, ("log",)),
+    (exponentials, ("log", "log2", "log10", "log1p", "expm1")),
+    (rounding, ("floor", "ceil", "trunc", "frac")),
     (trigonometry, ("sin", "cos")),
     (elementwise, ("sign", "square", "reciprocal")),
     (rectifiers, ("relu",)),

@@ -490,3 +490,60 @@ def test_random_inplace_programs_on_views(program):
         assert_close(y.grad, expected_y, tol=1e-5)
     else:
         assert y.grad is None
+
+
+# ------------------------------------------- augmented assignments write in place
+def test_ipow_writes_through_a_view_and_differentiates():
+    """``v **= 3`` is ``v.pow_(3)``: the base sees it, and d/dx of sum(a) with a[:2] cubed is 3 x^2 there."""
+    x = leaf([1.0, 2.0, 3.0])
+    a = x * 1
+    v = a[:2]
+    v **= 3
+    assert_close(a.detach(), [1.0, 8.0, 3.0])
+    assert a._version == 1
+    a.sum().backward()
+    assert_close(x.grad, [3.0, 12.0, 1.0])
+
+
+def test_ior_and_iand_write_bool_masks_in_place():
+    mask = mt.tensor([True, False, False])
+    tail = mask[1:]
+    tail |= mt.tensor([True, False])
+    np.testing.assert_array_equal(np.asarray(mask), [True, True, False])
+    tail &= mt.tensor([False, True])
+    np.testing.assert_array_equal(np.asarray(mask), [True, False, False])
+    assert mask._version == 2
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("frac", lambda a: a - np.trunc(a)),
+    ("log2", np.log2), ("log10", np.log10), ("log1p", np.log1p), ("expm1", np.expm1),
+])
+def test_more_unary_inplace_methods_write_through_views(name, reference):
+    values = np.array([0.25, 1.5, 2.75, 3.5])
+    base = mt.tensor(values.copy(), dtype=F64)
+    result = getattr(base[1:3], name + "_")()
+    assert result._base is base
+    assert_close(base, np.concatenate([values[:1], reference(values[1:3]), values[3:]]))
+
+
+def test_round_inplace_takes_decimals():
+    base = mt.tensor([0.123, 2.567], dtype=F64)
+    base.round_(decimals=1)
+    assert_close(base, [0.1, 2.6])
+
+
+def test_inplace_log_gradient_on_a_view():
+    """a[1:] = log(a[1:]): d/dx of sum(a * w) is w / x on the logged part, w elsewhere."""
+    x = leaf([1.0, 2.0, 4.0])
+    a = x * 1
+    a[1:].log2_()
+    (a * const([1.0, 2.0, 3.0])).sum().backward()
+    assert_close(x.grad, [1.0, 2.0 / (2.0 * np.log(2)), 3.0 / (4.0 * np.log(2))])
+
+
+def test_swapdims_and_swapaxes_inplace_are_transpose_():
+    for name in ("swapdims_", "swapaxes_"):
+        t = mt.arange(6.0).reshape(2, 3)
+        assert getattr(t, name)(0, 1) is t
+        assert t.shape == (3, 2) and t.stride() == (1, 3)
