@@ -78,6 +78,9 @@ def _infer_shape(shape, numel, op_name="reshape"):
 
 
 def _reshape(x, shape):
+    """``x`` itself when the shape is already ``shape`` (as PyTorch's ``flatten`` returns ``self``), else
+    the reshaped tensor. ``reshape``, ``view`` and ``squeeze`` always return a new view, as PyTorch
+    does: ``x.view(x.shape)`` is a view of ``x`` (``_base``, its own ``grad_fn``), not ``x``."""
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)
@@ -99,7 +102,7 @@ def reshape(
     if kwargs:
         raise TypeError(f"reshape() got unexpected keyword arguments {sorted(kwargs)}")
     shape = _infer_shape(_sizes(shape, "reshape"), x._data.size)
-    return _reshape(x, shape)
+    return Reshape.apply(x, shape)
 
 
 @op(method=True)
@@ -115,7 +118,7 @@ def view(input: Tensor, *shape: ShapeArg) -> Tensor:
             f"across two contiguous subspaces): can't view shape {list(x.shape)} with strides {list(x.stride())} "
             f"as {list(target)}. Use .reshape(...) instead."
         )
-    return _reshape(x, target)
+    return Reshape.apply(x, target)
 
 
 def _reshapes_without_copy(array, shape):
@@ -218,9 +221,9 @@ def squeeze(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = [normalize_dim(d, x.ndim, "squeeze") for d in dims]
         if x.ndim == 0:
-            return x
+            dims = ()
     drop = {d for d in dims if x.shape[d] == 1}
-    return _reshape(x, tuple(size for axis, size in enumerate(x.shape) if axis not in drop))
+    return Reshape.apply(x, tuple(size for axis, size in enumerate(x.shape) if axis not in drop))
 
 
 # ------------------------------------------------------ transpose / permute
@@ -260,9 +263,7 @@ def permute(input: Tensor, *dims: ShapeArg, **kwargs: Any) -> Tensor:
     normalized = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
     if sorted(normalized) != list(range(x.ndim)):
         raise RuntimeError(f"permute(): dims {dims} must be a permutation of 0..{x.ndim - 1} (repeated dim)")
-    if normalized == tuple(range(x.ndim)):
-        return x
-    return Permute.apply(x, normalized)
+    return Permute.apply(x, normalized)  # a view even for the identity order, as in PyTorch
 
 
 @op(method=("transpose", "swapaxes", "swapdims"), numpy=np.swapaxes, aliases=("swapaxes", "swapdims"))
@@ -272,11 +273,9 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     if x.ndim == 0:
         normalize_dim(dim0, 0, "transpose")
         normalize_dim(dim1, 0, "transpose")
-        return x
+        return Permute.apply(x, ())
     a = normalize_dim(dim0, x.ndim, "transpose")
     b = normalize_dim(dim1, x.ndim, "transpose")
-    if a == b:
-        return x
     dims = list(range(x.ndim))
     dims[a], dims[b] = b, a
     return Permute.apply(x, tuple(dims))

@@ -13,6 +13,7 @@ import warnings
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Function
 from .._tensor import Tensor
@@ -33,7 +34,11 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        out = np.broadcast_to(x, shape)
+        for size, step in zip(out.shape, out.strides):
+            if step == 0 and size > 1:
+                return out  # elements repeat: numpy's read-only view (PyTorch refuses such writes too)
+        return as_strided(x, out.shape, out.strides)  # nothing repeats: as writable as x, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
@@ -78,10 +83,7 @@ def expand(
                 f"non-singleton dimension {axis}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}"
             )
         target.append(size)
-    target = tuple(target)
-    if target == x.shape:
-        return x
-    return Expand.apply(x, target)
+    return Expand.apply(x, tuple(target))  # a view even when nothing is expanded, as in PyTorch
 
 
 @op(method=True)

@@ -363,3 +363,62 @@ def test_movement_second_derivatives():
         return grad
 
     check_gradients(first, array)
+
+
+# ------------------------------------- a shape op that changes nothing still returns a view
+NO_CHANGE_VIEWS = {
+    "view": lambda x: x.view(x.shape),
+    "view -1": lambda x: x.view(-1, 3),
+    "reshape": lambda x: x.reshape(2, 3),
+    "view_as": lambda x: x.view_as(x),
+    "reshape_as": lambda x: x.reshape_as(x),
+    "unflatten": lambda x: x.unflatten(1, (3,)),
+    "squeeze": lambda x: x.squeeze(),
+    "squeeze dim": lambda x: x.squeeze(0),
+    "permute": lambda x: x.permute(0, 1),
+    "transpose": lambda x: x.transpose(1, 1),
+    "movedim": lambda x: x.movedim(0, 0),
+    "expand": lambda x: x.expand(2, 3),
+    "expand -1": lambda x: x.expand(-1, -1),
+    "expand_as": lambda x: x.expand_as(x),
+    "broadcast_to": lambda x: mt.broadcast_to(x, (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_CHANGE_VIEWS))
+def test_a_shape_op_that_changes_nothing_returns_a_new_view(name):
+    """As in PyTorch: ``x.view(x.shape)`` is a new tensor on x's memory (``_base`` x), not x itself."""
+    base = mt.arange(6.0).reshape(2, 3).clone()
+    out = NO_CHANGE_VIEWS[name](base)
+    assert out is not base and out._base is base
+    assert out.shape == base.shape and out.stride() == base.stride() and out.data_ptr() == base.data_ptr()
+    out[1, 2] = -1.0
+    assert base[1, 2].item() == -1.0 and base._version == 1
+
+    x = mt.tensor(np.arange(6.0).reshape(2, 3), dtype=mt.float64, requires_grad=True)
+    y = NO_CHANGE_VIEWS[name](x)
+    assert y is not x and not y.is_leaf and y.grad_fn is not None
+    with pytest.raises(RuntimeError, match="view of a leaf Variable that requires grad"):
+        y.mul_(2)
+    (y * mt.tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), np.arange(6.0).reshape(2, 3))
+
+
+def test_squeeze_and_transpose_of_a_0d_tensor_are_views():
+    base = mt.tensor(3.0)
+    for out in (base.squeeze(), base.squeeze(0), base.transpose(0, -1), base.t()):
+        assert out is not base and out._base is base and out.shape == ()
+
+
+def test_flatten_of_nothing_and_contiguous_return_the_tensor_itself():
+    """PyTorch returns ``self`` here (``flatten`` with ``start_dim == end_dim``, a contiguous ``contiguous()``)."""
+    x = mt.arange(6.0).reshape(2, 3)
+    assert x.flatten(1) is x and x.flatten(0, 0) is x and x.contiguous() is x
+
+
+def test_writing_through_an_expand_is_allowed_exactly_when_no_element_repeats():
+    x = mt.zeros(2, 3)
+    x.expand(1, 2, 3)[0, 1, 2] = 5.0  # a new dim of size 1: every element still appears once
+    assert x[1, 2].item() == 5.0
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        x[:, :1].expand(2, 3).add_(1)
