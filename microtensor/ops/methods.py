@@ -33,6 +33,23 @@ def T(self: Tensor) -> Tensor:
 
 @tensor_method(kind="property")
 def mT(self: Tensor) -> Tensor:
+    """The last two dims swapped (a view): the transpose of each matrix in a batch."""
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return movement.transpose(self, -2, -1)
+
+@tensor_method(kind="property")
+def mH(self: Tensor) -> Tensor:
+    """The conjugate transpose of each matrix; for real tensors (all of microtensor's) it is ``mT``."""
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return movement.transpose(self, -2, -1)
+
+@tensor_method()
+def adjoint(self: Tensor) -> Tensor:
+    """``t.adjoint()``: the view ``t.mH`` (the conjugate transpose, ``mT`` for real tensors)."""
+    if self.ndim < 2:
+        raise RuntimeError(f"adjoint() is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
     return movement.transpose(self, -2, -1)
 
 @tensor_method()
@@ -132,13 +149,6 @@ def __ne__(self: Tensor, other: Any) -> Any:
     if other is None or isinstance(other, str):
         return True
     return comparison.ne(self, other)
-
-@tensor_method()
-def t(self: Tensor) -> Tensor:
-    """Transpose of a tensor with at most 2 dimensions."""
-    if self.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; use transpose(d0, d1)")
-    return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 @tensor_method()
 def _apply_inplace(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor:

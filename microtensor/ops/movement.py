@@ -106,8 +106,13 @@ def reshape(
 
 
 @op(method=True)
-def view(input: Tensor, *shape: ShapeArg) -> Tensor:
-    """The same memory seen with a new ``shape``; PyTorch's error when the strides do not allow it."""
+def view(input: Tensor, *shape: ShapeArg, size: Optional[ShapeArg] = None) -> Tensor:
+    """The same memory seen with a new ``shape`` (or ``size=``, PyTorch's keyword); PyTorch's error when
+    the strides do not allow it."""
+    if size is not None:
+        if shape:
+            raise TypeError("view() got the shape both positionally and as size=")
+        shape = (size,)
     if len(shape) == 1 and isinstance(shape[0], np.dtype):
         raise TypeError("view(dtype) is not supported; use .to(dtype)")
     x = _tensor(input, "view")
@@ -226,6 +231,44 @@ def squeeze(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
     return Reshape.apply(x, tuple(size for axis, size in enumerate(x.shape) if axis not in drop))
 
 
+def _at_least(op_name, shape_of, tensors):
+    """``atleast_Nd``: each tensor reshaped (a view) by ``shape_of``; one tensor in, one out, else a tuple."""
+    single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    results = tuple(_reshape(x, shape_of(x.shape)) for x in (_tensor(t, op_name) for t in tensors))
+    return results[0] if single else results
+
+
+@op()
+def atleast_1d(*tensors: Tensor) -> Any:
+    """A 0-d tensor as shape ``(1,)``; others unchanged. Several tensors (or a list) give a tuple."""
+    return _at_least("atleast_1d", lambda shape: shape or (1,), tensors)
+
+
+@op()
+def atleast_2d(*tensors: Tensor) -> Any:
+    """0-d -> ``(1, 1)``, ``(n,)`` -> ``(1, n)``; others unchanged (views). Several tensors give a tuple."""
+    return _at_least("atleast_2d", lambda shape: (1,) * (2 - len(shape)) + shape if len(shape) < 2 else shape, tensors)
+
+
+def _three_d(shape):
+    return {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}.get(len(shape), shape)
+
+
+@op()
+def atleast_3d(*tensors: Tensor) -> Any:
+    """0-d -> ``(1, 1, 1)``, ``(n,)`` -> ``(1, n, 1)``, ``(m, n)`` -> ``(m, n, 1)`` (numpy's rule, views)."""
+    return _at_least("atleast_3d", _three_d, tensors)
+
+
+@op(method=True)
+def ravel(input: Tensor) -> Tensor:
+    """The elements as one dim, ``reshape(-1)``: a view when the layout allows, else a copy."""
+    x = _tensor(input, "ravel")
+    return Reshape.apply(x, (x._data.size,))
+
+
 # ------------------------------------------------------ transpose / permute
 class Permute(Function):
     """``y = x.transpose(dims)``;  the gradient is ``g`` permuted by the inverse permutation."""
@@ -279,6 +322,15 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
     dims[a], dims[b] = b, a
     return Permute.apply(x, tuple(dims))
+
+
+@op(method=True)
+def t(input: Tensor) -> Tensor:
+    """The transpose of a tensor with at most 2 dims (a view; a 0-d or 1-d tensor is its own transpose)."""
+    x = _tensor(input, "t")
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D; use transpose(d0, d1)")
+    return Permute.apply(x, tuple(range(x.ndim - 1, -1, -1)))
 
 
 # -------------------------------------------------------------- contiguous

@@ -1,6 +1,6 @@
-"""Repetition: a tensor's elements repeated, as a broadcast view (``expand expand_as``), as tiled
-copies (``repeat tile``), each element or slice next to itself (``repeat_interleave``), or
-along the other dims of a coordinate grid (``meshgrid``).
+"""Repetition: a tensor's elements repeated, as a broadcast view (``expand expand_as
+broadcast_tensors``), as tiled copies (``repeat tile``), each element or slice next to itself
+(``repeat_interleave``), or along the other dims of a coordinate grid (``meshgrid``).
 
 Every gradient adds up the copies: an expand returns it as is (the engine sums a
 broadcast gradient back to the input's shape), repeat sums the tiles, and
@@ -90,6 +90,30 @@ def expand(
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.expand(other.shape)``."""
     return expand(input, tuple(other.shape))
+
+
+@op()
+def broadcast_shapes(*shapes: ShapeArg) -> Tuple[int, ...]:
+    """The shape that tensors of ``shapes`` broadcast to (an int is a 1-d shape), with PyTorch's error."""
+    shapes = [(shape,) if isinstance(shape, (int, np.integer)) else tuple(shape) for shape in shapes]
+    try:
+        return tuple(int(size) for size in np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(
+            f"broadcast_shapes: shapes {[list(shape) for shape in shapes]} cannot be broadcast together "
+            f"(in each trailing dim the sizes must match or be 1)"
+        ) from None
+
+
+@op()
+def broadcast_tensors(*tensors: Tensor) -> Tuple[Tensor, ...]:
+    """Every tensor expanded (a view) to their common broadcast shape; one already of that shape is
+    returned itself, as in PyTorch. Gradient: summed back over the expanded dims."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    tensors = [_tensor(t, "broadcast_tensors") for t in tensors]
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
 
 
 @op(method=True)

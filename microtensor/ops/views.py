@@ -1,4 +1,5 @@
-"""View ops: narrow, select, unbind, split, chunk, diagonal, unfold, movedim / moveaxis.
+"""View ops: narrow, select, unbind, split, chunk, tensor_split (hsplit vsplit dsplit), diagonal, unfold,
+movedim / moveaxis.
 
 Every result shares memory with its input, as in PyTorch: writing into the view
 writes into the input.
@@ -180,6 +181,82 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     if size == 0:
         return _pieces(x, dim, [0] * chunks)
     return _pieces(x, dim, _even_lengths(size, -(-size // chunks)))
+
+
+def _section_bounds(value, size, op_name):
+    """``tensor_split``'s piece boundaries along a dim of ``size``: ``n`` sections (the first ``size % n``
+    one longer) for an int or a 0-d tensor, the given split points for a sequence or a 1-d tensor."""
+    if isinstance(value, Tensor):
+        if value.dtype.kind not in "iu" or value.ndim > 1:
+            raise RuntimeError(
+                f"{op_name} expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional "
+                f"integer tensor, but got a {value.dtype} tensor with {value.ndim} dims"
+            )
+        value = value.item() if value.ndim == 0 else value.tolist()
+    if isinstance(value, (list, tuple)):
+        points = [_int(point, "indices", op_name) for point in value]
+        return [0] + points, points + [None]
+    sections = _int(value, "sections", op_name)
+    if sections <= 0:
+        raise RuntimeError(f"{op_name}: number of sections must be larger than 0, got {sections}")
+    small, extra = divmod(size, sections)
+    lengths = [small + 1] * extra + [small] * (sections - extra)
+    starts = np.cumsum([0] + lengths[:-1]).tolist()
+    return starts, [start + length for start, length in zip(starts, lengths)]
+
+
+@op(method=True)
+def tensor_split(input: Tensor, indices_or_sections: Union[int, Sequence[int], Tensor], dim: int = 0) -> Tuple[Tensor, ...]:
+    """Views along ``dim``: ``n`` near-equal sections (the first ``size % n`` one element longer,
+    numpy's ``array_split``), or the pieces between the split points ``indices`` (Python slicing:
+    ``x[:i0], x[i0:i1], ..., x[ik:]``, so points may be negative, repeat or pass the end).
+
+    Gradient: each piece's gradient goes back to its slice of the input.
+    """
+    x = _tensor(input, "tensor_split")
+    if x.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    dim = normalize_dim(dim, x.ndim, "tensor_split")
+    starts, stops = _section_bounds(indices_or_sections, x.shape[dim], "tensor_split")
+    lead = (slice(None),) * dim
+    return tuple(getitem(x, lead + (slice(start, stop),)) for start, stop in zip(starts, stops))
+
+
+def _split_at(op_name, x, sections, dim, least):
+    """``hsplit``/``vsplit``/``dsplit``: ``tensor_split`` along ``dim``; an int must divide the size."""
+    x = _tensor(x, op_name)
+    if x.ndim < least:
+        raise RuntimeError(
+            f"{op_name} requires a tensor with at least {least} dimensions, but got a tensor with "
+            f"{x.ndim} dimensions!"
+        )
+    if not isinstance(sections, (list, tuple, Tensor)):
+        sections = _int(sections, "sections", op_name)
+        if sections == 0 or x.shape[dim] % sections:
+            raise RuntimeError(
+                f"{op_name} attempted to split along dimension {dim}, but the size of the dimension "
+                f"{x.shape[dim]} is not divisible by the split_size {sections}!"
+            )
+    return tensor_split(x, sections, dim)
+
+
+@op(method=True)
+def hsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]:
+    """``tensor_split`` along dim 1 (dim 0 of a 1-d tensor); an int number of sections must divide it."""
+    x = _tensor(input, "hsplit")
+    return _split_at("hsplit", x, sections, 1 if x.ndim > 1 else 0, 1)
+
+
+@op(method=True)
+def vsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]:
+    """``tensor_split`` along dim 0 of a tensor of at least 2 dims; an int must divide the size."""
+    return _split_at("vsplit", input, sections, 0, 2)
+
+
+@op(method=True)
+def dsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]:
+    """``tensor_split`` along dim 2 of a tensor of at least 3 dims; an int must divide the size."""
+    return _split_at("dsplit", input, sections, 2, 3)
 
 
 # ------------------------------------------------------------------ diagonal

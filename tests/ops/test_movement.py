@@ -422,3 +422,92 @@ def test_writing_through_an_expand_is_allowed_exactly_when_no_element_repeats():
     assert x[1, 2].item() == 5.0
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         x[:, :1].expand(2, 3).add_(1)
+
+
+# ------------------------------------------------ numpy-style stacking, atleast_Nd, ravel
+STACK_INPUTS = [
+    [np.arange(2.0), np.arange(3.0)], [np.ones((2, 1)), np.zeros((2, 3))], [np.array(1.0), np.array(2.0)],
+    [np.ones((2, 3)), np.zeros((2, 3))], [np.arange(2.0), np.arange(2.0) + 5],
+]
+
+
+@pytest.mark.parametrize("name", ["hstack", "vstack", "row_stack", "dstack", "column_stack"])
+@pytest.mark.parametrize("arrays", STACK_INPUTS, ids=range(len(STACK_INPUTS)))
+def test_numpy_style_stacking_matches_numpy(name, arrays):
+    numpy_name = "vstack" if name == "row_stack" else name
+    try:
+        expected = getattr(np, numpy_name)(arrays)
+    except ValueError:
+        with pytest.raises(RuntimeError):
+            getattr(mt, name)([mt.tensor(a) for a in arrays])
+        return
+    out = getattr(mt, name)([mt.tensor(a) for a in arrays])
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(np.asarray(out), expected)
+
+
+def test_stacking_gradients_promotion_and_out():
+    check_gradients(lambda a, b: weighted(mt.column_stack([a, b])), np.arange(3.0), np.ones((3, 2)))
+    check_gradients(lambda a, b: weighted(mt.dstack([a, b])), np.arange(3.0), np.ones((1, 3)))
+    assert mt.hstack([mt.tensor([1, 2]), mt.tensor([0.5])]).dtype == mt.float32
+    out = mt.zeros(4)
+    assert mt.vstack([mt.ones(2), mt.ones(2)]).shape == (2, 2) and mt.hstack([mt.ones(2), mt.ones(2)], out=out) is out
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4)])
+def test_atleast_nd_matches_numpy_and_gives_views(name, shape):
+    array = np.arange(float(np.prod(shape))).reshape(shape)
+    x = mt.tensor(array)
+    out = getattr(mt, name)(x)
+    expected = getattr(np, name)(array)
+    assert out.shape == expected.shape and np.shares_memory(out._data, x._data)
+    if out.shape == x.shape:
+        assert out is x  # as PyTorch returns the tensor itself
+    both = getattr(mt, name)(x, x)
+    assert isinstance(both, tuple) and [t.shape for t in both] == [expected.shape] * 2
+    assert getattr(mt, name)([x])[0].shape == expected.shape
+
+
+def test_ravel_is_a_view_when_it_can_be():
+    x = mt.arange(6.0).reshape(2, 3)
+    flat = x.ravel()
+    assert flat.shape == (6,) and flat._base is x._base
+    assert mt.ravel(x.t())._base is None  # not contiguous: a copy
+    np.testing.assert_array_equal(np.asarray(mt.ravel(x.t())), np.ravel(np.arange(6.0).reshape(2, 3).T))
+    vector = mt.arange(3.0)
+    assert vector.ravel() is not vector and vector.ravel()._base is vector
+
+
+def test_broadcast_tensors_and_shapes():
+    a, b = mt.broadcast_tensors(mt.ones(2, 1), mt.arange(3.0))
+    expected = np.broadcast_arrays(np.ones((2, 1)), np.arange(3.0))
+    for out, want in zip((a, b), expected):
+        np.testing.assert_array_equal(np.asarray(out), want)
+    assert b.stride() == (0, 1)
+    same = mt.zeros(2, 3)
+    assert mt.broadcast_tensors(same, mt.ones(3))[0] is same  # already of the shape: itself, as in PyTorch
+    assert mt.broadcast_shapes((2, 1), (3,)) == (2, 3) and mt.broadcast_shapes(3, (2, 1)) == (2, 3)
+    with pytest.raises(RuntimeError, match=r"broadcast_shapes: shapes \[\[2\], \[3\]\] cannot be broadcast"):
+        mt.broadcast_tensors(mt.ones(2), mt.ones(3))
+    check_gradients(lambda p, q: sum(weighted(t).sum() for t in mt.broadcast_tensors(p, q)),
+                    np.ones((2, 1)), np.arange(3.0))
+
+
+def test_t_is_an_op_and_mh_adjoint_transpose_matrices():
+    x = mt.arange(6.0).reshape(2, 3)
+    assert mt.t(x).shape == (3, 2) and mt.t(mt.arange(3.0)).shape == (3,)
+    batch = mt.arange(24.0).reshape(2, 3, 4)
+    for out in (batch.mH, batch.adjoint()):
+        assert out.shape == (2, 4, 3) and out.stride() == (12, 1, 4)
+        np.testing.assert_array_equal(np.asarray(out), np.swapaxes(np.arange(24.0).reshape(2, 3, 4), -1, -2))
+    for attribute in ("mT", "mH"):
+        with pytest.raises(RuntimeError, match=rf"tensor.{attribute} is only supported on matrices or batches of "
+                                               rf"matrices. Got 1-D tensor"):
+            getattr(mt.arange(3.0), attribute)
+
+
+def test_view_takes_size_as_a_keyword():
+    assert mt.arange(6.0).view(size=(2, 3)).shape == (2, 3)
+    with pytest.raises(TypeError, match="both positionally and as size="):
+        mt.arange(6.0).view(6, size=(2, 3))
