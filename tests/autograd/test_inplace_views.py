@@ -547,3 +547,30 @@ def test_swapdims_and_swapaxes_inplace_are_transpose_():
         t = mt.arange(6.0).reshape(2, 3)
         assert getattr(t, name)(0, 1) is t
         assert t.shape == (3, 2) and t.stride() == (1, 3)
+
+
+# ------------------------------------------- retain_grad follows the tensor's new value
+def test_retain_grad_then_inplace_keeps_the_gradient_of_the_new_value():
+    """d(sum a')/d a' = 1 for the modified a' (PyTorch's .grad), while x gets 2 through a' = 2a."""
+    x = leaf([1.0, 2.0, 3.0])
+    a = x * 1
+    a.retain_grad()
+    seen = []
+    a.register_hook(lambda grad: seen.append(np.asarray(grad).copy()))  # a plain hook stays with the old a
+    a.mul_(2)
+    a.sum().backward()
+    assert_close(a.grad, [1.0, 1.0, 1.0])
+    assert_close(x.grad, [2.0, 2.0, 2.0])
+    assert_close(seen[0], [2.0, 2.0, 2.0])
+
+
+def test_retain_grad_of_a_base_written_through_a_view_or_by_setitem():
+    x = leaf([1.0, 2.0, 3.0])
+    a = x * 1
+    a.retain_grad()
+    a[1:].mul_(2)
+    a[0] = 5.0
+    (a * a).sum().backward()  # a' = [5, 4, 6]: d/da' = 2a'
+    assert_close(a.grad, [10.0, 8.0, 12.0])
+    assert_close(x.grad, [0.0, 16.0, 24.0])
+    assert a.retains_grad
