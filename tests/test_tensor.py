@@ -302,3 +302,8 @@ def test_cuda_is_reported_unavailable():
 
 def test_repr_of_float16_has_no_warnings():
     assert repr(mt.tensor([1.5, 2.5], dtype=mt.float16)) == "tensor([1.5000, 2.5000], dtype=microtensor.float16)"
+
+
+def test_a_cast_of_an_expand_is_dense_row_major():
+    for out in (mt.ones(3).expand(2, 3).double(), mt.ones(3, dtype=mt.int64).expand(2, 3).float()):
+        assert out.stride() == (3, 1) and out.is_contiguous() and out.view(-1).shape == (6,)

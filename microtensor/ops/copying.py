@@ -21,30 +21,6 @@ from .._typing import DTypeLike, Number
 
 
 # ----------------------------------------------------- copies and conversions
-class Cast(Function):
-    """``y = x`` converted to another dtype;  dy/dx = 1 (the engine casts the gradient back
-    to x's dtype). Casts to integer or bool dtypes carry no gradient."""
-
-    numpy_level = True
-
-    @staticmethod
-    def forward(ctx, x, dtype):
-        return x.astype(dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad, None
-
-
-@op()
-def cast(input: Tensor, dtype: DTypeLike) -> Tensor:
-    """``input`` converted to ``dtype`` (always a copy); differentiable between float dtypes."""
-    dtype = _dtypes.to_dtype(dtype)
-    if dtype is None:
-        raise TypeError("cast: dtype must not be None")
-    return Cast.apply(_as_tensor(input, "cast"), dtype)
-
-
 def _dims_outer_to_inner(array):
     """PyTorch's memory order of the dims for a copy of an array whose elements repeat (an expand):
     dims sorted by stride, innermost the smallest, but a stride-0 dim keeps its place (so a row
@@ -71,15 +47,46 @@ def _dims_outer_to_inner(array):
     return perm[::-1]
 
 
-def preserved_copy(array):
-    """A copy laid out as PyTorch's ``preserve_format``: the same strides for an array whose elements
-    each appear once (numpy's ``order='K'``), a dense layout in PyTorch's dim order for an expand."""
-    if not any(step == 0 and size > 1 for size, step in zip(array.shape, array.strides)):
-        return np.array(array, copy=True)
+def _repeats_elements(array):
+    return any(step == 0 and size > 1 for size, step in zip(array.shape, array.strides))
+
+
+def preserved_copy(array, dtype=None):
+    """A copy (cast to ``dtype``) laid out as PyTorch's ``preserve_format``: the same strides for an array
+    whose elements each appear once (numpy's ``order='K'``), a dense layout in PyTorch's dim order for
+    an expand."""
+    if not _repeats_elements(array):
+        return np.array(array, dtype=dtype, copy=True)
     order = _dims_outer_to_inner(array)
-    out = np.empty([array.shape[d] for d in order], dtype=array.dtype).transpose(np.argsort(order))
+    out = np.empty([array.shape[d] for d in order], dtype=dtype or array.dtype).transpose(np.argsort(order))
     out[...] = array
     return out
+
+
+class Cast(Function):
+    """``y = x`` converted to another dtype;  dy/dx = 1 (the engine casts the gradient back
+    to x's dtype). Casts to integer or bool dtypes carry no gradient."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        if _repeats_elements(x):
+            return preserved_copy(x, dtype)  # numpy's astype would lay an expand out column-major
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+@op()
+def cast(input: Tensor, dtype: DTypeLike) -> Tensor:
+    """``input`` converted to ``dtype`` (always a copy); differentiable between float dtypes."""
+    dtype = _dtypes.to_dtype(dtype)
+    if dtype is None:
+        raise TypeError("cast: dtype must not be None")
+    return Cast.apply(_as_tensor(input, "cast"), dtype)
 
 
 class Clone(Function):
