@@ -28,9 +28,9 @@ from .views import MULTI, NO_GRAD, refresh_view, replay_tensors
 
 def apply_inplace(target, op_name, compute):
     """Run ``compute()`` (the op out of place on ``target``), then write its result into ``target``."""
+    if target._view is not None:
+        refresh_view(target)  # which may also rewrite its steps (views.current_steps)
     view = target._view
-    if view is not None:
-        refresh_view(target)
     if _state.enabled:
         _check_not_leaf(target, op_name)
     result = compute()

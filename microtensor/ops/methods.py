@@ -17,8 +17,9 @@ from .._tensor import Tensor
 from ..autograd import hooks
 from ..autograd.hooks import RemovableHandle
 from ..autograd.backward import backward as autograd_backward
-from ..autograd.grad_mode import _state
+from ..autograd.grad_mode import _state, enable_grad
 from ..autograd.inplace import apply_inplace
+from ..autograd.views import record_relayout
 from ..device import check_device, device as _device
 from . import (
     activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, indexing, movement, rectifiers,
@@ -216,17 +217,25 @@ def _become(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor
                 f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation. "
                 f"Use the out-of-place form, or wrap the call in `with mt.no_grad():`."
             )
-    result = compute()
+    old_shape = self.shape
+    if not _state.enabled and self._grad_fn is not None:
+        with enable_grad():  # the values do not change: keep the history, with the view op in it
+            result = compute()
+    else:
+        result = compute()
     self._data = result._data
     self._grad_fn = result._grad_fn
     self._requires_grad = result._requires_grad or self._requires_grad
     if self._output_nr:
         self._output_nr = 0
+    self._version_counter[0] += 1  # a new layout of the same memory: a new version, as in PyTorch
     view = result._view
     if view is not None and view[0] is not self:
         self._view = view
     elif self._view is not None:
         self._view = None
+    else:  # a base re-laid: its older views' steps must start from the old layout (autograd/views.py)
+        record_relayout(self, view[1], old_shape)
     return self
 
 @tensor_method()

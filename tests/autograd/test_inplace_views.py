@@ -574,3 +574,79 @@ def test_retain_grad_of_a_base_written_through_a_view_or_by_setitem():
     assert_close(a.grad, [10.0, 8.0, 12.0])
     assert_close(x.grad, [0.0, 16.0, 24.0])
     assert a.retains_grad
+
+
+# ------------------------------- views taken before their base is re-laid in place (t_, unsqueeze_)
+def test_a_view_taken_before_its_base_is_transposed_in_place_still_writes_its_own_elements():
+    """v = a[0] is row 0 of the old layout; after a.t_() writing into v must change (and differentiate)
+    that row, which is now column 0 of a."""
+    x0 = pattern((2, 3))
+    weight = pattern((3, 2), start=-1.0, step=0.5)
+
+    def f(xa):
+        m = xa * 1
+        m[0] *= 10
+        return float((m.T * weight).sum())
+
+    x = leaf(x0)
+    a = x * 1
+    v = a[0]
+    a.t_()
+    assert a._version == 1  # t_ is a new version, as in PyTorch
+    v.mul_(10)
+    assert_close(a.detach(), (x0 * [[10.0], [1.0]]).T)
+    (a * const(weight)).sum().backward()
+    assert_close(x.grad, numeric_grads(f, x0)[0])
+
+
+def test_views_of_a_base_re_laid_twice_and_a_view_of_such_a_view():
+    x0, y0 = pattern((2, 3)), np.array([0.5, -1.0])
+    weight, u = pattern((1, 3, 2), start=-0.5), np.array([2.0, -3.0])
+
+    def f(xa, ya):
+        m = xa * 1
+        m[:, 1] += ya
+        m[1, 1] *= 3
+        return float((m.T[None] * weight).sum() + (m[:, 1] * u).sum())
+
+    x, y = leaf(x0), leaf(y0)
+    a = x * 1
+    v = a[:, 1]
+    a.t_()
+    with mt.no_grad():
+        a.unsqueeze_(0)
+    v.add_(y)
+    v[1:].mul_(3)  # a view of the old view, made after both re-layouts
+    assert a.shape == (1, 3, 2)
+    ((a * const(weight)).sum() + (v * const(u)).sum()).backward()
+    expected_x, expected_y = numeric_grads(f, x0, y0)
+    assert_close(x.grad, expected_x)
+    assert_close(y.grad, expected_y)
+
+
+def test_a_view_made_after_the_base_is_re_laid_uses_the_new_layout():
+    x0 = pattern((2, 3))
+    x = leaf(x0)
+    a = x * 1
+    a.t_()
+    a[0].mul_(2)  # row 0 of the transposed a: column 0 of x
+    (a * a).sum().backward()
+    scale = np.array([[2.0, 1.0, 1.0], [2.0, 1.0, 1.0]])
+    assert_close(x.grad, 2 * scale * scale * x0)
+
+
+def test_an_inplace_view_op_under_no_grad_keeps_the_history():
+    """The values do not change, so the graph keeps them: d/dx sum(W * (2x)^T) = 2 W^T."""
+    weight = pattern((3, 2))
+    x = leaf(pattern((2, 3)))
+    a = x * 2
+    with mt.no_grad():
+        a.t_()
+        a.unsqueeze_(0)
+    assert a.shape == (1, 3, 2) and a.grad_fn is not None
+    (a * const(weight[None])).sum().backward()
+    assert_close(x.grad, 2 * weight.T)
+    w = leaf(pattern((2, 3)))
+    with mt.no_grad():
+        w.t_()  # a leaf stays a leaf (what an optimizer's in-place update would need)
+    assert w.is_leaf and w.requires_grad and w.shape == (3, 2)
