@@ -204,8 +204,9 @@ def fill_(self: Tensor, value: Number) -> Tensor:
     return self._apply_inplace("fill_", lambda: copying.full_like_value(self, value))
 
 @tensor_method()
-def copy_(self: Tensor, source: TensorLike) -> Tensor:
-    """Copy ``source`` (broadcast to this tensor's shape) into this tensor."""
+def copy_(self: Tensor, source: TensorLike, non_blocking: bool = False) -> Tensor:
+    """Copy ``source`` (broadcast to this tensor's shape, cast to its dtype) into this tensor.
+    ``non_blocking`` is accepted for PyTorch code and changes nothing (there is one device)."""
     return self._apply_inplace("copy_", lambda: copying.copy_from(self, source))
 
 @tensor_method()
