@@ -63,7 +63,7 @@ class Cat(Function):
         )
 
 
-@op(numpy=np.concatenate, numpy_names={"axis": "dim"}, out=True)
+@op(numpy=np.concatenate, numpy_names={"axis": "dim"}, aliases=("concat", "concatenate"), out=True)
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
     """Concatenate tensors along an existing ``dim`` (shapes must agree elsewhere; dtypes promote).
 

@@ -511,3 +511,10 @@ def test_view_takes_size_as_a_keyword():
     assert mt.arange(6.0).view(size=(2, 3)).shape == (2, 3)
     with pytest.raises(TypeError, match="both positionally and as size="):
         mt.arange(6.0).view(6, size=(2, 3))
+
+
+def test_concat_and_concatenate_are_cat():
+    a, b = np.arange(6.0).reshape(2, 3), np.ones((2, 1))
+    np.testing.assert_array_equal(np.asarray(mt.concat([mt.tensor(a), mt.tensor(b)], dim=1)), np.concatenate([a, b], 1))
+    np.testing.assert_array_equal(np.asarray(mt.concatenate((mt.tensor(a), mt.tensor(a)), axis=0)),
+                                  np.concatenate([a, a], 0))
