@@ -69,6 +69,11 @@ def _infer_shape(shape, numel, op_name="reshape"):
         if size != -1:
             known *= size
     if unknown:
+        if known == 0 and numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the unspecified dimension "
+                f"size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if size == -1 else size for size in shape)
@@ -225,6 +230,8 @@ def squeeze(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = [normalize_dim(d, x.ndim, "squeeze") for d in dims]
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"squeeze: dim {_first_repeat(dims)} appears multiple times in the list of dims {list(dim)}")
         if x.ndim == 0:
             dims = ()
     drop = {d for d in dims if x.shape[d] == 1}
@@ -267,6 +274,10 @@ def ravel(input: Tensor) -> Tensor:
     """The elements as one dim, ``reshape(-1)``: a view when the layout allows, else a copy."""
     x = _tensor(input, "ravel")
     return Reshape.apply(x, (x._data.size,))
+
+
+def _first_repeat(dims):
+    return next(d for i, d in enumerate(dims) if d in dims[:i])
 
 
 # ------------------------------------------------------ transpose / permute

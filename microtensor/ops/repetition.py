@@ -77,6 +77,11 @@ def expand(
         current = x.shape[axis - lead]
         if size == -1:
             size = current
+        elif size < 0:
+            raise RuntimeError(
+                f"expand: invalid size {size} at dimension {axis} (sizes must be non-negative, or -1 to keep the "
+                f"size); sizes {list(sizes)}, tensor shape {list(x.shape)}"
+            )
         if current != size and current != 1:
             raise RuntimeError(
                 f"expand: The expanded size of the tensor ({size}) must match the existing size ({current}) at "

@@ -16,7 +16,7 @@ writes into the input.
 """
 from __future__ import annotations
 
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -163,6 +163,14 @@ def split(tensor: Tensor, split_size_or_sections: Union[int, Sequence[int]], dim
 
 
 @op(method=True)
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> Tuple[Tensor, ...]:
+    """``split(input, split_sizes, dim)`` with a list of sizes (PyTorch's name for that form)."""
+    if not isinstance(split_sizes, (list, tuple)):
+        raise TypeError(f"split_with_sizes(): split_sizes must be a list of ints, got {type(split_sizes).__name__}")
+    return split(input, split_sizes, dim)
+
+
+@op(method=True)
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into views of ``ceil(size / chunks)`` along ``dim`` (the last one smaller); as in
     PyTorch this can give fewer than ``chunks`` pieces (``size = 5, chunks = 4`` -> 2, 2, 1).
@@ -206,13 +214,21 @@ def _section_bounds(value, size, op_name):
 
 
 @op(method=True)
-def tensor_split(input: Tensor, indices_or_sections: Union[int, Sequence[int], Tensor], dim: int = 0) -> Tuple[Tensor, ...]:
+def tensor_split(
+    input: Tensor, indices_or_sections: Union[int, Sequence[int], Tensor, None] = None, dim: int = 0, *,
+    sections: Optional[int] = None, indices: Optional[Sequence[int]] = None,
+) -> Tuple[Tensor, ...]:
     """Views along ``dim``: ``n`` near-equal sections (the first ``size % n`` one element longer,
     numpy's ``array_split``), or the pieces between the split points ``indices`` (Python slicing:
     ``x[:i0], x[i0:i1], ..., x[ik:]``, so points may be negative, repeat or pass the end).
+    PyTorch's keyword forms ``sections=`` and ``indices=`` work too.
 
     Gradient: each piece's gradient goes back to its slice of the input.
     """
+    given = [value for value in (indices_or_sections, sections, indices) if value is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split() takes exactly one of indices_or_sections, sections= and indices=")
+    indices_or_sections = given[0]
     x = _tensor(input, "tensor_split")
     if x.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")

@@ -518,3 +518,14 @@ def test_concat_and_concatenate_are_cat():
     np.testing.assert_array_equal(np.asarray(mt.concat([mt.tensor(a), mt.tensor(b)], dim=1)), np.concatenate([a, b], 1))
     np.testing.assert_array_equal(np.asarray(mt.concatenate((mt.tensor(a), mt.tensor(a)), axis=0)),
                                   np.concatenate([a, a], 0))
+
+
+def test_shape_argument_errors_follow_pytorch():
+    with pytest.raises(RuntimeError, match=r"squeeze: dim 0 appears multiple times in the list of dims"):
+        mt.zeros(1, 2, 1).squeeze((0, -3))
+    with pytest.raises(RuntimeError, match=r"expand: invalid size -2 at dimension 0"):
+        mt.zeros(1, 3).expand(-2, 3)  # numpy's ValueError before
+    with pytest.raises(RuntimeError, match=r"cannot reshape tensor of 0 elements into shape \[0, -1\] because the "
+                                           r"unspecified dimension size -1 can be any value and is ambiguous"):
+        mt.zeros(0, 3).view(0, -1)
+    assert mt.zeros(0, 3).view(-1, 3).shape == (0, 3)

@@ -445,7 +445,8 @@ def test_errors():
 
 
 VIEW_OPS = (
-    "narrow", "select", "unbind", "split", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit", "diagonal",
+    "narrow", "select", "unbind", "split", "split_with_sizes", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "diagonal",
     "movedim", "moveaxis",
 )
 VIEW_METHODS = VIEW_OPS + ("unfold",)
@@ -541,3 +542,14 @@ def test_tensor_split_family_errors():
         mt.arange(3.0).vsplit(1)
     with pytest.raises(RuntimeError, match="dsplit requires a tensor with at least 3 dimensions"):
         x.dsplit(2)
+
+
+def test_tensor_split_keyword_forms_and_split_with_sizes():
+    x = mt.arange(12.0).reshape(2, 6)
+    assert [p.shape for p in mt.tensor_split(x, sections=3, dim=1)] == [(2, 2)] * 3
+    assert [p.shape for p in x.tensor_split(indices=[1, 4], dim=1)] == [(2, 1), (2, 3), (2, 2)]
+    with pytest.raises(TypeError, match="exactly one of"):
+        x.tensor_split(2, sections=2)
+    pieces = x.split_with_sizes([2, 4], dim=1)
+    assert [p.shape for p in pieces] == [(2, 2), (2, 4)] and pieces[1]._base is x._base
+    np.testing.assert_array_equal(np.asarray(pieces[1]), np.arange(12.0).reshape(2, 6)[:, 2:])
