@@ -57,7 +57,8 @@ def current_steps(view):
 
 
 def record_relayout(base, steps, old_shape):
-    """``base`` (not a view) now has the layout ``steps`` take from its old one: note the way back."""
+    """``base`` (not a view) now has the layout that ``steps`` (the one in-place view op: a ``Permute`` or a
+    ``Reshape``) take from its old one, of ``old_shape``: note the way back."""
     way_back = tuple(_inverse_step(cls, args, old_shape) for cls, args in reversed(steps))
     base.__dict__.setdefault("_relayouts", []).append((base._version_counter[0], way_back))
 

@@ -235,7 +235,7 @@ def _become(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor
         self._view = view
     elif self._view is not None:
         self._view = None
-    else:  # a base re-laid: its older views' steps must start from the old layout (autograd/views.py)
+    elif view is not None:  # a base re-laid: its older views' steps must start from the old layout (views.py)
         record_relayout(self, view[1], old_shape)
     return self
 
