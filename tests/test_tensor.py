@@ -237,6 +237,20 @@ def test_clone_is_a_copy_that_keeps_the_graph():
     np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
 
 
+def test_clone_of_an_expand_is_dense_row_major_and_a_transpose_keeps_its_layout():
+    """PyTorch's preserve_format: an array whose elements appear once keeps its strides; one with
+    repeated elements (an expand) gets dense memory, dims sorted by stride but a stride-0 dim kept in place."""
+    row = mt.tensor([1.0, 2.0, 3.0]).expand(2, 3).clone()
+    assert row.stride() == (3, 1) and row.is_contiguous()
+    np.testing.assert_array_equal(np.asarray(row.view(-1)), [1.0, 2.0, 3.0, 1.0, 2.0, 3.0])
+    assert mt.ones(3, 1).expand(3, 4).clone().stride() == (4, 1)
+    assert mt.arange(6.0).reshape(2, 3).t().clone().stride() == (1, 3)
+    # (4, 1, 3) -> expand (4, 5, 3), strides (3, 0, 1) -> transpose(0, 2): (3, 5, 4), strides (1, 0, 3);
+    # sorted by stride, dim 0 (1) is innermost, then dim 2 (3); dim 1 (stride 0) stays between: (1, 3, 15)
+    mixed = mt.ones(4, 1, 3).expand(4, 5, 3).transpose(0, 2).clone()
+    assert mixed.stride() == (1, 3, 15) and np.asarray(mixed).tolist() == np.ones((3, 5, 4)).tolist()
+
+
 def test_mm_and_t():
     a = mt.tensor([[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_allclose(a.mm(a.t()).data, a.numpy() @ a.numpy().T)
@@ -288,3 +302,8 @@ def test_cuda_is_reported_unavailable():
 
 def test_repr_of_float16_has_no_warnings():
     assert repr(mt.tensor([1.5, 2.5], dtype=mt.float16)) == "tensor([1.5000, 2.5000], dtype=microtensor.float16)"
+
+
+def test_a_cast_of_an_expand_is_dense_row_major():
+    for out in (mt.ones(3).expand(2, 3).double(), mt.ones(3, dtype=mt.int64).expand(2, 3).float()):
+        assert out.stride() == (3, 1) and out.is_contiguous() and out.view(-1).shape == (6,)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._tensor import _new_tensor
 from .function import _SCRATCH_CONTEXT, Function
+from .hooks import _hook_list
 from .node_meta import shared_meta
 from .outputs import edge_of
 from .saved import OUTPUT, is_record
@@ -27,9 +28,9 @@ from .views import MULTI, NO_GRAD, refresh_view, replay_tensors
 
 def apply_inplace(target, op_name, compute):
     """Run ``compute()`` (the op out of place on ``target``), then write its result into ``target``."""
+    if target._view is not None:
+        refresh_view(target)  # which may also rewrite its steps (views.current_steps)
     view = target._view
-    if view is not None:
-        refresh_view(target)
     if _state.enabled:
         _check_not_leaf(target, op_name)
     result = compute()
@@ -51,10 +52,13 @@ def apply_inplace(target, op_name, compute):
     if node is None or not _state.enabled:
         return target
     if view is None:
+        retained = _take_retain_grad(target)
         target._grad_fn = node
         target._requires_grad = True
         if target._output_nr:
             target._output_nr = 0
+        if retained:
+            _hook_list(target).extend(retained)
         if node._saved:  # the node's output now lives in target: check target's version
             node._saved = [
                 (record[0], OUTPUT, counter, counter[0]) if is_record(record) and record[1] is OUTPUT else record
@@ -129,10 +133,24 @@ def _rebase_base(base, steps, value_edge, value):
     node.needs_input_grad = (base_needs, True)
     node.steps = steps
     node.template = base._data  # its layout: backward replays the steps on a buffer laid out alike
+    retained = _take_retain_grad(base)
     base._grad_fn = node
     base._requires_grad = True
     if base._output_nr:
         base._output_nr = 0
+    if retained:
+        _hook_list(base).extend(retained)
+
+
+def _take_retain_grad(tensor):
+    """``retain_grad()``'s hook of a tensor about to get a new node, taken off its old node: as in PyTorch,
+    ``.grad`` then holds the gradient of the tensor's new value (other hooks stay with the old value)."""
+    if tensor._grad_fn is None or not tensor.__dict__.get("_retains_grad"):
+        return None
+    hooks = _hook_list(tensor)
+    retained = [hook for hook in hooks if getattr(hook, "retains_grad", False)]
+    hooks[:] = [hook for hook in hooks if not getattr(hook, "retains_grad", False)]
+    return retained
 
 
 def replay_arrays(array, steps):

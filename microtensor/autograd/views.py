@@ -17,6 +17,12 @@ When the base (or another view of it) is modified in place, the counter moves on
 the next time the view is used its history is made again from the base's new history
 (``refresh_view``). That is how ``v = a[:2]; a.mul_(2); v.sum().backward()`` sends the
 gradient through the multiplication.
+
+An in-place view op on a base (``a.t_()``, ``a.squeeze_()``) changes the layout that older
+views' steps start from. The base keeps ``_relayouts``: ``(version, steps back to the old
+layout)`` for each such change, and an older view's steps are prefixed with the way back
+(``current_steps``), so ``v = a[0]; a.t_(); v.mul_(2)`` still writes and differentiates row 0
+of the old layout, as in PyTorch.
 """
 import numpy as np
 
@@ -35,7 +41,32 @@ def attach_view(source, out, cls, args):
     if view is None:
         out._view = (source, ((cls, args),), version, made)
     else:
-        out._view = (view[0], view[1] + ((cls, args),), version, made or view[3])
+        out._view = (view[0], current_steps(view) + ((cls, args),), version, made or view[3])
+
+
+def current_steps(view):
+    """The view's steps from its base's layout of now: prefixed with the way back to the layout they
+    were recorded on when the base was re-laid (``a.t_()``) since."""
+    base, steps, version = view[0], view[1], view[2]
+    relayouts = getattr(base, "_relayouts", None)  # set on the rare base re-laid in place
+    if relayouts:
+        for at, way_back in relayouts:
+            if at > version:
+                steps = way_back + steps
+    return steps
+
+
+def record_relayout(base, steps, old_shape):
+    """``base`` (not a view) now has the layout that ``steps`` (the one in-place view op: a ``Permute`` or a
+    ``Reshape``) take from its old one, of ``old_shape``: note the way back."""
+    way_back = tuple(_inverse_step(cls, args, old_shape) for cls, args in reversed(steps))
+    base.__dict__.setdefault("_relayouts", []).append((base._version_counter[0], way_back))
+
+
+def _inverse_step(cls, args, old_shape):
+    if cls.__name__ == "Permute":
+        return cls, (tuple(np.argsort(args[0]).tolist()),)
+    return cls, (old_shape,)  # a Reshape (squeeze_, unsqueeze_): back to the old shape
 
 
 def mark_multi_output_views(views):
@@ -59,6 +90,7 @@ def refresh_view(view_tensor):
             f"split, chunk), and such views can't follow an in-place change with autograd: replace the "
             f"in-place operation by an out-of-place one, or make the views again after it."
         )
+    steps = current_steps(view_tensor._view)
     view_tensor._view = (base, steps, now, made)
     if base._requires_grad:
         fresh = replay_tensors(base, steps)

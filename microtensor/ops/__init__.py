@@ -38,6 +38,7 @@ from . import joining  # noqa: F401
 from . import reordering  # noqa: F401
 from . import indexing  # noqa: F401
 from . import views  # noqa: F401
+from . import splitting  # noqa: F401
 from . import linalg  # noqa: F401
 from . import einstein_summation  # noqa: F401
 from . import affine_combinations  # noqa: F401

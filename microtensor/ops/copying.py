@@ -21,6 +21,48 @@ from .._typing import DTypeLike, Number
 
 
 # ----------------------------------------------------- copies and conversions
+def _dims_outer_to_inner(array):
+    """PyTorch's memory order of the dims for a copy of an array whose elements repeat (an expand):
+    dims sorted by stride, innermost the smallest, but a stride-0 dim keeps its place (so a row
+    expanded to ``(2, 3)`` is copied row-major, where numpy's ``order='K'`` would give ``(1, 2)``)."""
+    sizes, strides = array.shape, array.strides
+    perm = list(range(array.ndim))[::-1]  # innermost first
+
+    def after(dim0, dim1):  # 1: dim0 lies outside dim1; -1: inside; 0: undecided (a stride 0)
+        if strides[dim0] == 0 or strides[dim1] == 0:
+            return 0
+        if strides[dim0] != strides[dim1]:
+            return -1 if strides[dim0] < strides[dim1] else 1
+        return 1 if sizes[dim0] > sizes[dim1] else 0
+
+    for i in range(1, len(perm)):  # PyTorch's stable insertion sort
+        moving = i
+        for j in range(i - 1, -1, -1):
+            order = after(perm[j], perm[moving])
+            if order > 0:
+                perm[j], perm[moving] = perm[moving], perm[j]
+                moving = j
+            elif order < 0:
+                break
+    return perm[::-1]
+
+
+def _repeats_elements(array):
+    return any(step == 0 and size > 1 for size, step in zip(array.shape, array.strides))
+
+
+def preserved_copy(array, dtype=None):
+    """A copy (cast to ``dtype``) laid out as PyTorch's ``preserve_format``: the same strides for an array
+    whose elements each appear once (numpy's ``order='K'``), a dense layout in PyTorch's dim order for
+    an expand."""
+    if not _repeats_elements(array):
+        return np.array(array, dtype=dtype, copy=True)
+    order = _dims_outer_to_inner(array)
+    out = np.empty([array.shape[d] for d in order], dtype=dtype or array.dtype).transpose(np.argsort(order))
+    out[...] = array
+    return out
+
+
 class Cast(Function):
     """``y = x`` converted to another dtype;  dy/dx = 1 (the engine casts the gradient back
     to x's dtype). Casts to integer or bool dtypes carry no gradient."""
@@ -29,6 +71,8 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx, x, dtype):
+        if _repeats_elements(x):
+            return preserved_copy(x, dtype)  # numpy's astype would lay an expand out column-major
         return x.astype(dtype)
 
     @staticmethod
@@ -52,7 +96,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return np.array(x, copy=True)
+        return preserved_copy(x)
 
     @staticmethod
     def backward(ctx, grad):

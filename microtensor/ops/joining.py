@@ -1,5 +1,6 @@
 """Joining: ``cat`` puts tensors end to end along an existing dim, ``stack`` along a new one
 (dtypes promote, as in PyTorch). Each input's gradient is its own slice of the output's.
+``hstack vstack dstack column_stack`` are ``cat`` after giving every input enough dims.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import normalize_dim
+from .movement import atleast_1d, atleast_2d, atleast_3d
 from .._registry import op
 
 
@@ -61,7 +63,7 @@ class Cat(Function):
         )
 
 
-@op(numpy=np.concatenate, numpy_names={"axis": "dim"}, out=True)
+@op(numpy=np.concatenate, numpy_names={"axis": "dim"}, aliases=("concat", "concatenate"), out=True)
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
     """Concatenate tensors along an existing ``dim`` (shapes must agree elsewhere; dtypes promote).
 
@@ -133,3 +135,33 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None
             )
     axis_ = normalize_dim(dim, reference.ndim + 1, "stack")
     return Stack.apply(*tensors, dim=axis_, dtype=dtype)
+
+
+@op(out=True)
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 1, or dim 0 when the inputs are 1-d (0-d ones become 1-d first)."""
+    tensors, _ = _operands(tensors, "hstack")
+    tensors = atleast_1d(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+@op(aliases=("row_stack",), out=True)
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 0 after making each input at least 2-d (``(n,)`` becomes ``(1, n)``)."""
+    tensors, _ = _operands(tensors, "vstack")
+    return cat(atleast_2d(tensors), 0)
+
+
+@op(out=True)
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 2 after making each input at least 3-d (``atleast_3d``)."""
+    tensors, _ = _operands(tensors, "dstack")
+    return cat(atleast_3d(tensors), 2)
+
+
+@op(out=True)
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 1, each 0-d or 1-d input of ``n`` elements taken as a column ``(n, 1)``."""
+    tensors, _ = _operands(tensors, "column_stack")
+    columns = [t.reshape(t._data.size, 1) if t.ndim < 2 else t for t in tensors]
+    return cat(columns, 1)

@@ -17,12 +17,13 @@ from .._tensor import Tensor
 from ..autograd import hooks
 from ..autograd.hooks import RemovableHandle
 from ..autograd.backward import backward as autograd_backward
-from ..autograd.grad_mode import _state
+from ..autograd.grad_mode import _state, enable_grad
 from ..autograd.inplace import apply_inplace
+from ..autograd.views import record_relayout
 from ..device import check_device, device as _device
 from . import (
     activation, arithmetic, clamping, comparison, copying, elementwise, exponentials, indexing, movement, rectifiers,
-    selection, trigonometry,
+    rounding, selection, trigonometry,
 )
 from .._typing import DeviceLike, Dim, DTypeLike, Number, TensorLike
 
@@ -33,6 +34,23 @@ def T(self: Tensor) -> Tensor:
 
 @tensor_method(kind="property")
 def mT(self: Tensor) -> Tensor:
+    """The last two dims swapped (a view): the transpose of each matrix in a batch."""
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return movement.transpose(self, -2, -1)
+
+@tensor_method(kind="property")
+def mH(self: Tensor) -> Tensor:
+    """The conjugate transpose of each matrix; for real tensors (all of microtensor's) it is ``mT``."""
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return movement.transpose(self, -2, -1)
+
+@tensor_method()
+def adjoint(self: Tensor) -> Tensor:
+    """``t.adjoint()``: the view ``t.mH`` (the conjugate transpose, ``mT`` for real tensors)."""
+    if self.ndim < 2:
+        raise RuntimeError(f"adjoint() is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
     return movement.transpose(self, -2, -1)
 
 @tensor_method()
@@ -113,6 +131,18 @@ def to_int(self: Tensor) -> Tensor:
 def to_bool(self: Tensor) -> Tensor:
     return self.to(_dtypes.bool)
 
+@tensor_method("short")
+def to_short(self: Tensor) -> Tensor:
+    return self.to(_dtypes.int16)
+
+@tensor_method("byte")
+def to_byte(self: Tensor) -> Tensor:
+    return self.to(_dtypes.uint8)
+
+@tensor_method("char")
+def to_char(self: Tensor) -> Tensor:
+    return self.to(_dtypes.int8)
+
 @tensor_method()
 def contiguous(self: Tensor) -> Tensor:
     """This tensor if its elements lie in row-major order in memory, else a contiguous copy."""
@@ -132,13 +162,6 @@ def __ne__(self: Tensor, other: Any) -> Any:
     if other is None or isinstance(other, str):
         return True
     return comparison.ne(self, other)
-
-@tensor_method()
-def t(self: Tensor) -> Tensor:
-    """Transpose of a tensor with at most 2 dimensions."""
-    if self.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; use transpose(d0, d1)")
-    return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 @tensor_method()
 def _apply_inplace(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor:
@@ -193,8 +216,9 @@ def fill_(self: Tensor, value: Number) -> Tensor:
     return self._apply_inplace("fill_", lambda: copying.full_like_value(self, value))
 
 @tensor_method()
-def copy_(self: Tensor, source: TensorLike) -> Tensor:
-    """Copy ``source`` (broadcast to this tensor's shape) into this tensor."""
+def copy_(self: Tensor, source: TensorLike, non_blocking: bool = False) -> Tensor:
+    """Copy ``source`` (broadcast to this tensor's shape, cast to its dtype) into this tensor.
+    ``non_blocking`` is accepted for PyTorch code and changes nothing (there is one device)."""
     return self._apply_inplace("copy_", lambda: copying.copy_from(self, source))
 
 @tensor_method()
@@ -206,17 +230,25 @@ def _become(self: Tensor, op_name: str, compute: Callable[[], Tensor]) -> Tensor
                 f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation. "
                 f"Use the out-of-place form, or wrap the call in `with mt.no_grad():`."
             )
-    result = compute()
+    old_shape = self.shape
+    if not _state.enabled and self._grad_fn is not None:
+        with enable_grad():  # the values do not change: keep the history, with the view op in it
+            result = compute()
+    else:
+        result = compute()
     self._data = result._data
     self._grad_fn = result._grad_fn
     self._requires_grad = result._requires_grad or self._requires_grad
     if self._output_nr:
         self._output_nr = 0
+    self._version_counter[0] += 1  # a new layout of the same memory: a new version, as in PyTorch
     view = result._view
     if view is not None and view[0] is not self:
         self._view = view
     elif self._view is not None:
         self._view = None
+    elif view is not None:  # a base re-laid: its older views' steps must start from the old layout (views.py)
+        record_relayout(self, view[1], old_shape)
     return self
 
 @tensor_method()
@@ -226,6 +258,9 @@ def t_(self: Tensor) -> Tensor:
 @tensor_method()
 def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return self._become("transpose_", lambda: self.transpose(dim0, dim1))
+
+tensor_method("swapdims_")(transpose_)
+tensor_method("swapaxes_")(transpose_)
 
 @tensor_method()
 def squeeze_(self: Tensor, dim: Optional[Dim] = None) -> Tensor:
@@ -252,13 +287,22 @@ def __itruediv__(self: Tensor, other: TensorLike) -> Tensor:
     return self.div_(other)
 
 @tensor_method()
+def __ipow__(self: Tensor, other: TensorLike) -> Tensor:
+    return self.pow_(other)
+
+@tensor_method()
+def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
+    return self._apply_inplace("round_", lambda: rounding.round(self, decimals=decimals))
+
+@tensor_method()
 def __setitem__(self: Tensor, index: Any, value: TensorLike) -> None:
     self._apply_inplace("__setitem__", lambda: indexing.index_put(self, index, value))
 
 
 _INPLACE_UNARY = (
     (elementwise, ("abs", "sqrt")),
-    (exponentials, ("log",)),
+    (exponentials, ("log", "log2", "log10", "log1p", "expm1")),
+    (rounding, ("floor", "ceil", "trunc", "frac")),
     (trigonometry, ("sin", "cos")),
     (elementwise, ("sign", "square", "reciprocal")),
     (rectifiers, ("relu",)),

@@ -69,6 +69,11 @@ def _infer_shape(shape, numel, op_name="reshape"):
         if size != -1:
             known *= size
     if unknown:
+        if known == 0 and numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the unspecified dimension "
+                f"size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if size == -1 else size for size in shape)
@@ -78,6 +83,9 @@ def _infer_shape(shape, numel, op_name="reshape"):
 
 
 def _reshape(x, shape):
+    """``x`` itself when the shape is already ``shape`` (as PyTorch's ``flatten`` returns ``self``), else
+    the reshaped tensor. ``reshape``, ``view`` and ``squeeze`` always return a new view, as PyTorch
+    does: ``x.view(x.shape)`` is a view of ``x`` (``_base``, its own ``grad_fn``), not ``x``."""
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)
@@ -99,12 +107,17 @@ def reshape(
     if kwargs:
         raise TypeError(f"reshape() got unexpected keyword arguments {sorted(kwargs)}")
     shape = _infer_shape(_sizes(shape, "reshape"), x._data.size)
-    return _reshape(x, shape)
+    return Reshape.apply(x, shape)
 
 
 @op(method=True)
-def view(input: Tensor, *shape: ShapeArg) -> Tensor:
-    """The same memory seen with a new ``shape``; PyTorch's error when the strides do not allow it."""
+def view(input: Tensor, *shape: ShapeArg, size: Optional[ShapeArg] = None) -> Tensor:
+    """The same memory seen with a new ``shape`` (or ``size=``, PyTorch's keyword); PyTorch's error when
+    the strides do not allow it."""
+    if size is not None:
+        if shape:
+            raise TypeError("view() got the shape both positionally and as size=")
+        shape = (size,)
     if len(shape) == 1 and isinstance(shape[0], np.dtype):
         raise TypeError("view(dtype) is not supported; use .to(dtype)")
     x = _tensor(input, "view")
@@ -115,7 +128,7 @@ def view(input: Tensor, *shape: ShapeArg) -> Tensor:
             f"across two contiguous subspaces): can't view shape {list(x.shape)} with strides {list(x.stride())} "
             f"as {list(target)}. Use .reshape(...) instead."
         )
-    return _reshape(x, target)
+    return Reshape.apply(x, target)
 
 
 def _reshapes_without_copy(array, shape):
@@ -217,10 +230,54 @@ def squeeze(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = [normalize_dim(d, x.ndim, "squeeze") for d in dims]
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"squeeze: dim {_first_repeat(dims)} appears multiple times in the list of dims {list(dim)}")
         if x.ndim == 0:
-            return x
+            dims = ()
     drop = {d for d in dims if x.shape[d] == 1}
-    return _reshape(x, tuple(size for axis, size in enumerate(x.shape) if axis not in drop))
+    return Reshape.apply(x, tuple(size for axis, size in enumerate(x.shape) if axis not in drop))
+
+
+def _at_least(op_name, shape_of, tensors):
+    """``atleast_Nd``: each tensor reshaped (a view) by ``shape_of``; one tensor in, one out, else a tuple."""
+    single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    results = tuple(_reshape(x, shape_of(x.shape)) for x in (_tensor(t, op_name) for t in tensors))
+    return results[0] if single else results
+
+
+@op()
+def atleast_1d(*tensors: Tensor) -> Any:
+    """A 0-d tensor as shape ``(1,)``; others unchanged. Several tensors (or a list) give a tuple."""
+    return _at_least("atleast_1d", lambda shape: shape or (1,), tensors)
+
+
+@op()
+def atleast_2d(*tensors: Tensor) -> Any:
+    """0-d -> ``(1, 1)``, ``(n,)`` -> ``(1, n)``; others unchanged (views). Several tensors give a tuple."""
+    return _at_least("atleast_2d", lambda shape: (1,) * (2 - len(shape)) + shape if len(shape) < 2 else shape, tensors)
+
+
+def _three_d(shape):
+    return {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}.get(len(shape), shape)
+
+
+@op()
+def atleast_3d(*tensors: Tensor) -> Any:
+    """0-d -> ``(1, 1, 1)``, ``(n,)`` -> ``(1, n, 1)``, ``(m, n)`` -> ``(m, n, 1)`` (numpy's rule, views)."""
+    return _at_least("atleast_3d", _three_d, tensors)
+
+
+@op(method=True)
+def ravel(input: Tensor) -> Tensor:
+    """The elements as one dim, ``reshape(-1)``: a view when the layout allows, else a copy."""
+    x = _tensor(input, "ravel")
+    return Reshape.apply(x, (x._data.size,))
+
+
+def _first_repeat(dims):
+    return next(d for i, d in enumerate(dims) if d in dims[:i])
 
 
 # ------------------------------------------------------ transpose / permute
@@ -260,9 +317,7 @@ def permute(input: Tensor, *dims: ShapeArg, **kwargs: Any) -> Tensor:
     normalized = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
     if sorted(normalized) != list(range(x.ndim)):
         raise RuntimeError(f"permute(): dims {dims} must be a permutation of 0..{x.ndim - 1} (repeated dim)")
-    if normalized == tuple(range(x.ndim)):
-        return x
-    return Permute.apply(x, normalized)
+    return Permute.apply(x, normalized)  # a view even for the identity order, as in PyTorch
 
 
 @op(method=("transpose", "swapaxes", "swapdims"), numpy=np.swapaxes, aliases=("swapaxes", "swapdims"))
@@ -272,14 +327,21 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     if x.ndim == 0:
         normalize_dim(dim0, 0, "transpose")
         normalize_dim(dim1, 0, "transpose")
-        return x
+        return Permute.apply(x, ())
     a = normalize_dim(dim0, x.ndim, "transpose")
     b = normalize_dim(dim1, x.ndim, "transpose")
-    if a == b:
-        return x
     dims = list(range(x.ndim))
     dims[a], dims[b] = b, a
     return Permute.apply(x, tuple(dims))
+
+
+@op(method=True)
+def t(input: Tensor) -> Tensor:
+    """The transpose of a tensor with at most 2 dims (a view; a 0-d or 1-d tensor is its own transpose)."""
+    x = _tensor(input, "t")
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D; use transpose(d0, d1)")
+    return Permute.apply(x, tuple(range(x.ndim - 1, -1, -1)))
 
 
 # -------------------------------------------------------------- contiguous

@@ -1,6 +1,6 @@
-"""Repetition: a tensor's elements repeated, as a broadcast view (``expand expand_as``), as tiled
-copies (``repeat tile``), each element or slice next to itself (``repeat_interleave``), or
-along the other dims of a coordinate grid (``meshgrid``).
+"""Repetition: a tensor's elements repeated, as a broadcast view (``expand expand_as
+broadcast_tensors``), as tiled copies (``repeat tile``), each element or slice next to itself
+(``repeat_interleave``), or along the other dims of a coordinate grid (``meshgrid``).
 
 Every gradient adds up the copies: an expand returns it as is (the engine sums a
 broadcast gradient back to the input's shape), repeat sums the tiles, and
@@ -13,6 +13,7 @@ import warnings
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Function
 from .._tensor import Tensor
@@ -33,7 +34,11 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        out = np.broadcast_to(x, shape)
+        for size, step in zip(out.shape, out.strides):
+            if step == 0 and size > 1:
+                return out  # elements repeat: numpy's read-only view (PyTorch refuses such writes too)
+        return as_strided(x, out.shape, out.strides)  # nothing repeats: as writable as x, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
@@ -72,22 +77,48 @@ def expand(
         current = x.shape[axis - lead]
         if size == -1:
             size = current
+        elif size < 0:
+            raise RuntimeError(
+                f"expand: invalid size {size} at dimension {axis} (sizes must be non-negative, or -1 to keep the "
+                f"size); sizes {list(sizes)}, tensor shape {list(x.shape)}"
+            )
         if current != size and current != 1:
             raise RuntimeError(
                 f"expand: The expanded size of the tensor ({size}) must match the existing size ({current}) at "
                 f"non-singleton dimension {axis}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}"
             )
         target.append(size)
-    target = tuple(target)
-    if target == x.shape:
-        return x
-    return Expand.apply(x, target)
+    return Expand.apply(x, tuple(target))  # a view even when nothing is expanded, as in PyTorch
 
 
 @op(method=True)
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.expand(other.shape)``."""
     return expand(input, tuple(other.shape))
+
+
+@op()
+def broadcast_shapes(*shapes: ShapeArg) -> Tuple[int, ...]:
+    """The shape that tensors of ``shapes`` broadcast to (an int is a 1-d shape), with PyTorch's error."""
+    shapes = [(shape,) if isinstance(shape, (int, np.integer)) else tuple(shape) for shape in shapes]
+    try:
+        return tuple(int(size) for size in np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(
+            f"broadcast_shapes: shapes {[list(shape) for shape in shapes]} cannot be broadcast together "
+            f"(in each trailing dim the sizes must match or be 1)"
+        ) from None
+
+
+@op()
+def broadcast_tensors(*tensors: Tensor) -> Tuple[Tensor, ...]:
+    """Every tensor expanded (a view) to their common broadcast shape; one already of that shape is
+    returned itself, as in PyTorch. Gradient: summed back over the expanded dims."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    tensors = [_tensor(t, "broadcast_tensors") for t in tensors]
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
 
 
 @op(method=True)

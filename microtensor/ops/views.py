@@ -1,9 +1,10 @@
-"""View ops: narrow, select, unbind, split, chunk, diagonal, unfold, movedim / moveaxis.
+"""View ops: narrow, select, diagonal, unfold, movedim / moveaxis (the ops that split a tensor into
+views, unbind, split, chunk, tensor_split, are in ``splitting.py``).
 
 Every result shares memory with its input, as in PyTorch: writing into the view
 writes into the input.
 
-* ``narrow``, ``select``, ``unbind``, ``split`` and ``chunk`` are basic indexing
+* ``narrow`` and ``select`` (and so the splitting ops) are basic indexing
   (``x[:, start:start + length]``, ``x[:, index]``), so they go through ``getitem``,
   whose gradient scatters back into zeros.
 * ``diagonal`` and ``unfold`` are strided views made with ``as_strided`` from the
@@ -15,13 +16,11 @@ writes into the input.
 """
 from __future__ import annotations
 
-from typing import Sequence, Tuple, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Function
-from ..autograd.views import mark_multi_output_views
 from .._tensor import Tensor
 from ._util import normalize_dim, tensor_argument as _tensor
 from .indexing import getitem
@@ -97,89 +96,6 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
             f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {dim}"
         )
     return _select(x, dim, index % size)
-
-
-@op(method=True)
-def unbind(input: Tensor, dim: int = 0) -> Tuple[Tensor, ...]:
-    """All the slices ``select(input, dim, i)``, ``i = 0 .. size - 1``, as a tuple of views.
-
-    Gradient: each slice's gradient goes back to its position along ``dim``.
-    """
-    x = _tensor(input, "unbind")
-    if x.ndim == 0:
-        raise IndexError("unbind(): Dimension specified as 0 but tensor has no dimensions")
-    dim = normalize_dim(dim, x.ndim, "unbind")
-    return mark_multi_output_views(tuple(_select(x, dim, i) for i in range(x.shape[dim])))
-
-
-def _pieces(x, dim, lengths):
-    """Consecutive narrow views of ``x`` along ``dim`` with the given lengths (they sum to its size)."""
-    starts = np.cumsum([0] + list(lengths[:-1])).tolist()
-    return mark_multi_output_views(tuple(_narrow(x, dim, start, length) for start, length in zip(starts, lengths)))
-
-
-def _even_lengths(size, split_size):
-    """PyTorch's ``split`` lengths: ``split_size`` each, the last one shorter, at least one piece."""
-    count = max(-(-size // split_size), 1) if split_size else 1
-    return [split_size] * (count - 1) + [size - split_size * (count - 1)]
-
-
-@op(method=True)
-def split(tensor: Tensor, split_size_or_sections: Union[int, Sequence[int]], dim: int = 0) -> Tuple[Tensor, ...]:
-    """Split into views along ``dim``: pieces of ``split_size`` (an int; the last may be
-    smaller) or of the listed sizes (which must sum to the dim's size).
-
-    Gradient: each piece's gradient goes back to its slice of the input.
-    """
-    x = _tensor(tensor, "split")
-    if x.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor, got a 0-dim tensor (unsqueeze it first)")
-    dim = normalize_dim(dim, x.ndim, "split")
-    size = x.shape[dim]
-    if isinstance(split_size_or_sections, (list, tuple)):
-        lengths = [_int(length, "split_sizes", "split") for length in split_size_or_sections]
-        if any(length < 0 for length in lengths):
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes={lengths}"
-            )
-        if sum(lengths) != size:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
-                f"{dim}), but got split_sizes={lengths}"
-            )
-        if not lengths:
-            return ()
-        return _pieces(x, dim, lengths)
-    split_size = _int(split_size_or_sections, "split_size", "split")
-    if split_size < 0:
-        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size}")
-    if split_size == 0 and size != 0:
-        raise RuntimeError(
-            f"split(): split_size can only be 0 if dimension size is 0, but got dimension size of {size} "
-            f"(tensor shape {list(x.shape)}, dim {dim})"
-        )
-    return _pieces(x, dim, _even_lengths(size, split_size))
-
-
-@op(method=True)
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
-    """Split into views of ``ceil(size / chunks)`` along ``dim`` (the last one smaller); as in
-    PyTorch this can give fewer than ``chunks`` pieces (``size = 5, chunks = 4`` -> 2, 2, 1).
-    A dim of size 0 gives ``chunks`` empty pieces.
-
-    Gradient: each piece's gradient goes back to its slice of the input.
-    """
-    x = _tensor(input, "chunk")
-    if x.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor, got a 0-dim tensor (unsqueeze it first)")
-    chunks = _int(chunks, "chunks", "chunk")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    dim = normalize_dim(dim, x.ndim, "chunk")
-    size = x.shape[dim]
-    if size == 0:
-        return _pieces(x, dim, [0] * chunks)
-    return _pieces(x, dim, _even_lengths(size, -(-size // chunks)))
 
 
 # ------------------------------------------------------------------ diagonal

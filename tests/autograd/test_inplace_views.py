@@ -490,3 +490,163 @@ def test_random_inplace_programs_on_views(program):
         assert_close(y.grad, expected_y, tol=1e-5)
     else:
         assert y.grad is None
+
+
+# ------------------------------------------- augmented assignments write in place
+def test_ipow_writes_through_a_view_and_differentiates():
+    """``v **= 3`` is ``v.pow_(3)``: the base sees it, and d/dx of sum(a) with a[:2] cubed is 3 x^2 there."""
+    x = leaf([1.0, 2.0, 3.0])
+    a = x * 1
+    v = a[:2]
+    v **= 3
+    assert_close(a.detach(), [1.0, 8.0, 3.0])
+    assert a._version == 1
+    a.sum().backward()
+    assert_close(x.grad, [3.0, 12.0, 1.0])
+
+
+def test_ior_and_iand_write_bool_masks_in_place():
+    mask = mt.tensor([True, False, False])
+    tail = mask[1:]
+    tail |= mt.tensor([True, False])
+    np.testing.assert_array_equal(np.asarray(mask), [True, True, False])
+    tail &= mt.tensor([False, True])
+    np.testing.assert_array_equal(np.asarray(mask), [True, False, False])
+    assert mask._version == 2
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("frac", lambda a: a - np.trunc(a)),
+    ("log2", np.log2), ("log10", np.log10), ("log1p", np.log1p), ("expm1", np.expm1),
+])
+def test_more_unary_inplace_methods_write_through_views(name, reference):
+    values = np.array([0.25, 1.5, 2.75, 3.5])
+    base = mt.tensor(values.copy(), dtype=F64)
+    result = getattr(base[1:3], name + "_")()
+    assert result._base is base
+    assert_close(base, np.concatenate([values[:1], reference(values[1:3]), values[3:]]))
+
+
+def test_round_inplace_takes_decimals():
+    base = mt.tensor([0.123, 2.567], dtype=F64)
+    base.round_(decimals=1)
+    assert_close(base, [0.1, 2.6])
+
+
+def test_inplace_log_gradient_on_a_view():
+    """a[1:] = log(a[1:]): d/dx of sum(a * w) is w / x on the logged part, w elsewhere."""
+    x = leaf([1.0, 2.0, 4.0])
+    a = x * 1
+    a[1:].log2_()
+    (a * const([1.0, 2.0, 3.0])).sum().backward()
+    assert_close(x.grad, [1.0, 2.0 / (2.0 * np.log(2)), 3.0 / (4.0 * np.log(2))])
+
+
+def test_swapdims_and_swapaxes_inplace_are_transpose_():
+    for name in ("swapdims_", "swapaxes_"):
+        t = mt.arange(6.0).reshape(2, 3)
+        assert getattr(t, name)(0, 1) is t
+        assert t.shape == (3, 2) and t.stride() == (1, 3)
+
+
+# ------------------------------------------- retain_grad follows the tensor's new value
+def test_retain_grad_then_inplace_keeps_the_gradient_of_the_new_value():
+    """d(sum a')/d a' = 1 for the modified a' (PyTorch's .grad), while x gets 2 through a' = 2a."""
+    x = leaf([1.0, 2.0, 3.0])
+    a = x * 1
+    a.retain_grad()
+    seen = []
+    a.register_hook(lambda grad: seen.append(np.asarray(grad).copy()))  # a plain hook stays with the old a
+    a.mul_(2)
+    a.sum().backward()
+    assert_close(a.grad, [1.0, 1.0, 1.0])
+    assert_close(x.grad, [2.0, 2.0, 2.0])
+    assert_close(seen[0], [2.0, 2.0, 2.0])
+
+
+def test_retain_grad_of_a_base_written_through_a_view_or_by_setitem():
+    x = leaf([1.0, 2.0, 3.0])
+    a = x * 1
+    a.retain_grad()
+    a[1:].mul_(2)
+    a[0] = 5.0
+    (a * a).sum().backward()  # a' = [5, 4, 6]: d/da' = 2a'
+    assert_close(a.grad, [10.0, 8.0, 12.0])
+    assert_close(x.grad, [0.0, 16.0, 24.0])
+    assert a.retains_grad
+
+
+# ------------------------------- views taken before their base is re-laid in place (t_, unsqueeze_)
+def test_a_view_taken_before_its_base_is_transposed_in_place_still_writes_its_own_elements():
+    """v = a[0] is row 0 of the old layout; after a.t_() writing into v must change (and differentiate)
+    that row, which is now column 0 of a."""
+    x0 = pattern((2, 3))
+    weight = pattern((3, 2), start=-1.0, step=0.5)
+
+    def f(xa):
+        m = xa * 1
+        m[0] *= 10
+        return float((m.T * weight).sum())
+
+    x = leaf(x0)
+    a = x * 1
+    v = a[0]
+    a.t_()
+    assert a._version == 1  # t_ is a new version, as in PyTorch
+    v.mul_(10)
+    assert_close(a.detach(), (x0 * [[10.0], [1.0]]).T)
+    (a * const(weight)).sum().backward()
+    assert_close(x.grad, numeric_grads(f, x0)[0])
+
+
+def test_views_of_a_base_re_laid_twice_and_a_view_of_such_a_view():
+    x0, y0 = pattern((2, 3)), np.array([0.5, -1.0])
+    weight, u = pattern((1, 3, 2), start=-0.5), np.array([2.0, -3.0])
+
+    def f(xa, ya):
+        m = xa * 1
+        m[:, 1] += ya
+        m[1, 1] *= 3
+        return float((m.T[None] * weight).sum() + (m[:, 1] * u).sum())
+
+    x, y = leaf(x0), leaf(y0)
+    a = x * 1
+    v = a[:, 1]
+    a.t_()
+    with mt.no_grad():
+        a.unsqueeze_(0)
+    v.add_(y)
+    v[1:].mul_(3)  # a view of the old view, made after both re-layouts
+    assert a.shape == (1, 3, 2)
+    ((a * const(weight)).sum() + (v * const(u)).sum()).backward()
+    expected_x, expected_y = numeric_grads(f, x0, y0)
+    assert_close(x.grad, expected_x)
+    assert_close(y.grad, expected_y)
+
+
+def test_a_view_made_after_the_base_is_re_laid_uses_the_new_layout():
+    x0 = pattern((2, 3))
+    x = leaf(x0)
+    a = x * 1
+    a.t_()
+    a[0].mul_(2)  # row 0 of the transposed a: column 0 of x
+    (a * a).sum().backward()
+    scale = np.array([[2.0, 1.0, 1.0], [2.0, 1.0, 1.0]])
+    assert_close(x.grad, 2 * scale * scale * x0)
+
+
+def test_an_inplace_view_op_under_no_grad_keeps_the_history():
+    """The values do not change, so the graph keeps them: d/dx sum(W * (2x)^T) = 2 W^T."""
+    weight = pattern((3, 2))
+    x = leaf(pattern((2, 3)))
+    a = x * 2
+    with mt.no_grad():
+        a.t_()
+        a.unsqueeze_(0)
+    assert a.shape == (1, 3, 2) and a.grad_fn is not None
+    (a * const(weight[None])).sum().backward()
+    assert_close(x.grad, 2 * weight.T)
+    w = leaf(pattern((2, 3)))
+    with mt.no_grad():
+        w.t_()  # a leaf stays a leaf (what an optimizer's in-place update would need)
+    assert w.is_leaf and w.requires_grad and w.shape == (3, 2)

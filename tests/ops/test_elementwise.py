@@ -386,6 +386,13 @@ def test_copy_from_broadcasts_casts_and_sends_gradient_to_source_only():
         mt.copy_from(target, mt.zeros(4))
 
 
+def test_copy_into_a_transposed_view_casts_and_takes_non_blocking():
+    base = mt.zeros(2, 3, dtype=mt.int64)
+    assert base.t().copy_(mt.tensor([[1.7, -2.7], [3.2, 4.9], [5.5, 6.1]]), non_blocking=True)._base is base
+    np.testing.assert_array_equal(np.asarray(base), [[1, 3, 5], [-2, 4, 6]])  # cast toward zero, as C does
+    assert base._version == 1
+
+
 # ------------------------------------------------- higher-order derivatives
 def test_second_and_third_derivative_of_x_cubed_sin_x():
     values = np.array([-2.0, -0.5, 0.3, 1.7])

@@ -363,3 +363,169 @@ def test_movement_second_derivatives():
         return grad
 
     check_gradients(first, array)
+
+
+# ------------------------------------- a shape op that changes nothing still returns a view
+NO_CHANGE_VIEWS = {
+    "view": lambda x: x.view(x.shape),
+    "view -1": lambda x: x.view(-1, 3),
+    "reshape": lambda x: x.reshape(2, 3),
+    "view_as": lambda x: x.view_as(x),
+    "reshape_as": lambda x: x.reshape_as(x),
+    "unflatten": lambda x: x.unflatten(1, (3,)),
+    "squeeze": lambda x: x.squeeze(),
+    "squeeze dim": lambda x: x.squeeze(0),
+    "permute": lambda x: x.permute(0, 1),
+    "transpose": lambda x: x.transpose(1, 1),
+    "movedim": lambda x: x.movedim(0, 0),
+    "expand": lambda x: x.expand(2, 3),
+    "expand -1": lambda x: x.expand(-1, -1),
+    "expand_as": lambda x: x.expand_as(x),
+    "broadcast_to": lambda x: mt.broadcast_to(x, (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_CHANGE_VIEWS))
+def test_a_shape_op_that_changes_nothing_returns_a_new_view(name):
+    """As in PyTorch: ``x.view(x.shape)`` is a new tensor on x's memory (``_base`` x), not x itself."""
+    base = mt.arange(6.0).reshape(2, 3).clone()
+    out = NO_CHANGE_VIEWS[name](base)
+    assert out is not base and out._base is base
+    assert out.shape == base.shape and out.stride() == base.stride() and out.data_ptr() == base.data_ptr()
+    out[1, 2] = -1.0
+    assert base[1, 2].item() == -1.0 and base._version == 1
+
+    x = mt.tensor(np.arange(6.0).reshape(2, 3), dtype=mt.float64, requires_grad=True)
+    y = NO_CHANGE_VIEWS[name](x)
+    assert y is not x and not y.is_leaf and y.grad_fn is not None
+    with pytest.raises(RuntimeError, match="view of a leaf Variable that requires grad"):
+        y.mul_(2)
+    (y * mt.tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), np.arange(6.0).reshape(2, 3))
+
+
+def test_squeeze_and_transpose_of_a_0d_tensor_are_views():
+    base = mt.tensor(3.0)
+    for out in (base.squeeze(), base.squeeze(0), base.transpose(0, -1), base.t()):
+        assert out is not base and out._base is base and out.shape == ()
+
+
+def test_flatten_of_nothing_and_contiguous_return_the_tensor_itself():
+    """PyTorch returns ``self`` here (``flatten`` with ``start_dim == end_dim``, a contiguous ``contiguous()``)."""
+    x = mt.arange(6.0).reshape(2, 3)
+    assert x.flatten(1) is x and x.flatten(0, 0) is x and x.contiguous() is x
+
+
+def test_writing_through_an_expand_is_allowed_exactly_when_no_element_repeats():
+    x = mt.zeros(2, 3)
+    x.expand(1, 2, 3)[0, 1, 2] = 5.0  # a new dim of size 1: every element still appears once
+    assert x[1, 2].item() == 5.0
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        x[:, :1].expand(2, 3).add_(1)
+
+
+# ------------------------------------------------ numpy-style stacking, atleast_Nd, ravel
+STACK_INPUTS = [
+    [np.arange(2.0), np.arange(3.0)], [np.ones((2, 1)), np.zeros((2, 3))], [np.array(1.0), np.array(2.0)],
+    [np.ones((2, 3)), np.zeros((2, 3))], [np.arange(2.0), np.arange(2.0) + 5],
+]
+
+
+@pytest.mark.parametrize("name", ["hstack", "vstack", "row_stack", "dstack", "column_stack"])
+@pytest.mark.parametrize("arrays", STACK_INPUTS, ids=range(len(STACK_INPUTS)))
+def test_numpy_style_stacking_matches_numpy(name, arrays):
+    numpy_name = "vstack" if name == "row_stack" else name
+    try:
+        expected = getattr(np, numpy_name)(arrays)
+    except ValueError:
+        with pytest.raises(RuntimeError):
+            getattr(mt, name)([mt.tensor(a) for a in arrays])
+        return
+    out = getattr(mt, name)([mt.tensor(a) for a in arrays])
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(np.asarray(out), expected)
+
+
+def test_stacking_gradients_promotion_and_out():
+    check_gradients(lambda a, b: weighted(mt.column_stack([a, b])), np.arange(3.0), np.ones((3, 2)))
+    check_gradients(lambda a, b: weighted(mt.dstack([a, b])), np.arange(3.0), np.ones((1, 3)))
+    assert mt.hstack([mt.tensor([1, 2]), mt.tensor([0.5])]).dtype == mt.float32
+    out = mt.zeros(4)
+    assert mt.vstack([mt.ones(2), mt.ones(2)]).shape == (2, 2) and mt.hstack([mt.ones(2), mt.ones(2)], out=out) is out
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4)])
+def test_atleast_nd_matches_numpy_and_gives_views(name, shape):
+    array = np.arange(float(np.prod(shape))).reshape(shape)
+    x = mt.tensor(array)
+    out = getattr(mt, name)(x)
+    expected = getattr(np, name)(array)
+    assert out.shape == expected.shape and np.shares_memory(out._data, x._data)
+    if out.shape == x.shape:
+        assert out is x  # as PyTorch returns the tensor itself
+    both = getattr(mt, name)(x, x)
+    assert isinstance(both, tuple) and [t.shape for t in both] == [expected.shape] * 2
+    assert getattr(mt, name)([x])[0].shape == expected.shape
+
+
+def test_ravel_is_a_view_when_it_can_be():
+    x = mt.arange(6.0).reshape(2, 3)
+    flat = x.ravel()
+    assert flat.shape == (6,) and flat._base is x._base
+    assert mt.ravel(x.t())._base is None  # not contiguous: a copy
+    np.testing.assert_array_equal(np.asarray(mt.ravel(x.t())), np.ravel(np.arange(6.0).reshape(2, 3).T))
+    vector = mt.arange(3.0)
+    assert vector.ravel() is not vector and vector.ravel()._base is vector
+
+
+def test_broadcast_tensors_and_shapes():
+    a, b = mt.broadcast_tensors(mt.ones(2, 1), mt.arange(3.0))
+    expected = np.broadcast_arrays(np.ones((2, 1)), np.arange(3.0))
+    for out, want in zip((a, b), expected):
+        np.testing.assert_array_equal(np.asarray(out), want)
+    assert b.stride() == (0, 1)
+    same = mt.zeros(2, 3)
+    assert mt.broadcast_tensors(same, mt.ones(3))[0] is same  # already of the shape: itself, as in PyTorch
+    assert mt.broadcast_shapes((2, 1), (3,)) == (2, 3) and mt.broadcast_shapes(3, (2, 1)) == (2, 3)
+    with pytest.raises(RuntimeError, match=r"broadcast_shapes: shapes \[\[2\], \[3\]\] cannot be broadcast"):
+        mt.broadcast_tensors(mt.ones(2), mt.ones(3))
+    check_gradients(lambda p, q: sum(weighted(t).sum() for t in mt.broadcast_tensors(p, q)),
+                    np.ones((2, 1)), np.arange(3.0))
+
+
+def test_t_is_an_op_and_mh_adjoint_transpose_matrices():
+    x = mt.arange(6.0).reshape(2, 3)
+    assert mt.t(x).shape == (3, 2) and mt.t(mt.arange(3.0)).shape == (3,)
+    batch = mt.arange(24.0).reshape(2, 3, 4)
+    for out in (batch.mH, batch.adjoint()):
+        assert out.shape == (2, 4, 3) and out.stride() == (12, 1, 4)
+        np.testing.assert_array_equal(np.asarray(out), np.swapaxes(np.arange(24.0).reshape(2, 3, 4), -1, -2))
+    for attribute in ("mT", "mH"):
+        with pytest.raises(RuntimeError, match=rf"tensor.{attribute} is only supported on matrices or batches of "
+                                               rf"matrices. Got 1-D tensor"):
+            getattr(mt.arange(3.0), attribute)
+
+
+def test_view_takes_size_as_a_keyword():
+    assert mt.arange(6.0).view(size=(2, 3)).shape == (2, 3)
+    with pytest.raises(TypeError, match="both positionally and as size="):
+        mt.arange(6.0).view(6, size=(2, 3))
+
+
+def test_concat_and_concatenate_are_cat():
+    a, b = np.arange(6.0).reshape(2, 3), np.ones((2, 1))
+    np.testing.assert_array_equal(np.asarray(mt.concat([mt.tensor(a), mt.tensor(b)], dim=1)), np.concatenate([a, b], 1))
+    np.testing.assert_array_equal(np.asarray(mt.concatenate((mt.tensor(a), mt.tensor(a)), axis=0)),
+                                  np.concatenate([a, a], 0))
+
+
+def test_shape_argument_errors_follow_pytorch():
+    with pytest.raises(RuntimeError, match=r"squeeze: dim 0 appears multiple times in the list of dims"):
+        mt.zeros(1, 2, 1).squeeze((0, -3))
+    with pytest.raises(RuntimeError, match=r"expand: invalid size -2 at dimension 0"):
+        mt.zeros(1, 3).expand(-2, 3)  # numpy's ValueError before
+    with pytest.raises(RuntimeError, match=r"cannot reshape tensor of 0 elements into shape \[0, -1\] because the "
+                                           r"unspecified dimension size -1 can be any value and is ambiguous"):
+        mt.zeros(0, 3).view(0, -1)
+    assert mt.zeros(0, 3).view(-1, 3).shape == (0, 3)

@@ -1,5 +1,5 @@
-"""View ops (microtensor/ops/views.py): narrow, select, unbind, split, chunk, diagonal,
-unfold, movedim / moveaxis. Values against independent numpy constructions, memory shared
+"""View ops (microtensor/ops/views.py): narrow, select, unbind, split, chunk, tensor_split (hsplit
+vsplit dsplit), diagonal, unfold, movedim / moveaxis. Values against independent numpy constructions, memory shared
 with the input, gradients and second derivatives against central differences (float64),
 PyTorch's error types and messages."""
 import types
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
 import microtensor as mt
-from microtensor.ops import views
+from microtensor.ops import splitting, views
 from tests.strategies import check_gradients, float_arrays, leaf, shapes
 
 GRADIENT_SETTINGS = settings(max_examples=20, deadline=None)
@@ -444,13 +444,18 @@ def test_errors():
         mt.movedim(x, 2, 0)
 
 
-VIEW_OPS = ("narrow", "select", "unbind", "split", "chunk", "diagonal", "movedim", "moveaxis")
+VIEW_OPS = (
+    "narrow", "select", "unbind", "split", "split_with_sizes", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "diagonal",
+    "movedim", "moveaxis",
+)
 VIEW_METHODS = VIEW_OPS + ("unfold",)
 
 
 def test_exports():
     for name in VIEW_OPS:
-        assert getattr(mt, name) is getattr(views, "movedim" if name == "moveaxis" else name)
+        module = views if hasattr(views, "movedim" if name == "moveaxis" else name) else splitting
+        assert getattr(mt, name) is getattr(module, "movedim" if name == "moveaxis" else name)
     assert not hasattr(mt, "unfold")  # a Tensor method only, as in PyTorch
 
 
@@ -467,3 +472,85 @@ def test_methods_bound():
     assert t.diagonal(1).tolist() == [1.0, 6.0, 11.0]
     assert t.unfold(1, 2, 2).shape == (3, 2, 2)
     assert t.movedim(0, 1).shape == (4, 3) and t.moveaxis(1, 0).shape == (4, 3)
+
+
+# ------------------------------------------------------------ tensor_split
+TENSOR_SPLITS = [
+    # (shape, indices_or_sections, dim); numpy's array_split is the oracle (its indices slice as Python does)
+    ((7,), 3, 0), ((7,), 10, 0), ((7,), 1, 0), ((2, 7), 4, 1), ((7,), [2, 1, 9], 0), ((7,), [-2], 0),
+    ((3, 5), [1, 3], -1), ((5, 2), [], 0), ((0, 3), 2, 0),
+]
+
+
+@pytest.mark.parametrize("shape, sections, dim", TENSOR_SPLITS)
+def test_tensor_split_matches_array_split_and_gives_views(shape, sections, dim):
+    array = np.arange(float(np.prod(shape))).reshape(shape)
+    x = mt.tensor(array)
+    pieces = x.tensor_split(sections, dim)
+    expected = np.array_split(array, sections, axis=dim)
+    assert len(pieces) == len(expected)
+    for piece, want in zip(pieces, expected):
+        assert piece.shape == want.shape
+        np.testing.assert_array_equal(np.asarray(piece), want)
+        if piece.numel():
+            assert piece._base is x
+    assert_views(pieces, x)
+
+
+def test_tensor_split_takes_a_tensor_for_sections_or_indices():
+    x = mt.arange(7.0)
+    assert [p.numel() for p in mt.tensor_split(x, mt.tensor(2))] == [4, 3]
+    assert [p.numel() for p in mt.tensor_split(x, mt.tensor([1, 3]))] == [1, 2, 4]
+
+
+def test_tensor_split_gradient_and_inplace_on_a_piece():
+    check_gradients(lambda t: sum(weighted(p).sum() for p in t.tensor_split([1, 3], 1)), np.ones((2, 5)) * 0.5)
+    x = leaf(np.arange(1.0, 6.0))
+    a = x * 1
+    a.tensor_split(2)[1].mul_(3)  # PyTorch lets one write through tensor_split's pieces
+    a.sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), [1.0, 1.0, 1.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("name, shape, sections", [
+    ("hsplit", (3, 4), 2), ("hsplit", (4,), 2), ("hsplit", (2, 6), [1, 4]),
+    ("vsplit", (4, 3), 2), ("vsplit", (4, 3), [3]), ("dsplit", (2, 2, 6), 3),
+])
+def test_hsplit_vsplit_dsplit_match_numpy(name, shape, sections):
+    array = np.arange(float(np.prod(shape))).reshape(shape)
+    pieces = getattr(mt, name)(mt.tensor(array), sections)
+    expected = getattr(np, name)(array, sections)
+    assert [p.shape for p in pieces] == [e.shape for e in expected]
+    for piece, want in zip(pieces, expected):
+        np.testing.assert_array_equal(np.asarray(piece), want)
+
+
+def test_tensor_split_family_errors():
+    x = mt.arange(12.0).reshape(3, 4)
+    with pytest.raises(RuntimeError, match="number of sections must be larger than 0, got 0"):
+        x.tensor_split(0)
+    with pytest.raises(RuntimeError, match="at least a 1-dimensional tensor"):
+        mt.tensor(1.0).tensor_split(2)
+    with pytest.raises(TypeError, match="tensor_split.*'sections' must be an int"):
+        x.tensor_split(2.0)
+    with pytest.raises(RuntimeError, match="zero-dimensional or one-dimensional"):
+        x.tensor_split(mt.tensor([[1]]))
+    with pytest.raises(RuntimeError, match="hsplit attempted to split along dimension 1, but the size of the dimension 4 "
+                                           "is not divisible by the split_size 3"):
+        x.hsplit(3)
+    with pytest.raises(RuntimeError, match="vsplit requires a tensor with at least 2 dimensions, but got a tensor "
+                                           "with 1 dimensions"):
+        mt.arange(3.0).vsplit(1)
+    with pytest.raises(RuntimeError, match="dsplit requires a tensor with at least 3 dimensions"):
+        x.dsplit(2)
+
+
+def test_tensor_split_keyword_forms_and_split_with_sizes():
+    x = mt.arange(12.0).reshape(2, 6)
+    assert [p.shape for p in mt.tensor_split(x, sections=3, dim=1)] == [(2, 2)] * 3
+    assert [p.shape for p in x.tensor_split(indices=[1, 4], dim=1)] == [(2, 1), (2, 3), (2, 2)]
+    with pytest.raises(TypeError, match="exactly one of"):
+        x.tensor_split(2, sections=2)
+    pieces = x.split_with_sizes([2, 4], dim=1)
+    assert [p.shape for p in pieces] == [(2, 2), (2, 4)] and pieces[1]._base is x._base
+    np.testing.assert_array_equal(np.asarray(pieces[1]), np.arange(12.0).reshape(2, 6)[:, 2:])
