@@ -24,6 +24,9 @@ from ..._typing import DeviceLike, DTypeLike
 class _NormBase(Module):
     """Parameters, buffers and initialisation shared by the batch-norm layers (PyTorch's names)."""
 
+    # a checkpoint from before PyTorch 0.4.1 (or a hand-made dict) has no step count: loading keeps ours
+    _optional_buffers = ("num_batches_tracked",)
+
     def __init__(
         self, num_features: int, eps: float = 1e-05, momentum: Optional[float] = 0.1, affine: bool = True,
         track_running_stats: bool = True, device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None, *,
