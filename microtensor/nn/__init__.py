@@ -19,7 +19,7 @@
 | modules/linear.py        | Linear |
 | modules/conv.py          | Conv1d Conv2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
-| modules/normalization.py | LayerNorm |
+| modules/normalization.py | LayerNorm GroupNorm |
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d |
 | modules/sparse.py        | Embedding |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
@@ -41,6 +41,7 @@
 | _pointwise_loss_ops.py   | the fused pointwise loss ops (MSE, L1, BCE, smooth L1 / Huber, KL) |
 | _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
+| _group_norm.py           | group norm (the layer-norm op on a grouped view) |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
 | _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |

@@ -206,3 +206,52 @@ def test_layer_norm_and_normalize_of_non_contiguous_views():
                                layer_norm_reference(x.transpose(0, 2, 1), 1, w), rtol=1e-10, atol=1e-12)
     assert mt.autograd.gradcheck(fn, (leaf(x), leaf(w)))
     assert mt.autograd.gradcheck(lambda t: F.normalize(t.transpose(0, 2), dim=0), (leaf(x),))
+
+
+# ----------------------------------------------------------------- group norm
+def group_norm_reference(x, groups, weight=None, bias=None, eps=1e-5):
+    """Loops over samples and groups: each block of C / G channels standardised on its own."""
+    y = np.empty_like(x)
+    size = x.shape[1] // groups
+    for n in range(x.shape[0]):
+        for g in range(groups):
+            block = x[n, g * size:(g + 1) * size]
+            y[n, g * size:(g + 1) * size] = (block - block.mean()) / np.sqrt(block.var() + eps)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+@pytest.mark.parametrize("shape, groups", [((2, 4, 3), 2), ((2, 6, 2, 2), 3), ((3, 4), 1), ((1, 3, 5), 3)])
+def test_group_norm_matches_a_loop_over_groups_and_gradchecks(shape, groups):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    weight, bias = rng.uniform(0.5, 2.0, shape[1]), rng.standard_normal(shape[1])
+    out = F.group_norm(mt.tensor(x), groups, mt.tensor(weight), mt.tensor(bias))
+    np.testing.assert_allclose(out.numpy(), group_norm_reference(x, groups, weight, bias), rtol=1e-10, atol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, w, b: F.group_norm(a, groups, w, b), (leaf(x), leaf(weight), leaf(bias)))
+
+
+def test_group_norm_layer_parameters_repr_and_eval_mode():
+    layer = nn.GroupNorm(2, 4)
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones(4))
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), np.zeros(4))
+    assert repr(layer) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    x = mt.tensor(np.random.default_rng(1).standard_normal((2, 4, 3)).astype(np.float32))
+    np.testing.assert_allclose(layer(x).detach().numpy(), group_norm_reference(x.numpy(), 2), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(layer.eval()(x).detach().numpy(), layer.train()(x).detach().numpy())  # no batch statistics
+    assert list(nn.GroupNorm(1, 3, affine=False).parameters()) == []
+    assert nn.GroupNorm(1, 3, bias=False).bias is None
+
+
+def test_group_norm_errors():
+    with pytest.raises(ValueError, match=r"num_channels \(4\) must be divisible by num_groups \(3\)"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(RuntimeError, match=r"divisible by num_groups.*\[2, 5, 3\] and num_groups=2"):
+        nn.GroupNorm(2, 4)(mt.zeros(2, 5, 3))
+    with pytest.raises(RuntimeError, match=r"weight of shape \[5\]"):
+        nn.GroupNorm(1, 4)(mt.zeros(2, 5, 3))

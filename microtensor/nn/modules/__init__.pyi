@@ -39,7 +39,7 @@ from .loss import (
     NLLLoss as NLLLoss,
     SmoothL1Loss as SmoothL1Loss,
 )
-from .normalization import LayerNorm as LayerNorm
+from .normalization import GroupNorm as GroupNorm, LayerNorm as LayerNorm
 from .pooling import (
     AdaptiveAvgPool1d as AdaptiveAvgPool1d,
     AdaptiveAvgPool2d as AdaptiveAvgPool2d,
@@ -85,6 +85,7 @@ __all__ = [
     "GELU",
     "GRU",
     "GRUCell",
+    "GroupNorm",
     "Hardtanh",
     "HuberLoss",
     "Identity",

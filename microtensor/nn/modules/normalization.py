@@ -1,4 +1,5 @@
-"""``LayerNorm``: standardise over the last dims of each sample, then a learned elementwise affine map."""
+"""``LayerNorm``: standardise over the last dims of each sample, then a learned elementwise affine map;
+``GroupNorm``: standardise each sample over groups of channels, then a learned per-channel affine map."""
 from __future__ import annotations
 
 from typing import Optional
@@ -56,3 +57,49 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """``GroupNorm(num_groups, num_channels, eps=1e-05, affine=True, bias=True)``.
+
+    The channels (dim 1) of an (N, C, *) input are split into ``num_groups`` groups; each sample's
+    group is standardised over its channels and positions, then ``* weight + bias`` per channel.
+    Unlike batch norm it uses no batch statistics, so train and eval behave alike. ``weight``
+    starts at ones and ``bias`` at zeros, shape (num_channels,) (absent with ``affine=False``).
+    """
+
+    def __init__(
+        self, num_groups: int, num_channels: int, eps: float = 1e-05, affine: bool = True,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None, *, bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+        if affine:
+            self.weight = Parameter(empty(num_channels, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(empty(num_channels, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
