@@ -34,7 +34,7 @@
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
 | _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
 | _loss_arguments.py       | how the losses check and convert their arguments |
-| init.py                  | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
+| init.py                  | uniform_ normal_ trunc_normal_ constant_ zeros_ ones_ eye_ orthogonal_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
 | _linear_op.py            | the fused linear op (forward and backward) |
 | _loss_reduction.py       | the reductions of the loss ops ('mean', 'sum', 'none') |
