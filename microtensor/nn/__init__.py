@@ -27,7 +27,7 @@
 | modules/transformer.py   | TransformerEncoderLayer TransformerEncoder |
 | modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish |
 | modules/container.py     | Sequential ModuleList ModuleDict ParameterList ParameterDict |
-| modules/dropout.py       | Dropout |
+| modules/dropout.py       | Dropout Dropout1d Dropout2d Dropout3d |
 | modules/flatten.py       | Flatten Unflatten |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
@@ -42,6 +42,7 @@
 | _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _group_norm.py           | group norm (the layer-norm op on a grouped view) |
+| _feature_dropout.py      | dropout1d/2d/3d: dropout of whole channels |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
 | _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |

@@ -12,7 +12,8 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 """
 from ..ops.index_slices import one_hot
 from . import (
-    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _functional_activations,
+    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _feature_dropout,
+    _functional_activations,
     _functional_losses, _group_norm, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
@@ -29,6 +30,7 @@ from ._loss_arguments import (  # noqa: F401
 # Layers whose ops live in files of their own (each file's __all__ lists its F. names).
 from ._norm_ops import *  # noqa: F403
 from ._group_norm import *  # noqa: F403
+from ._feature_dropout import *  # noqa: F403
 from ._embedding_op import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
 from ._multi_head_attention import *  # noqa: F403
@@ -43,6 +45,7 @@ __all__ += _functional_activations.__all__
 __all__ += _functional_losses.__all__
 __all__ += _norm_ops.__all__
 __all__ += _group_norm.__all__
+__all__ += _feature_dropout.__all__
 __all__ += _embedding_op.__all__
 __all__ += ["one_hot"]
 __all__ += _attention_op.__all__

@@ -219,6 +219,38 @@ def test_dropout_probability_outside_unit_interval_is_a_value_error(p):
         F.dropout(mt.ones(2), p)
 
 
+@pytest.mark.parametrize("layer, shape, mask_shape", [
+    (nn.Dropout1d, (20, 30, 4), (20, 30, 1)), (nn.Dropout1d, (30, 4), (30, 1)),
+    (nn.Dropout2d, (20, 30, 3, 2), (20, 30, 1, 1)), (nn.Dropout3d, (30, 2, 2, 2), (30, 1, 1, 1)),
+    (nn.Dropout3d, (4, 30, 1, 2, 2), (4, 30, 1, 1, 1)),
+])
+def test_channel_dropout_zeroes_whole_channels_and_its_gradient_is_the_mask(layer, shape, mask_shape):
+    mt.manual_seed(0)
+    x = mt.ones(*shape, requires_grad=True)
+    out = layer(0.4)(x)
+    out.sum().backward()
+    values = out.detach().numpy()
+    kept = len(mask_shape) - mask_shape.count(1)  # the (sample,) channel dims
+    per_channel = values.reshape(shape[:kept] + (-1,))
+    assert (per_channel == per_channel[..., :1]).all()  # one value per channel
+    np.testing.assert_allclose(np.unique(values), [0.0, 1 / 0.6], rtol=1e-6)
+    assert abs(np.mean(per_channel[..., 0] == 0) - 0.4) < 0.15  # 600-900 channels
+    np.testing.assert_array_equal(x.grad.numpy(), values)
+    np.testing.assert_array_equal(layer(0.4).eval()(x).detach().numpy(), x.detach().numpy())
+    assert repr(layer(0.4)) == f"{layer.__name__}(p=0.4, inplace=False)"
+
+
+def test_channel_dropout_errors_and_dropout2d_of_a_3d_input():
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but received a 4D input"):
+        F.dropout1d(mt.ones(2, 3, 4, 5))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout2d(1.5)
+    with pytest.warns(UserWarning, match=r"interpreted as shape \(N, C, L\)"):
+        out = F.dropout2d(mt.ones(8, 50, 3), 0.5).numpy()  # PyTorch's reading of a 3-D input
+    assert (out == out[..., :1]).all()
+    assert np.all(F.dropout2d(mt.ones(2, 3, 2, 2), 1.0).numpy() == 0)
+
+
 # ----------------------------------------------------------------- small MLP
 def test_mlp_in_float64_gradchecks_every_parameter():
     mt.manual_seed(0)

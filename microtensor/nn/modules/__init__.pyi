@@ -25,7 +25,7 @@ from .container import (
     Sequential as Sequential,
 )
 from .conv import Conv1d as Conv1d, Conv2d as Conv2d
-from .dropout import Dropout as Dropout
+from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
 from .linear import Identity as Identity, Linear as Linear
 from .loss import (
@@ -79,6 +79,9 @@ __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
     "ELU",
     "Embedding",
     "Flatten",
