@@ -25,13 +25,14 @@
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
 | modules/attention.py     | MultiheadAttention |
 | modules/transformer.py   | TransformerEncoderLayer TransformerEncoder |
-| modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish |
+| modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish, PReLU LogSigmoid Softsign Hardsigmoid Hardswish Softmin Softmax2d GLU Tanhshrink Threshold CELU Softshrink Hardshrink |
 | modules/container.py     | Sequential ModuleList ModuleDict ParameterList ParameterDict |
 | modules/dropout.py       | Dropout Dropout1d Dropout2d Dropout3d |
 | modules/flatten.py       | Flatten Unflatten |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
+| _composite_activations.py | F.logsigmoid softsign hardsigmoid hardswish softmin glu tanhshrink threshold celu softshrink hardshrink prelu (compositions of ops) |
 | _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
 | _loss_arguments.py       | how the losses check and convert their arguments |
 | init.py                  | uniform_ normal_ trunc_normal_ constant_ zeros_ ones_ eye_ orthogonal_ xavier_* kaiming_* calculate_gain |

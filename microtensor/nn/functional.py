@@ -12,13 +12,14 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 """
 from ..ops.index_slices import one_hot
 from . import (
-    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _feature_dropout,
-    _functional_activations,
+    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _embedding_op,
+    _feature_dropout, _functional_activations,
     _functional_losses, _group_norm, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
 from ._functional_activations import DropoutMask, _along_dim, _in_place, _softmax_dim  # noqa: F401
+from ._composite_activations import *  # noqa: F403
 from ._functional_losses import *  # noqa: F403
 from ._functional_losses import _KL_MEAN_WARNING  # noqa: F401
 # The losses' argument checks (nn.modules.loss calls F._reduction, mt.compile F._class_target).
@@ -42,6 +43,7 @@ from ._pad_op import *  # noqa: F403
 
 __all__ = ["linear"]
 __all__ += _functional_activations.__all__
+__all__ += _composite_activations.__all__
 __all__ += _functional_losses.__all__
 __all__ += _norm_ops.__all__
 __all__ += _group_norm.__all__

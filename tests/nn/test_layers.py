@@ -168,6 +168,55 @@ def test_flatten_matches_numpy_reshape(start, end, shape):
     gradcheck_module(nn.Flatten(start, end), x[:1, :2, :2, :2])
 
 
+# points away from every kink (+-3 of the hard ones, +-0.5 of the shrinks, 0, the threshold 0.25)
+COMPOSITE_POINTS = np.array([[-4.1, -2.2, -0.9, -0.3, 0.15], [0.4, 0.8, 1.7, 2.6, 3.4]])
+COMPOSITE = [
+    (nn.LogSigmoid, lambda x: -np.log1p(np.exp(-x))),
+    (nn.Softsign, lambda x: x / (1 + np.abs(x))),
+    (nn.Hardsigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+    (nn.Hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    (nn.Tanhshrink, lambda x: x - np.tanh(x)),
+    (lambda: nn.Threshold(0.25, -2.0), lambda x: np.where(x > 0.25, x, -2.0)),
+    (lambda: nn.CELU(0.5), lambda x: np.where(x > 0, x, 0.5 * (np.exp(x / 0.5) - 1))),
+    (nn.Softshrink, lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0)),
+    (nn.Hardshrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    (lambda: nn.Softmin(dim=1), lambda x: softmax_reference(-x, 1)),
+    (lambda: nn.GLU(dim=1), lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:4]))),
+    (nn.PReLU, lambda x: np.where(x > 0, x, 0.25 * x)),
+]
+
+
+@pytest.mark.parametrize("make, reference", COMPOSITE)
+def test_composite_activations_match_numpy_and_gradcheck(make, reference):
+    x = COMPOSITE_POINTS if make().__class__.__name__ != "GLU" else COMPOSITE_POINTS[:, :4]
+    layer = make().double()
+    np.testing.assert_allclose(layer(mt.tensor(x)).detach().numpy(), reference(x), rtol=1e-12, atol=1e-12)
+    gradcheck_module(make(), x)
+
+
+def test_prelu_learns_one_slope_per_channel():
+    layer = nn.PReLU(3, init=0.1)
+    assert repr(layer) == "PReLU(num_parameters=3)" and list(layer.state_dict()) == ["weight"]
+    x = mt.tensor(-np.ones((2, 3, 4)), requires_grad=True)
+    layer.double()(x).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.numpy(), [-8.0, -8.0, -8.0])  # d(a x)/da = x, 8 values each
+    gradcheck_module(nn.PReLU(3), np.linspace(-2, 2, 24).reshape(2, 3, 4) + 0.01)
+    with pytest.raises(RuntimeError, match="parameter numbers = 3 and channel size = 4"):
+        nn.PReLU(3)(mt.zeros(2, 4))
+
+
+def test_composite_activation_errors_and_reprs():
+    with pytest.raises(RuntimeError, match="Halving dimension must be even, but dimension 1 is size 3"):
+        F.glu(mt.zeros(2, 3))
+    with pytest.raises(RuntimeError, match="alpha cannot be 0"):
+        F.celu(mt.zeros(2), 0.0)
+    assert repr(nn.Threshold(0.1, 20, inplace=True)) == "Threshold(threshold=0.1, value=20, inplace=True)"
+    assert repr(nn.Softshrink(0.3)) == "Softshrink(0.3)" and repr(nn.Softmin(1)) == "Softmin(dim=1)"
+    x = mt.tensor([-4.0, 1.0, 4.0])
+    F.hardswish(x, inplace=True)
+    np.testing.assert_allclose(x.numpy(), [0.0, 4 / 6, 4.0])
+
+
 # -------------------------------------------------------------------- Dropout
 def test_dropout_is_the_identity_in_eval_mode():
     layer = nn.Dropout(0.5).eval()
