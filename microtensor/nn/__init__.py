@@ -17,7 +17,7 @@
 | _module_state.py         | Module.state_dict load_state_dict |
 | _module_conversion.py    | Module.to float double half cpu cuda type |
 | modules/linear.py        | Linear |
-| modules/conv.py          | Conv1d Conv2d |
+| modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
 | modules/normalization.py | LayerNorm GroupNorm |
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d |
@@ -48,6 +48,7 @@
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
 | _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |
 | _conv_geometry.py        | a convolution's geometry and checked arguments |
+| _conv_transpose_ops.py   | transposed convolution (a convolution's input gradient) |
 | _pool_windows.py         | the windows (geometry, checked arguments) of max and average pooling |
 | _max_pool_ops.py         | max pooling, and the scatter/gather of its gradient |
 | _avg_pool_ops.py         | average pooling |

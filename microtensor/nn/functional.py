@@ -12,9 +12,9 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 """
 from ..ops.index_slices import one_hot
 from . import (
-    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _embedding_op,
-    _feature_dropout, _functional_activations,
-    _functional_losses, _group_norm, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
+    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
+    _embedding_op, _feature_dropout, _functional_activations, _functional_losses, _group_norm, _max_pool_ops,
+    _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
@@ -36,6 +36,7 @@ from ._embedding_op import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
 from ._multi_head_attention import *  # noqa: F403
 from ._conv_ops import *  # noqa: F403
+from ._conv_transpose_ops import *  # noqa: F403
 from ._max_pool_ops import *  # noqa: F403
 from ._avg_pool_ops import *  # noqa: F403
 from ._adaptive_pool_ops import *  # noqa: F403
@@ -53,6 +54,7 @@ __all__ += ["one_hot"]
 __all__ += _attention_op.__all__
 __all__ += _multi_head_attention.__all__
 __all__ += _conv_ops.__all__
+__all__ += _conv_transpose_ops.__all__
 __all__ += _max_pool_ops.__all__
 __all__ += _avg_pool_ops.__all__
 __all__ += _adaptive_pool_ops.__all__

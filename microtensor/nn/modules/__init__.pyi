@@ -37,7 +37,12 @@ from .container import (
     ParameterList as ParameterList,
     Sequential as Sequential,
 )
-from .conv import Conv1d as Conv1d, Conv2d as Conv2d
+from .conv import (
+    Conv1d as Conv1d,
+    Conv2d as Conv2d,
+    ConvTranspose1d as ConvTranspose1d,
+    ConvTranspose2d as ConvTranspose2d,
+)
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
 from .linear import Identity as Identity, Linear as Linear
@@ -91,6 +96,8 @@ __all__ = [
     "CELU",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout1d",
