@@ -29,6 +29,7 @@
 | modules/container.py     | Sequential ModuleList ModuleDict ParameterList ParameterDict |
 | modules/dropout.py       | Dropout Dropout1d Dropout2d Dropout3d |
 | modules/flatten.py       | Flatten Unflatten |
+| modules/padding.py       | ConstantPad* ZeroPad* ReflectionPad* ReplicationPad* CircularPad* (1d/2d/3d; F.pad) |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
