@@ -24,7 +24,7 @@
 | modules/sparse.py        | Embedding |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
 | modules/attention.py     | MultiheadAttention |
-| modules/transformer.py   | TransformerEncoderLayer TransformerEncoder |
+| modules/transformer.py   | TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer TransformerDecoder Transformer |
 | modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish, PReLU LogSigmoid Softsign Hardsigmoid Hardswish Softmin Softmax2d GLU Tanhshrink Threshold CELU Softshrink Hardshrink |
 | modules/container.py     | Sequential ModuleList ModuleDict ParameterList ParameterDict |
 | modules/dropout.py       | Dropout Dropout1d Dropout2d Dropout3d |

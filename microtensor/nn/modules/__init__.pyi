@@ -96,7 +96,13 @@ from .rnn import (
     RNNCellBase as RNNCellBase,
 )
 from .sparse import Embedding as Embedding
-from .transformer import TransformerEncoder as TransformerEncoder, TransformerEncoderLayer as TransformerEncoderLayer
+from .transformer import (
+    Transformer as Transformer,
+    TransformerDecoder as TransformerDecoder,
+    TransformerDecoderLayer as TransformerDecoderLayer,
+    TransformerEncoder as TransformerEncoder,
+    TransformerEncoderLayer as TransformerEncoderLayer,
+)
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -186,6 +192,9 @@ __all__ = [
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "Unflatten",
