@@ -363,3 +363,11 @@ def test_functional_forms_accept_numpy_targets():
     assert F.mse_loss(x, np.array([[0.0, 1.0]], dtype=np.float32)).item() == pytest.approx(0.04)
     assert F.cross_entropy(x, np.array([1])).item() == pytest.approx(-log_softmax_reference(np.array([[0.2, 0.8]]))[0, 1],
                                                                     rel=1e-6)
+
+
+def test_a_batch_size_mismatch_is_pytorchs_value_error():
+    for loss_fn in (F.cross_entropy, F.nll_loss):
+        with pytest.raises(ValueError, match=r"expected input batch_size \(2\) to match target batch_size \(3\)"):
+            loss_fn(mt.zeros(2, 3), mt.tensor([0, 1, 2]))
+        with pytest.raises(RuntimeError, match="needs a target of shape"):  # also a RuntimeError, as before
+            loss_fn(mt.zeros(2, 3), mt.tensor([0, 1, 2]))
