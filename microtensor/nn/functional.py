@@ -13,8 +13,8 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 from ..ops.index_slices import one_hot
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
-    _embedding_op, _feature_dropout, _functional_activations, _functional_losses, _group_norm, _interpolate,
-    _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
+    _embedding_losses, _embedding_op, _feature_dropout, _functional_activations, _functional_losses, _group_norm,
+    _interpolate, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
@@ -22,6 +22,7 @@ from ._functional_activations import DropoutMask, _along_dim, _in_place, _softma
 from ._composite_activations import *  # noqa: F403
 from ._functional_losses import *  # noqa: F403
 from ._functional_losses import _KL_MEAN_WARNING  # noqa: F401
+from ._embedding_losses import *  # noqa: F403
 # The losses' argument checks (nn.modules.loss calls F._reduction, mt.compile F._class_target).
 from ._loss_arguments import (  # noqa: F401
     _FAST_FLOATS, _REDUCTIONS, TargetTypeError, _as_tensor, _class_layout, _class_target, _class_weight, _constant,
@@ -47,6 +48,7 @@ __all__ = ["linear"]
 __all__ += _functional_activations.__all__
 __all__ += _composite_activations.__all__
 __all__ += _functional_losses.__all__
+__all__ += _embedding_losses.__all__
 __all__ += _norm_ops.__all__
 __all__ += _group_norm.__all__
 __all__ += _feature_dropout.__all__
