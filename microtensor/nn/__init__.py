@@ -19,8 +19,8 @@
 | modules/linear.py        | Linear |
 | modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
-| modules/normalization.py | LayerNorm GroupNorm |
-| modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d |
+| modules/normalization.py | LayerNorm GroupNorm RMSNorm |
+| modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
 | modules/sparse.py        | Embedding |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
 | modules/attention.py     | MultiheadAttention |
@@ -47,6 +47,7 @@
 | _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _group_norm.py           | group norm (the layer-norm op on a grouped view) |
+| _instance_rms_norm.py    | instance norm (batch norm of one N*C-channel sample) and RMS norm |
 | _feature_dropout.py      | dropout1d/2d/3d: dropout of whole channels |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |

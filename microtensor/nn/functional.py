@@ -14,7 +14,7 @@ from ..ops.index_slices import one_hot
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
     _embedding_losses, _embedding_op, _feature_dropout, _functional_activations, _functional_losses, _group_norm,
-    _interpolate, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
+    _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
@@ -32,6 +32,7 @@ from ._loss_arguments import (  # noqa: F401
 # Layers whose ops live in files of their own (each file's __all__ lists its F. names).
 from ._norm_ops import *  # noqa: F403
 from ._group_norm import *  # noqa: F403
+from ._instance_rms_norm import *  # noqa: F403
 from ._feature_dropout import *  # noqa: F403
 from ._embedding_op import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
@@ -51,6 +52,7 @@ __all__ += _functional_losses.__all__
 __all__ += _embedding_losses.__all__
 __all__ += _norm_ops.__all__
 __all__ += _group_norm.__all__
+__all__ += _instance_rms_norm.__all__
 __all__ += _feature_dropout.__all__
 __all__ += _embedding_op.__all__
 __all__ += ["one_hot"]

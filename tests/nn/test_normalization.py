@@ -255,3 +255,53 @@ def test_group_norm_errors():
         nn.GroupNorm(2, 4)(mt.zeros(2, 5, 3))
     with pytest.raises(RuntimeError, match=r"weight of shape \[5\]"):
         nn.GroupNorm(1, 4)(mt.zeros(2, 5, 3))
+
+
+# -------------------------------------------------------- instance and RMS norm
+def instance_norm_reference(x, eps=1e-5):
+    axes = tuple(range(2, x.ndim))
+    return (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+
+
+def test_instance_norm_standardises_each_sample_channel_and_gradchecks():
+    rng = np.random.default_rng(3)
+    x, weight, bias = rng.standard_normal((2, 3, 2, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3)
+    out = F.instance_norm(mt.tensor(x), weight=mt.tensor(weight), bias=mt.tensor(bias))
+    want = instance_norm_reference(x) * weight[:, None, None] + bias[:, None, None]
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-10, atol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, w, b: F.instance_norm(a, weight=w, bias=b),
+                                 (leaf(x), leaf(weight), leaf(bias)))
+
+
+def test_instance_norm_layer_tracks_the_mean_of_the_per_sample_statistics():
+    rng = np.random.default_rng(4)
+    layer = nn.InstanceNorm1d(2, momentum=0.5, track_running_stats=True).double()
+    assert repr(layer) == ("InstanceNorm1d(2, eps=1e-05, momentum=0.5, affine=False, bias=False, "
+                           "track_running_stats=True)")
+    x = rng.standard_normal((3, 2, 4))
+    np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), instance_norm_reference(x), rtol=1e-10, atol=1e-12)
+    mean = x.mean(axis=2).mean(axis=0)  # the running statistics average the N per-sample ones
+    unbiased = x.var(axis=2, ddof=1).mean(axis=0)
+    np.testing.assert_allclose(layer.running_mean.numpy(), 0.5 * mean, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var.numpy(), 0.5 + 0.5 * unbiased, rtol=1e-12)
+    layer.eval()
+    expected = (x - layer.running_mean.numpy()[:, None]) / np.sqrt(layer.running_var.numpy()[:, None] + 1e-5)
+    np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), expected, rtol=1e-10)
+    plain = nn.InstanceNorm2d(3)
+    assert plain(mt.randn(3, 4, 4)).shape == (3, 4, 4) and list(plain.state_dict()) == []
+    with pytest.raises(ValueError, match="match num_features"):
+        nn.InstanceNorm2d(3, affine=True)(mt.zeros(2, 4, 3, 3))
+
+
+def test_rms_norm_divides_by_the_root_mean_square_and_gradchecks():
+    rng = np.random.default_rng(5)
+    x, weight = rng.standard_normal((2, 3, 4)), rng.uniform(0.5, 2, (3, 4))
+    out = F.rms_norm(mt.tensor(x), (3, 4), mt.tensor(weight), eps=1e-6)
+    want = x / np.sqrt((x ** 2).mean(axis=(1, 2), keepdims=True) + 1e-6) * weight
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, w: F.rms_norm(a, (3, 4), w), (leaf(x), leaf(weight)))
+    layer = nn.RMSNorm(4)
+    assert repr(layer) == "RMSNorm((4,), eps=None, elementwise_affine=True)" and list(layer.state_dict()) == ["weight"]
+    tiny = np.full((1, 4), 1e-5, np.float32)  # eps=None: float32's machine epsilon
+    np.testing.assert_allclose(layer(mt.tensor(tiny)).detach().numpy(),
+                               tiny / np.sqrt(1e-10 + np.finfo(np.float32).eps), rtol=1e-5)

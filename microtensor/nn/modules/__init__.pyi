@@ -29,7 +29,14 @@ from .activation import (
     Threshold as Threshold,
 )
 from .attention import MultiheadAttention as MultiheadAttention
-from .batchnorm import BatchNorm1d as BatchNorm1d, BatchNorm2d as BatchNorm2d, BatchNorm3d as BatchNorm3d
+from .batchnorm import (
+    BatchNorm1d as BatchNorm1d,
+    BatchNorm2d as BatchNorm2d,
+    BatchNorm3d as BatchNorm3d,
+    InstanceNorm1d as InstanceNorm1d,
+    InstanceNorm2d as InstanceNorm2d,
+    InstanceNorm3d as InstanceNorm3d,
+)
 from .container import (
     ModuleDict as ModuleDict,
     ModuleList as ModuleList,
@@ -66,7 +73,7 @@ from .loss import (
     SoftMarginLoss as SoftMarginLoss,
     TripletMarginLoss as TripletMarginLoss,
 )
-from .normalization import GroupNorm as GroupNorm, LayerNorm as LayerNorm
+from .normalization import GroupNorm as GroupNorm, LayerNorm as LayerNorm, RMSNorm as RMSNorm
 from .padding import (
     CircularPad1d as CircularPad1d,
     CircularPad2d as CircularPad2d,
@@ -164,6 +171,9 @@ __all__ = [
     "HingeEmbeddingLoss",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LSTM",
@@ -188,6 +198,7 @@ __all__ = [
     "ParameterDict",
     "ParameterList",
     "PoissonNLLLoss",
+    "RMSNorm",
     "RNN",
     "RNNBase",
     "RNNCell",

@@ -1,5 +1,6 @@
 """``LayerNorm``: standardise over the last dims of each sample, then a learned elementwise affine map;
-``GroupNorm``: standardise each sample over groups of channels, then a learned per-channel affine map."""
+``GroupNorm``: standardise each sample over groups of channels, then a learned per-channel affine map;
+``RMSNorm``: rescale by the root mean square over the last dims, then a learned elementwise scale."""
 from __future__ import annotations
 
 from typing import Optional
@@ -103,3 +104,37 @@ class GroupNorm(Module):
 
     def extra_repr(self):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
+
+
+class RMSNorm(Module):
+    """``RMSNorm(normalized_shape, eps=None, elementwise_affine=True)``: ``y = x / sqrt(mean(x^2) + eps) * weight``
+    over the last ``len(normalized_shape)`` dims (no centring, no bias; LLaMA-style models). ``eps=None`` is
+    the input dtype's machine epsilon; ``weight`` starts at ones."""
+
+    def __init__(
+        self, normalized_shape: ShapeArg, eps: Optional[float] = None, elementwise_affine: bool = True,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(size) for size in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """weight = 1."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
