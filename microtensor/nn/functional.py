@@ -13,8 +13,8 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 from ..ops.index_slices import one_hot
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
-    _embedding_losses, _embedding_op, _feature_dropout, _functional_activations, _functional_losses, _group_norm,
-    _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
+    _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations, _functional_losses,
+    _group_norm, _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
@@ -44,6 +44,7 @@ from ._avg_pool_ops import *  # noqa: F403
 from ._adaptive_pool_ops import *  # noqa: F403
 from ._interpolate import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
+from ._fold import *  # noqa: F403
 
 __all__ = ["linear"]
 __all__ += _functional_activations.__all__
@@ -65,6 +66,7 @@ __all__ += _avg_pool_ops.__all__
 __all__ += _adaptive_pool_ops.__all__
 __all__ += _interpolate.__all__
 __all__ += _pad_op.__all__
+__all__ += _fold.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

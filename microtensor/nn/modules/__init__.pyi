@@ -53,6 +53,7 @@ from .conv import (
 from .distance import CosineSimilarity as CosineSimilarity, PairwiseDistance as PairwiseDistance
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
+from .fold import Fold as Fold, Unfold as Unfold
 from .linear import Identity as Identity, Linear as Linear
 from .loss import (
     BCELoss as BCELoss,
@@ -158,6 +159,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "Flatten",
+    "Fold",
     "GELU",
     "GLU",
     "GRU",
@@ -233,6 +235,7 @@ __all__ = [
     "TransformerEncoderLayer",
     "TripletMarginLoss",
     "Unflatten",
+    "Unfold",
     "Upsample",
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
