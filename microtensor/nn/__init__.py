@@ -21,7 +21,7 @@
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
 | modules/normalization.py | LayerNorm GroupNorm RMSNorm |
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
-| modules/sparse.py        | Embedding |
+| modules/sparse.py        | Embedding EmbeddingBag |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
 | modules/attention.py     | MultiheadAttention |
 | modules/transformer.py   | TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer TransformerDecoder Transformer |
@@ -51,6 +51,7 @@
 | _instance_rms_norm.py    | instance norm (batch norm of one N*C-channel sample) and RMS norm |
 | _feature_dropout.py      | dropout1d/2d/3d: dropout of whole channels |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
+| _embedding_bag.py        | F.embedding_bag: sum / mean / max of bags of embeddings |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
 | _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |
 | _conv_geometry.py        | a convolution's geometry and checked arguments |

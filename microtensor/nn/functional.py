@@ -13,8 +13,9 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 from ..ops.index_slices import one_hot
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
-    _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations, _functional_losses,
-    _group_norm, _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
+    _embedding_bag, _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations,
+    _functional_losses, _group_norm, _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention,
+    _norm_ops, _pad_op,
 )
 from ._linear_op import linear
 from ._functional_activations import *  # noqa: F403
@@ -35,6 +36,7 @@ from ._group_norm import *  # noqa: F403
 from ._instance_rms_norm import *  # noqa: F403
 from ._feature_dropout import *  # noqa: F403
 from ._embedding_op import *  # noqa: F403
+from ._embedding_bag import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
 from ._multi_head_attention import *  # noqa: F403
 from ._conv_ops import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ += _group_norm.__all__
 __all__ += _instance_rms_norm.__all__
 __all__ += _feature_dropout.__all__
 __all__ += _embedding_op.__all__
+__all__ += _embedding_bag.__all__
 __all__ += ["one_hot"]
 __all__ += _attention_op.__all__
 __all__ += _multi_head_attention.__all__

@@ -112,7 +112,7 @@ from .rnn import (
     RNNCell as RNNCell,
     RNNCellBase as RNNCellBase,
 )
-from .sparse import Embedding as Embedding
+from .sparse import Embedding as Embedding, EmbeddingBag as EmbeddingBag
 from .transformer import (
     Transformer as Transformer,
     TransformerDecoder as TransformerDecoder,
@@ -158,6 +158,7 @@ __all__ = [
     "Dropout3d",
     "ELU",
     "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "Fold",
     "GELU",
