@@ -16,7 +16,7 @@
 | _module_hooks.py         | Module's forward hooks and pre-hooks, RemovableHandle |
 | _module_state.py         | Module.state_dict load_state_dict |
 | _module_conversion.py    | Module.to float double half cpu cuda type |
-| modules/linear.py        | Linear |
+| modules/linear.py        | Linear Bilinear |
 | modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
 | modules/normalization.py | LayerNorm GroupNorm RMSNorm |
@@ -43,6 +43,7 @@
 | init.py                  | uniform_ normal_ trunc_normal_ constant_ zeros_ ones_ eye_ orthogonal_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
 | _linear_op.py            | the fused linear op (forward and backward) |
+| _bilinear.py             | F.bilinear (one einsum) |
 | _loss_reduction.py       | the reductions of the loss ops ('mean', 'sum', 'none') |
 | _pointwise_loss_ops.py   | the fused pointwise loss ops (MSE, L1, BCE, smooth L1 / Huber, KL) |
 | _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |

@@ -18,6 +18,7 @@ from . import (
     _norm_ops, _pad_op,
 )
 from ._linear_op import linear
+from ._bilinear import bilinear
 from ._functional_activations import *  # noqa: F403
 from ._functional_activations import DropoutMask, _along_dim, _in_place, _softmax_dim  # noqa: F401
 from ._composite_activations import *  # noqa: F403
@@ -48,7 +49,7 @@ from ._interpolate import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
 from ._fold import *  # noqa: F403
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
 __all__ += _composite_activations.__all__
 __all__ += _functional_losses.__all__

@@ -305,3 +305,20 @@ def test_mlp_in_float64_gradchecks_every_parameter():
     mt.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2), nn.LogSoftmax(dim=1))
     gradcheck_module(model, np.random.default_rng(0).normal(size=(2, 3)))
+
+
+# ------------------------------------------------------------------- Bilinear
+def test_bilinear_matches_the_quadratic_form_and_gradchecks():
+    rng = np.random.default_rng(0)
+    layer = nn.Bilinear(2, 3, 4).double()
+    bound = 1 / math.sqrt(2)
+    assert np.abs(layer.weight.detach().numpy()).max() <= bound and tuple(layer.weight.shape) == (4, 2, 3)
+    x1, x2 = rng.standard_normal((5, 2)), rng.standard_normal((5, 3))
+    weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    want = np.array([[x1[n] @ weight[o] @ x2[n] + bias[o] for o in range(4)] for n in range(5)])
+    np.testing.assert_allclose(layer(mt.tensor(x1), mt.tensor(x2)).detach().numpy(), want, rtol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, b, w: F.bilinear(a, b, w, layer.bias),
+                                 [mt.tensor(v, requires_grad=True) for v in (x1, x2, weight)])
+    assert repr(nn.Bilinear(2, 3, 4, bias=False)) == "Bilinear(in1_features=2, in2_features=3, out_features=4, bias=False)"
+    with pytest.raises(RuntimeError, match="bilinear"):
+        layer(mt.tensor(x2), mt.tensor(x2))

@@ -54,7 +54,7 @@ from .distance import CosineSimilarity as CosineSimilarity, PairwiseDistance as 
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
 from .fold import Fold as Fold, Unfold as Unfold
-from .linear import Identity as Identity, Linear as Linear
+from .linear import Bilinear as Bilinear, Identity as Identity, Linear as Linear
 from .loss import (
     BCELoss as BCELoss,
     BCEWithLogitsLoss as BCEWithLogitsLoss,
@@ -138,6 +138,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",
+    "Bilinear",
     "CELU",
     "CircularPad1d",
     "CircularPad2d",
