@@ -534,3 +534,36 @@ def test_constant_polynomial_and_multiplicative_lr_closed_forms():
         np.testing.assert_allclose(lrs, [0.1 * 0.5 ** epoch, 0.3 / math.factorial(epoch + 1)], rtol=1e-12)
     with pytest.raises(ValueError, match="between 0 and 1"):
         lr_scheduler.ConstantLR(_optimizer(), factor=1.5)
+
+
+def cyclic_reference(epoch, base, top, up, down, scale):
+    """A triangle wave: up from base to top in ``up`` steps, down in ``down`` steps, height times scale(cycle)."""
+    cycle, position = divmod(epoch, up + down)
+    factor = position / up if position <= up else (up + down - position) / down
+    return base + (top - base) * factor * scale(cycle + 1)
+
+
+@pytest.mark.parametrize("mode, scale", [("triangular", lambda c: 1.0), ("triangular2", lambda c: 0.5 ** (c - 1))])
+def test_cyclic_lr_is_a_triangle_wave_and_cycles_the_momentum(mode, scale):
+    optimizer = mt.optim.SGD([mt.zeros(1, requires_grad=True)], lr=1.0, momentum=0.9)
+    scheduler = lr_scheduler.CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=3, mode=mode)
+    for epoch in range(14):
+        np.testing.assert_allclose(scheduler.get_last_lr(), [cyclic_reference(epoch, 0.01, 0.1, 2, 3, scale)],
+                                   rtol=1e-12)
+        # the momentum mirrors it: 0.9 at base_lr, 0.8 at max_lr
+        np.testing.assert_allclose(optimizer.param_groups[0]["momentum"],
+                                   cyclic_reference(epoch, 0.9, 0.8, 2, 3, scale), rtol=1e-12)
+        optimizer.step()
+        scheduler.step()
+
+
+def test_cyclic_lr_cycles_adams_beta1_and_checks_its_arguments():
+    optimizer = mt.optim.Adam([mt.zeros(1, requires_grad=True)])
+    scheduler = lr_scheduler.CyclicLR(optimizer, 0.001, 0.01, step_size_up=2)
+    _sequence(scheduler, optimizer, 2)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.01)
+    assert optimizer.param_groups[0]["betas"] == (pytest.approx(0.8), 0.999)
+    with pytest.raises(ValueError, match="must support momentum or beta1"):
+        lr_scheduler.CyclicLR(mt.optim.Adagrad([mt.zeros(1, requires_grad=True)]), 0.001, 0.01)
+    with pytest.raises(ValueError, match="mode is invalid"):
+        lr_scheduler.CyclicLR(optimizer, 0.001, 0.01, mode="square")

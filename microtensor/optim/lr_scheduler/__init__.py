@@ -1,6 +1,6 @@
 """Learning-rate schedules, PyTorch's: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
 ``CosineAnnealingLR``, ``CosineAnnealingWarmRestarts``, ``LambdaLR``, ``MultiplicativeLR``, ``LinearLR``,
-``ConstantLR``, ``PolynomialLR``, ``OneCycleLR``, ``ReduceLROnPlateau`` and ``SequentialLR``.
+``ConstantLR``, ``PolynomialLR``, ``CyclicLR``, ``OneCycleLR``, ``ReduceLROnPlateau`` and ``SequentialLR``.
 
 A scheduler rewrites ``group['lr']`` of its optimizer's parameter groups. As in
 PyTorch, creating it performs the first ``step()`` (``last_epoch`` becomes 0 and
@@ -19,7 +19,7 @@ the lr is the initial one); call ``scheduler.step()`` once per epoch after
 * ``MultiplicativeLR(lr_lambda)``: ``lr_e = lr_{e-1} * lr_lambda(e)``
 * ``ConstantLR(factor=1/3, total_iters=5)``: ``lr = base_lr * (factor if e < total_iters else 1)``
 * ``PolynomialLR(total_iters=5, power=1)``: ``lr = base_lr * (1 - min(e, total_iters) / total_iters) ** power``
-* ``CosineAnnealingWarmRestarts``, ``OneCycleLR``, ``ReduceLROnPlateau`` and ``SequentialLR``: see their docstrings.
+* ``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``OneCycleLR``, ``ReduceLROnPlateau`` and ``SequentialLR``: see their docstrings.
 
 ``StepLR``, ``MultiStepLR``, ``LinearLR`` and ``ExponentialLR`` update the current lr multiplicatively (PyTorch's
 "chainable" form: a manual change of ``group['lr']`` is kept and further decayed);
@@ -29,7 +29,7 @@ to an epoch using the closed forms. ``state_dict()`` holds plain numbers and lis
 so ``mt.save`` writes it.
 
 This package is their public home; they are written in ``_base.py`` (``LRScheduler``),
-``_epoch_schedules.py`` (the formulas above), ``_warm_restarts.py``, ``_one_cycle.py``, ``_plateau.py`` and
+``_epoch_schedules.py`` (the formulas above), ``_warm_restarts.py``, ``_cyclic.py``, ``_one_cycle.py``, ``_plateau.py`` and
 ``_sequential.py``.
 """
 from ._base import LRScheduler
@@ -39,6 +39,7 @@ from ._epoch_schedules import (
     StepLR,
 )
 from ._warm_restarts import CosineAnnealingWarmRestarts
+from ._cyclic import CyclicLR
 from ._one_cycle import OneCycleLR
 from ._plateau import ReduceLROnPlateau
 from ._sequential import SequentialLR
@@ -48,5 +49,5 @@ from ..._tensor import Tensor as Tensor
 __all__ = [
     "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "MultiStepLR", "LinearLR",
     "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "CosineAnnealingWarmRestarts", "MultiplicativeLR",
-    "ConstantLR", "PolynomialLR",
+    "ConstantLR", "PolynomialLR", "CyclicLR",
 ]
