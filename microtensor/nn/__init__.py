@@ -30,6 +30,7 @@
 | modules/dropout.py       | Dropout Dropout1d Dropout2d Dropout3d |
 | modules/flatten.py       | Flatten Unflatten |
 | modules/fold.py          | Unfold Fold |
+| modules/pixelshuffle.py  | PixelShuffle PixelUnshuffle |
 | modules/upsampling.py    | Upsample UpsamplingNearest2d UpsamplingBilinear2d (F.interpolate) |
 | modules/padding.py       | ConstantPad* ZeroPad* ReflectionPad* ReplicationPad* CircularPad* (1d/2d/3d; F.pad) |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss, CosineEmbeddingLoss MarginRankingLoss TripletMarginLoss HingeEmbeddingLoss SoftMarginLoss MultiLabelSoftMarginLoss PoissonNLLLoss GaussianNLLLoss |
@@ -63,6 +64,7 @@
 | _adaptive_pool_ops.py    | adaptive average and max pooling |
 | _pad_op.py               | padding |
 | _fold.py                 | F.unfold (im2col) and F.fold (col2im) |
+| _pixel_shuffle.py        | F.pixel_shuffle / pixel_unshuffle (channels to resolution and back) |
 | _interpolate.py          | F.interpolate: nearest, linear/bilinear/trilinear, area resizing |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
 | _attention_op.py         | fused scaled dot-product attention |

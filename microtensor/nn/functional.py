@@ -15,7 +15,7 @@ from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
     _embedding_bag, _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations,
     _functional_losses, _group_norm, _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention,
-    _norm_ops, _pad_op,
+    _norm_ops, _pad_op, _pixel_shuffle,
 )
 from ._linear_op import linear
 from ._bilinear import bilinear
@@ -48,6 +48,7 @@ from ._adaptive_pool_ops import *  # noqa: F403
 from ._interpolate import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
 from ._fold import *  # noqa: F403
+from ._pixel_shuffle import *  # noqa: F403
 
 __all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
@@ -71,6 +72,7 @@ __all__ += _adaptive_pool_ops.__all__
 __all__ += _interpolate.__all__
 __all__ += _pad_op.__all__
 __all__ += _fold.__all__
+__all__ += _pixel_shuffle.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

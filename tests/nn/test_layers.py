@@ -322,3 +322,17 @@ def test_bilinear_matches_the_quadratic_form_and_gradchecks():
     assert repr(nn.Bilinear(2, 3, 4, bias=False)) == "Bilinear(in1_features=2, in2_features=3, out_features=4, bias=False)"
     with pytest.raises(RuntimeError, match="bilinear"):
         layer(mt.tensor(x2), mt.tensor(x2))
+
+
+# --------------------------------------------------------------- PixelShuffle
+def test_pixel_shuffle_moves_channel_blocks_into_pixels_and_unshuffle_inverts_it():
+    x = np.arange(2 * 8 * 2 * 3, dtype=np.float64).reshape(2, 8, 2, 3)
+    out = nn.PixelShuffle(2)(mt.tensor(x)).numpy()
+    assert out.shape == (2, 2, 4, 6)
+    for c, h, w, i, j in [(0, 0, 0, 0, 0), (1, 1, 2, 1, 0), (0, 1, 1, 1, 1)]:  # y[c, h r + i, w r + j] = x[c r^2 + i r + j, h, w]
+        assert out[1, c, h * 2 + i, w * 2 + j] == x[1, c * 4 + i * 2 + j, h, w]
+    np.testing.assert_array_equal(F.pixel_unshuffle(mt.tensor(out), 2).numpy(), x)
+    assert mt.autograd.gradcheck(lambda a: F.pixel_shuffle(a, 2), (mt.tensor(x[:1, :4] / 10, requires_grad=True),))
+    assert repr(nn.PixelShuffle(3)) == "PixelShuffle(upscale_factor=3)"
+    with pytest.raises(RuntimeError, match="divisible by the square of upscale_factor"):
+        F.pixel_shuffle(mt.zeros(1, 7, 2, 2), 2)
