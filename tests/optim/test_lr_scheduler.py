@@ -567,3 +567,16 @@ def test_cyclic_lr_cycles_adams_beta1_and_checks_its_arguments():
         lr_scheduler.CyclicLR(mt.optim.Adagrad([mt.zeros(1, requires_grad=True)]), 0.001, 0.01)
     with pytest.raises(ValueError, match="mode is invalid"):
         lr_scheduler.CyclicLR(optimizer, 0.001, 0.01, mode="square")
+
+
+def test_chained_scheduler_multiplies_the_factors_of_its_schedulers(tmp_path):
+    optimizer = _optimizer((0.1,))
+    scheduler = lr_scheduler.ChainedScheduler([lr_scheduler.ConstantLR(optimizer, factor=0.5, total_iters=2),
+                                               lr_scheduler.ExponentialLR(optimizer, gamma=0.9)])
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 5)):
+        np.testing.assert_allclose(lrs, [0.1 * (0.5 if epoch < 2 else 1.0) * 0.9 ** epoch], rtol=1e-12)
+    mt.save(scheduler.state_dict(), tmp_path / "chained.npz")
+    state = mt.load(tmp_path / "chained.npz")
+    assert len(state["_schedulers"]) == 2 and state["_schedulers"][1]["last_epoch"] == 5
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lr_scheduler.ChainedScheduler([lr_scheduler.ReduceLROnPlateau(optimizer)])

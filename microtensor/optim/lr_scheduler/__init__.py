@@ -1,6 +1,7 @@
 """Learning-rate schedules, PyTorch's: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
 ``CosineAnnealingLR``, ``CosineAnnealingWarmRestarts``, ``LambdaLR``, ``MultiplicativeLR``, ``LinearLR``,
-``ConstantLR``, ``PolynomialLR``, ``CyclicLR``, ``OneCycleLR``, ``ReduceLROnPlateau`` and ``SequentialLR``.
+``ConstantLR``, ``PolynomialLR``, ``CyclicLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ``SequentialLR`` and
+``ChainedScheduler``.
 
 A scheduler rewrites ``group['lr']`` of its optimizer's parameter groups. As in
 PyTorch, creating it performs the first ``step()`` (``last_epoch`` becomes 0 and
@@ -19,7 +20,8 @@ the lr is the initial one); call ``scheduler.step()`` once per epoch after
 * ``MultiplicativeLR(lr_lambda)``: ``lr_e = lr_{e-1} * lr_lambda(e)``
 * ``ConstantLR(factor=1/3, total_iters=5)``: ``lr = base_lr * (factor if e < total_iters else 1)``
 * ``PolynomialLR(total_iters=5, power=1)``: ``lr = base_lr * (1 - min(e, total_iters) / total_iters) ** power``
-* ``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``OneCycleLR``, ``ReduceLROnPlateau`` and ``SequentialLR``: see their docstrings.
+* ``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ``SequentialLR`` and
+  ``ChainedScheduler``: see their docstrings.
 
 ``StepLR``, ``MultiStepLR``, ``LinearLR`` and ``ExponentialLR`` update the current lr multiplicatively (PyTorch's
 "chainable" form: a manual change of ``group['lr']`` is kept and further decayed);
@@ -42,12 +44,12 @@ from ._warm_restarts import CosineAnnealingWarmRestarts
 from ._cyclic import CyclicLR
 from ._one_cycle import OneCycleLR
 from ._plateau import ReduceLROnPlateau
-from ._sequential import SequentialLR
+from ._sequential import ChainedScheduler, SequentialLR
 from ..optimizer import Optimizer as Optimizer
 from ..._tensor import Tensor as Tensor
 
 __all__ = [
     "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "MultiStepLR", "LinearLR",
     "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "CosineAnnealingWarmRestarts", "MultiplicativeLR",
-    "ConstantLR", "PolynomialLR", "CyclicLR",
+    "ConstantLR", "PolynomialLR", "CyclicLR", "ChainedScheduler",
 ]
