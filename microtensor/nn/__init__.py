@@ -19,7 +19,7 @@
 | modules/linear.py        | Linear Bilinear |
 | modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
-| modules/normalization.py | LayerNorm GroupNorm RMSNorm |
+| modules/normalization.py | LayerNorm GroupNorm RMSNorm LocalResponseNorm |
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
 | modules/sparse.py        | Embedding EmbeddingBag |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
@@ -50,7 +50,7 @@
 | _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
 | _group_norm.py           | group norm (the layer-norm op on a grouped view) |
-| _instance_rms_norm.py    | instance norm (batch norm of one N*C-channel sample) and RMS norm |
+| _instance_rms_norm.py    | instance norm (batch norm of one N*C-channel sample), RMS norm, local response norm |
 | _feature_dropout.py      | dropout1d/2d/3d: dropout of whole channels |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
 | _embedding_bag.py        | F.embedding_bag: sum / mean / max of bags of embeddings |

@@ -1,4 +1,4 @@
-"""``F.instance_norm`` and ``F.rms_norm``.
+"""``F.instance_norm``, ``F.rms_norm`` and ``F.local_response_norm``.
 
 Instance norm standardises each (sample, channel) of an (N, C, *) input over its positions. It is
 batch norm on the input viewed as one sample of N C channels (PyTorch's own construction): the
@@ -7,6 +7,10 @@ and the closed-form gradient, and the running statistics then take the mean over
 
 RMS norm (Zhang & Sennrich; LLaMA) rescales by the root mean square over the last dims, without
 centring: ``y = x / sqrt(mean(x^2) + eps) * weight``; ``eps=None`` is the dtype's machine epsilon.
+
+Local response norm (AlexNet) divides each channel by its neighbours' energy:
+``y_c = x_c / (k + alpha / n * sum_{c' = c - n // 2}^{c + (n - 1) // 2} x_{c'}^2) ** beta`` (channels outside
+[0, C) count 0).
 """
 from __future__ import annotations
 
@@ -14,11 +18,12 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from .. import ops as _ops
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ._norm_ops import _floating, _optional_tensor, _shape_list, _tensor, batch_norm
 
-__all__ = ["instance_norm", "rms_norm"]
+__all__ = ["instance_norm", "rms_norm", "local_response_norm"]
 
 
 def instance_norm(
@@ -78,3 +83,22 @@ def rms_norm(
     dims = tuple(range(input.ndim - count, input.ndim))
     out = input * ((input * input).mean(dims, keepdim=True) + eps) ** -0.5
     return out if weight is None else out * weight
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """Divide each channel (dim 1) by ``(k + alpha / size * sum of x^2 over size neighbouring channels) ** beta``."""
+    input = _floating(_tensor(input, "input", "local_response_norm"), "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    channels = input.shape[1]
+    squares = input * input
+    before, after = size // 2, (size - 1) // 2
+    zeros_shape = lambda count: (input.shape[0], count) + tuple(input.shape[2:])  # noqa: E731
+    padded = _ops.cat([Tensor._make(np.zeros(zeros_shape(before), dtype=input.dtype)), squares,
+                       Tensor._make(np.zeros(zeros_shape(after), dtype=input.dtype))], dim=1)
+    energy = padded[:, 0:channels]
+    for shift in range(1, size):
+        energy = energy + padded[:, shift:shift + channels]
+    return input / (energy * (alpha / size) + k) ** beta

@@ -305,3 +305,16 @@ def test_rms_norm_divides_by_the_root_mean_square_and_gradchecks():
     tiny = np.full((1, 4), 1e-5, np.float32)  # eps=None: float32's machine epsilon
     np.testing.assert_allclose(layer(mt.tensor(tiny)).detach().numpy(),
                                tiny / np.sqrt(1e-10 + np.finfo(np.float32).eps), rtol=1e-5)
+
+
+def test_local_response_norm_divides_by_the_energy_of_neighbouring_channels():
+    x = np.random.default_rng(6).standard_normal((2, 5, 2, 2))
+    size, alpha, beta, k = 3, 0.5, 0.75, 2.0
+    want = np.empty_like(x)
+    for c in range(5):
+        window = x[:, max(c - size // 2, 0):c + (size - 1) // 2 + 1]
+        want[:, c] = x[:, c] / (k + alpha / size * (window ** 2).sum(axis=1)) ** beta
+    layer = nn.LocalResponseNorm(size, alpha, beta, k)
+    np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), want, rtol=1e-12)
+    assert mt.autograd.gradcheck(layer, (leaf(x[:1]),))
+    assert repr(nn.LocalResponseNorm(2)) == "LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)"

@@ -74,7 +74,12 @@ from .loss import (
     SoftMarginLoss as SoftMarginLoss,
     TripletMarginLoss as TripletMarginLoss,
 )
-from .normalization import GroupNorm as GroupNorm, LayerNorm as LayerNorm, RMSNorm as RMSNorm
+from .normalization import (
+    GroupNorm as GroupNorm,
+    LayerNorm as LayerNorm,
+    LocalResponseNorm as LocalResponseNorm,
+    RMSNorm as RMSNorm,
+)
 from .padding import (
     CircularPad1d as CircularPad1d,
     CircularPad2d as CircularPad2d,
@@ -186,6 +191,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LocalResponseNorm",
     "LogSigmoid",
     "LogSoftmax",
     "MSELoss",

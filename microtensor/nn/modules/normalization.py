@@ -1,6 +1,7 @@
 """``LayerNorm``: standardise over the last dims of each sample, then a learned elementwise affine map;
 ``GroupNorm``: standardise each sample over groups of channels, then a learned per-channel affine map;
-``RMSNorm``: rescale by the root mean square over the last dims, then a learned elementwise scale."""
+``RMSNorm``: rescale by the root mean square over the last dims, then a learned elementwise scale;
+``LocalResponseNorm``: divide each channel by the energy of its neighbours (AlexNet)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -138,3 +139,18 @@ class RMSNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """``LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0)`` over the channels (dim 1): see
+    ``F.local_response_norm``."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
