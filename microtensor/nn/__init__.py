@@ -16,40 +16,56 @@
 | _module_hooks.py         | Module's forward hooks and pre-hooks, RemovableHandle |
 | _module_state.py         | Module.state_dict load_state_dict |
 | _module_conversion.py    | Module.to float double half cpu cuda type |
-| modules/linear.py        | Linear |
-| modules/conv.py          | Conv1d Conv2d |
+| modules/linear.py        | Linear Bilinear |
+| modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
-| modules/normalization.py | LayerNorm |
-| modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d |
-| modules/sparse.py        | Embedding |
+| modules/normalization.py | LayerNorm GroupNorm RMSNorm LocalResponseNorm |
+| modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
+| modules/sparse.py        | Embedding EmbeddingBag |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
 | modules/attention.py     | MultiheadAttention |
-| modules/transformer.py   | TransformerEncoderLayer TransformerEncoder |
-| modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish |
+| modules/transformer.py   | TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer TransformerDecoder Transformer |
+| modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish, PReLU LogSigmoid Softsign Hardsigmoid Hardswish Softmin Softmax2d GLU Tanhshrink Threshold CELU Softshrink Hardshrink |
 | modules/container.py     | Sequential ModuleList ModuleDict ParameterList ParameterDict |
-| modules/dropout.py       | Dropout |
+| modules/dropout.py       | Dropout Dropout1d Dropout2d Dropout3d |
 | modules/flatten.py       | Flatten Unflatten |
-| modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss |
+| modules/fold.py          | Unfold Fold |
+| modules/pixelshuffle.py  | PixelShuffle PixelUnshuffle |
+| modules/upsampling.py    | Upsample UpsamplingNearest2d UpsamplingBilinear2d (F.interpolate) |
+| modules/padding.py       | ConstantPad* ZeroPad* ReflectionPad* ReplicationPad* CircularPad* (1d/2d/3d; F.pad) |
+| modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss, CosineEmbeddingLoss MarginRankingLoss TripletMarginLoss HingeEmbeddingLoss SoftMarginLoss MultiLabelSoftMarginLoss PoissonNLLLoss GaussianNLLLoss |
+| modules/distance.py      | PairwiseDistance CosineSimilarity |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
+| _composite_activations.py | F.logsigmoid softsign hardsigmoid hardswish softmin glu tanhshrink threshold celu softshrink hardshrink prelu (compositions of ops) |
 | _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
 | _loss_arguments.py       | how the losses check and convert their arguments |
-| init.py                  | uniform_ normal_ constant_ zeros_ ones_ xavier_* kaiming_* calculate_gain |
+| _embedding_losses.py     | F.pairwise_distance and the distance / margin / likelihood losses (compositions of ops) |
+| init.py                  | uniform_ normal_ trunc_normal_ constant_ zeros_ ones_ eye_ orthogonal_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
 | _linear_op.py            | the fused linear op (forward and backward) |
+| _bilinear.py             | F.bilinear (one einsum) |
 | _loss_reduction.py       | the reductions of the loss ops ('mean', 'sum', 'none') |
 | _pointwise_loss_ops.py   | the fused pointwise loss ops (MSE, L1, BCE, smooth L1 / Huber, KL) |
 | _class_loss_ops.py       | the fused classification loss ops (cross-entropy, NLL) |
 | _norm_ops.py             | fused layer norm and batch norm (closed-form backward) |
+| _group_norm.py           | group norm (the layer-norm op on a grouped view) |
+| _instance_rms_norm.py    | instance norm (batch norm of one N*C-channel sample), RMS norm, local response norm |
+| _feature_dropout.py      | dropout1d/2d/3d: dropout of whole channels |
 | _embedding_op.py         | the embedding lookup and its scatter-add backward |
+| _embedding_bag.py        | F.embedding_bag: sum / mean / max of bags of embeddings |
 | _conv_ops.py             | convolution: im2col, one matmul, col2im (the ops and conv1d/conv2d) |
 | _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |
 | _conv_geometry.py        | a convolution's geometry and checked arguments |
+| _conv_transpose_ops.py   | transposed convolution (a convolution's input gradient) |
 | _pool_windows.py         | the windows (geometry, checked arguments) of max and average pooling |
 | _max_pool_ops.py         | max pooling, and the scatter/gather of its gradient |
 | _avg_pool_ops.py         | average pooling |
 | _adaptive_pool_ops.py    | adaptive average and max pooling |
 | _pad_op.py               | padding |
+| _fold.py                 | F.unfold (im2col) and F.fold (col2im) |
+| _pixel_shuffle.py        | F.pixel_shuffle / pixel_unshuffle (channels to resolution and back) |
+| _interpolate.py          | F.interpolate: nearest, linear/bilinear/trilinear, area resizing |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
 | _attention_op.py         | fused scaled dot-product attention |
 | _multi_head_attention.py | F.multi_head_attention_forward (nn.MultiheadAttention's computation) |

@@ -29,6 +29,16 @@ def _class_coefficients(x, target, weight, ignore_index, reduction, class_axis):
     return index, w_t, scale, denominator
 
 
+def _scaled(coefficient, scale, counted):
+    """coefficient * scale. When 'mean' divides by a zero weight sum (scale is nan), only the entries
+    that take part in the loss (``counted``) become nan: an ignored target's gradient stays exactly 0,
+    as in PyTorch, so one fully-padded batch does not turn every parameter into nan."""
+    if not np.isnan(scale):
+        return coefficient * scale
+    with np.errstate(invalid="ignore"):
+        return np.where(counted, coefficient * scale, 0)
+
+
 def _masked_product(coefficient, values):
     """coefficient * values, with 0 wherever the coefficient is 0 (even where values is -inf or nan)."""
     with np.errstate(invalid="ignore"):
@@ -107,8 +117,9 @@ class CrossEntropy(Function):
             np.copyto(probs, 0, where=~active)
             shift = np.where(active, shift, 0)
         ctx.probs, ctx.shift, ctx.class_axis, ctx.reduction = probs, shift, class_axis, reduction
-        ctx.coef_p = (coef_p * scale).astype(x.dtype)
-        ctx.coef_const = (coef_const * scale).astype(x.dtype)
+        counted = np.expand_dims(valid, class_axis)
+        ctx.coef_p = _scaled(coef_p, scale, counted).astype(x.dtype)
+        ctx.coef_const = _scaled(coef_const, scale, counted).astype(x.dtype)
         return result
 
     @staticmethod
@@ -183,7 +194,8 @@ class NLLLoss(Function):
             return result
         coefficient = np.zeros(x.shape, dtype=x.dtype)
         np.put_along_axis(coefficient, index, 1, axis=class_axis)
-        ctx.coefficient = (coefficient * (-scale * np.expand_dims(w_t, class_axis))).astype(x.dtype)
+        counted = (coefficient != 0) & np.expand_dims(target != ignore_index, class_axis)
+        ctx.coefficient = _scaled(coefficient * -np.expand_dims(w_t, class_axis), scale, counted).astype(x.dtype)
         ctx.class_axis, ctx.reduction = class_axis, reduction
         return result
 

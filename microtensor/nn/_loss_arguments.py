@@ -15,6 +15,11 @@ class TargetTypeError(TypeError, RuntimeError):
     types) and a ``RuntimeError`` (what PyTorch raises), so either ``except`` catches it."""
 
 
+class BatchSizeError(ValueError, RuntimeError):
+    """Input and target batch sizes differ: a ``ValueError`` (what PyTorch raises for this case) and a
+    ``RuntimeError`` (what it raises for the other shape mismatches of a class target)."""
+
+
 def _reduction(reduction, size_average=None, reduce=None):
     if size_average is not None or reduce is not None:  # PyTorch's deprecated arguments
         size_average = True if size_average is None else size_average
@@ -154,12 +159,12 @@ def _class_target(input, target, weight, ignore_index, op_name):
         )
     classes, expected = _class_layout(input.shape)
     if target_array.shape != expected:
-        raise RuntimeError(
+        batch_differs = input.ndim >= 2 and target_array.ndim >= 1 and target_array.shape[0] != input.shape[0]
+        raise (BatchSizeError if batch_differs else RuntimeError)(
             f"{op_name}(): input of shape {tuple(input.shape)} (batch, classes, ...) needs a target of shape "
             f"{expected}, got {tuple(target_array.shape)}"
             + (f"; expected input batch_size ({input.shape[0]}) to match target batch_size "
-               f"({target_array.shape[0]})" if input.ndim >= 2 and target_array.ndim >= 1
-               and target_array.shape[0] != input.shape[0] else "")
+               f"({target_array.shape[0]})" if batch_differs else "")
         )
     if classes == 0:
         raise RuntimeError(f"{op_name}(): input of shape {tuple(input.shape)} has no classes")

@@ -9,7 +9,27 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from .._tensor import Tensor
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns; a notebook shows PyTorch's ``<All keys matched successfully>``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+def _optional_keys(module):
+    """Dotted names of buffers that an older checkpoint may lack (``_optional_buffers`` of a class,
+    e.g. BatchNorm's ``num_batches_tracked``); loading keeps their current value, as in PyTorch."""
+    return {
+        prefix + ("." if prefix else "") + name
+        for prefix, sub in module.named_modules(remove_duplicate=False)
+        for name in getattr(sub, "_optional_buffers", ())
+    }
 
 
 class _ModuleStateDict:
@@ -46,6 +66,9 @@ class _ModuleStateDict:
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
+        if missing:
+            optional = _optional_keys(self)
+            missing = [key for key in missing if key not in optional]
         unexpected = [key for key in state_dict.keys() if key not in own]
         errors = []
         if strict:

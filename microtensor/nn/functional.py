@@ -12,14 +12,19 @@ to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_op
 """
 from ..ops.index_slices import one_hot
 from . import (
-    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _functional_activations,
-    _functional_losses, _max_pool_ops, _multi_head_attention, _norm_ops, _pad_op,
+    _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
+    _embedding_bag, _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations,
+    _functional_losses, _group_norm, _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention,
+    _norm_ops, _pad_op, _pixel_shuffle,
 )
 from ._linear_op import linear
+from ._bilinear import bilinear
 from ._functional_activations import *  # noqa: F403
 from ._functional_activations import DropoutMask, _along_dim, _in_place, _softmax_dim  # noqa: F401
+from ._composite_activations import *  # noqa: F403
 from ._functional_losses import *  # noqa: F403
 from ._functional_losses import _KL_MEAN_WARNING  # noqa: F401
+from ._embedding_losses import *  # noqa: F403
 # The losses' argument checks (nn.modules.loss calls F._reduction, mt.compile F._class_target).
 from ._loss_arguments import (  # noqa: F401
     _FAST_FLOATS, _REDUCTIONS, TargetTypeError, _as_tensor, _class_layout, _class_target, _class_weight, _constant,
@@ -28,28 +33,46 @@ from ._loss_arguments import (  # noqa: F401
 )
 # Layers whose ops live in files of their own (each file's __all__ lists its F. names).
 from ._norm_ops import *  # noqa: F403
+from ._group_norm import *  # noqa: F403
+from ._instance_rms_norm import *  # noqa: F403
+from ._feature_dropout import *  # noqa: F403
 from ._embedding_op import *  # noqa: F403
+from ._embedding_bag import *  # noqa: F403
 from ._attention_op import *  # noqa: F403
 from ._multi_head_attention import *  # noqa: F403
 from ._conv_ops import *  # noqa: F403
+from ._conv_transpose_ops import *  # noqa: F403
 from ._max_pool_ops import *  # noqa: F403
 from ._avg_pool_ops import *  # noqa: F403
 from ._adaptive_pool_ops import *  # noqa: F403
+from ._interpolate import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
+from ._fold import *  # noqa: F403
+from ._pixel_shuffle import *  # noqa: F403
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
+__all__ += _composite_activations.__all__
 __all__ += _functional_losses.__all__
+__all__ += _embedding_losses.__all__
 __all__ += _norm_ops.__all__
+__all__ += _group_norm.__all__
+__all__ += _instance_rms_norm.__all__
+__all__ += _feature_dropout.__all__
 __all__ += _embedding_op.__all__
+__all__ += _embedding_bag.__all__
 __all__ += ["one_hot"]
 __all__ += _attention_op.__all__
 __all__ += _multi_head_attention.__all__
 __all__ += _conv_ops.__all__
+__all__ += _conv_transpose_ops.__all__
 __all__ += _max_pool_ops.__all__
 __all__ += _avg_pool_ops.__all__
 __all__ += _adaptive_pool_ops.__all__
+__all__ += _interpolate.__all__
 __all__ += _pad_op.__all__
+__all__ += _fold.__all__
+__all__ += _pixel_shuffle.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

@@ -20,7 +20,7 @@ from ..random import Generator
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
-    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_",
 ]
 
 
@@ -172,3 +172,55 @@ def kaiming_normal_(
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
     return _write(tensor, _generator(generator).normal(0.0, std, size=tensor.shape))
 
+
+
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+    generator: Optional[Generator] = None,
+) -> Tensor:
+    """Fill with N(mean, std^2) conditioned on [a, b] (redrawing the values that fall outside).
+
+    ``a`` and ``b`` are absolute bounds, not multiples of ``std``, as in PyTorch (ViT-style
+    ``trunc_normal_(w, std=0.02)`` therefore keeps everything within +-2).
+    """
+    _check(tensor, "trunc_normal_")
+    if std < 0 or not a < b:
+        raise ValueError(f"nn.init.trunc_normal_: needs std >= 0 and a < b, got std={std}, a={a}, b={b}")
+    rng = _generator(generator)
+    inside = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2)))) if std else 1
+    if inside < 1e-6:
+        raise ValueError(
+            f"nn.init.trunc_normal_: [a, b] = [{a}, {b}] holds almost none of N({mean}, {std}^2); move the "
+            f"bounds towards the mean"
+        )
+    values = rng.normal(mean, std, size=tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = rng.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _write(tensor, values)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times ``gain``: the Q of a QR decomposition of a Gaussian
+    matrix, its signs fixed by R's diagonal so that Q is uniformly distributed (PyTorch's recipe).
+    Dims after the first are flattened: the result, viewed as (rows, cols), has orthonormal rows
+    (rows <= cols) or columns (rows > cols)."""
+    _check(tensor, "orthogonal_")
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"nn.init.orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
+            f"{tuple(tensor.shape)}"
+        )
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _generator(generator).normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (gain * q).reshape(tensor.shape))

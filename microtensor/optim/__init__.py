@@ -1,18 +1,24 @@
 """Optimizers and learning-rate schedules, PyTorch's ``torch.optim`` in numpy.
 
-``mt.optim.SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad`` update ``p.data`` in place
+``mt.optim.SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adamax``, ``NAdam``, ``RAdam``
+and ``Adadelta`` update ``p.data`` in place
 from ``p.grad`` following PyTorch's documented algorithms (each module's docstring has
 the exact update rule); ``LBFGS`` takes ``step(closure)`` and re-evaluates the model
-itself. ``mt.optim.lr_scheduler`` has ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
-``CosineAnnealingLR``, ``LambdaLR``, ``LinearLR``, ``OneCycleLR``, ``ReduceLROnPlateau``
-and ``SequentialLR``.
+itself. ``mt.optim.lr_scheduler`` has PyTorch's schedules (its docstring lists them).
 """
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
 from .lbfgs import LBFGS
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler"]
+__all__ = [
+    "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta", "LBFGS",
+    "lr_scheduler",
+]

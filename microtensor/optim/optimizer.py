@@ -82,6 +82,18 @@ class Optimizer:
             self.add_param_group(group)
 
     # ------------------------------------------------------------- groups
+    @staticmethod
+    def _named(params, group):
+        """``model.named_parameters()`` (pairs of name and tensor) as PyTorch 2.6+ takes it: the tensors,
+        their names kept in the group's ``'param_names'``."""
+        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+        if not any(named):
+            return params
+        if not all(named):
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+        group["param_names"] = [name for name, _ in params]
+        return [param for _, param in params]
+
     def add_param_group(self, param_group):
         """Add a group of parameters (a dict with ``'params'``) with its own hyper-parameters."""
         name = type(self).__name__
@@ -99,6 +111,7 @@ class Optimizer:
             params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
+        params = self._named(params, group)
         seen = set()
         for position, param in enumerate(params):
             if not isinstance(param, Tensor):

@@ -199,3 +199,18 @@ def test_batch_norm_of_a_non_contiguous_view():
     expected = batch_norm_reference(x.transpose(2, 1, 0), *batch_statistics(x.transpose(2, 1, 0)), w)
     np.testing.assert_allclose(fn(mt.tensor(x), mt.tensor(w)).data, expected, rtol=1e-10, atol=1e-12)
     assert mt.autograd.gradcheck(fn, (leaf(x), leaf(w)))
+
+
+def test_a_checkpoint_without_num_batches_tracked_loads_and_keeps_the_count():
+    # old checkpoints (and hand-made dicts) have no step count; PyTorch fills it in instead of refusing
+    source, model = nn.Sequential(nn.BatchNorm1d(2)), nn.Sequential(nn.BatchNorm1d(2))
+    source.train()(mt.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    model(mt.zeros(2, 2))
+    state = {key: value for key, value in source.state_dict().items() if "num_batches_tracked" not in key}
+    result = model.load_state_dict(state)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_allclose(model[0].running_mean.numpy(), [0.2, 0.4], rtol=1e-6)  # 0.1 * batch mean
+    assert model[0].num_batches_tracked.item() == 1  # its own count, unchanged
+    del state["0.running_var"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "0.running_var"'):
+        model.load_state_dict(state)

@@ -151,3 +151,41 @@ def test_embedding_errors_name_the_index_and_the_table():
         nn.Embedding(10, 3, padding_idx=10)
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         F.embedding(mt.tensor([1]), weight, padding_idx=-11)
+
+
+# ------------------------------------------------------------- EmbeddingBag
+def _bag_reference(weight, bags, mode, padding_idx=None):
+    out = []
+    for ids in bags:
+        rows = weight[[i for i in ids if i != padding_idx]]
+        if not len(rows):
+            out.append(np.zeros(weight.shape[1]))
+        else:
+            out.append({"sum": rows.sum(0), "mean": rows.mean(0), "max": rows.max(0)}[mode])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_reduces_each_bag_and_gradchecks(mode):
+    weight = np.random.default_rng(0).standard_normal((10, 3))
+    ids, offsets = [1, 2, 4, 5, 4, 3, 2, 9], [0, 4, 4]  # bags [1 2 4 5], [] and [4 3 2 9]
+    out = F.embedding_bag(mt.tensor(ids), mt.tensor(weight), mt.tensor(offsets), mode=mode, padding_idx=4)
+    want = _bag_reference(weight, [ids[:4], [], ids[4:]], mode, padding_idx=4)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
+    rows = F.embedding_bag(mt.tensor([[1, 2, 3], [4, 4, 0]]), mt.tensor(weight), mode=mode)
+    np.testing.assert_allclose(rows.numpy(), _bag_reference(weight, [[1, 2, 3], [4, 4, 0]], mode), rtol=1e-12)
+    assert mt.autograd.gradcheck(lambda w: F.embedding_bag(mt.tensor(ids), w, mt.tensor(offsets), mode=mode),
+                                 (mt.tensor(weight, requires_grad=True),))
+
+
+def test_embedding_bag_layer_weights_last_offset_repr_and_errors():
+    layer = nn.EmbeddingBag(10, 3, mode="sum", include_last_offset=True)
+    assert repr(layer) == "EmbeddingBag(10, 3, mode='sum')" and list(layer.state_dict()) == ["weight"]
+    scale = mt.tensor([1.0, 2.0, 3.0])
+    out = layer(mt.tensor([1, 2, 3]), mt.tensor([0, 2, 3]), per_sample_weights=scale)
+    weight = layer.weight.detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), [weight[1] + 2 * weight[2], 3 * weight[3]], rtol=1e-6)
+    with pytest.raises(ValueError, match="offsets has to be None"):
+        layer(mt.tensor([[1, 2]]), mt.tensor([0]))
+    with pytest.raises(NotImplementedError, match="only supported for mode='sum'"):
+        nn.EmbeddingBag(10, 3)(mt.tensor([1, 2]), mt.tensor([0]), per_sample_weights=mt.ones(2))

@@ -109,3 +109,42 @@ def test_init_does_not_record_a_graph_and_bumps_the_version():
     version = w._version
     init.normal_(w)
     assert w.is_leaf and w._version == version + 1
+
+
+def test_trunc_normal_stays_in_bounds_with_the_truncated_normal_moments():
+    # [a, b] = [-0.5, 1.0] for N(0, 1): the mean and variance of the truncated law in closed form
+    a, b = -0.5, 1.0
+    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    mass = 0.5 * (math.erf(b / math.sqrt(2)) - math.erf(a / math.sqrt(2)))
+    mean = (pdf(a) - pdf(b)) / mass
+    var = 1 + (a * pdf(a) - b * pdf(b)) / mass - mean ** 2
+    t = init.trunc_normal_(mt.empty(200, 100, dtype=mt.float64), a=a, b=b, generator=mt.Generator().manual_seed(0))
+    values = t.numpy()
+    assert values.min() >= a and values.max() <= b
+    assert abs(values.mean() - mean) < 0.01 and abs(values.var() - var) < 0.01
+    small = init.trunc_normal_(mt.empty(1000), std=0.02)  # ViT's call: bounds are absolute (+-2)
+    assert abs(small.numpy().std() - 0.02) < 0.002
+
+
+def test_trunc_normal_refuses_bounds_that_hold_no_mass():
+    with pytest.raises(ValueError, match="a < b"):
+        init.trunc_normal_(mt.empty(3), a=1.0, b=0.0)
+    with pytest.raises(ValueError, match="almost none"):
+        init.trunc_normal_(mt.empty(3), a=50.0, b=51.0)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3, 3)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_the_gain(shape):
+    t = init.orthogonal_(mt.empty(*shape, dtype=mt.float64), gain=2.0)
+    flat = t.numpy().reshape(shape[0], -1)
+    small = min(flat.shape)
+    gram = flat @ flat.T if flat.shape[0] == small else flat.T @ flat
+    np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-12)
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        init.orthogonal_(mt.empty(4))
+
+
+def test_orthogonal_and_trunc_normal_follow_the_generator():
+    for fill in (init.orthogonal_, init.trunc_normal_):
+        first = fill(mt.empty(3, 3), generator=mt.Generator().manual_seed(5)).numpy()
+        np.testing.assert_array_equal(first, fill(mt.empty(3, 3), generator=mt.Generator().manual_seed(5)).numpy())

@@ -168,6 +168,55 @@ def test_flatten_matches_numpy_reshape(start, end, shape):
     gradcheck_module(nn.Flatten(start, end), x[:1, :2, :2, :2])
 
 
+# points away from every kink (+-3 of the hard ones, +-0.5 of the shrinks, 0, the threshold 0.25)
+COMPOSITE_POINTS = np.array([[-4.1, -2.2, -0.9, -0.3, 0.15], [0.4, 0.8, 1.7, 2.6, 3.4]])
+COMPOSITE = [
+    (nn.LogSigmoid, lambda x: -np.log1p(np.exp(-x))),
+    (nn.Softsign, lambda x: x / (1 + np.abs(x))),
+    (nn.Hardsigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+    (nn.Hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    (nn.Tanhshrink, lambda x: x - np.tanh(x)),
+    (lambda: nn.Threshold(0.25, -2.0), lambda x: np.where(x > 0.25, x, -2.0)),
+    (lambda: nn.CELU(0.5), lambda x: np.where(x > 0, x, 0.5 * (np.exp(x / 0.5) - 1))),
+    (nn.Softshrink, lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0)),
+    (nn.Hardshrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    (lambda: nn.Softmin(dim=1), lambda x: softmax_reference(-x, 1)),
+    (lambda: nn.GLU(dim=1), lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:4]))),
+    (nn.PReLU, lambda x: np.where(x > 0, x, 0.25 * x)),
+]
+
+
+@pytest.mark.parametrize("make, reference", COMPOSITE)
+def test_composite_activations_match_numpy_and_gradcheck(make, reference):
+    x = COMPOSITE_POINTS if make().__class__.__name__ != "GLU" else COMPOSITE_POINTS[:, :4]
+    layer = make().double()
+    np.testing.assert_allclose(layer(mt.tensor(x)).detach().numpy(), reference(x), rtol=1e-12, atol=1e-12)
+    gradcheck_module(make(), x)
+
+
+def test_prelu_learns_one_slope_per_channel():
+    layer = nn.PReLU(3, init=0.1)
+    assert repr(layer) == "PReLU(num_parameters=3)" and list(layer.state_dict()) == ["weight"]
+    x = mt.tensor(-np.ones((2, 3, 4)), requires_grad=True)
+    layer.double()(x).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.numpy(), [-8.0, -8.0, -8.0])  # d(a x)/da = x, 8 values each
+    gradcheck_module(nn.PReLU(3), np.linspace(-2, 2, 24).reshape(2, 3, 4) + 0.01)
+    with pytest.raises(RuntimeError, match="parameter numbers = 3 and channel size = 4"):
+        nn.PReLU(3)(mt.zeros(2, 4))
+
+
+def test_composite_activation_errors_and_reprs():
+    with pytest.raises(RuntimeError, match="Halving dimension must be even, but dimension 1 is size 3"):
+        F.glu(mt.zeros(2, 3))
+    with pytest.raises(RuntimeError, match="alpha cannot be 0"):
+        F.celu(mt.zeros(2), 0.0)
+    assert repr(nn.Threshold(0.1, 20, inplace=True)) == "Threshold(threshold=0.1, value=20, inplace=True)"
+    assert repr(nn.Softshrink(0.3)) == "Softshrink(0.3)" and repr(nn.Softmin(1)) == "Softmin(dim=1)"
+    x = mt.tensor([-4.0, 1.0, 4.0])
+    F.hardswish(x, inplace=True)
+    np.testing.assert_allclose(x.numpy(), [0.0, 4 / 6, 4.0])
+
+
 # -------------------------------------------------------------------- Dropout
 def test_dropout_is_the_identity_in_eval_mode():
     layer = nn.Dropout(0.5).eval()
@@ -219,8 +268,71 @@ def test_dropout_probability_outside_unit_interval_is_a_value_error(p):
         F.dropout(mt.ones(2), p)
 
 
+@pytest.mark.parametrize("layer, shape, mask_shape", [
+    (nn.Dropout1d, (20, 30, 4), (20, 30, 1)), (nn.Dropout1d, (30, 4), (30, 1)),
+    (nn.Dropout2d, (20, 30, 3, 2), (20, 30, 1, 1)), (nn.Dropout3d, (30, 2, 2, 2), (30, 1, 1, 1)),
+    (nn.Dropout3d, (4, 30, 1, 2, 2), (4, 30, 1, 1, 1)),
+])
+def test_channel_dropout_zeroes_whole_channels_and_its_gradient_is_the_mask(layer, shape, mask_shape):
+    mt.manual_seed(0)
+    x = mt.ones(*shape, requires_grad=True)
+    out = layer(0.4)(x)
+    out.sum().backward()
+    values = out.detach().numpy()
+    kept = len(mask_shape) - mask_shape.count(1)  # the (sample,) channel dims
+    per_channel = values.reshape(shape[:kept] + (-1,))
+    assert (per_channel == per_channel[..., :1]).all()  # one value per channel
+    np.testing.assert_allclose(np.unique(values), [0.0, 1 / 0.6], rtol=1e-6)
+    assert abs(np.mean(per_channel[..., 0] == 0) - 0.4) < 0.15  # 600-900 channels
+    np.testing.assert_array_equal(x.grad.numpy(), values)
+    np.testing.assert_array_equal(layer(0.4).eval()(x).detach().numpy(), x.detach().numpy())
+    assert repr(layer(0.4)) == f"{layer.__name__}(p=0.4, inplace=False)"
+
+
+def test_channel_dropout_errors_and_dropout2d_of_a_3d_input():
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but received a 4D input"):
+        F.dropout1d(mt.ones(2, 3, 4, 5))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout2d(1.5)
+    with pytest.warns(UserWarning, match=r"interpreted as shape \(N, C, L\)"):
+        out = F.dropout2d(mt.ones(8, 50, 3), 0.5).numpy()  # PyTorch's reading of a 3-D input
+    assert (out == out[..., :1]).all()
+    assert np.all(F.dropout2d(mt.ones(2, 3, 2, 2), 1.0).numpy() == 0)
+
+
 # ----------------------------------------------------------------- small MLP
 def test_mlp_in_float64_gradchecks_every_parameter():
     mt.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2), nn.LogSoftmax(dim=1))
     gradcheck_module(model, np.random.default_rng(0).normal(size=(2, 3)))
+
+
+# ------------------------------------------------------------------- Bilinear
+def test_bilinear_matches_the_quadratic_form_and_gradchecks():
+    rng = np.random.default_rng(0)
+    layer = nn.Bilinear(2, 3, 4).double()
+    bound = 1 / math.sqrt(2)
+    assert np.abs(layer.weight.detach().numpy()).max() <= bound and tuple(layer.weight.shape) == (4, 2, 3)
+    x1, x2 = rng.standard_normal((5, 2)), rng.standard_normal((5, 3))
+    weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    want = np.array([[x1[n] @ weight[o] @ x2[n] + bias[o] for o in range(4)] for n in range(5)])
+    np.testing.assert_allclose(layer(mt.tensor(x1), mt.tensor(x2)).detach().numpy(), want, rtol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, b, w: F.bilinear(a, b, w, layer.bias),
+                                 [mt.tensor(v, requires_grad=True) for v in (x1, x2, weight)])
+    assert repr(nn.Bilinear(2, 3, 4, bias=False)) == "Bilinear(in1_features=2, in2_features=3, out_features=4, bias=False)"
+    with pytest.raises(RuntimeError, match="bilinear"):
+        layer(mt.tensor(x2), mt.tensor(x2))
+
+
+# --------------------------------------------------------------- PixelShuffle
+def test_pixel_shuffle_moves_channel_blocks_into_pixels_and_unshuffle_inverts_it():
+    x = np.arange(2 * 8 * 2 * 3, dtype=np.float64).reshape(2, 8, 2, 3)
+    out = nn.PixelShuffle(2)(mt.tensor(x)).numpy()
+    assert out.shape == (2, 2, 4, 6)
+    for c, h, w, i, j in [(0, 0, 0, 0, 0), (1, 1, 2, 1, 0), (0, 1, 1, 1, 1)]:  # y[c, h r + i, w r + j] = x[c r^2 + i r + j, h, w]
+        assert out[1, c, h * 2 + i, w * 2 + j] == x[1, c * 4 + i * 2 + j, h, w]
+    np.testing.assert_array_equal(F.pixel_unshuffle(mt.tensor(out), 2).numpy(), x)
+    assert mt.autograd.gradcheck(lambda a: F.pixel_shuffle(a, 2), (mt.tensor(x[:1, :4] / 10, requires_grad=True),))
+    assert repr(nn.PixelShuffle(3)) == "PixelShuffle(upscale_factor=3)"
+    with pytest.raises(RuntimeError, match="divisible by the square of upscale_factor"):
+        F.pixel_shuffle(mt.zeros(1, 7, 2, 2), 2)

@@ -241,6 +241,34 @@ def test_cross_entropy_all_ignored_mean_is_nan_as_in_pytorch():
     assert F.cross_entropy(mt.ones(2, 3), mt.tensor([-100, -100]), reduction="sum").item() == 0
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"label_smoothing": 0.1}, {"weight": mt.tensor([1.0, 2.0, 0.5])}])
+@pytest.mark.parametrize("shape, target", [((2, 3), [1, 1]), ((1, 3, 2), [[1, 1]])])
+def test_all_ignored_mean_loss_is_nan_but_its_gradient_is_zero(kwargs, shape, target):
+    # the loss is 0/0, but no target takes part, so every gradient entry is exactly 0 (as in PyTorch)
+    for loss_fn in (F.cross_entropy, F.nll_loss):
+        if loss_fn is F.nll_loss and "label_smoothing" in kwargs:
+            continue
+        x = mt.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+        loss = loss_fn(x, mt.tensor(target), ignore_index=1, **kwargs)
+        assert np.isnan(loss.item())
+        loss.backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros(shape))
+
+
+def test_some_ignored_targets_keep_a_finite_mean_gradient():
+    x = mt.tensor([[0.0, 0.0], [0.0, 0.0]], requires_grad=True)
+    F.nll_loss(x, mt.tensor([0, 1]), ignore_index=1).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[-1.0, 0.0], [0.0, 0.0]])  # d(-x00 / 1)
+
+
+def test_zero_weight_sum_without_ignored_targets_is_nan_only_where_a_target_counts():
+    x = mt.zeros(2, 3, requires_grad=True)
+    F.nll_loss(x, mt.tensor([0, 0]), weight=mt.tensor([0.0, 1.0, 1.0])).backward()
+    grad = x.grad.numpy()
+    assert np.isnan(grad[:, 0]).all()  # -w_t / sum(w) = -0 / 0
+    np.testing.assert_array_equal(grad[:, 1:], 0)
+
+
 @pytest.mark.parametrize("bad", [3, -2, 10])
 def test_cross_entropy_target_out_of_range_names_the_value(bad):
     with pytest.raises(IndexError, match=f"Target {bad} is out of bounds.*\\[0, 3\\)"):
@@ -335,3 +363,11 @@ def test_functional_forms_accept_numpy_targets():
     assert F.mse_loss(x, np.array([[0.0, 1.0]], dtype=np.float32)).item() == pytest.approx(0.04)
     assert F.cross_entropy(x, np.array([1])).item() == pytest.approx(-log_softmax_reference(np.array([[0.2, 0.8]]))[0, 1],
                                                                     rel=1e-6)
+
+
+def test_a_batch_size_mismatch_is_pytorchs_value_error():
+    for loss_fn in (F.cross_entropy, F.nll_loss):
+        with pytest.raises(ValueError, match=r"expected input batch_size \(2\) to match target batch_size \(3\)"):
+            loss_fn(mt.zeros(2, 3), mt.tensor([0, 1, 2]))
+        with pytest.raises(RuntimeError, match="needs a target of shape"):  # also a RuntimeError, as before
+            loss_fn(mt.zeros(2, 3), mt.tensor([0, 1, 2]))

@@ -253,6 +253,15 @@ def test_load_state_dict_non_strict_returns_the_key_lists():
     np.testing.assert_array_equal(model[0].weight.data, state["0.weight"].data)
 
 
+def test_load_state_dict_result_prints_like_pytorch():
+    model = make_mlp()
+    assert repr(model.load_state_dict(make_mlp(1).state_dict())) == "<All keys matched successfully>"
+    state = make_mlp(1).state_dict()
+    del state["0.bias"]
+    result = model.load_state_dict(state, strict=False)
+    assert repr(result) == str(result) == "_IncompatibleKeys(missing_keys=['0.bias'], unexpected_keys=[])"
+
+
 @pytest.mark.parametrize("strict", [True, False])
 def test_load_state_dict_shape_mismatch_names_key_and_both_shapes(strict):
     model = make_mlp()

@@ -1,4 +1,4 @@
-"""Module forward hooks and forward pre-hooks, against PyTorch's documented semantics of Module.__call__.
+"""Module forward hooks, forward pre-hooks and full backward hooks, against PyTorch's documented semantics of Module.__call__.
 
 Each test builds a tiny module that logs what it sees, so the expected call order and the
 values handed to each hook are written out by hand here.
@@ -315,3 +315,50 @@ def test_no_warning_on_the_plain_path(log):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         module(mt.tensor([1.0]))
+
+
+# ------------------------------------------------------- full backward hooks
+def test_full_backward_hook_sees_the_input_and_output_gradients_of_a_linear_layer():
+    rng = np.random.default_rng(0)
+    layer = nn.Linear(3, 2).double()
+    x = mt.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    seen = []
+    handle = layer.register_full_backward_hook(lambda module, grad_input, grad_output: seen.append(
+        (module, grad_input, grad_output)))
+    out = layer(x)
+    (out * out).sum().backward()
+    module, grad_input, grad_output = seen[0]
+    assert module is layer and len(seen) == 1 and len(grad_input) == len(grad_output) == 1
+    weight = layer.weight.detach().numpy()
+    expected_out = 2 * out.detach().numpy()  # d(sum y^2)/dy
+    np.testing.assert_allclose(grad_output[0].numpy(), expected_out, rtol=1e-12)
+    np.testing.assert_allclose(grad_input[0].numpy(), expected_out @ weight, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), expected_out @ weight, rtol=1e-12)
+    handle.remove()
+    layer(x).sum().backward()
+    assert len(seen) == 1 and len(layer._forward_pre_hooks) == 0
+
+
+def test_full_backward_hooks_may_replace_the_gradients():
+    layer = nn.Linear(2, 2)
+    x = mt.ones(1, 2, requires_grad=True)
+    layer.register_full_backward_pre_hook(lambda module, grad_output: (grad_output[0] * 3,))
+    layer.register_full_backward_hook(lambda module, grad_input, grad_output: (grad_input[0] * 2,))
+    layer(x).sum().backward()
+    column_sums = layer.weight.detach().numpy().sum(axis=0)
+    np.testing.assert_allclose(x.grad.numpy(), [6 * column_sums], rtol=1e-6)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), [3.0, 3.0])  # the parameters see the pre-hook's change
+
+
+def test_full_backward_hook_without_input_gradients_fires_with_none_and_grad_cam_reads_the_output_gradient():
+    conv = nn.Conv2d(1, 2, 3)
+    model = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(8, 1))
+    stored = {}
+    conv.register_forward_hook(lambda module, args, output: stored.update(activation=output))
+    conv.register_full_backward_hook(lambda module, grad_input, grad_output: stored.update(
+        grad_input=grad_input, gradient=grad_output[0]))
+    model(mt.randn(1, 1, 4, 4)).sum().backward()  # the image needs no gradient
+    assert stored["grad_input"] == (None,)
+    assert stored["gradient"].shape == stored["activation"].shape == (1, 2, 2, 2)
+    with pytest.raises(TypeError, match="callable"):
+        conv.register_full_backward_hook(3)

@@ -244,3 +244,40 @@ def test_no_warnings_from_normal_use():
         warnings.simplefilter("error")
         mt.nn.utils.clip_grad_norm_(params, 1.0)
         mt.nn.utils.clip_grad_value_(params, 1.0)
+
+
+# ---------------------------------------------------------------- rnn padding
+def test_pad_sequence_pads_each_sequence_and_sends_the_gradient_back():
+    from microtensor.nn.utils.rnn import pad_sequence, unpad_sequence
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((length, 2)) for length in (3, 1, 2)]
+    sequences = [mt.tensor(a, requires_grad=True) for a in arrays]
+    expected = np.full((3, 3, 2), -1.0)  # (batch, L_max, features), filled by hand
+    for index, a in enumerate(arrays):
+        expected[index, :len(a)] = a
+    padded = pad_sequence(sequences, batch_first=True, padding_value=-1.0)
+    np.testing.assert_array_equal(padded.detach().numpy(), expected)
+    np.testing.assert_array_equal(pad_sequence(sequences, padding_value=-1.0).detach().numpy(),
+                                  expected.transpose(1, 0, 2))
+    left = pad_sequence(sequences, batch_first=True, padding_side="left").detach().numpy()
+    np.testing.assert_array_equal(left[1], [[0.0, 0.0], [0.0, 0.0], arrays[1][0]])
+    weights = rng.standard_normal(expected.shape)
+    (padded * mt.tensor(weights)).sum().backward()
+    for index, sequence in enumerate(sequences):
+        np.testing.assert_array_equal(sequence.grad.numpy(), weights[index, :len(arrays[index])])
+    back = unpad_sequence(padded, mt.tensor([3, 1, 2]), batch_first=True)
+    for a, b in zip(back, arrays):
+        np.testing.assert_array_equal(a.detach().numpy(), b)
+    assert mt.nn.utils.rnn.pad_sequence is pad_sequence
+
+
+def test_pad_sequence_errors():
+    from microtensor.nn.utils.rnn import pad_sequence
+
+    with pytest.raises(RuntimeError, match="trailing shape"):
+        pad_sequence([mt.zeros(2, 3), mt.zeros(2, 4)])
+    with pytest.raises(RuntimeError, match="empty list"):
+        pad_sequence([])
+    with pytest.raises(ValueError, match="padding_side"):
+        pad_sequence([mt.zeros(2)], padding_side="top")

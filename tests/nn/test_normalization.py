@@ -206,3 +206,115 @@ def test_layer_norm_and_normalize_of_non_contiguous_views():
                                layer_norm_reference(x.transpose(0, 2, 1), 1, w), rtol=1e-10, atol=1e-12)
     assert mt.autograd.gradcheck(fn, (leaf(x), leaf(w)))
     assert mt.autograd.gradcheck(lambda t: F.normalize(t.transpose(0, 2), dim=0), (leaf(x),))
+
+
+# ----------------------------------------------------------------- group norm
+def group_norm_reference(x, groups, weight=None, bias=None, eps=1e-5):
+    """Loops over samples and groups: each block of C / G channels standardised on its own."""
+    y = np.empty_like(x)
+    size = x.shape[1] // groups
+    for n in range(x.shape[0]):
+        for g in range(groups):
+            block = x[n, g * size:(g + 1) * size]
+            y[n, g * size:(g + 1) * size] = (block - block.mean()) / np.sqrt(block.var() + eps)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+@pytest.mark.parametrize("shape, groups", [((2, 4, 3), 2), ((2, 6, 2, 2), 3), ((3, 4), 1), ((1, 3, 5), 3)])
+def test_group_norm_matches_a_loop_over_groups_and_gradchecks(shape, groups):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    weight, bias = rng.uniform(0.5, 2.0, shape[1]), rng.standard_normal(shape[1])
+    out = F.group_norm(mt.tensor(x), groups, mt.tensor(weight), mt.tensor(bias))
+    np.testing.assert_allclose(out.numpy(), group_norm_reference(x, groups, weight, bias), rtol=1e-10, atol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, w, b: F.group_norm(a, groups, w, b), (leaf(x), leaf(weight), leaf(bias)))
+
+
+def test_group_norm_layer_parameters_repr_and_eval_mode():
+    layer = nn.GroupNorm(2, 4)
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones(4))
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), np.zeros(4))
+    assert repr(layer) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    x = mt.tensor(np.random.default_rng(1).standard_normal((2, 4, 3)).astype(np.float32))
+    np.testing.assert_allclose(layer(x).detach().numpy(), group_norm_reference(x.numpy(), 2), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(layer.eval()(x).detach().numpy(), layer.train()(x).detach().numpy())  # no batch statistics
+    assert list(nn.GroupNorm(1, 3, affine=False).parameters()) == []
+    assert nn.GroupNorm(1, 3, bias=False).bias is None
+
+
+def test_group_norm_errors():
+    with pytest.raises(ValueError, match=r"num_channels \(4\) must be divisible by num_groups \(3\)"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(RuntimeError, match=r"divisible by num_groups.*\[2, 5, 3\] and num_groups=2"):
+        nn.GroupNorm(2, 4)(mt.zeros(2, 5, 3))
+    with pytest.raises(RuntimeError, match=r"weight of shape \[5\]"):
+        nn.GroupNorm(1, 4)(mt.zeros(2, 5, 3))
+
+
+# -------------------------------------------------------- instance and RMS norm
+def instance_norm_reference(x, eps=1e-5):
+    axes = tuple(range(2, x.ndim))
+    return (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+
+
+def test_instance_norm_standardises_each_sample_channel_and_gradchecks():
+    rng = np.random.default_rng(3)
+    x, weight, bias = rng.standard_normal((2, 3, 2, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3)
+    out = F.instance_norm(mt.tensor(x), weight=mt.tensor(weight), bias=mt.tensor(bias))
+    want = instance_norm_reference(x) * weight[:, None, None] + bias[:, None, None]
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-10, atol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, w, b: F.instance_norm(a, weight=w, bias=b),
+                                 (leaf(x), leaf(weight), leaf(bias)))
+
+
+def test_instance_norm_layer_tracks_the_mean_of_the_per_sample_statistics():
+    rng = np.random.default_rng(4)
+    layer = nn.InstanceNorm1d(2, momentum=0.5, track_running_stats=True).double()
+    assert repr(layer) == ("InstanceNorm1d(2, eps=1e-05, momentum=0.5, affine=False, bias=False, "
+                           "track_running_stats=True)")
+    x = rng.standard_normal((3, 2, 4))
+    np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), instance_norm_reference(x), rtol=1e-10, atol=1e-12)
+    mean = x.mean(axis=2).mean(axis=0)  # the running statistics average the N per-sample ones
+    unbiased = x.var(axis=2, ddof=1).mean(axis=0)
+    np.testing.assert_allclose(layer.running_mean.numpy(), 0.5 * mean, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var.numpy(), 0.5 + 0.5 * unbiased, rtol=1e-12)
+    layer.eval()
+    expected = (x - layer.running_mean.numpy()[:, None]) / np.sqrt(layer.running_var.numpy()[:, None] + 1e-5)
+    np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), expected, rtol=1e-10)
+    plain = nn.InstanceNorm2d(3)
+    assert plain(mt.randn(3, 4, 4)).shape == (3, 4, 4) and list(plain.state_dict()) == []
+    with pytest.raises(ValueError, match="match num_features"):
+        nn.InstanceNorm2d(3, affine=True)(mt.zeros(2, 4, 3, 3))
+
+
+def test_rms_norm_divides_by_the_root_mean_square_and_gradchecks():
+    rng = np.random.default_rng(5)
+    x, weight = rng.standard_normal((2, 3, 4)), rng.uniform(0.5, 2, (3, 4))
+    out = F.rms_norm(mt.tensor(x), (3, 4), mt.tensor(weight), eps=1e-6)
+    want = x / np.sqrt((x ** 2).mean(axis=(1, 2), keepdims=True) + 1e-6) * weight
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
+    assert mt.autograd.gradcheck(lambda a, w: F.rms_norm(a, (3, 4), w), (leaf(x), leaf(weight)))
+    layer = nn.RMSNorm(4)
+    assert repr(layer) == "RMSNorm((4,), eps=None, elementwise_affine=True)" and list(layer.state_dict()) == ["weight"]
+    tiny = np.full((1, 4), 1e-5, np.float32)  # eps=None: float32's machine epsilon
+    np.testing.assert_allclose(layer(mt.tensor(tiny)).detach().numpy(),
+                               tiny / np.sqrt(1e-10 + np.finfo(np.float32).eps), rtol=1e-5)
+
+
+def test_local_response_norm_divides_by_the_energy_of_neighbouring_channels():
+    x = np.random.default_rng(6).standard_normal((2, 5, 2, 2))
+    size, alpha, beta, k = 3, 0.5, 0.75, 2.0
+    want = np.empty_like(x)
+    for c in range(5):
+        window = x[:, max(c - size // 2, 0):c + (size - 1) // 2 + 1]
+        want[:, c] = x[:, c] / (k + alpha / size * (window ** 2).sum(axis=1)) ** beta
+    layer = nn.LocalResponseNorm(size, alpha, beta, k)
+    np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), want, rtol=1e-12)
+    assert mt.autograd.gradcheck(layer, (leaf(x[:1]),))
+    assert repr(nn.LocalResponseNorm(2)) == "LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)"

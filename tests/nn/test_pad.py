@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import microtensor as mt
 import microtensor.nn.functional as F
+from microtensor import nn
 from tests.strategies import check_gradients, leaf
 
 NUMPY_MODE = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -129,3 +130,29 @@ def test_dtypes_are_kept():
 def test_errors_name_the_problem(call, error, match):
     with pytest.raises(error, match=match):
         call(mt.zeros(1, 2, 4))
+
+
+# ----------------------------------------------------------- padding layers
+@pytest.mark.parametrize("layer, padding, numpy_mode, shape", [
+    (nn.ZeroPad2d, (1, 0, 2, 1), "constant", (1, 2, 3, 3)), (nn.ZeroPad1d, 2, "constant", (2, 3)),
+    (nn.ReflectionPad2d, 1, "reflect", (1, 2, 3, 3)), (nn.ReflectionPad1d, (2, 1), "reflect", (2, 3, 4)),
+    (nn.ReplicationPad2d, (1, 2, 0, 1), "edge", (1, 2, 3, 3)), (nn.ReplicationPad3d, 1, "edge", (1, 1, 2, 2, 2)),
+    (nn.CircularPad2d, 1, "wrap", (1, 2, 3, 3)), (nn.ReflectionPad3d, 1, "reflect", (1, 1, 2, 3, 3)),
+])
+def test_padding_layers_pad_like_numpy_and_gradcheck(layer, padding, numpy_mode, shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    module = layer(padding)
+    dims = int(layer.__name__[-2])
+    flat = (padding,) * (2 * dims) if isinstance(padding, int) else padding
+    assert module.padding == flat and repr(module) == f"{layer.__name__}({flat})"
+    pairs = [(0, 0)] * (x.ndim - dims) + [(flat[2 * k], flat[2 * k + 1]) for k in reversed(range(dims))]
+    np.testing.assert_array_equal(module(mt.tensor(x)).numpy(), np.pad(x, pairs, mode=numpy_mode))
+    assert mt.autograd.gradcheck(module, (mt.tensor(x, requires_grad=True),))
+
+
+def test_constant_pad_layers_take_a_value():
+    layer = nn.ConstantPad2d((1, 0, 0, 2), 0.5)
+    assert repr(layer) == "ConstantPad2d(padding=(1, 0, 0, 2), value=0.5)"
+    np.testing.assert_array_equal(layer(mt.ones(1, 1, 1, 1)).numpy(), [[[[0.5, 1.0], [0.5, 0.5], [0.5, 0.5]]]])
+    with pytest.raises(ValueError, match="a tuple of 4 ints"):
+        nn.ZeroPad2d((1, 2, 3))

@@ -483,6 +483,100 @@ def test_sequential_lr_errors():
 
 def test_every_scheduler_is_exported_with_pytorchs_name():
     for name in ("LambdaLR", "MultiStepLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
+                 "CosineAnnealingWarmRestarts", "ConstantLR", "PolynomialLR", "MultiplicativeLR",
                  "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"):
         assert isinstance(getattr(mt.optim.lr_scheduler, name), type)
     assert issubclass(lr_scheduler.ReduceLROnPlateau, lr_scheduler.LRScheduler)
+
+
+# ------------------------------------------------ warm restarts and the small ones
+def warm_restarts_reference(epoch, T_0, T_mult, base, eta_min):
+    """SGDR's lr at a (possibly fractional) epoch: walk the cycles T_0, T_0 T_mult, ... to find T_cur."""
+    start, length = 0.0, T_0
+    while epoch >= start + length:
+        start, length = start + length, length * T_mult
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * (epoch - start) / length)) / 2
+
+
+@pytest.mark.parametrize("T_mult", [1, 2])
+def test_cosine_annealing_warm_restarts_per_epoch_and_per_fractional_epoch(T_mult):
+    optimizer = _optimizer((0.1, 0.5))
+    scheduler = lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=3, T_mult=T_mult, eta_min=0.01)
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 12)):
+        np.testing.assert_allclose(lrs, [warm_restarts_reference(epoch, 3, T_mult, b, 0.01) for b in (0.1, 0.5)],
+                                   rtol=1e-12)
+    for epoch in np.arange(0, 20, 0.25):
+        scheduler.step(float(epoch))  # PyTorch's per-batch form: step(epoch + i / iters)
+        np.testing.assert_allclose(scheduler.get_last_lr()[0], warm_restarts_reference(epoch, 3, T_mult, 0.1, 0.01),
+                                   rtol=1e-12)
+        assert scheduler.last_epoch == math.floor(epoch)
+    with pytest.raises(ValueError, match="T_mult >= 1"):
+        lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(), T_0=3, T_mult=0)
+    with pytest.raises(ValueError, match="positive integer T_0"):
+        lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(), T_0=0)
+
+
+def test_constant_polynomial_and_multiplicative_lr_closed_forms():
+    optimizer = _optimizer((0.1, 0.3))
+    scheduler = lr_scheduler.ConstantLR(optimizer, factor=0.25, total_iters=4)
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 7)):
+        np.testing.assert_allclose(lrs, [b * (0.25 if epoch < 4 else 1.0) for b in (0.1, 0.3)], rtol=1e-12)
+    optimizer = _optimizer((0.1, 0.3))
+    scheduler = lr_scheduler.PolynomialLR(optimizer, total_iters=5, power=2.0)
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 8)):
+        np.testing.assert_allclose(lrs, [b * (1 - min(epoch, 5) / 5) ** 2 for b in (0.1, 0.3)], rtol=1e-12,
+                                   atol=1e-15)
+    scheduler.step(2)
+    np.testing.assert_allclose(scheduler.get_last_lr(), [0.1 * 0.36, 0.3 * 0.36], rtol=1e-12)
+    optimizer = _optimizer((0.1, 0.3))
+    scheduler = lr_scheduler.MultiplicativeLR(optimizer, [lambda e: 0.5, lambda e: 1.0 / (e + 1)])
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 5)):
+        np.testing.assert_allclose(lrs, [0.1 * 0.5 ** epoch, 0.3 / math.factorial(epoch + 1)], rtol=1e-12)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lr_scheduler.ConstantLR(_optimizer(), factor=1.5)
+
+
+def cyclic_reference(epoch, base, top, up, down, scale):
+    """A triangle wave: up from base to top in ``up`` steps, down in ``down`` steps, height times scale(cycle)."""
+    cycle, position = divmod(epoch, up + down)
+    factor = position / up if position <= up else (up + down - position) / down
+    return base + (top - base) * factor * scale(cycle + 1)
+
+
+@pytest.mark.parametrize("mode, scale", [("triangular", lambda c: 1.0), ("triangular2", lambda c: 0.5 ** (c - 1))])
+def test_cyclic_lr_is_a_triangle_wave_and_cycles_the_momentum(mode, scale):
+    optimizer = mt.optim.SGD([mt.zeros(1, requires_grad=True)], lr=1.0, momentum=0.9)
+    scheduler = lr_scheduler.CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=3, mode=mode)
+    for epoch in range(14):
+        np.testing.assert_allclose(scheduler.get_last_lr(), [cyclic_reference(epoch, 0.01, 0.1, 2, 3, scale)],
+                                   rtol=1e-12)
+        # the momentum mirrors it: 0.9 at base_lr, 0.8 at max_lr
+        np.testing.assert_allclose(optimizer.param_groups[0]["momentum"],
+                                   cyclic_reference(epoch, 0.9, 0.8, 2, 3, scale), rtol=1e-12)
+        optimizer.step()
+        scheduler.step()
+
+
+def test_cyclic_lr_cycles_adams_beta1_and_checks_its_arguments():
+    optimizer = mt.optim.Adam([mt.zeros(1, requires_grad=True)])
+    scheduler = lr_scheduler.CyclicLR(optimizer, 0.001, 0.01, step_size_up=2)
+    _sequence(scheduler, optimizer, 2)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.01)
+    assert optimizer.param_groups[0]["betas"] == (pytest.approx(0.8), 0.999)
+    with pytest.raises(ValueError, match="must support momentum or beta1"):
+        lr_scheduler.CyclicLR(mt.optim.Adagrad([mt.zeros(1, requires_grad=True)]), 0.001, 0.01)
+    with pytest.raises(ValueError, match="mode is invalid"):
+        lr_scheduler.CyclicLR(optimizer, 0.001, 0.01, mode="square")
+
+
+def test_chained_scheduler_multiplies_the_factors_of_its_schedulers(tmp_path):
+    optimizer = _optimizer((0.1,))
+    scheduler = lr_scheduler.ChainedScheduler([lr_scheduler.ConstantLR(optimizer, factor=0.5, total_iters=2),
+                                               lr_scheduler.ExponentialLR(optimizer, gamma=0.9)])
+    for epoch, lrs in enumerate(_sequence(scheduler, optimizer, 5)):
+        np.testing.assert_allclose(lrs, [0.1 * (0.5 if epoch < 2 else 1.0) * 0.9 ** epoch], rtol=1e-12)
+    mt.save(scheduler.state_dict(), tmp_path / "chained.npz")
+    state = mt.load(tmp_path / "chained.npz")
+    assert len(state["_schedulers"]) == 2 and state["_schedulers"][1]["last_epoch"] == 5
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lr_scheduler.ChainedScheduler([lr_scheduler.ReduceLROnPlateau(optimizer)])

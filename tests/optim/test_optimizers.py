@@ -560,3 +560,19 @@ def test_load_state_dict_restores_hyperparameters_and_checks_sizes():
         wrong_shape.load_state_dict(state)
     with pytest.raises(ValueError, match="'state' and 'param_groups'"):
         target.load_state_dict({"lr": 0.1})
+
+
+def test_named_parameters_are_accepted_and_their_names_kept():
+    model = mt.nn.Linear(2, 2)
+    optimizer = mt.optim.SGD(model.named_parameters(), lr=0.5)
+    assert optimizer.param_groups[0]["params"] == [model.weight, model.bias]
+    assert optimizer.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert optimizer.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    before = model.bias.detach().numpy().copy()
+    model(mt.ones(1, 2)).sum().backward()
+    optimizer.step()
+    np.testing.assert_allclose(model.bias.detach().numpy(), before - 0.5, rtol=1e-6)
+    grouped = mt.optim.Adam([{"params": model.named_parameters(), "lr": 0.1}])
+    assert grouped.param_groups[0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        mt.optim.SGD([("weight", model.weight), model.bias], lr=0.1)

@@ -4,9 +4,14 @@ from __future__ import annotations
 import warnings
 from typing import Optional
 
+from ... import _dtypes
 from ..._tensor import Tensor
+from ..._typing import DeviceLike, DTypeLike
+from ...creation import full
 from .. import functional as F
+from .. import init as _init
 from ..module import Module
+from ..parameter import Parameter
 from .linear import Identity  # noqa: F401  (defined beside Linear, where PyTorch has it)
 
 
@@ -213,3 +218,159 @@ class Mish(Module):
 
 
 from .attention import MultiheadAttention  # noqa: E402,F401  (PyTorch's path: nn.modules.activation.MultiheadAttention)
+
+
+class _Elementwise(Module):
+    """An activation without arguments: ``forward`` is the ``F.`` function ``_function``."""
+
+    _function = None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._function(input)
+
+
+class LogSigmoid(_Elementwise):
+    """log(sigmoid(x)) elementwise, stable for large |x|."""
+
+    _function = staticmethod(F.logsigmoid)
+
+
+class Softsign(_Elementwise):
+    """x / (1 + |x|) elementwise."""
+
+    _function = staticmethod(F.softsign)
+
+
+class Tanhshrink(_Elementwise):
+    """x - tanh(x) elementwise."""
+
+    _function = staticmethod(F.tanhshrink)
+
+
+class Hardsigmoid(Module):
+    """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 in between."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input, self.inplace)
+
+
+class Hardswish(Hardsigmoid):
+    """x * hardsigmoid(x) (MobileNetV3's activation)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input, self.inplace)
+
+
+class Softmin(Module):
+    """softmax(-x) along ``dim``."""
+
+    def __init__(self, dim: Optional[int] = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """softmax over the channels of an (N, C, H, W) or (C, H, W) input, at every position."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input of 3 or 4 dimensions (C, H, W) or (N, C, H, W), got "
+                             f"shape {tuple(input.shape)}")
+        return F.softmax(input, -3)
+
+
+class GLU(Module):
+    """Gated linear unit: a * sigmoid(b) for the two halves a, b of the input along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Threshold(Module):
+    """x where x > threshold, else ``value``."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(Module):
+    """x for x > 0, alpha (exp(x / alpha) - 1) otherwise."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """x where |x| > lambd, else 0."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
+
+
+class PReLU(Module):
+    """x for x >= 0, a * x otherwise, with a learned slope ``weight``: one value (``num_parameters=1``) or
+    one per channel (dim 1), starting at ``init``."""
+
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=device))
+
+    def reset_parameters(self):
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

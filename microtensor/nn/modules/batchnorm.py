@@ -1,4 +1,5 @@
-"""``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``: per-channel batch normalisation with running statistics.
+"""``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``: per-channel batch normalisation with running statistics;
+``InstanceNorm1d/2d/3d``: the same per sample (their shared base, PyTorch's ``_NormBase``).
 
 In training mode each channel is standardised with the batch's mean and biased variance,
 and (with ``track_running_stats=True``) the buffers ``running_mean`` and ``running_var``
@@ -9,6 +10,7 @@ used instead (or the batch's when they are not tracked).
 """
 from __future__ import annotations
 
+import warnings
 from typing import Optional
 
 from ... import _dtypes
@@ -23,6 +25,9 @@ from ..._typing import DeviceLike, DTypeLike
 
 class _NormBase(Module):
     """Parameters, buffers and initialisation shared by the batch-norm layers (PyTorch's names)."""
+
+    # a checkpoint from before PyTorch 0.4.1 (or a hand-made dict) has no step count: loading keeps ours
+    _optional_buffers = ("num_batches_tracked",)
 
     def __init__(
         self, num_features: int, eps: float = 1e-05, momentum: Optional[float] = 0.1, affine: bool = True,
@@ -128,3 +133,53 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if getattr(input, "ndim", None) != 5:
             _dims_error("5D", input)
+
+
+class _InstanceNorm(_NormBase):
+    """Instance norm: each sample's channels standardised over their positions (``F.instance_norm``);
+    PyTorch's defaults ``affine=False`` and ``track_running_stats=False``."""
+
+    _spatial = None  # number of position dims
+
+    def __init__(
+        self, num_features: int, eps: float = 1e-05, momentum: Optional[float] = 0.1, affine: bool = False,
+        track_running_stats: bool = False, device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        batched = self._spatial + 2
+        if getattr(input, "ndim", None) not in (batched - 1, batched):
+            _dims_error(f"{batched - 1}D (unbatched) or {batched}D (batched)", input)
+        if input.ndim == batched - 1:
+            return self.forward(input.unsqueeze(0)).squeeze(0)
+        if input.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"expected input's size at dim=1 to match num_features ({self.num_features}), but got: "
+                             f"{input.shape[1]}.")
+        if input.shape[1] != self.num_features:
+            warnings.warn(
+                "input's size at dim=1 does not match num_features. You can silence this warning by not passing "
+                "in num_features, which is not used because affine=False", UserWarning, stacklevel=2,
+            )
+        return F.instance_norm(
+            input, self.running_mean, self.running_var, self.weight, self.bias,
+            self.training or not self.track_running_stats, 0.0 if self.momentum is None else self.momentum, self.eps,
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) or unbatched (C, L) inputs."""
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) or unbatched (C, H, W) inputs (style transfer, GAN generators)."""
+
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm of (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+
+    _spatial = 3

@@ -1,4 +1,5 @@
-"""``Conv1d`` and ``Conv2d``: convolution layers with PyTorch's parameters, initialisation and options."""
+"""``Conv1d`` and ``Conv2d``: convolution layers with PyTorch's parameters, initialisation and options;
+``ConvTranspose1d`` and ``ConvTranspose2d``: their transposes (learned upsampling)."""
 from __future__ import annotations
 
 import math
@@ -34,6 +35,7 @@ class _ConvNd(Module):
     """What ``Conv1d`` and ``Conv2d`` share: argument checks, parameters, init, repr, forward."""
 
     _dims = None  # number of spatial dims
+    _transposed = False  # ConvTranspose: weight (in, out / groups, *kernel)
 
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: IntOrInts, stride: IntOrInts = 1,
@@ -68,13 +70,14 @@ class _ConvNd(Module):
             padding = _ntuple(padding, dims, "padding", layer)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.transposed = False
+        self.transposed = self._transposed
         self.output_padding = (0,) * dims
         self.groups = groups
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._padding_for_pad(padding, kernel_size, dilation)
         dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *kernel_size, dtype=dtype, device=device))
+        weight_shape = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(empty(*weight_shape, *kernel_size, dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
         else:
@@ -114,6 +117,8 @@ class _ConvNd(Module):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if isinstance(self.padding, str) or self.padding != (0,) * len(self.padding):
             text += f", padding={self.padding}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            text += f", output_padding={self.output_padding}"
         if self.dilation != (1,) * len(self.dilation):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -148,3 +153,69 @@ class Conv1d(_ConvNd):
 
     def _conv(self, input, padding):
         return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ``ConvTranspose1d`` and ``ConvTranspose2d`` share: ``output_padding``, integer padding only,
+    zero padding mode, and ``forward(input, output_size=None)``."""
+
+    _transposed = True
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: IntOrInts, stride: IntOrInts = 1,
+        padding: IntOrInts = 0, output_padding: IntOrInts = 0, groups: int = 1, bias: bool = True,
+        dilation: IntOrInts = 1, padding_mode: str = "zeros", device: Optional[DeviceLike] = None,
+        dtype: Optional[DTypeLike] = None,
+    ) -> None:
+        layer = type(self).__name__
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {layer}, got padding_mode={padding_mode!r}')
+        if isinstance(padding, str):
+            raise ValueError(f"{layer}: padding must be an int or a tuple of ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype)
+        self.output_padding = _ntuple(output_padding, self._dims, "output_padding", layer)
+
+    def _output_padding(self, input, output_size):
+        """PyTorch's ``output_size=``: the output padding that makes the output that size."""
+        if output_size is None:
+            return self.output_padding
+        dims = self._dims
+        wanted = tuple(output_size)[-dims:]
+        spatial = tuple(input.shape[-dims:])
+        smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in
+                         zip(spatial, self.stride, self.padding, self.dilation, self.kernel_size))
+        extra = tuple(w - m for w, m in zip(wanted, smallest))
+        if len(wanted) != dims or any(not 0 <= e < s for e, s in zip(extra, self.stride)):
+            raise ValueError(
+                f"requested an output size of {list(output_size)}, but valid sizes range from {list(smallest)} to "
+                f"{[m + s - 1 for m, s in zip(smallest, self.stride)]} (for an input of {list(input.shape[-dims:])})"
+            )
+        return extra
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return self._conv_transpose(input, self._output_padding(input, output_size))
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """``ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1)``: ``(N, C_in, H, W) -> (N, C_out, (H - 1) stride - 2 padding + dilation (kH - 1) +
+    output_padding + 1, ...)`` (see ``F.conv_transpose2d``); ``weight`` is ``(in_channels, out_channels / groups,
+    kH, kW)``. ``kernel_size=2, stride=2`` doubles the height and width (U-Net, GAN generators)."""
+
+    _dims = 2
+
+    def _conv_transpose(self, input, output_padding):
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """``ConvTranspose1d(in_channels, out_channels, kernel_size, ...)``: ``(N, C_in, L) -> (N, C_out, L_out)`` with
+    the options of ``ConvTranspose2d``; ``weight`` is ``(in_channels, out_channels / groups, k)``."""
+
+    _dims = 1
+
+    def _conv_transpose(self, input, output_padding):
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)

@@ -66,3 +66,35 @@ class Linear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """A ``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (same weights, same repr)."""
+
+
+class Bilinear(Module):
+    """``Bilinear(in1_features, in2_features, out_features, bias=True)``: ``y = x1^T W x2 + b`` per output
+    feature, ``weight`` (out, in1, in2); weight and bias start U(-1/sqrt(in1), 1/sqrt(in1)), as in PyTorch."""
+
+    def __init__(
+        self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
+    ) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -4,13 +4,14 @@
 |-----------------------|----------|
 | clip_grad.py          | clip_grad_norm_ clip_grad_value_ get_total_norm clip_grads_with_norm_ (clip_grad_norm, deprecated) |
 | convert_parameters.py | parameters_to_vector vector_to_parameters |
+| rnn.py                | pad_sequence unpad_sequence (``mt.nn.utils.rnn``) |
 """
-from . import clip_grad, convert_parameters
+from . import clip_grad, convert_parameters, rnn
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = [
-    "clip_grad", "convert_parameters",
+    "clip_grad", "convert_parameters", "rnn",
     "clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
     "parameters_to_vector", "vector_to_parameters",
 ]

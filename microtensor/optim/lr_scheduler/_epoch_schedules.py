@@ -1,5 +1,6 @@
 """The schedules that are a formula of the epoch: ``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR``,
-``LambdaLR``, ``MultiStepLR`` and ``LinearLR`` (their formulas are listed in ``optim/lr_scheduler/__init__.py``).
+``LambdaLR``, ``MultiplicativeLR``, ``MultiStepLR``, ``LinearLR``, ``ConstantLR`` and ``PolynomialLR`` (their
+formulas are listed in ``optim/lr_scheduler/__init__.py``).
 
 ``StepLR``, ``MultiStepLR``, ``LinearLR`` and ``ExponentialLR`` update the current lr
 multiplicatively (PyTorch's "chainable" form: a manual change of ``group['lr']`` is kept and
@@ -186,6 +187,64 @@ class LinearLR(LRScheduler):
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class MultiplicativeLR(LambdaLR):
+    """Multiply the current lr by ``lr_lambda(epoch)`` at every epoch after the first (one function, or one
+    per group): ``lr_e = lr_{e-1} * lr_lambda(e)``."""
+
+    def get_lr(self) -> List[float]:
+        lrs = [group["lr"] for group in self.optimizer.param_groups]
+        if self.last_epoch <= 0:
+            return lrs
+        return [lr * function(self.last_epoch) for function, lr in zip(self.lr_lambdas, lrs)]
+
+
+class ConstantLR(LRScheduler):
+    """The lr times ``factor`` for the first ``total_iters`` epochs, then the lr itself:
+    ``base_lr * (factor if epoch < total_iters else 1)`` (a warm-up at a constant fraction)."""
+
+    def __init__(
+        self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1,
+    ) -> None:
+        _number(factor, "ConstantLR", "factor")
+        if factor > 1.0 or factor < 0:
+            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1, got factor={factor}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> List[float]:
+        lrs = [group["lr"] for group in self.optimizer.param_groups]
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in lrs]
+        if self.last_epoch != self.total_iters:
+            return lrs
+        return [lr / self.factor for lr in lrs]
+
+    def _get_closed_form_lr(self):
+        factor = 1.0 if self.last_epoch >= self.total_iters else self.factor
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay to 0 over ``total_iters`` epochs: ``base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = _number(power, "PolynomialLR", "power")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> List[float]:
+        lrs = [group["lr"] for group in self.optimizer.param_groups]
+        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+            return lrs
+        decay = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [lr * decay for lr in lrs]
+
+    def _get_closed_form_lr(self):
+        decay = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base_lr * decay for base_lr in self.base_lrs]
 
 
 def _milestone_list(milestones, scheduler):
