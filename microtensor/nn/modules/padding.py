@@ -65,27 +65,100 @@ class _ZeroPadNd(_ConstantPadNd):
         return f"{self.padding}"
 
 
-def _layer(name, base, dims, mode=None, doc=""):
-    attributes = {"_dims": dims, "__doc__": doc, "__module__": __name__, "__qualname__": name}
-    if mode is not None:
-        attributes["_mode"] = mode
-    return type(name, (base,), attributes)
+class ConstantPad1d(_ConstantPadNd):
+    """Pad the last dim of (N, C, L) with ``value``."""
+
+    _dims = 1
 
 
-_WHAT = {"reflect": "the input mirrored at its edge (the edge not repeated)", "replicate": "copies of the edge value",
-         "circular": "the input wrapped around from the other side"}
-ConstantPad1d = _layer("ConstantPad1d", _ConstantPadNd, 1, doc="Pad the last dim of (N, C, L) with ``value``.")
-ConstantPad2d = _layer("ConstantPad2d", _ConstantPadNd, 2, doc="Pad the last 2 dims of (N, C, H, W) with ``value``.")
-ConstantPad3d = _layer("ConstantPad3d", _ConstantPadNd, 3, doc="Pad the last 3 dims of (N, C, D, H, W) with ``value``.")
-ZeroPad1d = _layer("ZeroPad1d", _ZeroPadNd, 1, doc="Pad the last dim of (N, C, L) with zeros.")
-ZeroPad2d = _layer("ZeroPad2d", _ZeroPadNd, 2, doc="Pad the last 2 dims of (N, C, H, W) with zeros.")
-ZeroPad3d = _layer("ZeroPad3d", _ZeroPadNd, 3, doc="Pad the last 3 dims of (N, C, D, H, W) with zeros.")
-ReflectionPad1d, ReflectionPad2d, ReflectionPad3d = (
-    _layer(f"ReflectionPad{d}d", _PadNd, d, "reflect", f"Pad the last {d} dim(s) with {_WHAT['reflect']}.")
-    for d in (1, 2, 3))
-ReplicationPad1d, ReplicationPad2d, ReplicationPad3d = (
-    _layer(f"ReplicationPad{d}d", _PadNd, d, "replicate", f"Pad the last {d} dim(s) with {_WHAT['replicate']}.")
-    for d in (1, 2, 3))
-CircularPad1d, CircularPad2d, CircularPad3d = (
-    _layer(f"CircularPad{d}d", _PadNd, d, "circular", f"Pad the last {d} dim(s) with {_WHAT['circular']}.")
-    for d in (1, 2, 3))
+class ConstantPad2d(_ConstantPadNd):
+    """Pad the last 2 dims of (N, C, H, W) with ``value``."""
+
+    _dims = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last 3 dims of (N, C, D, H, W) with ``value``."""
+
+    _dims = 3
+
+
+class ZeroPad1d(_ZeroPadNd):
+    """Pad the last dim of (N, C, L) with zeros."""
+
+    _dims = 1
+
+
+class ZeroPad2d(_ZeroPadNd):
+    """Pad the last 2 dims of (N, C, H, W) with zeros."""
+
+    _dims = 2
+
+
+class ZeroPad3d(_ZeroPadNd):
+    """Pad the last 3 dims of (N, C, D, H, W) with zeros."""
+
+    _dims = 3
+
+
+class ReflectionPad1d(_PadNd):
+    """Pad the last dim of (N, C, L) with the input mirrored at its edge (the edge not repeated)."""
+
+    _dims = 1
+    _mode = "reflect"
+
+
+class ReflectionPad2d(_PadNd):
+    """Pad the last 2 dims of (N, C, H, W) with the input mirrored at its edge (the edge not repeated)."""
+
+    _dims = 2
+    _mode = "reflect"
+
+
+class ReflectionPad3d(_PadNd):
+    """Pad the last 3 dims of (N, C, D, H, W) with the input mirrored at its edge (the edge not repeated)."""
+
+    _dims = 3
+    _mode = "reflect"
+
+
+class ReplicationPad1d(_PadNd):
+    """Pad the last dim of (N, C, L) with copies of the edge value."""
+
+    _dims = 1
+    _mode = "replicate"
+
+
+class ReplicationPad2d(_PadNd):
+    """Pad the last 2 dims of (N, C, H, W) with copies of the edge value."""
+
+    _dims = 2
+    _mode = "replicate"
+
+
+class ReplicationPad3d(_PadNd):
+    """Pad the last 3 dims of (N, C, D, H, W) with copies of the edge value."""
+
+    _dims = 3
+    _mode = "replicate"
+
+
+class CircularPad1d(_PadNd):
+    """Pad the last dim of (N, C, L) with the input wrapped around from the other side."""
+
+    _dims = 1
+    _mode = "circular"
+
+
+class CircularPad2d(_PadNd):
+    """Pad the last 2 dims of (N, C, H, W) with the input wrapped around from the other side."""
+
+    _dims = 2
+    _mode = "circular"
+
+
+class CircularPad3d(_PadNd):
+    """Pad the last 3 dims of (N, C, D, H, W) with the input wrapped around from the other side."""
+
+    _dims = 3
+    _mode = "circular"
