@@ -1,9 +1,22 @@
-"""``mt.linalg``: PyTorch's ``torch.linalg`` names for the norms and the product microtensor has.
+"""``mt.linalg``: PyTorch's ``torch.linalg`` names for microtensor's linear algebra.
 
-``vector_norm``, ``matrix_norm`` and ``norm`` live in ``ops/norms.py``; ``matmul`` is ``mt.matmul``.
-Decompositions and solvers (``inv``, ``solve``, ``svd``, ...) are not part of microtensor.
+Every function is batched over leading dims (``A`` is ``(..., n, n)``), takes floating tensors
+(PyTorch refuses integer ones) and is differentiable; the backward rules are derived in the
+docstrings of the modules that declare them:
+
+* products: ``matmul`` (``mt.matmul``), ``multi_dot``, ``matrix_power`` (``ops/linalg.py``, ``ops/solvers.py``);
+* norms: ``vector_norm``, ``matrix_norm``, ``norm`` (``ops/norms.py``);
+* inverse and determinants: ``inv``, ``det``, ``slogdet`` (``ops/decompositions.py``);
+* systems and factorisations: ``solve``, ``cholesky`` (``ops/solvers.py``, ``ops/decompositions.py``).
+
+A singular or non-positive-definite matrix raises ``LinAlgError``, a ``RuntimeError``, as in PyTorch.
 """
+from .ops.decompositions import LinAlgError, det, inv, linalg_cholesky as cholesky, slogdet
 from .ops.linalg import matmul
 from .ops.norms import linalg_norm as norm, matrix_norm, vector_norm
+from .ops.solvers import matrix_power, multi_dot, solve
 
-__all__ = ["matmul", "matrix_norm", "norm", "vector_norm"]
+__all__ = [
+    "LinAlgError", "cholesky", "det", "inv", "matmul", "matrix_norm", "matrix_power", "multi_dot", "norm", "slogdet",
+    "solve", "vector_norm",
+]
