@@ -31,6 +31,7 @@ from . import methods as methods
 from . import movement as movement
 from . import norms as norms
 from . import numpy_protocol as numpy_protocol
+from . import orthogonal_factorizations as orthogonal_factorizations
 from . import rectifiers as rectifiers
 from . import reduction as reduction
 from . import reordering as reordering
