@@ -7,19 +7,21 @@ docstrings of the modules that declare them:
 * products: ``matmul`` (``mt.matmul``), ``multi_dot``, ``matrix_power`` (``ops/linalg.py``, ``ops/solvers.py``);
 * norms: ``vector_norm``, ``matrix_norm``, ``norm`` (``ops/norms.py``);
 * inverse and determinants: ``inv``, ``det``, ``slogdet`` (``ops/decompositions.py``);
-* systems and factorisations: ``solve``, ``cholesky`` (``ops/solvers.py``, ``ops/decompositions.py``);
-* orthogonal factorisations: ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``
-  (``ops/orthogonal_factorizations.py``; eigenvector and singular-vector gradients need distinct values).
+* systems: ``solve``, ``solve_triangular``, ``lstsq`` (``ops/solvers.py``); ``cholesky`` (``ops/decompositions.py``);
+* orthogonal factorisations: ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, and from them
+  ``matrix_rank`` and ``cond`` (``ops/orthogonal_factorizations.py``; eigenvector and singular-vector
+  gradients need distinct values).
 
 A singular or non-positive-definite matrix raises ``LinAlgError``, a ``RuntimeError``, as in PyTorch.
 """
 from .ops.decompositions import LinAlgError, det, inv, linalg_cholesky as cholesky, slogdet
 from .ops.linalg import matmul
 from .ops.norms import linalg_norm as norm, matrix_norm, vector_norm
-from .ops.orthogonal_factorizations import eigh, eigvalsh, pinv, qr, svd, svdvals
-from .ops.solvers import matrix_power, multi_dot, solve
+from .ops.orthogonal_factorizations import cond, eigh, eigvalsh, matrix_rank, pinv, qr, svd, svdvals
+from .ops.solvers import lstsq, matrix_power, multi_dot, solve, solve_triangular
 
 __all__ = [
-    "LinAlgError", "cholesky", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "multi_dot",
-    "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vector_norm",
+    "LinAlgError", "cholesky", "cond", "det", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
+    "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
+    "svdvals", "vector_norm",
 ]

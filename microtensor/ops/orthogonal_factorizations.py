@@ -27,7 +27,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import tensor_argument as _tensor
-from .decompositions import floating_input, square_matrices
+from .decompositions import floating_input, inv, square_matrices
 from .._registry import TORCH_DTYPE_NAMES
 from .._tensor import Tensor
 
@@ -280,3 +280,42 @@ def pinv(A: Tensor, *, atol: Optional[float] = None, rtol: Optional[float] = Non
     if rtol is None:
         rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(A.dtype).eps) * max(A.shape[-2:])
     return Pinv.apply(A, 0.0 if atol is None else float(atol), float(rtol))
+
+
+# ------------------------------------------------------- rank and condition
+def matrix_rank(
+    A: Tensor, *, atol: Optional[float] = None, rtol: Optional[float] = None, hermitian: bool = False,
+) -> Tensor:
+    """``torch.linalg.matrix_rank``: the number of singular values above ``max(atol, rtol * largest)``
+    for each (..., m, n) matrix (int64); the tolerances default as in ``pinv``. Not differentiable."""
+    A = matrices(A, "linalg.matrix_rank")
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(A.dtype).eps) * max(A.shape[-2:])
+    values = np.linalg.svd(A._data, compute_uv=False)
+    largest = values[..., :1] if values.shape[-1] else np.zeros(values.shape[:-1] + (1,), dtype=values.dtype)
+    cutoff = np.maximum(0.0 if atol is None else atol, rtol * largest)
+    return Tensor._make(np.asarray(np.sum(values > cutoff, axis=-1), dtype=np.int64))
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """``torch.linalg.cond``: the condition number of each matrix. ``p`` None or 2: largest over smallest
+    singular value (any (..., m, n) matrix); -2: smallest over largest; for square matrices also
+    ``'fro'``, ``'nuc'``, ``inf``, ``-inf``, ``1``, ``-1``: ``norm(A, p) * norm(inv(A), p)``, inf for a
+    singular matrix. Differentiable: through ``svdvals``, or the norms and ``inv``."""
+    from .norms import matrix_norm  # norms' matrix norms (import here: norms may one day use svdvals)
+
+    name = "linalg.cond"
+    if p is None or p == 2 or p == -2:
+        values = svdvals(matrices(A, name))
+        largest, smallest = values[..., 0], values[..., -1]
+        return largest / smallest if p != -2 else smallest / largest
+    if p not in ("fro", "nuc", np.inf, -np.inf, 1, -1):
+        raise RuntimeError(f"{name} got an invalid norm type: {p}; use None, 2, -2, 'fro', 'nuc', inf, -inf, 1 or -1")
+    A = square_matrices(A, name)
+    singular = np.linalg.matrix_rank(A._data) < A.shape[-1] if A.shape[-1] else np.zeros(A.shape[:-2], dtype=bool)
+    if np.any(singular):
+        safe = Tensor._make(np.where(np.expand_dims(singular, (-1, -2)), np.eye(A.shape[-1], dtype=A.dtype), 0))
+        A = np.where(Tensor._make(np.expand_dims(singular, (-1, -2))), safe, A)
+    norm = (lambda m: svdvals(m).sum(-1)) if p == "nuc" else (lambda m: matrix_norm(m, p))
+    result = norm(A) * norm(inv(A))
+    return np.where(Tensor._make(np.asarray(singular)), np.inf, result) if np.any(singular) else result

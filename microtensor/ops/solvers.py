@@ -1,4 +1,4 @@
-"""Products and systems of square matrices: ``solve``, ``matrix_power`` and ``multi_dot``.
+"""Products and systems of matrices: ``solve``, ``solve_triangular``, ``lstsq``, ``matrix_power`` and ``multi_dot``.
 
 ``solve(A, B)`` is ``X = A^-1 B`` without forming the inverse (numpy.linalg.solve). ``B`` is a
 batch of vectors when it is 1-D or has exactly ``A``'s shape without its last dim (PyTorch's
@@ -7,12 +7,14 @@ Gradients, with ``G`` the gradient of ``X``:
 
     dB = A^-T G  (itself a solve),     dA = -dB X^T
 
-(from A dX + dA X = dB). ``matrix_power`` and ``multi_dot`` are chains of ``matmul`` (and
-``inv`` for a negative power), so their gradients are matmul's.
+(from A dX + dA X = dB). ``solve_triangular`` has the same rule with dA kept to A's triangle
+(the only part it reads; without the diagonal when ``unitriangular``). ``lstsq`` is ``pinv(A) @ B``,
+``matrix_power`` and ``multi_dot`` are chains of ``matmul`` (and ``inv`` for a negative power), so
+their gradients are those ops'.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -20,6 +22,7 @@ from ..autograd.function import Function
 from ._util import tensor_argument as _tensor
 from .decompositions import LinAlgError, floating_input, inv, square_matrices
 from .linalg import matmul
+from .orthogonal_factorizations import matrices, pinv, svdvals
 from .._registry import TORCH_DTYPE_NAMES, numpy_dispatch, op
 from .._tensor import Tensor
 
@@ -59,12 +62,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         raise NotImplementedError(f"{name}: left=False is not supported; solve A^T X^T = B^T with left=True instead")
     A = square_matrices(A, name)
     B = _tensor(B, name)
-    floating_input(B, name)
-    if A.dtype != B.dtype:
-        raise RuntimeError(
-            f"{name}: Expected A and B to have the same dtype, but found A of type {TORCH_DTYPE_NAMES[A.dtype.name]} "
-            f"and B of type {TORCH_DTYPE_NAMES[B.dtype.name]} instead"
-        )
+    _same_dtype(A, B, name)
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
     columns = B.reshape(B.shape + (1,)) if vector else B
     if columns.ndim < 2 or columns.shape[-2] != A.shape[-1] or not _batches_broadcast(A, columns):
@@ -92,6 +90,127 @@ def _numpy_solve(a, b):
     if b.ndim == 1:
         return solve(a, b)
     return Solve.apply(square_matrices(a, "linalg.solve"), b)
+
+
+# --------------------------------------------------------- triangular systems
+class SolveTriangular(Function):
+    """``X = A^-1 B`` for triangular A (only its triangle is read);  dB = A^-T G, dA = triangle(-dB X^T)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, a, b, upper, unitriangular):
+        ctx.upper, ctx.unitriangular = upper, unitriangular
+        x = _substitute(a, b, upper, unitriangular)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        upper, unit = ctx.upper, ctx.unitriangular
+        if isinstance(a, np.ndarray):
+            grad_b = _substitute(a.mT, grad, not upper, unit)
+        else:
+            grad_b = solve_triangular(a.mT, grad, upper=not upper, unitriangular=unit)
+        if not ctx.needs_input_grad[0]:
+            return None, grad_b, None, None
+        n = a.shape[-1]
+        triangle = np.tri(n, n, -1 if unit else 0, dtype=bool)
+        return np.where(triangle.T if upper else triangle, -(grad_b @ x.mT), 0), grad_b, None, None
+
+
+def _substitute(a, b, upper, unitriangular):
+    """Forward (lower) or back (upper) substitution, one row of X at a time for every column and
+    batch element; a zero on the diagonal gives inf or nan, as LAPACK's trsm does."""
+    n = a.shape[-1]
+    a = np.triu(a) if upper else np.tril(a)
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
+    x = np.zeros(shape, dtype=np.result_type(a, b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(n - 1, -1, -1) if upper else range(n):
+            known = (a[..., i:i + 1, :] @ x)[..., 0, :]  # the other rows' share (x_i is still 0)
+            x[..., i, :] = b[..., i, :] - known if unitriangular else (b[..., i, :] - known) / a[..., i, i:i + 1]
+    return x
+
+
+def solve_triangular(
+    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
+) -> Tensor:
+    """``torch.linalg.solve_triangular``: ``X`` with ``A X = B`` (``X A = B`` when ``left=False``) for
+    triangular ``A`` (..., n, n): only its upper (``upper=True``) or lower triangle is read, and its
+    diagonal is taken as ones when ``unitriangular``. ``B`` is (..., n, k); batch dims broadcast.
+    A zero on the diagonal gives inf/nan (no error), as in PyTorch.
+    Gradients: dB = A^-T G, dA = the triangle of -dB X^T.
+    """
+    name = "linalg.solve_triangular"
+    if not left:
+        return solve_triangular(A.mT, B.mT, upper=not upper, unitriangular=unitriangular).mT
+    A = square_matrices(A, name)
+    B = _tensor(B, name)
+    if B.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+    _same_dtype(A, B, name)
+    if B.shape[-2] != A.shape[-1] or not _batches_broadcast(A, B):
+        raise RuntimeError(
+            f"{name}: Incompatible shapes of A and B for the equation AX = B ({A.shape[-2]}x{A.shape[-1]} and "
+            f"{B.shape[-2]}x{B.shape[-1]}); B must be (..., {A.shape[-1]}, k), got {tuple(B.shape)}"
+        )
+    return SolveTriangular.apply(A, B, bool(upper), bool(unitriangular))
+
+
+def _same_dtype(A, B, name):
+    floating_input(B, name)
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"{name}: Expected A and B to have the same dtype, but found A of type {TORCH_DTYPE_NAMES[A.dtype.name]} "
+            f"and B of type {TORCH_DTYPE_NAMES[B.dtype.name]} instead"
+        )
+
+
+# ------------------------------------------------------------ least squares
+class lstsq_result(NamedTuple):
+    """``lstsq``'s named result, as PyTorch's: ``linalg_lstsq(solution, residuals, rank, singular_values)``."""
+
+    solution: Tensor
+    residuals: Tensor
+    rank: Tensor
+    singular_values: Tensor
+
+
+lstsq_result.__name__ = lstsq_result.__qualname__ = "linalg_lstsq"
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: Optional[float] = None, *, driver: Optional[str] = None) -> lstsq_result:
+    """``torch.linalg.lstsq``: the ``X`` minimising ``||A X - B||`` for each (..., m, n) ``A`` and
+    (..., m, k) (or (..., m)) ``B``: ``pinv(A) @ B``, the minimum-norm solution, with singular values
+    below ``rcond`` times the largest (default ``eps * max(m, n)``) taken as zero.
+
+    As with PyTorch's default CPU driver ('gelsy'), ``residuals`` and ``singular_values`` are empty
+    and ``rank`` is the effective rank; ``driver`` is accepted and changes nothing.
+    Gradients: those of ``pinv`` and ``matmul`` (for A of constant rank).
+    """
+    name = "torch.linalg.lstsq"
+    A = matrices(A, "linalg.lstsq")
+    B = _tensor(B, name)
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"{name}: Expected input and other to have the same dtype, but got input's dtype "
+            f"{TORCH_DTYPE_NAMES[A.dtype.name]} and other's dtype {TORCH_DTYPE_NAMES[B.dtype.name]}"
+        )
+    vector = B.ndim == A.ndim - 1
+    columns = B.reshape(B.shape + (1,)) if vector else B
+    if columns.ndim < 2 or columns.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2) (A {tuple(A.shape)}, B {tuple(B.shape)})")
+    rtol = float(np.finfo(A.dtype).eps) * max(A.shape[-2:]) if rcond is None or rcond < 0 else float(rcond)
+    solution = matmul(pinv(A, rtol=rtol), columns)
+    if vector:
+        solution = solution.reshape(solution.shape[:-1])
+    values = svdvals(A.detach())._data
+    largest = values[..., :1] if values.shape[-1] else np.zeros(values.shape[:-1] + (1,), dtype=values.dtype)
+    rank = np.sum(values > rtol * largest, axis=-1).astype(np.int64)
+    empty = np.zeros((0,), dtype=A.dtype)
+    return lstsq_result(solution, Tensor._make(empty), Tensor._make(np.asarray(rank)), Tensor._make(empty.copy()))
 
 
 # ------------------------------------------------------------ matrix powers

@@ -26,7 +26,7 @@ def right_hand_sides(draw, a_shape):
     return batch + (n, k), False
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(a_shape=matrix_shapes(), seed=st.integers(0, 2**16), data=st.data())
 def test_solve_values_shapes_and_gradients(a_shape, seed, data):
     rng = np.random.default_rng(seed)
@@ -73,7 +73,7 @@ def test_solve_errors():
 
 
 # ------------------------------------------------------------ matrix powers
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(shape=matrix_shapes(), seed=st.integers(0, 2**16), n=st.integers(-3, 5))
 def test_matrix_power_values_and_gradients(shape, seed, n):
     rng = np.random.default_rng(seed)
@@ -135,3 +135,88 @@ def test_multi_dot_errors():
         mt.linalg.multi_dot([mt.ones(2, 3), mt.ones(2, 2)])
     with pytest.raises(RuntimeError, match="all tensors must have be the same dtype"):
         mt.linalg.multi_dot([mt.ones(2, 3), mt.ones(3, 2, dtype=mt.float64)])
+
+
+# ------------------------------------------------------- triangular systems
+@settings(max_examples=8, deadline=None)
+@given(shape=matrix_shapes(), seed=st.integers(0, 2**16), upper=st.booleans(), unit=st.booleans(),
+       left=st.booleans(), k=st.integers(1, 2))
+def test_solve_triangular_values_and_gradients(shape, seed, upper, unit, left, k):
+    rng = np.random.default_rng(seed)
+    n = shape[-1]
+    a = rng.normal(size=shape) * 0.3 + np.eye(n) * rng.uniform(1.0, 2.0, size=shape[:-1])[..., None]  # junk both sides
+    b = rng.normal(size=shape[:-2] + ((n, k) if left else (k, n)))
+    triangle = np.triu(a) if upper else np.tril(a)
+    if unit:
+        triangle = triangle - np.diagonal(triangle, axis1=-2, axis2=-1)[..., None] * np.eye(n) + np.eye(n)
+    x = mt.linalg.solve_triangular(mt.tensor(a), mt.tensor(b), upper=upper, left=left, unitriangular=unit).numpy()
+    np.testing.assert_allclose(triangle @ x if left else x @ triangle, b, atol=1e-12)
+    weights = mt.tensor(rng.normal(size=x.shape))
+
+    def solved(p, q):
+        return mt.linalg.solve_triangular(p, q, upper=upper, left=left, unitriangular=unit) * weights
+
+    check_gradients(solved, a, b)
+
+
+def test_solve_triangular_reads_only_its_triangle_second_derivatives_and_errors():
+    lower = leaf_gradient_of(lambda a: mt.linalg.solve_triangular(a, mt.ones(2, 1, dtype=mt.float64), upper=False),
+                             np.array([[2.0, 7.0], [1.0, 3.0]]))
+    assert lower[0, 1] == 0.0 and lower[1, 0] != 0.0
+    unit = leaf_gradient_of(lambda a: mt.linalg.solve_triangular(a, mt.ones(2, 1, dtype=mt.float64), upper=True,
+                                                                  unitriangular=True), np.array([[2.0, 7.0], [1.0, 3.0]]))
+    assert unit[0, 0] == unit[1, 1] == unit[1, 0] == 0.0 and unit[0, 1] != 0.0
+    zero_pivot = mt.linalg.solve_triangular(mt.tensor([[2.0, 0.0], [1.0, 0.0]]), mt.ones(2, 1), upper=False)
+    assert zero_pivot[0, 0].item() == 0.5 and zero_pivot[1, 0].item() == np.inf
+    rng = np.random.default_rng(8)
+    b = mt.tensor(rng.normal(size=(3, 2)))
+    second_derivatives_agree(lambda a: mt.linalg.solve_triangular(a, b, upper=True),
+                             np.triu(rng.normal(size=(3, 3))) + 2 * np.eye(3), mt.tensor(rng.normal(size=(3, 2))))
+    with pytest.raises(RuntimeError, match="linalg.solve_triangular: The input tensor B must have at least 2 dim"):
+        mt.linalg.solve_triangular(mt.eye(2), mt.ones(2), upper=False)
+    with pytest.raises(RuntimeError, match=r"Incompatible shapes of A and B for the equation AX = B \(2x2 and 3x1\)"):
+        mt.linalg.solve_triangular(mt.eye(2), mt.ones(3, 1), upper=False)
+    with pytest.raises(TypeError, match="upper"):
+        mt.linalg.solve_triangular(mt.eye(2), mt.ones(2, 1))
+
+
+def leaf_gradient_of(fn, array):
+    x = mt.tensor(array, requires_grad=True)
+    fn(x).sum().backward()
+    return x.grad.numpy()
+
+
+# ------------------------------------------------------------ least squares
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(1, 4), n=st.integers(1, 4), vector=st.booleans(),
+       batch=st.sampled_from([(), (2,)]))
+def test_lstsq_solves_the_normal_equations(seed, m, n, vector, batch):
+    rng = np.random.default_rng(seed)
+    a = well_conditioned(rng, batch + (max(m, n),) * 2)[..., :m, :n]  # full rank, singular values >= 0.5
+    b = rng.normal(size=batch + ((m,) if vector else (m, 2)))
+    result = mt.linalg.lstsq(mt.tensor(a), mt.tensor(b))
+    x = result.solution.numpy()
+    columns, xs = (b[..., None], x[..., None]) if vector else (b, x)
+    at = np.swapaxes(a, -1, -2)
+    if m >= n:  # A^T (A x - b) = 0
+        np.testing.assert_allclose(at @ (a @ xs - columns), 0, atol=1e-10)
+    else:  # an exact solution with the smallest norm: in A's row space
+        np.testing.assert_allclose(a @ xs, columns, atol=1e-10)
+        np.testing.assert_allclose(xs, at @ np.linalg.solve(a @ at, columns), atol=1e-10)
+    assert result.rank.tolist() == np.full(batch, min(m, n)).tolist() and result.rank.dtype == mt.int64
+    assert result.residuals.shape == (0,) and result.singular_values.shape == (0,)
+    weights = mt.tensor(rng.normal(size=x.shape))
+    check_gradients(lambda p, q: mt.linalg.lstsq(p, q).solution * weights, a, b)
+
+
+def test_lstsq_fits_a_line_and_errors():
+    design = mt.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
+    fit = mt.linalg.lstsq(design, mt.tensor([1.0, 2.0, 2.0]))
+    np.testing.assert_allclose(fit.solution.numpy(), [7 / 6, 0.5], rtol=1e-6)  # intercept and slope by hand
+    assert type(fit).__name__ == "linalg_lstsq"
+    assert mt.linalg.lstsq(mt.tensor([[1.0, 2.0], [2.0, 4.0]]), mt.ones(2, 1)).rank.item() == 1
+    with pytest.raises(RuntimeError, match="Expected input and other to have the same dtype, but got input's dtype "
+                                           "Double and other's dtype Float"):
+        mt.linalg.lstsq(design.double(), mt.ones(3, 1))
+    with pytest.raises(RuntimeError, match=r"input.size\(-2\) should match other.size\(-2\)"):
+        mt.linalg.lstsq(mt.ones(3, 2), mt.ones(4, 1))
