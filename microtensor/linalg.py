@@ -4,7 +4,8 @@ Every function is batched over leading dims (``A`` is ``(..., n, n)``), takes fl
 (PyTorch refuses integer ones) and is differentiable; the backward rules are derived in the
 docstrings of the modules that declare them:
 
-* products: ``matmul`` (``mt.matmul``), ``multi_dot``, ``matrix_power`` (``ops/linalg.py``, ``ops/solvers.py``);
+* products: ``matmul`` (``mt.matmul``), ``multi_dot``, ``matrix_power`` (``ops/linalg.py``, ``ops/solvers.py``),
+  ``vecdot`` and ``cross`` (``ops/vector_products.py``), and ``diagonal`` (``mt.diagonal`` over the last two dims);
 * norms: ``vector_norm``, ``matrix_norm``, ``norm`` (``ops/norms.py``);
 * inverse and determinants: ``inv``, ``det``, ``slogdet`` (``ops/decompositions.py``);
 * systems: ``solve``, ``solve_triangular``, ``lstsq`` (``ops/solvers.py``); ``cholesky`` (``ops/decompositions.py``);
@@ -14,14 +15,23 @@ docstrings of the modules that declare them:
 
 A singular or non-positive-definite matrix raises ``LinAlgError``, a ``RuntimeError``, as in PyTorch.
 """
+from ._tensor import Tensor
 from .ops.decompositions import LinAlgError, det, inv, linalg_cholesky as cholesky, slogdet
 from .ops.linalg import matmul
 from .ops.norms import linalg_norm as norm, matrix_norm, vector_norm
 from .ops.orthogonal_factorizations import cond, eigh, eigvalsh, matrix_rank, pinv, qr, svd, svdvals
 from .ops.solvers import lstsq, matrix_power, multi_dot, solve, solve_triangular
+from .ops.vector_products import linalg_cross as cross, vecdot
+from .ops.views import diagonal as _diagonal
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """``torch.linalg.diagonal``: ``mt.diagonal`` with defaults for batches of matrices (the last two dims)."""
+    return _diagonal(A, offset, dim1, dim2)
+
 
 __all__ = [
-    "LinAlgError", "cholesky", "cond", "det", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
+    "LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
     "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
-    "svdvals", "vector_norm",
+    "svdvals", "vecdot", "vector_norm",
 ]

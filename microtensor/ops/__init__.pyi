@@ -46,6 +46,7 @@ from . import tensor_facts as tensor_facts
 from . import triangular as triangular
 from . import trigonometry as trigonometry
 from . import variance as variance
+from . import vector_products as vector_products
 from . import views as views
 from .._dims import normalize_dim as normalize_dim, normalize_dims as normalize_dims
 
@@ -82,6 +83,7 @@ __all__ = [
     "clone",
     "copy_from",
     "cos",
+    "cross",
     "cummax",
     "cummin",
     "cumprod",
@@ -286,6 +288,7 @@ def clip(
 def clone(input: Tensor) -> Tensor: ...
 def copy_from(target: Tensor, source: Tensor) -> Tensor: ...
 def cos(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def cross(input: Tensor, other: Tensor, dim: Optional[int] = None) -> Tensor: ...
 def cummax(input: Tensor, dim: int, *, out: Optional[Sequence[Tensor]] = None) -> cummax_result: ...
 def cummin(input: Tensor, dim: int, *, out: Optional[Sequence[Tensor]] = None) -> cummin_result: ...
 def cumprod(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: Optional[Tensor] = None) -> Tensor: ...
