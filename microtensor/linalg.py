@@ -7,8 +7,9 @@ docstrings of the modules that declare them:
 * products: ``matmul`` (``mt.matmul``), ``multi_dot``, ``matrix_power`` (``ops/linalg.py``, ``ops/solvers.py``),
   ``vecdot`` and ``cross`` (``ops/vector_products.py``), and ``diagonal`` (``mt.diagonal`` over the last two dims);
 * norms: ``vector_norm``, ``matrix_norm``, ``norm`` (``ops/norms.py``);
-* inverse and determinants: ``inv``, ``det``, ``slogdet`` (``ops/decompositions.py``);
-* systems: ``solve``, ``solve_triangular``, ``lstsq`` (``ops/solvers.py``); ``cholesky`` (``ops/decompositions.py``);
+* inverse and determinants: ``inv``, ``inv_ex``, ``det``, ``slogdet`` (``ops/decompositions.py``);
+* systems: ``solve``, ``solve_triangular``, ``lstsq`` (``ops/solvers.py``); ``cholesky``, ``cholesky_ex``
+  (``ops/decompositions.py``; ``mt.cholesky_solve`` solves with the factor);
 * orthogonal factorisations: ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, and from them
   ``matrix_rank`` and ``cond`` (``ops/orthogonal_factorizations.py``; eigenvector and singular-vector
   gradients need distinct values).
@@ -16,7 +17,7 @@ docstrings of the modules that declare them:
 A singular or non-positive-definite matrix raises ``LinAlgError``, a ``RuntimeError``, as in PyTorch.
 """
 from ._tensor import Tensor
-from .ops.decompositions import LinAlgError, det, inv, linalg_cholesky as cholesky, slogdet
+from .ops.decompositions import LinAlgError, cholesky_ex, det, inv, inv_ex, linalg_cholesky as cholesky, slogdet
 from .ops.linalg import matmul
 from .ops.norms import linalg_norm as norm, matrix_norm, vector_norm
 from .ops.orthogonal_factorizations import cond, eigh, eigvalsh, matrix_rank, pinv, qr, svd, svdvals
@@ -31,7 +32,7 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 
 __all__ = [
-    "LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
-    "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
-    "svdvals", "vecdot", "vector_norm",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex",
+    "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+    "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

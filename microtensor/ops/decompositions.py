@@ -292,3 +292,78 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     Gradient: dA = L^-T Phi L^-1 (see the module docstring), symmetric.
     """
     return _cholesky(A, upper, "linalg.cholesky")
+
+
+# ------------------------------------------------- the _ex forms: no error, an info code
+class cholesky_ex_result(NamedTuple):
+    """``cholesky_ex``'s named pair, as PyTorch's: ``linalg_cholesky_ex(L=..., info=...)``."""
+
+    L: Tensor
+    info: Tensor
+
+
+class inv_ex_result(NamedTuple):
+    """``inv_ex``'s named pair, as PyTorch's: ``linalg_inv_ex(inverse=..., info=...)``."""
+
+    inverse: Tensor
+    info: Tensor
+
+
+cholesky_ex_result.__name__ = cholesky_ex_result.__qualname__ = "linalg_cholesky_ex"
+inv_ex_result.__name__ = inv_ex_result.__qualname__ = "linalg_inv_ex"
+
+
+def _failure_codes(a, factorize, code_of):
+    """int32 codes per matrix of the batch ``a``: 0 where ``code_of`` finds nothing wrong (all 0, with
+    no look at each matrix, when numpy's ``factorize`` of the whole batch succeeds)."""
+    codes = np.zeros(a.shape[:-2], dtype=np.int32)
+    try:
+        factorize(a)
+        return codes
+    except np.linalg.LinAlgError:
+        pass
+    for index in np.ndindex(a.shape[:-2]):
+        codes[index] = code_of(a[index]) or 0
+    return codes
+
+
+def _leading_minor_failure(matrix):
+    """The order of the first leading minor that is not positive-definite, or None."""
+    for order in range(1, matrix.shape[-1] + 1):
+        try:
+            np.linalg.cholesky(matrix[:order, :order])
+        except np.linalg.LinAlgError:
+            return order
+    return None
+
+
+def _with_failures_as_nan(function, A, codes, error):
+    """``function`` on every matrix whose code is 0 (the failing ones replaced by the identity, then
+    their results by NaN); with ``error`` set, a failing matrix raises instead."""
+    if not codes.any():
+        return function(A)
+    if error:
+        function(A)  # raises PyTorch's error for the first failing matrix
+    failed = np.expand_dims(codes != 0, (-1, -2))
+    identity = np.eye(A.shape[-1], dtype=A.dtype)
+    safe = np.where(Tensor._make(failed), Tensor._make(np.broadcast_to(identity, A.shape).copy()), A)
+    return np.where(Tensor._make(failed), np.nan, function(safe))
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> cholesky_ex_result:
+    """``torch.linalg.cholesky_ex``: ``cholesky`` that reports instead of raising: ``info`` (int32, per
+    matrix) is 0, or the order of the first leading minor that is not positive-definite, where ``L``
+    is NaN (PyTorch leaves it unspecified). ``check_errors=True`` raises as ``cholesky`` does."""
+    A = square_matrices(A, "linalg.cholesky_ex")
+    codes = _failure_codes(A._data, np.linalg.cholesky, _leading_minor_failure)
+    lower = _with_failures_as_nan(lambda m: _cholesky(m, False, "linalg.cholesky"), A, codes, check_errors)
+    return cholesky_ex_result(lower.mT if upper else lower, Tensor._make(np.asarray(codes)))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> inv_ex_result:
+    """``torch.linalg.inv_ex``: ``inv`` that reports instead of raising: ``info`` (int32, per matrix) is
+    0, or the position of the first zero pivot of a singular matrix, whose inverse is NaN here.
+    ``check_errors=True`` raises as ``inv`` does."""
+    A = square_matrices(A, "linalg.inv_ex")
+    codes = _failure_codes(A._data, np.linalg.inv, first_zero_pivot)
+    return inv_ex_result(_with_failures_as_nan(inv, A, codes, check_errors), Tensor._make(np.asarray(codes)))

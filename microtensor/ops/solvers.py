@@ -168,6 +168,18 @@ def _same_dtype(A, B, name):
         )
 
 
+@op(method=True)
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
+    """``torch.cholesky_solve(B, L)``: ``X`` with ``A X = B`` given the Cholesky factor ``L`` of ``A``
+    (``L L^T = A``; ``U^T U = A`` with ``upper=True``): two triangular solves, so the gradients are
+    ``solve_triangular``'s (for ``B`` and for the factor)."""
+    B, factor = _tensor(input, "cholesky_solve"), _tensor(input2, "cholesky_solve")
+    if B.ndim < 2:
+        raise RuntimeError(f"cholesky_solve: b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
+    lower = factor.mT if upper else factor
+    return solve_triangular(lower.mT, solve_triangular(lower, B, upper=False), upper=True)
+
+
 # ------------------------------------------------------------ least squares
 class lstsq_result(NamedTuple):
     """``lstsq``'s named result, as PyTorch's: ``linalg_lstsq(solution, residuals, rank, singular_values)``."""

@@ -225,3 +225,26 @@ def test_cholesky_errors():
         mt.linalg.cholesky(mt.zeros(2, 3))
     with pytest.raises(RuntimeError, match="linalg.cholesky: Expected a floating point or complex tensor"):
         mt.linalg.cholesky(mt.eye(2, dtype=mt.int64))
+
+
+# ------------------------------------------------------------ the _ex forms
+def test_cholesky_ex_and_inv_ex_report_instead_of_raising():
+    batch = mt.tensor(np.stack([np.array([[4.0, 2.0], [2.0, 3.0]]), -np.eye(2), np.array([[1.0, 2.0], [2.0, 1.0]])]))
+    result = mt.linalg.cholesky_ex(batch)
+    assert type(result).__name__ == "linalg_cholesky_ex" and result.info.tolist() == [0, 1, 2]
+    assert result.info.dtype == mt.int32
+    np.testing.assert_allclose(result.L[0].numpy(), np.linalg.cholesky(np.array([[4.0, 2.0], [2.0, 3.0]])))
+    assert np.isnan(result.L[1:].numpy()).all()
+    np.testing.assert_allclose(mt.linalg.cholesky_ex(batch[0], upper=True).L.numpy(),
+                               np.linalg.cholesky(batch[0].numpy()).T)
+    with pytest.raises(mt.linalg.LinAlgError, match=r"\(Batch element 1\)"):
+        mt.linalg.cholesky_ex(batch, check_errors=True)
+    x = mt.tensor(np.stack([np.array([[2.0, 1.0], [1.0, 3.0]]), np.zeros((2, 2))]), requires_grad=True)
+    inverse, info = mt.linalg.inv_ex(x)
+    assert info.tolist() == [0, 1] and np.isnan(inverse[1].detach().numpy()).all()
+    np.testing.assert_allclose(inverse[0].detach().numpy(), np.array([[3.0, -1.0], [-1.0, 2.0]]) / 5)
+    inverse[0].sum().backward()  # the good matrix still has its gradient, the failed one gets none
+    assert np.isfinite(x.grad.numpy()).all() and not x.grad[1].numpy().any()
+    assert mt.linalg.inv_ex(mt.eye(3)).info.item() == 0
+    with pytest.raises(mt.linalg.LinAlgError, match="The diagonal element 1 is zero"):
+        mt.linalg.inv_ex(mt.zeros(2, 2), check_errors=True)

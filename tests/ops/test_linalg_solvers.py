@@ -220,3 +220,16 @@ def test_lstsq_fits_a_line_and_errors():
         mt.linalg.lstsq(design.double(), mt.ones(3, 1))
     with pytest.raises(RuntimeError, match=r"input.size\(-2\) should match other.size\(-2\)"):
         mt.linalg.lstsq(mt.ones(3, 2), mt.ones(4, 1))
+
+
+def test_cholesky_solve_uses_the_factor():
+    rng = np.random.default_rng(13)
+    a = well_conditioned(rng, (2, 3, 3), symmetric_positive=True)
+    b = rng.normal(size=(2, 3, 2))
+    lower = np.linalg.cholesky(a)
+    np.testing.assert_allclose(a @ mt.cholesky_solve(mt.tensor(b), mt.tensor(lower)).numpy(), b, atol=1e-12)
+    upper = mt.tensor(np.swapaxes(lower, -1, -2))
+    np.testing.assert_allclose(a @ mt.tensor(b).cholesky_solve(upper, upper=True).numpy(), b, atol=1e-12)
+    check_gradients(lambda q, f: mt.cholesky_solve(q, f) * 0.5, b, lower)
+    with pytest.raises(RuntimeError, match="b should have at least 2 dimensions, but has 1 dimensions instead"):
+        mt.cholesky_solve(mt.ones(2), mt.eye(2))
