@@ -203,5 +203,6 @@ def test_cond_values_and_gradients():
     check_gradients(lambda x: mt.linalg.cond(x, "fro"), a)
     singular = mt.tensor(np.stack([np.eye(2), [[1.0, 2.0], [2.0, 4.0]]]))
     np.testing.assert_allclose(mt.linalg.cond(singular, "fro").numpy(), [2.0, np.inf], rtol=1e-6)
+    assert mt.linalg.cond(mt.zeros(2, 0, 0)).tolist() == [0.0, 0.0] and mt.linalg.cond(mt.zeros(0, 0), "fro").item() == 0
     with pytest.raises(RuntimeError, match="linalg.cond got an invalid norm type: 3"):
         mt.linalg.cond(mt.eye(2), 3)
