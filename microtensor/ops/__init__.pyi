@@ -27,6 +27,7 @@ from . import index_slices as index_slices
 from . import indexing as indexing
 from . import joining as joining
 from . import linalg as linalg
+from . import matrix_exponential as matrix_exponential
 from . import methods as methods
 from . import movement as movement
 from . import norms as norms
@@ -148,6 +149,7 @@ __all__ = [
     "masked_fill",
     "masked_select",
     "matmul",
+    "matrix_exp",
     "matrix_power",
     "max",
     "maximum",
@@ -367,6 +369,7 @@ def lt(input: Tensor, other: TensorLike) -> Tensor: ...
 def masked_fill(input: Tensor, mask: Tensor, value: TensorLike) -> Tensor: ...
 def masked_select(input: Tensor, mask: Tensor) -> Tensor: ...
 def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def matrix_exp(A: Tensor) -> Tensor: ...
 def matrix_power(input: Tensor, n: int) -> Tensor: ...
 @overload
 def max(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...

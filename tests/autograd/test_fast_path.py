@@ -218,6 +218,7 @@ CASES = {
     "Inv": _square_matrices(),
     "Det": _square_matrices(),
     "LogAbsDet": _square_matrices(),
+    "MatrixExp": _square_matrices(),
     "Cholesky": [(SPD((2, 2)),), (SPD((2, 3, 3)),), (SPD((3, 3), dtype=np.float32),), (SPD((3, 3), transposed=True),)],
     "Svdvals": [(T((2, 3)),), (T((3, 2)),), (T((2, 2, 3)),), (T((3, 3), dtype=np.float32),), (T((3, 2), transposed=True),)],
     "Solve": [
