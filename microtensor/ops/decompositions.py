@@ -252,20 +252,27 @@ class Cholesky(Function):
         return lower_inverse.mT @ phi @ lower_inverse
 
 
+def _leading_minor_failure(matrix):
+    """The order of the first leading minor that is not positive-definite, or None."""
+    for order in range(1, matrix.shape[-1] + 1):
+        try:
+            np.linalg.cholesky(matrix[:order, :order])
+        except np.linalg.LinAlgError:
+            return order
+    return None
+
+
 def not_positive_definite_error(a):
     """PyTorch's LinAlgError naming the first leading minor that is not positive-definite."""
     batch_shape = a.shape[:-2]
     for index in np.ndindex(batch_shape):
-        matrix = a[index]
-        for order in range(1, matrix.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(matrix[:order, :order])
-            except np.linalg.LinAlgError:
-                return LinAlgError(
-                    f"linalg.cholesky: {_batch_prefix(batch_shape, index)}The factorization could not be completed "
-                    f"because the input is not positive-definite (the leading minor of order {order} is not "
-                    f"positive-definite)."
-                )
+        order = _leading_minor_failure(a[index])
+        if order is not None:
+            return LinAlgError(
+                f"linalg.cholesky: {_batch_prefix(batch_shape, index)}The factorization could not be completed "
+                f"because the input is not positive-definite (the leading minor of order {order} is not "
+                f"positive-definite)."
+            )
     return LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
                        "positive-definite.")
 
@@ -325,16 +332,6 @@ def _failure_codes(a, factorize, code_of):
     for index in np.ndindex(a.shape[:-2]):
         codes[index] = code_of(a[index]) or 0
     return codes
-
-
-def _leading_minor_failure(matrix):
-    """The order of the first leading minor that is not positive-definite, or None."""
-    for order in range(1, matrix.shape[-1] + 1):
-        try:
-            np.linalg.cholesky(matrix[:order, :order])
-        except np.linalg.LinAlgError:
-            return order
-    return None
 
 
 def _with_failures_as_nan(function, A, codes, error):
