@@ -28,7 +28,7 @@ import numpy as np
 from ..autograd.function import Function
 from ._util import tensor_argument as _tensor
 from .decompositions import floating_input, inv, square_matrices
-from .._registry import TORCH_DTYPE_NAMES
+from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 
 
@@ -280,6 +280,13 @@ def pinv(A: Tensor, *, atol: Optional[float] = None, rtol: Optional[float] = Non
     if rtol is None:
         rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(A.dtype).eps) * max(A.shape[-2:])
     return Pinv.apply(A, 0.0 if atol is None else float(atol), float(rtol))
+
+
+@op(method=True)
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """``torch.pinverse``: ``linalg.pinv(input, rtol=rcond)`` (singular values at or below ``rcond``
+    times the largest count as zero)."""
+    return pinv(input, rtol=rcond)
 
 
 # ------------------------------------------------------- rank and condition

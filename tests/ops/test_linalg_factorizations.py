@@ -170,6 +170,9 @@ def test_pinv_cutoff_rank_deficient_and_errors():
     np.testing.assert_allclose(mt.linalg.pinv(diagonal, rtol=1e-2).numpy(), [[1.0, 0.0], [0.0, 0.0]])
     np.testing.assert_allclose(mt.linalg.pinv(diagonal, atol=1e-2).numpy(), [[1.0, 0.0], [0.0, 0.0]])
     np.testing.assert_allclose(mt.linalg.pinv(diagonal).numpy(), [[1.0, 0.0], [0.0, 1e3]])
+    near_singular = mt.tensor([[1.0, 0.0], [0.0, 1e-16]], dtype=mt.float64)
+    np.testing.assert_array_equal(mt.pinverse(near_singular).numpy(), [[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(near_singular.pinverse(rcond=1e-20).numpy(), [[1.0, 0.0], [0.0, 1e16]])
     second_derivatives_agree(mt.linalg.pinv, np.array([[2.0, 0.5], [0.3, 1.0], [0.1, -1.0]]),
                              mt.tensor(np.arange(6.0).reshape(2, 3)))
     with pytest.raises(RuntimeError, match=r"linalg.pinv\(Float\{\[3\]\}\): expected a tensor with 2 or more dim"):
