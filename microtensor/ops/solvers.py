@@ -242,7 +242,11 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
             f"{name}: A must be batches of square matrices, but they are {A.shape[-2]} by {A.shape[-1]} matrices"
         )
     if n == 0:
-        return Tensor._make(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape).copy())
+        identity = Tensor._make(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape).copy())
+        if not A.requires_grad:
+            return identity
+        # as in PyTorch, still in A's graph (with a zero gradient): where() everywhere picking the identity
+        return np.where(Tensor._make(np.ones(A.shape, dtype=bool)), identity, A)
     if n < 0:
         A, n = inv(A), -int(n)
     result, square = None, A

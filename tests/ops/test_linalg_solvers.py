@@ -92,6 +92,11 @@ def test_matrix_power_integers_identity_and_errors():
     ints = mt.tensor([[1, 1], [1, 0]])
     assert ints.matrix_power(10).tolist() == [[89, 55], [55, 34]] and ints.matrix_power(10).dtype == mt.int64
     assert mt.matrix_power(mt.ones(2, 3, 3), 0).tolist() == [np.eye(3).tolist()] * 2
+    x = mt.tensor([[1.0, np.inf], [2.0, 3.0]], requires_grad=True)
+    identity = mt.linalg.matrix_power(x, 0)  # in x's graph with a zero gradient, as in PyTorch
+    assert identity.requires_grad and identity.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    identity.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
     with pytest.raises(RuntimeError, match="linalg.inv: Expected a floating point"):
         mt.linalg.matrix_power(ints, -1)
     with pytest.raises(mt.linalg.LinAlgError, match="linalg.inv: The diagonal element 2 is zero"):
