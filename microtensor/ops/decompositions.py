@@ -205,8 +205,11 @@ def slogdet(A: Tensor) -> slogdet_result:
     Gradient of logabsdet: dA = g A^-T (the sign gets none).
     """
     A = square_matrices(A, "linalg.slogdet")
-    sign = np.linalg.slogdet(A._data)[0]
-    return slogdet_result(Tensor._make(np.asarray(sign)), LogAbsDet.apply(A))
+    sign = Tensor._make(np.asarray(np.linalg.slogdet(A._data)[0]))
+    logabsdet = LogAbsDet.apply(A)
+    if logabsdet.requires_grad:  # as in PyTorch, the sign is in A's graph too, with a zero gradient
+        sign = np.where(Tensor._make(np.ones(sign.shape, dtype=bool)), sign, logabsdet)
+    return slogdet_result(sign, logabsdet)
 
 
 @op(method=True)

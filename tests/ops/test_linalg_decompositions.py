@@ -168,6 +168,11 @@ def test_slogdet_and_logdet_signs():
     result = mt.linalg.slogdet(-mt.eye(3, dtype=mt.float64))
     assert type(result).__name__ == "linalg_slogdet" and result._fields == ("sign", "logabsdet")
     assert result.sign.item() == -1.0 and result.logabsdet.item() == 0.0 and not result.sign.requires_grad
+    x = mt.tensor([[0.0, 2.0], [1.0, 0.0]], requires_grad=True)
+    sign = mt.linalg.slogdet(x).sign  # in x's graph with a zero gradient, as in PyTorch
+    assert sign.item() == -1.0 and sign.requires_grad
+    sign.backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
     singular = mt.linalg.slogdet(mt.tensor([[1.0, 2.0], [2.0, 4.0]]))
     assert singular.sign.item() == 0.0 and singular.logabsdet.item() == -np.inf
     assert np.isnan(mt.logdet(-mt.eye(3)).item()) and mt.logdet(mt.zeros(2, 2)).item() == -np.inf
