@@ -8,7 +8,8 @@ docstrings of the modules that declare them:
   ``vecdot`` and ``cross`` (``ops/vector_products.py``), and ``diagonal`` (``mt.diagonal`` over the last two dims);
 * norms: ``vector_norm``, ``matrix_norm``, ``norm`` (``ops/norms.py``); ``matrix_exp`` (``ops/matrix_exponential.py``);
 * inverse and determinants: ``inv``, ``inv_ex``, ``det``, ``slogdet`` (``ops/decompositions.py``);
-* systems: ``solve``, ``solve_triangular``, ``lstsq`` (``ops/solvers.py``); ``cholesky``, ``cholesky_ex``
+* systems: ``solve``, ``solve_triangular``, ``lstsq`` (``ops/solvers.py``); ``lu_factor``, ``lu``,
+  ``lu_solve`` (``ops/lu_factorization.py``); ``cholesky``, ``cholesky_ex``
   (``ops/decompositions.py``; ``mt.cholesky_solve`` solves with the factor);
 * orthogonal factorisations: ``qr``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, and from them
   ``matrix_rank`` and ``cond`` (``ops/orthogonal_factorizations.py``; eigenvector and singular-vector
@@ -19,6 +20,7 @@ A singular or non-positive-definite matrix raises ``LinAlgError``, a ``RuntimeEr
 from ._tensor import Tensor
 from .ops.decompositions import LinAlgError, cholesky_ex, det, inv, inv_ex, linalg_cholesky as cholesky, slogdet
 from .ops.linalg import matmul
+from .ops.lu_factorization import lu, lu_factor, lu_solve
 from .ops.matrix_exponential import matrix_exp
 from .ops.norms import linalg_norm as norm, matrix_norm, vector_norm
 from .ops.orthogonal_factorizations import cond, eigh, eigvalsh, matrix_rank, pinv, qr, svd, svdvals
@@ -34,6 +36,6 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex",
-    "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+    "lstsq", "lu", "lu_factor", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
     "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

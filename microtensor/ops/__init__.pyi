@@ -27,6 +27,7 @@ from . import index_slices as index_slices
 from . import indexing as indexing
 from . import joining as joining
 from . import linalg as linalg
+from . import lu_factorization as lu_factorization
 from . import matrix_exponential as matrix_exponential
 from . import methods as methods
 from . import movement as movement
