@@ -5,7 +5,8 @@ exponentials, trigonometry, rounding, clamping, closeness); comparison, selectio
 copying; activations (activation, rectifiers, gaussian); reductions (reduction,
 variance, extrema, softmax); moving elements (movement, repetition, joining,
 reordering); indexing (indexing, index_plans), views, gather_scatter, index_slices; linalg,
-einstein_summation, norms; sorting, scan, triangular, sampling. ``docs/ops.md`` is the full table, generated from the registry with
+einstein_summation, norms, decompositions, solvers,
+orthogonal_factorizations, vector_products, matrix_exponential, lu_factorization; sorting, scan, triangular, sampling. ``docs/ops.md`` is the full table, generated from the registry with
 ``python -m microtensor.ops > docs/ops.md``.
 """
 from .. import _registry
@@ -50,6 +51,13 @@ from . import triangular  # noqa: F401
 from . import sampling  # noqa: F401
 from . import scan  # noqa: F401
 from . import norms  # noqa: F401
+from . import decompositions  # noqa: F401
+from . import solvers  # noqa: F401
+from . import orthogonal_factorizations  # noqa: F401
+from . import condition_number  # noqa: F401
+from . import vector_products  # noqa: F401
+from . import matrix_exponential  # noqa: F401
+from . import lu_factorization  # noqa: F401
 from . import tensor_facts  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 

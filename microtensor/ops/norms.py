@@ -4,9 +4,8 @@
 Vector norms of order ``p`` over ``dim``: ``(sum |x|^p)^(1/p)``; ``p = inf`` is
 ``max |x|``, ``-inf`` is ``min |x|``, ``0`` counts the non-zero elements. Matrix norms
 over two dims: ``'fro'`` (the vector 2-norm of the entries), ``1`` / ``-1`` (largest /
-smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the same for rows); the spectral
-norms (``2``, ``-2``) and ``'nuc'`` need a singular value decomposition and raise
-``NotImplementedError``.
+smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the same for rows), and from the
+singular values (``linalg.svdvals``): ``2`` / ``-2`` the largest / smallest, ``'nuc'`` their sum.
 
 Gradients follow PyTorch's subgradients: the 2-norm's is 0 at 0 (not NaN), the
 inf-norm's is shared evenly among the elements that attain the maximum.
@@ -23,6 +22,9 @@ from .. import _dtypes
 from ..autograd.function import Function
 from ._util import normalize_dims, tensor_argument as _tensor
 from .extrema import amax, amin
+from .movement import unsqueeze
+from .orthogonal_factorizations import svdvals
+from .views import movedim
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 from .._typing import Dim, DTypeLike
@@ -148,7 +150,7 @@ def matrix_norm(
     dtype: Optional[DTypeLike] = None,
 ) -> Tensor:
     """``torch.linalg.matrix_norm`` over the two dims ``dim``: ``'fro'``, ``1``, ``-1``, ``inf``,
-    ``-inf``; ``2``, ``-2`` and ``'nuc'`` (singular values) raise NotImplementedError.
+    ``-inf``; ``2``, ``-2`` (the largest / smallest singular value) and ``'nuc'`` (their sum).
 
     ``1``: the largest column sum of ``|A|`` (``-1``: the smallest); ``inf``: the largest row
     sum (``-inf``: the smallest). Their gradients are those of the sums and of ``amax``/``amin``.
@@ -162,12 +164,11 @@ def matrix_norm(
     rows, columns = (normalize_dims(d, A.ndim, name)[0] for d in dim)
     if rows == columns:
         raise RuntimeError(f"{name}: dims must be different. Got ({dim[0]}, {dim[1]})")
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"{name}: ord={ord!r} needs the singular values of the matrix, which microtensor does not compute; "
-            f"use ord='fro', 1, -1, inf or -inf"
-        )
     A = _norm_input(A, dtype, name)
+    if ord in ("nuc", 2, -2):  # from the singular values: their sum, the largest, the smallest
+        values = svdvals(movedim(A, (rows, columns), (-2, -1)))
+        result = values.sum(-1) if ord == "nuc" else (amax if ord == 2 else amin)(values, dim=-1)
+        return unsqueeze(unsqueeze(result, min(rows, columns)), max(rows, columns)) if keepdim else result
     if ord == "fro":
         return vector_norm(A, 2, (rows, columns), keepdim)
     if isinstance(ord, str) or ord not in (1, -1, _INF, -_INF):
@@ -216,7 +217,7 @@ def norm(
 
     A number ``p`` (``2``, ``1``, ``inf``, ``-inf``, ``0``, any float) is a vector norm of the
     elements over ``dim``; ``'fro'`` is the 2-norm over at most two dims; ``'nuc'`` (over
-    two dims) raises NotImplementedError. Gradients: see ``VectorNorm`` (0 at 0 for p = 2).
+    two dims) is the sum of the singular values. Gradients: see ``VectorNorm`` (0 at 0 for p = 2).
     """
     x = _tensor(input, "norm")
     if isinstance(p, str):

@@ -87,6 +87,15 @@ class T:
         return f"T{self.shape}{'' if self.dtype is np.float64 else np.dtype(self.dtype).name}"
 
 
+class SPD(T):
+    """A tensor argument of symmetric positive-definite matrices (M M^T + n I), for Cholesky."""
+
+    def values(self, rng):
+        m = rng.uniform(self.low, self.high, self.shape)
+        spd = (m @ np.swapaxes(m, -1, -2) + self.shape[-1] * np.eye(self.shape[-1])).astype(self.dtype)
+        return np.ascontiguousarray(spd).T if self.transposed else spd
+
+
 SAME = "same tensor as the first argument"  # x op x: one tensor in both positions
 
 
@@ -113,6 +122,11 @@ def _binary(a=(-2.0, 2.0), b=(-2.0, 2.0)):
         (1.5, T((2, 3), *b)),
         (T((2, 2), *a), SAME),
     ]
+
+
+def _square_matrices():
+    """(..., n, n) arguments for inverse and determinants (uniform entries: invertible almost surely)."""
+    return [(T((2, 2)),), (T((2, 3, 3)),), (T((3, 3), dtype=np.float32),), (T((3, 3), transposed=True),)]
 
 
 POSITIVE = (0.5, 2.0)
@@ -209,6 +223,19 @@ CASES = {
     "MaskedSelect": [(T((2, 3)), np.array([True, False, True])), (T((3,)), np.array([[True], [False]]))],
     "Flip": [(T((2, 3)), (0,)), (T((2, 3), transposed=True), (0, 1)), (T(()), ())],
     "Trace": [(T((2, 3)),), (T((3, 3), dtype=np.float32),)],
+    "Inv": _square_matrices(),
+    "Det": _square_matrices(),
+    "LogAbsDet": _square_matrices(),
+    "MatrixExp": _square_matrices(),
+    "Cholesky": [(SPD((2, 2)),), (SPD((2, 3, 3)),), (SPD((3, 3), dtype=np.float32),), (SPD((3, 3), transposed=True),)],
+    "Svdvals": [(T((2, 3)),), (T((3, 2)),), (T((2, 2, 3)),), (T((3, 3), dtype=np.float32),), (T((3, 2), transposed=True),)],
+    "Solve": [
+        (T((2, 2)), T((2, 3))),
+        (T((2, 3, 3)), T((3, 1))),
+        (T((3, 3), dtype=np.float32), T((2, 3, 2), dtype=np.float32)),
+        (T((3, 3), transposed=True), T((3, 2))),
+        (T((2, 2)), SAME),
+    ],
     "Tril": [(T((3, 3)), np.tri(3, 3, 0, dtype=bool)), (T((2, 2, 3)), np.tri(2, 3, -1, dtype=bool))],
     "Triu": [(T((2, 3)), ~np.tri(2, 3, -1, dtype=bool))],
     "MaxPool2d": [

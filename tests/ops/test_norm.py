@@ -101,8 +101,7 @@ def test_dtype_casts_first_and_must_not_narrow():
 def test_norm_errors():
     with pytest.raises(RuntimeError, match=r"Expected a floating point or complex tensor as input. Got Long"):
         mt.norm(mt.tensor([1, 2]))
-    with pytest.raises(NotImplementedError, match=r"'nuc'"):
-        mt.norm(mt.ones(2, 2), p="nuc")
+    assert mt.norm(mt.tensor([[3.0, 0.0], [0.0, 4.0]]), p="nuc").item() == pytest.approx(7.0)  # 3 + 4
     with pytest.raises(RuntimeError, match=r"Order abc not supported"):
         mt.norm(mt.ones(2, 2), p="abc")
     with pytest.raises(RuntimeError, match=r"dim must be a 2-tuple"):
@@ -142,7 +141,11 @@ def test_linalg_norm_picks_vector_or_matrix_norms_as_pytorch():
         linalg_norm(mt.ones(2, 2, 2), 1)
     with pytest.raises(RuntimeError, match=r"must be of length 1 or 2"):
         linalg_norm(a, dim=(0, 1, 1))
-    with pytest.raises(NotImplementedError, match=r"ord=2"):
-        matrix_norm(a, 2)
+    singular_values = np.linalg.svd(MATRIX, compute_uv=False)
+    assert matrix_norm(a, 2).item() == pytest.approx(singular_values.max())
+    assert matrix_norm(a, -2).item() == pytest.approx(singular_values.min())
+    assert matrix_norm(a, "nuc").item() == pytest.approx(singular_values.sum())
+    check_spectral = mt.tensor(np.asarray(MATRIX, dtype=np.float64), requires_grad=True)
+    assert mt.autograd.gradcheck(lambda m: matrix_norm(m, "nuc") + matrix_norm(m, 2), (check_spectral,))
     with pytest.raises(RuntimeError, match=r"at least 2 dimensions"):
         matrix_norm(mt.ones(3), 1)
