@@ -16,6 +16,27 @@ from ..._tensor import Tensor
 from ..._typing import DeviceLike, DTypeLike, ShapeArg
 
 
+
+def _affine_parameters(module, shape, weight, bias, dtype, device):
+    """Register ``module.weight`` (ones) and ``module.bias`` (zeros) of ``shape``, or None where not wanted
+    (``bias=None``: the layer has no bias at all, as RMSNorm)."""
+    dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
+    parameters = [("weight", weight, init.ones_)] + ([] if bias is None else [("bias", weight and bias, init.zeros_)])
+    for name, wanted, fill in parameters:
+        if wanted:
+            module.register_parameter(name, Parameter(fill(empty(*shape, dtype=dtype, device=device))))
+        else:
+            module.register_parameter(name, None)
+
+
+def _reset_affine(module):
+    """weight = 1, bias = 0 (where present)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if getattr(module, "bias", None) is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """``LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True)``.
 
@@ -34,24 +55,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(size) for size in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def reset_parameters(self):
         """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -81,24 +89,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
-        if affine:
-            self.weight = Parameter(empty(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_parameters(self, (num_channels,), affine, bias, dtype, device)
 
     def reset_parameters(self):
         """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -122,17 +117,11 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(int(size) for size in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-        self.reset_parameters()
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, None, dtype, device)  # a scale only
 
     def reset_parameters(self):
         """weight = 1."""
-        if self.weight is not None:
-            init.ones_(self.weight)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
