@@ -37,8 +37,8 @@ class ReLU(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         off = y <= 0  # False at nan inputs: the gradient passes there, as in PyTorch
-        if grad.__class__ is not np.ndarray:
-            return np.where(off, 0, grad)
+        if grad.__class__ is not np.ndarray:  # recorded (create_graph): 0 * y keeps the result on x's graph,
+            return np.where(off, y * 0, grad)  # so differentiating it again gives 0, as in PyTorch, not an error
         if grad.size < _RELU_WHERE_MAX_SIZE:
             return np.where(off, _zero_of(grad.dtype), grad)  # a 0-d zero of grad's dtype: no conversion of 0
         # On large arrays a multiplication by the mask: branch-free, ~10x faster than np.where

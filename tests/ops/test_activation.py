@@ -261,3 +261,13 @@ def test_hardtanh_and_relu6_corners_have_zero_gradient_and_integers_stay_integer
     with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
         mt.hardtanh(x, 2.0, 1.0)
     assert mt.silu(mt.tensor([1, 2])).dtype == mt.float32  # the smooth ones compute integers in float
+
+
+def test_relu_second_derivative_is_zero_not_an_error():
+    """relu is piecewise linear: d/dx of its gradient is 0 everywhere (as in PyTorch), so a second
+    autograd.grad through relu alone gives zeros instead of refusing a gradient cut from the graph."""
+    x = mt.tensor([-1.0, 2.0, 0.5], dtype=mt.float64, requires_grad=True)
+    (first,) = mt.autograd.grad(mt.relu(x).sum(), x, create_graph=True)
+    assert first.requires_grad and first.tolist() == [0.0, 1.0, 1.0]
+    (second,) = mt.autograd.grad(first.sum(), x)
+    assert second.tolist() == [0.0, 0.0, 0.0]
