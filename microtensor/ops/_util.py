@@ -1,9 +1,13 @@
 """Small helpers shared by the ops: argument conversion, dims, dtype of results."""
+from __future__ import annotations
+
 import numpy as np
 
 from .. import _dtypes
 from .._dims import normalize_dim, normalize_dims  # noqa: F401  (used by every op module)
 from .._tensor import Tensor
+from .._typing import TensorLike
+from ..autograd.inplace import apply_inplace
 
 
 def to_operand(value, op_name):
@@ -128,3 +132,15 @@ def pick_dim(dim, axis, op_name, default=None):
             raise TypeError(f"{op_name}: got both dim={dim} and axis={axis}; pass one")
         return axis
     return dim
+
+
+def in_place_form(op_name, function):
+    """The Tensor method ``t.<op>_(other)`` (or ``__i<op>__``): ``function(t, other)`` written into ``t``
+    by ``apply_inplace`` (so through a view into its base; ``t``'s dtype must hold the result)."""
+
+    def method(self: Tensor, other: TensorLike) -> Tensor:
+        return apply_inplace(self, op_name, lambda: function(self, other))
+
+    method.__name__ = method.__qualname__ = op_name
+    method.__doc__ = f"In-place ``{function.__name__}``: the result is written into this tensor."
+    return method

@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from .._registry import op, tensor_method
 from ..autograd.inplace import apply_inplace
 from .._typing import TensorLike
-from ._util import match_dtype
+from ._util import in_place_form, match_dtype
 from ._two_operands import broadcast_error
 from .comparison import _plain, _raw
 
@@ -91,21 +91,10 @@ def bitwise_not(input: Tensor) -> Tensor:
     return _plain(np.invert, a)
 
 
-def _in_place(op_name, function):
-    """``t.<op>_(other)``: ``function(t, other)`` written into ``t`` (its dtype must hold the result)."""
-
-    def method(self: Tensor, other: TensorLike) -> Tensor:
-        return apply_inplace(self, op_name, lambda: function(self, other))
-
-    method.__name__ = method.__qualname__ = op_name
-    method.__doc__ = f"In-place ``{function.__name__}``: the result is written into this tensor."
-    return method
-
-
 for _name, _function in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor),
                          ("lshift", bitwise_left_shift), ("rshift", bitwise_right_shift)):
-    tensor_method(f"__i{_name}__")(_in_place(f"__i{_name}__", _function))
-    tensor_method(f"{_function.__name__}_")(_in_place(f"{_function.__name__}_", _function))
+    tensor_method(f"__i{_name}__")(in_place_form(f"__i{_name}__", _function))
+    tensor_method(f"{_function.__name__}_")(in_place_form(f"{_function.__name__}_", _function))
 
 
 @tensor_method()

@@ -25,9 +25,8 @@ import numpy as np
 from ..autograd.function import Function
 from .._tensor import Tensor
 from .._registry import op, tensor_method
-from ..autograd.inplace import apply_inplace
 from .._typing import TensorLike
-from ._util import match_dtype
+from ._util import in_place_form, match_dtype
 from ._two_operands import _binary
 
 
@@ -178,18 +177,7 @@ def rounded_div(input: TensorLike, other: TensorLike, rounding_mode: Optional[st
 _DIV_ROUNDED = {"trunc": DivTrunc, "floor": DivFloor}
 
 
-def _in_place(op_name, function):
-    """``t.<op>_(other)``: ``function(t, other)`` written into ``t`` (its dtype must hold the result)."""
-
-    def method(self: Tensor, other: TensorLike) -> Tensor:
-        return apply_inplace(self, op_name, lambda: function(self, other))
-
-    method.__name__ = method.__qualname__ = op_name
-    method.__doc__ = f"In-place ``{function.__name__}``: the result is written into this tensor."
-    return method
-
-
 for _operator, _function in (("__ifloordiv__", floor_divide), ("__imod__", remainder), (None, fmod)):
     if _operator:
-        tensor_method(_operator)(_in_place(_operator, _function))
-    tensor_method(f"{_function.__name__}_")(_in_place(f"{_function.__name__}_", _function))
+        tensor_method(_operator)(in_place_form(_operator, _function))
+    tensor_method(f"{_function.__name__}_")(in_place_form(f"{_function.__name__}_", _function))
