@@ -1,4 +1,4 @@
-"""What the smaller adaptive optimizers (Adamax, NAdam, RAdam, Adadelta) share: their gradient
+"""What the smaller adaptive optimizers (Adamax, NAdam, RAdam, Adadelta) share (Adam uses the checks): their gradient
 preprocessing (maximize, weight decay), their zero-initialised state buffers and the checks of
 their hyper-parameters."""
 from __future__ import annotations
@@ -39,6 +39,7 @@ def next_step(state):
 
 
 def check_betas(group):
+    """Adam's family: two betas in [0, 1), and eps and weight_decay not negative (PyTorch's errors)."""
     betas = group["betas"]
     if len(betas) != 2:
         raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")

@@ -24,7 +24,8 @@ from typing import Tuple
 
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative, check_number
+from ._adaptive_common import check_betas
+from .optimizer import Optimizer
 from .._typing import ParamsT
 
 
@@ -46,15 +47,7 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
-        for position, beta in enumerate(betas):
-            check_number(beta, f"beta parameter at index {position}", "betas")
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {position}: {beta} (must be in [0, 1))")
-        check_nonnegative(group["eps"], "epsilon value", "eps")
-        check_nonnegative(group["weight_decay"], "weight_decay value", "weight_decay")
+        check_betas(group)
 
     def _update(self, param, grad, state, group, index):
         lr = float(group["lr"])
