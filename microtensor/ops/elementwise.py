@@ -1,4 +1,4 @@
-"""Elementwise maths of one input: the conventions every elementwise op follows, the two
+"""Elementwise maths of one input: the conventions every elementwise op follows, the
 helpers they share, and the algebraic ops ``abs sign square sqrt reciprocal``.
 
 The other elementwise ops have a file each: ``exponentials.py`` (``exp expm1 log log10
@@ -29,7 +29,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import tensor_argument as _as_tensor
+from ._util import tensor_argument as _as_tensor, torch_result_dtype
 from .._registry import op
 
 
@@ -39,6 +39,14 @@ def _floating(x):
     if x.dtype.kind == "f":
         return x
     return np.asarray(x, dtype=_dtypes.get_default_dtype())
+
+
+def _floating_pair(a, b):
+    """``a`` and ``b`` as floats when PyTorch's result dtype for them is not one (int, bool)."""
+    if torch_result_dtype(a, b).kind == "f":
+        return a, b
+    dtype = _dtypes.get_default_dtype()
+    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
 
 
 def _zeros_like_grad(grad):

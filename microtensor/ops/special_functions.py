@@ -14,21 +14,12 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .._registry import op
 from .._typing import TensorLike
-from .elementwise import _as_tensor, _floating
+from .elementwise import _as_tensor, _floating, _floating_pair
 from .gaussian import _erf
 from ._two_operands import _binary
-from ._util import match_dtype, torch_result_dtype
-from .. import _dtypes
+from ._util import match_dtype
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def _floating_pair(a, b):
-    """``a`` and ``b`` as floats when PyTorch's result dtype for them is not one (int, bool)."""
-    if torch_result_dtype(a, b).kind == "f":
-        return a, b
-    dtype = _dtypes.get_default_dtype()
-    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
 
 
 class Erf(Function):

@@ -10,10 +10,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
-from .elementwise import _as_tensor, _floating
+from .elementwise import _as_tensor, _floating, _floating_pair
 from ._two_operands import _binary
-from ._util import match_dtype, torch_result_dtype
-from .. import _dtypes
+from ._util import match_dtype
 from .._registry import op
 
 
@@ -146,8 +145,7 @@ class Atan2(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if torch_result_dtype(a, b).kind != "f":  # integers: the angle in the default float dtype
-            a, b = (np.asarray(v, dtype=_dtypes.get_default_dtype()) for v in (a, b))
+        a, b = _floating_pair(a, b)  # integers: the angle in the default float dtype
         ctx.save_for_backward(a, b)
         return match_dtype(np.arctan2(a, b), a, b)
 
