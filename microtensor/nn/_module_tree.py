@@ -87,19 +87,20 @@ class _ModuleTree:
 
     def get_parameter(self, target):
         """The parameter at a dotted path (``'seq.1.weight'``)."""
-        module_path, _, name = target.rpartition(".")
-        module = self.get_submodule(module_path)
-        if name not in module._parameters:
-            raise AttributeError(f"{type(module).__name__} has no parameter `{name}` (looking up '{target}')")
-        return module._parameters[name]
+        return self._registered_at(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
         """The buffer at a dotted path (``'bn.running_mean'``)."""
+        return self._registered_at(target, "_buffers", "buffer")
+
+    def _registered_at(self, target, registry, kind):
+        """The entry of the submodule's ``registry`` named by the last part of the dotted ``target``."""
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
-        if name not in module._buffers:
-            raise AttributeError(f"{type(module).__name__} has no buffer `{name}` (looking up '{target}')")
-        return module._buffers[name]
+        entries = getattr(module, registry)
+        if name not in entries:
+            raise AttributeError(f"{type(module).__name__} has no {kind} `{name}` (looking up '{target}')")
+        return entries[name]
 
     def apply(self, fn):
         """Call ``fn(module)`` on every sub-module (children first) and on this module; returns self."""
