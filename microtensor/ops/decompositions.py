@@ -51,8 +51,9 @@ slogdet_result.__name__ = slogdet_result.__qualname__ = "linalg_slogdet"
 
 
 # ------------------------------------------------------------------ checks
-def square_matrices(A, op_name, argument="A"):
-    """``A`` as a Tensor of floating (..., n, n) matrices, or PyTorch's error naming ``op_name``."""
+def square_matrices(A, op_name, argument="A", floating=True):
+    """``A`` as a Tensor of (..., n, n) matrices (of a floating dtype unless ``floating=False``), or
+    PyTorch's error naming ``op_name``."""
     A = _tensor(A, op_name)
     if A.ndim < 2:
         raise RuntimeError(f"{op_name}: The input tensor {argument} must have at least 2 dimensions.")
@@ -61,7 +62,8 @@ def square_matrices(A, op_name, argument="A"):
             f"{op_name}: {argument} must be batches of square matrices, but they are {A.shape[-2]} by "
             f"{A.shape[-1]} matrices"
         )
-    floating_input(A, op_name)
+    if floating:
+        floating_input(A, op_name)
     return A
 
 

@@ -234,13 +234,7 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
     name = "linalg.matrix_power"
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
-    A = _tensor(input, name)
-    if A.ndim < 2:
-        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(
-            f"{name}: A must be batches of square matrices, but they are {A.shape[-2]} by {A.shape[-1]} matrices"
-        )
+    A = square_matrices(input, name, floating=False)  # integer matrices are fine for n >= 0
     if n == 0:
         identity = Tensor._make(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape).copy())
         if not A.requires_grad:
