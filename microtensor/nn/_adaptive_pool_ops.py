@@ -15,6 +15,7 @@ from typing import Literal, Optional, Sequence, Tuple, Union, overload
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.zero_link import ZeroDerivativeLink
 from .._tensor import Tensor
 from ..ops._util import not_a_tensor_error
 from ._max_pool_ops import PlaneScatter, _plane_scatter
@@ -163,6 +164,7 @@ class AdaptiveMaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, indices):
         ctx.indices, ctx.shape = indices, x.shape
+        ctx.save_for_backward(x)  # for create_graph only (see ZeroDerivativeLink)
         planes = x.reshape(x.shape[:-2] + (-1,))
         return np.take_along_axis(planes, indices.reshape(indices.shape[:-2] + (-1,)), axis=-1).reshape(indices.shape)
 
@@ -170,7 +172,8 @@ class AdaptiveMaxPool2d(Function):
     def backward(ctx, grad):
         if isinstance(grad, np.ndarray):
             return _plane_scatter(grad, ctx.indices, ctx.shape), None
-        return PlaneScatter.apply(grad, ctx.indices, ctx.shape), None
+        scattered = PlaneScatter.apply(grad, ctx.indices, ctx.shape)
+        return ZeroDerivativeLink.apply(scattered, ctx.saved_tensors[0]), None  # the argmax does not move with x
 
 
 def _output_size(output_size, input, op_name):

@@ -18,6 +18,7 @@ from typing import Literal, Optional, Tuple, Union, overload
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.zero_link import ZeroDerivativeLink
 from .._tensor import Tensor
 from .._typing import IntOrInts
 from ._pool_windows import _as_batched_2d, _check_tensor, _pool_plan
@@ -127,7 +128,8 @@ class MaxPool2d(Function):
                 values = _window_values(x, geometry)
             return _scatter_masked(grad, _argmax_masks(values, out, geometry), ctx.shape, geometry), None
         masks = _argmax_masks(_window_values(x._data, geometry), out._data, geometry)
-        return PlaneScatter.apply(grad, _flat_indices(masks, geometry), tuple(x.shape)), None
+        scattered = PlaneScatter.apply(grad, _flat_indices(masks, geometry), tuple(x.shape))
+        return ZeroDerivativeLink.apply(scattered, x), None  # the argmax does not move with x: derivative 0
 
 
 def _plane_scatter(grad, indices, shape):

@@ -93,13 +93,18 @@ def match_dtype(result, a, b=None, *more):
 
 def integer_scalars_as_torch(op_name, a, b):
     """The operands with each Python int that does not fit the other operand's integer dtype
-    converted as PyTorch converts it: ``+ - *`` wrap it into the dtype (it fits int64 or
-    uint64 first, else OverflowError), ``/`` takes it as a float, others (``**``, ``alpha=``) use
-    PyTorch's checked conversion (``_dtypes.checked_integer``: RuntimeError outside the range)."""
+    converted as PyTorch converts it: ``+ - * // %``, ``fmod``, ``div`` with a rounding mode and the
+    bitwise ops wrap it into the dtype (it fits int64 or uint64 first, else OverflowError), ``/``
+    takes it as a float, others (``**``, ``alpha=``) use PyTorch's checked conversion
+    (``_dtypes.checked_integer``: RuntimeError outside the range)."""
     return _torch_scalar(op_name, a, b), _torch_scalar(op_name, b, a)
 
 
-_WRAPPING_OPS = ("add", "sub", "mul")
+_WRAPPING_OPS = frozenset({
+    "add", "sub", "mul", "floor_divide", "remainder", "fmod", "div(rounding_mode='trunc')",
+    "div(rounding_mode='floor')", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+    "bitwise_right_shift",
+})
 
 
 def _torch_scalar(op_name, value, other):

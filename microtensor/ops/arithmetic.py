@@ -74,7 +74,8 @@ class Mul(Function):
 
 class Div(Function):
     """``a / b`` (true division; integers give the default float dtype);
-    d/da = 1/b, d/db = -a/b^2 (the inputs are saved, not the output, as in PyTorch)."""
+    d/da = 1/b, d/db = -(a/b)/b (the inputs are saved, not the output, as in PyTorch; dividing
+    twice, as PyTorch does, keeps b^2 from underflowing and gives its second derivative at b = 0)."""
 
     numpy_level = True
 
@@ -92,7 +93,7 @@ class Div(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
-            return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+            return (grad / b if need_a else None), (-grad * ((a / b) / b) if need_b else None)
 
 
 class Pow(Function):

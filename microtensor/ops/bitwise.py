@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from .._registry import op, tensor_method
 from ..autograd.inplace import apply_inplace
 from .._typing import TensorLike
-from ._util import in_place_form, match_dtype
+from ._util import in_place_form, integer_scalars_as_torch, match_dtype
 from ._two_operands import broadcast_error
 from .comparison import _plain, _raw
 
@@ -35,18 +35,17 @@ def _bitwise(ufunc, op_name, input, other):
     a = _raw(input, op_name)
     b = _raw(other, op_name)
     _check_integral(op_name, a, b)
+    combine = lambda x, y: match_dtype(np.asarray(ufunc(x, y)), x, y)  # noqa: E731
     try:
-        return _plain(lambda x, y: match_dtype(np.asarray(ufunc(x, y)), x, y), a, b)
+        return _plain(combine, a, b)
     except ValueError:
         error = broadcast_error(op_name, a, b)
         if error is None:
             raise
         raise error from None
-    except OverflowError:  # numpy refuses a Python int outside an integer tensor's range
-        raise RuntimeError(
-            f"{op_name}: the Python int operand does not fit the tensor's dtype {np.asarray(a).dtype}; "
-            f"use a smaller value or convert the tensor with .long()"
-        ) from None
+    except OverflowError:  # numpy refuses a Python int outside the tensor's range: PyTorch wraps it
+        input, other = integer_scalars_as_torch(op_name, input, other)
+        return _plain(combine, _raw(input, op_name), _raw(other, op_name))
 
 
 @op(method=True, dunders=("__and__",), reflected=("__rand__",), numpy=np.bitwise_and)

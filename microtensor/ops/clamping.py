@@ -12,6 +12,7 @@ from typing import Optional
 
 import numpy as np
 
+from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import match_dtype, to_operand, tensor_argument as _as_tensor
@@ -63,11 +64,15 @@ class Clamp(Function):
         return grad_x, grad_lo, grad_hi
 
 
-def _bound(value, op_name, which):
+def _bound(value, op_name, which, x):
+    """A bound as an operand; a Python int bound of an integer tensor by PyTorch's checked
+    conversion (-1 is 255 for uint8; out of the dtype's range a RuntimeError naming ``op_name``)."""
     if value is None:
         return None
     if isinstance(value, (builtins.bool, np.bool_)):
         raise TypeError(f"{op_name}: {which} must be a number or a tensor, got a bool")
+    if value.__class__ is int and x._data.dtype.kind in "iu":
+        return _dtypes.checked_integer(value, x._data.dtype, op_name)
     return to_operand(value, op_name)
 
 
@@ -84,8 +89,8 @@ def clamp(input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorL
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     x = _as_tensor(input, "clamp")
-    lo = _bound(min, "clamp", "min")
-    hi = _bound(max, "clamp", "max")
+    lo = _bound(min, "clamp", "min", x)
+    hi = _bound(max, "clamp", "max", x)
     try:
         return Clamp.apply(x, lo, hi)
     except ValueError:

@@ -171,7 +171,7 @@ def rounded_div(input: TensorLike, other: TensorLike, rounding_mode: Optional[st
         raise ValueError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
         )
-    return _binary(_DIV_ROUNDED[rounding_mode], "div", input, other)
+    return _binary(_DIV_ROUNDED[rounding_mode], f"div(rounding_mode={rounding_mode!r})", input, other)
 
 
 _DIV_ROUNDED = {"trunc": DivTrunc, "floor": DivFloor}

@@ -181,8 +181,8 @@ def mul_(self: Tensor, other: TensorLike) -> Tensor:
     return self._apply_inplace("mul_", lambda: arithmetic.mul(self, other))
 
 @tensor_method()
-def div_(self: Tensor, other: TensorLike) -> Tensor:
-    return self._apply_inplace("div_", lambda: arithmetic.div(self, other))
+def div_(self: Tensor, other: TensorLike, *, rounding_mode: Optional[str] = None) -> Tensor:
+    return self._apply_inplace("div_", lambda: arithmetic.div(self, other, rounding_mode=rounding_mode))
 
 @tensor_method()
 def pow_(self: Tensor, exponent: TensorLike) -> Tensor:

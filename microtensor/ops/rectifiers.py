@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.zero_link import ZeroDerivativeLink
 from .._tensor import Tensor
 from .elementwise import _as_tensor, _floating
 from .._registry import op
@@ -82,12 +83,16 @@ class LeakyReLU(Function):
         if ctx.needs_input_grad[0]:
             ctx.positive = positive
             ctx.negative_slope = negative_slope
+            ctx.save_for_backward(x)  # for create_graph only (see ZeroDerivativeLink); as PyTorch saves it
         out = np.where(positive, x, x * negative_slope)
         return out if out.dtype == x.dtype or x.dtype.kind != "f" else out.astype(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.positive, grad, grad * ctx.negative_slope), None
+        gradient = np.where(ctx.positive, grad, grad * ctx.negative_slope)
+        if grad.__class__ is np.ndarray:
+            return gradient, None
+        return ZeroDerivativeLink.apply(gradient, ctx.saved_tensors[0]), None
 
 
 @op()
@@ -203,12 +208,15 @@ class Hardtanh(Function):
         low, high = bounds
         if ctx.needs_input_grad[0]:
             ctx.inside = (x > low) & (x < high)
+            ctx.save_for_backward(x)  # for create_graph only (see ZeroDerivativeLink); as PyTorch saves it
         y = np.clip(x, low, high)
         return y if y.dtype == x.dtype else y.astype(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.inside, None
+        if grad.__class__ is np.ndarray:
+            return grad * ctx.inside, None
+        return ZeroDerivativeLink.apply(grad * ctx.inside, ctx.saved_tensors[0]), None
 
 
 @op()

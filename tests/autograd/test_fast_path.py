@@ -55,11 +55,13 @@ def _fast_path_arities(cls):
 def _discover():
     """Name -> class of every built-in op class that ``apply`` can route to a fast path."""
     found = {}
-    for package in (microtensor.ops, microtensor.nn):
+    for package in (microtensor.ops, microtensor.nn, microtensor.autograd):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             module = importlib.import_module(info.name)
             for obj in vars(module).values():
                 if not (inspect.isclass(obj) and issubclass(obj, Function) and obj.__module__ == module.__name__):
+                    continue
+                if obj.forward is Function.forward:  # built by hand, never applied (CopySlices)
                     continue
                 if obj.numpy_level and obj.view_of is None and _fast_path_arities(obj):
                     name = obj.__name__
@@ -158,6 +160,8 @@ CASES = {
     "Selu": _unary(),
     "Mish": _unary(),
     "Elu": [(T((2, 3)), 1.0), (T(()), 0.5), (T((4,), dtype=np.float32), 1.0), (T((3, 2), transposed=True), 0.3)],
+    "ZeroDerivativeLink": [(T((2, 3)), T((2, 3))), (T(()), T((4,))), (T((3,), dtype=np.float32), T((3,), dtype=np.float32))],
+    "ZeroRegion": [(T((2, 3)), np.array([[True, False, True], [False, False, True]])), (T((3,), dtype=np.float32), np.array([False, True, False]))],
     "Hardtanh": [(T((2, 3)), (-1.0, 1.0)), (T(()), (0, 6)), (T((4,), dtype=np.float32), (-0.5, 2.0))],
     "Add": _binary(),
     "Sub": _binary(),

@@ -235,3 +235,18 @@ def test_modules_repr_and_options():
 def test_errors_are_pytorchs(call, error, match):
     with pytest.raises(error, match=match):
         call(mt.zeros(2, 3, 5, 5))
+
+
+@pytest.mark.parametrize("pool", [
+    lambda x: mt.nn.functional.max_pool2d(x, 2),
+    lambda x: mt.nn.functional.max_pool2d(x, 3, stride=1),  # overlapping windows
+    lambda x: mt.nn.functional.adaptive_max_pool2d(x, (2, 3)),
+], ids=["max_pool2d", "max_pool2d_overlapping", "adaptive_max_pool2d"])
+def test_max_pooling_second_derivative_is_zeros_not_an_error(pool):
+    # The gradient routes g to each window's argmax, which does not move with x: d/dx of it is 0
+    # (PyTorch records it as a function of x too, so autograd.grad gives zeros, not "unused").
+    x = mt.tensor(np.random.default_rng(0).standard_normal((1, 2, 4, 5)), requires_grad=True)
+    (first,) = mt.autograd.grad(pool(x).sum(), x, create_graph=True)
+    assert first.requires_grad
+    (second,) = mt.autograd.grad((first * first).sum(), x)
+    np.testing.assert_array_equal(second.data, np.zeros(x.shape))

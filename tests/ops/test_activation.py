@@ -106,6 +106,18 @@ def test_activation_second_derivative_matches_finite_differences(name, op, forwa
     check_gradients(lambda t: derivative(op, t, create_graph=True), array)
 
 
+@pytest.mark.parametrize("name", sorted(PIECEWISE_LINEAR))
+def test_piecewise_linear_second_derivative_is_zeros_not_an_error(name):
+    # Their first derivative is a step function of x: differentiating it again gives 0 everywhere
+    # (as in PyTorch, e.g. for a gradient penalty through a clipped activation), not "unused".
+    op = {case[0]: case[1] for case in ACTIVATIONS}[name]
+    x = mt.tensor([-2.5, -0.5, 0.25, 3.0, 7.0], dtype=mt.float64, requires_grad=True)
+    (first,) = mt.autograd.grad(op(x).sum(), x, create_graph=True)
+    assert first.requires_grad
+    (second,) = mt.autograd.grad(first.sum(), x)
+    np.testing.assert_array_equal(second.data, np.zeros(5))
+
+
 @pytest.mark.parametrize("name, op, forward, deriv, gap", ACTIVATIONS, ids=IDS)
 def test_activation_float32_stays_float32(name, op, forward, deriv, gap):
     array = np.array([-3.0, -0.5, 0.25, 2.0], dtype=np.float32)

@@ -85,3 +85,14 @@ def test_in_place_forms_write_into_the_tensor():
 def test_shapes_must_broadcast():
     with pytest.raises(RuntimeError, match="bitwise_and.*must match"):
         mt.tensor([1, 2, 3]) & mt.tensor([1, 2])
+
+
+def test_out_of_range_python_ints_wrap_as_in_pytorch():
+    a = mt.tensor([1, 2, -3], dtype=mt.int8)  # 300 is 44 in int8 (0b00101100)
+    assert (a & 300).tolist() == [1 & 44, 2 & 44, -3 & 44]
+    assert (a | 300).tolist() == [1 | 44, 2 | 44, -3 | 44]
+    assert (a ^ 300).tolist() == [1 ^ 44, 2 ^ 44, -3 ^ 44]
+    assert (a & 300).dtype == mt.int8
+    b = a.clone()
+    b ^= 300
+    assert b.tolist() == [1 ^ 44, 2 ^ 44, -3 ^ 44]

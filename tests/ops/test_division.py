@@ -155,3 +155,46 @@ def test_remainder_second_derivative_is_zero():
     (g,) = mt.autograd.grad((x % 1.0).sum() + (x * x).sum(), (x,), create_graph=True)
     (h,) = mt.autograd.grad(g.sum(), (x,))
     assert h.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("expression, expected", [
+    # PyTorch wraps a Python int outside an integer tensor's range into its dtype for these ops, as
+    # for + - *: 300 is 44 in int8 (300 - 256), -300 is -44; Python's own // % and C's fmod then apply.
+    (lambda a: a % 300, [1 % 44, 2 % 44, -3 % 44]),
+    (lambda a: a // -300, [1 // -44, 2 // -44, -3 // -44]),
+    (lambda a: 300 // a, [44 // 1, 44 // 2, -15]),  # 44 / -3 = -14.67, floor -15
+    (lambda a: mt.fmod(a, 300), [1, 2, -3]),
+    (lambda a: mt.div(a, 300, rounding_mode="floor"), [0, 0, -1]),
+    (lambda a: mt.div(a, 300, rounding_mode="trunc"), [0, 0, 0]),
+], ids=["remainder", "floor_divide", "reflected_floor_divide", "fmod", "div_floor", "div_trunc"])
+def test_out_of_range_python_ints_wrap_into_the_integer_dtype(expression, expected):
+    result = expression(mt.tensor([1, 2, -3], dtype=mt.int8))
+    assert result.dtype == mt.int8
+    assert result.tolist() == expected
+
+
+def test_wrapping_an_int_to_zero_divides_by_zero_and_a_huge_int_overflows():
+    a = mt.tensor([1, 2], dtype=mt.int8)
+    with pytest.raises(RuntimeError, match="remainder: ZeroDivisionError"):
+        a % 2**40  # wraps to 0 in int8
+    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+        a % 2**70
+
+
+def test_in_place_div_takes_a_rounding_mode():
+    a = mt.tensor([7, -7])
+    a.div_(2, rounding_mode="floor")
+    assert a.tolist() == [3, -4] and a.dtype == mt.int64
+    b = mt.tensor([7, -7], dtype=mt.int8)
+    b.div_(300, rounding_mode="trunc")  # 300 wraps to 44
+    assert b.tolist() == [0, 0]
+
+
+def test_second_derivative_of_one_over_x_at_zero_is_inf_quietly(recwarn):
+    # d/dx 1/x = -1/x^2, d2/dx2 = 2/x^3: +inf at x = 0+ (PyTorch's value), with no numpy warning
+    x = mt.tensor([0.0, 1.0, -2.0], dtype=mt.float64, requires_grad=True)
+    (first,) = mt.autograd.grad((1 / x).sum(), x, create_graph=True)
+    (second,) = mt.autograd.grad(first.sum(), x)
+    np.testing.assert_array_equal(first.data, [-np.inf, -1.0, -0.25])
+    np.testing.assert_array_equal(second.data, [np.inf, 2.0, -0.25])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

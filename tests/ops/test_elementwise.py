@@ -508,3 +508,14 @@ def test_selection_ops_keep_float32_in_values_and_gradients():
         needed = (x, other) if out.shape == (2, 3) else (x,)
         for g in mt.autograd.grad(out, needed, grad_outputs=np.ones(out.shape, dtype=np.float32)):
             assert g.dtype == mt.float32
+
+
+def test_clamp_converts_int_bounds_of_integer_tensors_as_pytorch():
+    u = mt.tensor([1, 2, 3], dtype=mt.uint8)
+    assert u.clamp(min=-1).tolist() == [255, 255, 255]  # -1 is 255 in uint8, PyTorch's checked conversion
+    assert u.clamp(min=-1).dtype == mt.uint8
+    with pytest.raises(RuntimeError, match=r"clamp: value -300 cannot be converted to type uint8"):
+        u.clamp(min=-300)
+    with pytest.raises(RuntimeError, match=r"clamp: value 300 cannot be converted to type int8"):
+        mt.tensor([1, 2], dtype=mt.int8).clamp_(max=300)
+    assert mt.tensor([1, 2, 3], dtype=mt.int8).clamp(max=300.0).dtype == mt.float32  # a float bound promotes
