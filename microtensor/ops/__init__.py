@@ -59,6 +59,12 @@ from . import vector_products  # noqa: F401
 from . import matrix_exponential  # noqa: F401
 from . import lu_factorization  # noqa: F401
 from . import tensor_facts  # noqa: F401
+from . import float_representation  # noqa: F401
+from . import number_theory  # noqa: F401
+from . import nan_ignoring_extrema  # noqa: F401
+from . import sign_functions  # noqa: F401
+from . import bessel_sinc_erfinv  # noqa: F401
+from . import gamma_functions  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)
