@@ -65,7 +65,9 @@ from . import nan_ignoring_extrema  # noqa: F401
 from . import sign_functions  # noqa: F401
 from . import bessel_sinc_erfinv  # noqa: F401
 from . import gamma_functions  # noqa: F401
+from . import comparison_names  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
+from . import in_place_methods  # noqa: F401  (in-place forms of ops; mt.relu_(t) and the other top-level ones)
 
 globals().update(_registry.OPS)
 __all__ = sorted(_registry.OPS)

@@ -76,10 +76,11 @@ class Nextafter(Function):
     @staticmethod
     def forward(ctx, a, b):
         for value in (a, b):
-            kind = np.asarray(value).dtype.kind
-            if kind != "f":
+            if value.__class__ is not np.ndarray:
+                continue  # a Python number goes with the other operand's float dtype
+            if value.dtype.kind != "f":
                 raise RuntimeError(
-                    f"\"nextafter_cpu\" not implemented for '{TORCH_DTYPE_NAMES.get(np.asarray(value).dtype.name, np.asarray(value).dtype.name)}': "
+                    f"\"nextafter_cpu\" not implemented for '{TORCH_DTYPE_NAMES.get(value.dtype.name, value.dtype.name)}': "
                     f"nextafter takes floating-point tensors"
                 )
         return match_dtype(np.nextafter(a, b), a, b)

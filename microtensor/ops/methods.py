@@ -202,6 +202,25 @@ def neg_(self: Tensor) -> Tensor:
 def exp_(self: Tensor) -> Tensor:
     return self._apply_inplace("exp_", lambda: exponentials.exp(self))
 
+tensor_method("absolute")(elementwise.abs)
+tensor_method("multiply")(arithmetic.mul)
+tensor_method("divide")(arithmetic.div)
+tensor_method("subtract")(arithmetic.sub)
+tensor_method("negative")(arithmetic.neg)
+tensor_method("multiply_")(mul_)
+tensor_method("divide_")(div_)
+tensor_method("subtract_")(sub_)
+tensor_method("negative_")(neg_)
+
+@tensor_method()
+def true_divide(self: Tensor, other: TensorLike) -> Tensor:
+    """``self / other`` (``div`` without a rounding mode)."""
+    return arithmetic.div(self, other)
+
+@tensor_method()
+def true_divide_(self: Tensor, other: TensorLike) -> Tensor:
+    return self._apply_inplace("true_divide_", lambda: arithmetic.div(self, other))
+
 @tensor_method()
 def zero_(self: Tensor) -> Tensor:
     return self.fill_(0)
@@ -322,6 +341,7 @@ def _inplace_method(name: str, op: Callable[[Tensor], Tensor]) -> Callable[[Tens
 for _module, _names in _INPLACE_UNARY:
     for _name in _names:
         tensor_method(_name + "_")(_inplace_method(_name, getattr(_module, _name)))
+tensor_method("absolute_")(_inplace_method("absolute", elementwise.abs))
 
 
 @tensor_method()
