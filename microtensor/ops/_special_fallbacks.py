@@ -27,7 +27,7 @@ def lgamma(x):
 
 
 def digamma(x):
-    """``psi(x) = Gamma'(x) / Gamma(x)``: reflection below 0, recurrence up to 6, asymptotic series."""
+    """``psi(x) = Gamma'(x) / Gamma(x)``: reflection below 0, recurrence up to 10, asymptotic series."""
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
         negative = x < 0
@@ -36,7 +36,7 @@ def digamma(x):
         shift = np.zeros_like(x)
         z = reflected.copy()
         while True:
-            small = np.isfinite(z) & (z < 6)
+            small = np.isfinite(z) & (z < 10)
             if not small.any():
                 break
             shift = shift - np.where(small, 1 / np.where(small, z, 1), 0)
