@@ -215,3 +215,14 @@ def test_gcd_lcm():
             mt.gcd(bad, bad)
     with pytest.raises(RuntimeError, match="size of tensor a"):
         mt.lcm(mt.tensor([1, 2]), mt.tensor([1, 2, 3]))
+
+
+def test_the_ops_run_on_the_fallbacks_when_scipy_is_missing(monkeypatch):
+    monkeypatch.setattr(fallback, "_FOUND", dict(fallback._FALLBACKS))
+    x = mt.tensor([0.5, 2.5], requires_grad=True)
+    for function in (mt.lgamma, mt.digamma, lambda t: mt.polygamma(2, t), mt.i0, lambda t: mt.erfinv(t / 3)):
+        y = function(x)
+        assert y.dtype == mt.float32
+        (gradient,) = mt.autograd.grad(y.sum(), (x,))
+        assert np.isfinite(gradient.numpy()).all()
+    assert mt.digamma(mt.tensor([1.0], dtype=mt.float64)).item() == pytest.approx(-EULER_GAMMA, rel=1e-14)
