@@ -94,8 +94,9 @@ class Sinc(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
+        precise = x.astype(np.float32) if x.dtype == np.float16 else x  # pi x in float16 is too coarse
         with np.errstate(all="ignore"):
-            return np.asarray(np.sinc(x), dtype=x.dtype)
+            return np.asarray(np.sinc(precise), dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad):

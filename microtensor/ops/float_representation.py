@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._typing import TensorLike
 from ._two_operands import _binary
-from ._util import match_dtype, tensor_operand, torch_result_dtype
+from ._util import tensor_operand, torch_result_dtype
 from .arithmetic import mul, pow
 from .comparison import _plain
 from .elementwise import _as_tensor, _zeros_like_grad
@@ -75,15 +75,14 @@ class Nextafter(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        for value in (a, b):
-            if value.__class__ is not np.ndarray:
-                continue  # a Python number goes with the other operand's float dtype
-            if value.dtype.kind != "f":
-                raise RuntimeError(
-                    f"\"nextafter_cpu\" not implemented for '{TORCH_DTYPE_NAMES.get(value.dtype.name, value.dtype.name)}': "
-                    f"nextafter takes floating-point tensors"
-                )
-        return match_dtype(np.nextafter(a, b), a, b)
+        dtype = torch_result_dtype(a, b)
+        if dtype.kind != "f":
+            raise NotImplementedError(
+                f"\"nextafter_cpu\" not implemented for '{TORCH_DTYPE_NAMES.get(dtype.name, dtype.name)}': "
+                f"nextafter takes floating-point tensors (convert with .float())"
+            )
+        a, b = (np.asarray(value, dtype=dtype) for value in (a, b))  # the step is one ulp of the result's dtype
+        return np.asarray(np.nextafter(a, b))
 
     @staticmethod
     def backward(ctx, grad):

@@ -111,6 +111,8 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     if p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got p={p})")
     x = _as_tensor(input, "mvlgamma")
+    if x.dtype.kind == "b":
+        raise RuntimeError("mvlgamma: The input tensor may not be a boolean tensor. Convert it with .float() first")
     if x.dtype.kind != "f":
         x = x.to(_dtypes.get_default_dtype())
     halves = Tensor(np.arange(p, dtype=x.dtype) * 0.5)

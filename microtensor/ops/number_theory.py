@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .._registry import op
+from .._registry import TORCH_DTYPE_NAMES, op
 from .._typing import TensorLike
 from ._two_operands import broadcast_error
-from ._util import match_dtype
+from ._util import match_dtype, torch_result_dtype
 from .comparison import _plain, _raw
 from .elementwise import _as_tensor
 
@@ -18,14 +18,10 @@ from .elementwise import _as_tensor
 def _integer_pair(ufunc, op_name, input, other):
     a = _as_tensor(input, op_name)._data
     b = _raw(other, op_name)
-    for value in (a, b):
-        kind = np.asarray(value).dtype.kind
-        if kind not in "iu":
-            names = {"b": "Bool", "f": "Float"}
-            raise RuntimeError(
-                f'"{op_name}_cpu" not implemented for \'{names.get(kind, np.asarray(value).dtype.name)}\': '
-                f"{op_name} takes integer tensors only"
-            )
+    dtype = torch_result_dtype(a, b)
+    if dtype.kind not in "iu":
+        name = TORCH_DTYPE_NAMES.get(dtype.name, dtype.name)
+        raise NotImplementedError(f'"{op_name}_cpu" not implemented for \'{name}\': {op_name} takes integer tensors only')
     try:
         return _plain(lambda x, y: match_dtype(np.asarray(ufunc(x, y)), x, y), a, b)
     except ValueError:
