@@ -34,11 +34,11 @@ def _alpha_dropout(input, p, training, inplace, feature, name):
     _check_probability(p)
     if not isinstance(input, Tensor):
         raise not_a_tensor_error(name, "input", input)
+    if not training or p == 0 or input.numel() == 0:
+        return input
     if feature and input.ndim < 2:
         raise RuntimeError(
             f"Feature dropout requires at least 2 dimensions in the input ({name} got shape {tuple(input.shape)})")
-    if not training or p == 0 or input.numel() == 0:
-        return input
     if input.dtype.kind != "f":
         raise TypeError(f"{name}(): expected a floating point input, got {input.dtype}")
     if p == 1:

@@ -76,7 +76,7 @@ def multi_margin_loss(
     if weight is not None:
         h = h * weight[Tensor._make(labels)].reshape(-1, 1)
     loss = h.sum(1) / classes
-    return _reduce(loss.reshape(()) if input.ndim <= 1 else loss, reduction)
+    return _reduce(loss.reshape(()) if target.ndim == 0 else loss, reduction)  # PyTorch's shape: the target's
 
 
 def multilabel_margin_loss(
@@ -93,7 +93,7 @@ def multilabel_margin_loss(
     _long_target(target, "multilabel_margin_loss")
     labels = target._data.reshape(samples, classes)
     listed = np.cumprod(labels != -1, axis=1).astype(bool)  # the targets before the first -1
-    if ((labels < 0) | (labels >= classes))[listed].any():
+    if ((labels < -1) | (labels >= classes)).any():
         raise RuntimeError(f"multilabel_margin_loss: argument #2 'target' is out of range (class indices must be in "
                            f"[0, {classes - 1}], each list ended by -1)")
     labels = np.where(listed, labels, 0)

@@ -194,6 +194,7 @@ def test_multi_margin_loss_matches_a_loop(p, margin, weight):
 def test_multi_margin_loss_of_one_sample_and_state():
     loss = F.multi_margin_loss(mt.tensor(SCORES[0]), mt.tensor(3), reduction="none")
     assert loss.shape == () and np.isclose(loss.item(), _multi_margin_loop(SCORES[:1], [3], 1, 1.0, None)[0])
+    assert F.multi_margin_loss(mt.tensor(SCORES[0]), mt.tensor([3]), reduction="none").shape == (1,)
     assert list(nn.MultiMarginLoss(weight=mt.ones(4)).state_dict()) == ["weight"]
 
 
@@ -243,6 +244,7 @@ def test_multilabel_margin_loss_matches_a_loop():
     (MULTI_LABELS[:2], r"inconsistent target size: \[2, 4\] for input of size: \[3, 4\]"),
     (np.array([[4, 0, -1, 1]] * 3), "out of range"),
     (np.array([[-2, 0, -1, 1]] * 3), "out of range"),
+    (np.array([[0, -1, 7, 1]] * 3), "out of range"),  # checked after the -1 too, as PyTorch
     (MULTI_LABELS.astype(np.float32), "Long"),
 ])
 def test_multilabel_margin_loss_errors(target, message):
