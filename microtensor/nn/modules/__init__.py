@@ -32,6 +32,12 @@ from .pooling import (
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .randomized_relu import RReLU
+from .alpha_dropout import AlphaDropout, FeatureAlphaDropout
+from .unpooling import MaxUnpool1d, MaxUnpool2d
+from .lp_pooling import LPPool1d, LPPool2d
+from .channelshuffle import ChannelShuffle
+from .margin_loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from .transformer import (
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )

@@ -28,6 +28,7 @@ from .activation import (
     Tanhshrink as Tanhshrink,
     Threshold as Threshold,
 )
+from .alpha_dropout import AlphaDropout as AlphaDropout, FeatureAlphaDropout as FeatureAlphaDropout
 from .attention import MultiheadAttention as MultiheadAttention
 from .batchnorm import (
     BatchNorm1d as BatchNorm1d,
@@ -37,6 +38,7 @@ from .batchnorm import (
     InstanceNorm2d as InstanceNorm2d,
     InstanceNorm3d as InstanceNorm3d,
 )
+from .channelshuffle import ChannelShuffle as ChannelShuffle
 from .container import (
     ModuleDict as ModuleDict,
     ModuleList as ModuleList,
@@ -74,6 +76,12 @@ from .loss import (
     SoftMarginLoss as SoftMarginLoss,
     TripletMarginLoss as TripletMarginLoss,
 )
+from .lp_pooling import LPPool1d as LPPool1d, LPPool2d as LPPool2d
+from .margin_loss import (
+    MultiLabelMarginLoss as MultiLabelMarginLoss,
+    MultiMarginLoss as MultiMarginLoss,
+    TripletMarginWithDistanceLoss as TripletMarginWithDistanceLoss,
+)
 from .normalization import (
     GroupNorm as GroupNorm,
     LayerNorm as LayerNorm,
@@ -108,6 +116,7 @@ from .pooling import (
     MaxPool1d as MaxPool1d,
     MaxPool2d as MaxPool2d,
 )
+from .randomized_relu import RReLU as RReLU
 from .rnn import (
     GRU as GRU,
     GRUCell as GRUCell,
@@ -126,6 +135,7 @@ from .transformer import (
     TransformerEncoder as TransformerEncoder,
     TransformerEncoderLayer as TransformerEncoderLayer,
 )
+from .unpooling import MaxUnpool1d as MaxUnpool1d, MaxUnpool2d as MaxUnpool2d
 from .upsampling import (
     Upsample as Upsample,
     UpsamplingBilinear2d as UpsamplingBilinear2d,
@@ -137,6 +147,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
@@ -146,6 +157,7 @@ __all__ = [
     "BatchNorm3d",
     "Bilinear",
     "CELU",
+    "ChannelShuffle",
     "CircularPad1d",
     "CircularPad2d",
     "CircularPad3d",
@@ -166,6 +178,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "EmbeddingBag",
+    "FeatureAlphaDropout",
     "Flatten",
     "Fold",
     "GELU",
@@ -186,6 +199,8 @@ __all__ = [
     "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
+    "LPPool1d",
+    "LPPool2d",
     "LSTM",
     "LSTMCell",
     "LayerNorm",
@@ -198,10 +213,14 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Mish",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
@@ -216,6 +235,7 @@ __all__ = [
     "RNNBase",
     "RNNCell",
     "RNNCellBase",
+    "RReLU",
     "ReLU",
     "ReLU6",
     "ReflectionPad1d",
@@ -245,6 +265,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Unfold",
     "Upsample",
