@@ -65,6 +65,7 @@ from . import statistics  # noqa: F401
 from . import integration  # noqa: F401
 from . import matrix_builders  # noqa: F401
 from . import combinatorics  # noqa: F401
+from . import histograms  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)

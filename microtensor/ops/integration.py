@@ -18,6 +18,12 @@ from .._typing import Number
 from ._util import normalize_dim, tensor_argument as _tensor
 
 
+def _axis(name, y, dim):
+    if y.ndim == 0:
+        raise IndexError(f"{name}: Dimension specified as {dim} but tensor has no dimensions")
+    return normalize_dim(dim, y.ndim, name)
+
+
 def _spacing(name, y, x, dx, axis):
     """The interval widths along ``axis`` as a tensor that broadcasts against ``y``'s slices, or ``dx``."""
     if x is not None and dx is not None:
@@ -53,7 +59,7 @@ def trapezoid(y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = N
     """The trapezoidal rule along ``dim``: ``sum (x[i+1] - x[i]) (y[i] + y[i+1]) / 2``, with spacing ``dx``
     (default 1) when no sample points ``x`` are given. Integer ``y`` gives a float result."""
     y = _tensor(y, "trapezoid")
-    axis = normalize_dim(dim, y.ndim, "trapezoid") if y.ndim else normalize_dim(dim, 0, "trapezoid")
+    axis = _axis("trapezoid", y, dim)
     spacing = _spacing("trapezoid", y, x, dx, axis)
     if y.shape[axis] == 0:
         return y.sum(axis) * 0.0
@@ -68,7 +74,7 @@ def cumulative_trapezoid(y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[
     """The running trapezoidal sums along ``dim``: one fewer than ``y`` has there, the last equal to
     ``trapezoid(y, x, dx=dx, dim=dim)``."""
     y = _tensor(y, "cumulative_trapezoid")
-    axis = normalize_dim(dim, y.ndim, "cumulative_trapezoid")
+    axis = _axis("cumulative_trapezoid", y, dim)
     spacing = _spacing("cumulative_trapezoid", y, x, dx, axis)
     if y.shape[axis] == 0:
         return y * 0.5
