@@ -1,7 +1,7 @@
 """Numerical integration with the trapezoidal rule: ``trapezoid`` (alias ``trapz``) sums
 ``(x[i+1] - x[i]) (y[i] + y[i+1]) / 2`` along ``dim``, ``cumulative_trapezoid`` keeps the running
 sums. The spacing is ``dx`` (a number, 1 by default) or the differences of sample points ``x``
-(1-D along ``dim``, or a tensor that broadcasts against ``y``).
+(1-D along ``dim``, or a tensor that broadcasts to ``y``'s shape).
 
 Both are sums of products of slices, so the gradient with respect to ``y[i]`` is the half-width of
 the two intervals next to it and, with respect to ``x[i]``, ``(y[i-1] - y[i+1]) / 2``.
@@ -41,10 +41,11 @@ def _spacing(name, y, x, dx, axis):
     elif x.ndim < y.ndim:
         x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
     try:
-        np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+        fits = np.broadcast_shapes(tuple(x.shape), tuple(y.shape)) == tuple(y.shape)
     except ValueError:
-        raise RuntimeError(f"{name}: x of shape {tuple(x.shape)} does not broadcast against y of shape "
-                           f"{tuple(y.shape)}") from None
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{name}: x of shape {tuple(x.shape)} does not broadcast to y's shape {tuple(y.shape)}")
     return x.diff(dim=axis - y.ndim)
 
 
