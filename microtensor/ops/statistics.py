@@ -40,7 +40,7 @@ def _check_weights(name, weights, kinds, kind_name, observations):
     if weights.numel() != observations:
         raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the input "
                            f"but got {weights.numel()} != {observations}")
-    if weights.numel() and bool(np.any(weights.numpy() < 0)):
+    if weights.numel() and bool(np.any(weights.detach().numpy() < 0)):
         raise RuntimeError(f"cov(): {name} cannot be negative")
 
 
