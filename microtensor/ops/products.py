@@ -22,9 +22,6 @@ from .affine_combinations import _scaled_sum
 from .linalg import matmul
 from .solvers import multi_dot
 
-TensordotDims = Union[int, Tensor, Sequence[int], Sequence[Sequence[int]]]
-
-
 def _dtype_name(tensor):
     return TORCH_DTYPE_NAMES[tensor.dtype.name]
 
@@ -52,7 +49,7 @@ def _contracted_dims(dims, a, b):
 
 
 @op(out=True)
-def tensordot(a: Tensor, b: Tensor, dims: TensordotDims = 2) -> Tensor:
+def tensordot(a: Tensor, b: Tensor, dims: Union[int, Tensor, Sequence[Sequence[int]]] = 2) -> Tensor:
     """Sum of products over pairs of dims: ``dims=n`` pairs the last n dims of ``a`` with the first n of
     ``b``; ``dims=([1, 0], [0, 2])`` names the pairs. The result has ``a``'s free dims then ``b``'s."""
     a, b = _tensor(a, "tensordot"), _tensor(b, "tensordot")
