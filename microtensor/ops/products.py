@@ -12,6 +12,8 @@ from __future__ import annotations
 import warnings
 from typing import Sequence, Tuple, Union
 
+import numpy as np
+
 from .. import _dtypes
 from ..autograd.inplace import apply_inplace
 from .._registry import TORCH_DTYPE_NAMES, op, tensor_method
@@ -48,7 +50,7 @@ def _contracted_dims(dims, a, b):
             [normalize_dim(d, b.ndim, "tensordot") for d in dims_b])
 
 
-@op(out=True)
+@op(numpy=np.tensordot, numpy_names={"axes": "dims"}, out=True)
 def tensordot(a: Tensor, b: Tensor, dims: Union[int, Tensor, Sequence[Sequence[int]]] = 2) -> Tensor:
     """Sum of products over pairs of dims: ``dims=n`` pairs the last n dims of ``a`` with the first n of
     ``b``; ``dims=([1, 0], [0, 2])`` names the pairs. The result has ``a``'s free dims then ``b``'s."""
@@ -71,7 +73,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Union[int, Tensor, Sequence[Sequence[i
     return matmul(left, right).reshape(shape)
 
 
-@op(method=True, out=True)
+@op(method=True, numpy=np.kron, out=True)
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """The Kronecker product: blocks ``input[i, j] * other`` laid out in ``input``'s shape; the shorter
     shape gets leading 1s, so a ``(p, q)`` and an ``(m, n)`` give ``(p*m, q*n)``."""

@@ -159,3 +159,11 @@ def test_combinations_edges_gradients_and_errors():
         mt.combinations(mt.tensor([1, 2]), r=-1)
     with pytest.raises(RuntimeError, match="1D vector"):
         mt.combinations(mt.tensor(1))
+
+
+def test_numpy_tensordot_and_kron_dispatch_to_the_ops():
+    a, b = mt.tensor(A[0], requires_grad=True), mt.tensor(B[:, 0])
+    product = np.tensordot(a, b, axes=1)
+    assert isinstance(product, mt.Tensor) and product.requires_grad
+    np.testing.assert_allclose(product.detach().numpy(), np.tensordot(A[0], B[:, 0], axes=1), rtol=1e-12)
+    assert isinstance(np.kron(a, b), mt.Tensor)
