@@ -8,7 +8,7 @@ norm's: ``d||u||_2/du = u / ||u||``, 0 at ``u = 0`` (two equal rows give zero gr
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -117,10 +117,14 @@ def renorm_(self: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 
 
 @op(out=True)
-def frobenius_norm(input: Tensor, dim: Sequence[int], keepdim: bool = False) -> Tensor:
-    """PyTorch's left-over ``frobenius_norm``: the 2-norm of the entries over ``dim`` (``linalg.vector_norm``)."""
+def frobenius_norm(input: Tensor, dim: Union[int, Sequence[int]], keepdim: bool = False) -> Tensor:
+    """PyTorch's left-over ``frobenius_norm``: the 2-norm of the entries over one or two dims ``dim``
+    (``linalg.vector_norm``)."""
     x = _tensor(input, "frobenius_norm")
-    return vector_norm(x, 2, tuple(dim), keepdim=keepdim)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) > 2:
+        raise RuntimeError(f"frobenius_norm: Expected at most 2 dimensions, but got {len(dims)} dimensions instead.")
+    return vector_norm(x, 2, dims, keepdim=keepdim)
 
 
 @op(out=True)

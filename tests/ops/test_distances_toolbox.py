@@ -164,3 +164,11 @@ def test_trapezoid_dtypes_edges_and_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mt.trapezoid(mt.tensor(Y), mt.tensor(SAMPLES))
+
+
+def test_frobenius_norm_dims():
+    assert mt.frobenius_norm(mt.ones(2, 3), 0).shape == (3,)
+    with pytest.raises(RuntimeError, match="at most 2 dimensions"):
+        mt.frobenius_norm(mt.ones(2, 3, 1), (0, 1, 2))
+    check_gradients(lambda x: mt.nuclear_norm(x), X2)
+    check_gradients(lambda x: mt.frobenius_norm(x, (0, 1)), X2)

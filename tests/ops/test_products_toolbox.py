@@ -167,3 +167,23 @@ def test_numpy_tensordot_and_kron_dispatch_to_the_ops():
     assert isinstance(product, mt.Tensor) and product.requires_grad
     np.testing.assert_allclose(product.detach().numpy(), np.tensordot(A[0], B[:, 0], axes=1), rtol=1e-12)
     assert isinstance(np.kron(a, b), mt.Tensor)
+
+
+OUT_CALLS = {
+    "tensordot": lambda **kw: mt.tensordot(mt.tensor(A), mt.tensor(B), 1, **kw),
+    "kron": lambda **kw: mt.kron(mt.tensor(A[0]), mt.tensor(B[0]), **kw),
+    "addr": lambda **kw: mt.addr(mt.zeros(2, 3), mt.ones(2), mt.ones(3), **kw),
+    "vdot": lambda **kw: mt.vdot(mt.ones(3), mt.ones(3), **kw),
+    "renorm": lambda **kw: mt.renorm(mt.tensor(A[0]), 2, 0, 1.0, **kw),
+    "quantile": lambda **kw: mt.quantile(mt.tensor(A[0]), 0.3, dim=1, **kw),
+    "histc": lambda **kw: mt.histc(mt.tensor(A[0]), 4, **kw),
+    "frobenius_norm": lambda **kw: mt.frobenius_norm(mt.tensor(A[0]), 1, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_receives_the_result(name):
+    expected = OUT_CALLS[name]()
+    out = mt.full(expected.shape, 7, dtype=expected.dtype)
+    assert OUT_CALLS[name](out=out) is out
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
