@@ -211,3 +211,12 @@ def test_bincount_errors():
     for call, error, message in cases:
         with pytest.raises(error, match=message):
             call()
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("cov", lambda x: mt.cov(x)), ("corrcoef", mt.corrcoef), ("quantile", lambda x: mt.quantile(x, 0.3, dim=1)),
+    ("cdist", lambda x: mt.cdist(x, x[:1] * 2)), ("vander", lambda x: mt.vander(x[0])),
+])
+def test_second_derivatives(name, fn):
+    distinct = X[:2, :3] + np.arange(6).reshape(2, 3) * 0.01
+    assert mt.autograd.gradgradcheck(fn, (mt.tensor(distinct, requires_grad=True),))
