@@ -23,6 +23,7 @@
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
 | modules/sparse.py        | Embedding EmbeddingBag |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
+| modules/rnn_base.py      | RNNBase: the recurrent layers' parameters, padded and packed inputs, loop over layers |
 | modules/attention.py     | MultiheadAttention |
 | modules/transformer.py   | TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer TransformerDecoder Transformer |
 | modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish, PReLU LogSigmoid Softsign Hardsigmoid Hardswish Softmin Softmax2d GLU Tanhshrink Threshold CELU Softshrink Hardshrink |
@@ -67,6 +68,8 @@
 | _pixel_shuffle.py        | F.pixel_shuffle / pixel_unshuffle (channels to resolution and back) |
 | _interpolate.py          | F.interpolate: nearest, linear/bilinear/trilinear, area resizing |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
+| _packed_recurrence.py    | a recurrent layer-direction over a PackedSequence (runs of equal batch size) |
+| _projected_lstm.py       | the LSTM with projections (proj_size), built from autograd ops |
 | _attention_op.py         | fused scaled dot-product attention |
 | _multi_head_attention.py | F.multi_head_attention_forward (nn.MultiheadAttention's computation) |
 """

@@ -114,10 +114,10 @@ from .rnn import (
     LSTM as LSTM,
     LSTMCell as LSTMCell,
     RNN as RNN,
-    RNNBase as RNNBase,
     RNNCell as RNNCell,
     RNNCellBase as RNNCellBase,
 )
+from .rnn_base import RNNBase as RNNBase
 from .sparse import Embedding as Embedding, EmbeddingBag as EmbeddingBag
 from .transformer import (
     Transformer as Transformer,
