@@ -36,11 +36,14 @@
 | modules/padding.py       | ConstantPad* ZeroPad* ReflectionPad* ReplicationPad* CircularPad* (1d/2d/3d; F.pad) |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss, CosineEmbeddingLoss MarginRankingLoss TripletMarginLoss HingeEmbeddingLoss SoftMarginLoss MultiLabelSoftMarginLoss PoissonNLLLoss GaussianNLLLoss |
 | modules/distance.py      | PairwiseDistance CosineSimilarity |
+| modules/ctc_loss.py      | CTCLoss |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
 | _composite_activations.py | F.logsigmoid softsign hardsigmoid hardswish softmin glu tanhshrink threshold celu softshrink hardshrink prelu (compositions of ops) |
 | _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
 | _loss_arguments.py       | how the losses check and convert their arguments |
+| _ctc_loss.py             | F.ctc_loss: its arguments, checks and reduction |
+| _ctc_loss_ops.py         | the CTC loss of each sample (alpha-beta recursions in log space) |
 | _embedding_losses.py     | F.pairwise_distance and the distance / margin / likelihood losses (compositions of ops) |
 | init.py                  | uniform_ normal_ trunc_normal_ constant_ zeros_ ones_ eye_ orthogonal_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |

@@ -49,6 +49,8 @@ from ._interpolate import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
 from ._fold import *  # noqa: F403
 from ._pixel_shuffle import *  # noqa: F403
+from . import _ctc_loss
+from ._ctc_loss import *  # noqa: F403
 
 __all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
@@ -73,6 +75,7 @@ __all__ += _interpolate.__all__
 __all__ += _pad_op.__all__
 __all__ += _fold.__all__
 __all__ += _pixel_shuffle.__all__
+__all__ += _ctc_loss.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

@@ -208,9 +208,10 @@ def test_lstm_projection_follows_its_equations_and_pytorchs_names():
     out, (h_n, c_n) = lstm(mt.tensor(x), (mt.tensor(h0), mt.tensor(c0)))
     for got, want in zip((out, h_n, c_n), reference_projected_lstm(lstm, x, h0, c0)):
         np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-10, atol=1e-12)
-    leaves = tuple(mt.tensor(a, requires_grad=True) for a in (x, h0, c0))
-    assert mt.autograd.gradcheck(lambda x, h, c, *_: lstm(x, (h, c))[0], leaves + (lstm.weight_hr_l0,
-                                                                                  lstm.weight_hh_l0))
+    small = nn.LSTM(2, 3, proj_size=1).double()
+    leaves = tuple(mt.tensor(a, requires_grad=True) for a in (x[:2, :1, :2], h0[:, :1, :1], c0[:, :1, :3]))
+    assert mt.autograd.gradcheck(lambda x, h, c, *_: small(x, (h, c))[0], leaves + (small.weight_hr_l0,
+                                                                                    small.weight_hh_l0))
 
     big = nn.LSTM(3, 5, num_layers=2, proj_size=2, bidirectional=True, bias=False)
     shapes = {name: tuple(value.shape) for name, value in big.state_dict().items()}

@@ -97,7 +97,8 @@ class RNNBase(Module):
             layer_input_size = input_size if layer == 0 else real_hidden * directions
             for direction in range(directions):
                 suffix = "_reverse" if direction == 1 else ""
-                shapes = [("weight_ih", (gate_size, layer_input_size)), ("weight_hh", (gate_size, real_hidden))]
+                shapes: List[Tuple[str, Tuple[int, ...]]] = [
+                    ("weight_ih", (gate_size, layer_input_size)), ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
                 if proj_size:
