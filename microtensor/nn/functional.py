@@ -60,6 +60,8 @@ from ._power_pooling import *  # noqa: F403
 from ._channel_shuffle import *  # noqa: F403
 from ._margin_losses import *  # noqa: F403
 from ._condensed_distances import *  # noqa: F403
+from . import _ctc_loss
+from ._ctc_loss import *  # noqa: F403
 
 __all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
@@ -93,6 +95,7 @@ __all__ += _power_pooling.__all__
 __all__ += _channel_shuffle.__all__
 __all__ += _margin_losses.__all__
 __all__ += _condensed_distances.__all__
+__all__ += _ctc_loss.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

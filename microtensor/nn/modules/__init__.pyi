@@ -52,6 +52,7 @@ from .conv import (
     ConvTranspose1d as ConvTranspose1d,
     ConvTranspose2d as ConvTranspose2d,
 )
+from .ctc_loss import CTCLoss as CTCLoss
 from .distance import CosineSimilarity as CosineSimilarity, PairwiseDistance as PairwiseDistance
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
@@ -123,10 +124,10 @@ from .rnn import (
     LSTM as LSTM,
     LSTMCell as LSTMCell,
     RNN as RNN,
-    RNNBase as RNNBase,
     RNNCell as RNNCell,
     RNNCellBase as RNNCellBase,
 )
+from .rnn_base import RNNBase as RNNBase
 from .sparse import Embedding as Embedding, EmbeddingBag as EmbeddingBag
 from .transformer import (
     Transformer as Transformer,
@@ -157,6 +158,7 @@ __all__ = [
     "BatchNorm3d",
     "Bilinear",
     "CELU",
+    "CTCLoss",
     "ChannelShuffle",
     "CircularPad1d",
     "CircularPad2d",
