@@ -143,6 +143,9 @@ def _band_argmax(x, axis, index, valid):
         better &= valid[:, b].reshape(shape)
         best = np.where(better, taken, best)
         position = np.where(better, where, position)
+    if best is None:  # an empty output axis
+        empty = x.shape[:axis] + (index.shape[0],) + x.shape[axis + 1:]
+        return np.empty(empty, dtype=x.dtype), np.zeros(empty, dtype=np.int64)
     return best, position
 
 

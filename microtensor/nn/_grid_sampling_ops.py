@@ -110,7 +110,8 @@ def _read(flat, positions, sizes):
     for position, length in zip(positions, sizes):
         inside &= (position >= 0) & (position < length)
         index = index * length + np.clip(np.nan_to_num(position), 0, length - 1).astype(np.int64)
-    index = np.broadcast_to(index.reshape(n, 1, -1), (n, channels, int(np.prod(out_shape[1:]))))
+    points = int(np.prod(out_shape[1:]))
+    index = np.broadcast_to(index.reshape(n, 1, points), (n, channels, points))
     values = gather(flat, 2, Tensor._make(np.ascontiguousarray(index))).reshape((n, channels) + out_shape[1:])
     if inside.all():
         return values
@@ -160,7 +161,7 @@ def grid_sample(
     _check_grid_sample(input, grid, mode, padding_mode)
     dims = input.ndim - 2
     sizes = tuple(input.shape[2:])
-    flat = input.reshape(input.shape[0], input.shape[1], -1)
+    flat = input.reshape(input.shape[0], input.shape[1], int(np.prod(sizes)))
     # the grid's last dim lists x (width) first: axis k of the input is grid[..., dims - 1 - k]
     coordinates = [_source_coordinate(grid[..., dims - 1 - axis], sizes[axis], padding_mode, bool(align_corners))
                    for axis in range(dims)]

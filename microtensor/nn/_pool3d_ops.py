@@ -66,6 +66,12 @@ def _separable(x, pool_planes, pool_depth, with_indices):
     return out, Tensor._make(chosen_depth * (height * width) + in_plane)
 
 
+def _empty(x, sizes, with_indices):
+    """The pooling of ``x`` to an output with no elements, as a function of ``x`` (so its gradient is zeros)."""
+    out = x.reshape(-1)[:0].reshape(tuple(x.shape[:2]) + tuple(sizes))
+    return (out, Tensor._make(np.zeros(out.shape, dtype=np.int64))) if with_indices else out
+
+
 def _checked_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op_name):
     _check_tensor(input, op_name)
     kernel, stride, padding, dilation = _window_arguments(tuple(input.shape), kernel_size, stride, padding, dilation,
@@ -180,6 +186,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: OutputSize3d) -> Tensor:
     sizes = _output_size(output_size, input, "adaptive_avg_pool3d")
     _check_floating(input, "adaptive_avg_pool3d")
     x, restore = _batched(input)
+    if 0 in sizes:
+        return restore(_empty(x, sizes, False))
     return restore(_separable(x, lambda planes: adaptive_avg_pool2d(planes, sizes[1:]),
                               lambda columns: adaptive_avg_pool1d(columns, sizes[0]), False))
 
@@ -202,8 +210,11 @@ def adaptive_max_pool3d(
     _check_adaptive_input(input, 3, "adaptive_max_pool3d")
     sizes = _output_size(output_size, input, "adaptive_max_pool3d")
     x, restore = _batched(input)
-    result = _separable(x, lambda planes: adaptive_max_pool2d(planes, sizes[1:], return_indices),
-                        lambda columns: adaptive_max_pool1d(columns, sizes[0], return_indices), return_indices)
+    if 0 in sizes:
+        result = _empty(x, sizes, return_indices)
+    else:
+        result = _separable(x, lambda planes: adaptive_max_pool2d(planes, sizes[1:], return_indices),
+                            lambda columns: adaptive_max_pool1d(columns, sizes[0], return_indices), return_indices)
     if return_indices:
         out, indices = result
         return restore(out), restore(indices)

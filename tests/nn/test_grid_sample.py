@@ -147,3 +147,10 @@ def test_spatial_transformer_end_to_end_gradient():
 def test_spatial_transformer_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_empty_batches_channels_and_grids():
+    assert F.grid_sample(mt.randn(0, 2, 3, 3), mt.rand(0, 2, 2, 2), align_corners=False).shape == (0, 2, 2, 2)
+    assert F.grid_sample(mt.randn(1, 0, 3, 3), mt.rand(1, 2, 2, 2), align_corners=False).shape == (1, 0, 2, 2)
+    assert F.grid_sample(mt.randn(1, 2, 3, 3), mt.rand(1, 0, 2, 2), align_corners=False).shape == (1, 2, 0, 2)
+    assert F.grid_sample(mt.randn(1, 2, 3, 3), mt.rand(1, 2, 2, 2) - 0.5).dtype == mt.float32

@@ -185,3 +185,15 @@ def test_pool3d_layers():
 def test_pool3d_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_empty_outputs_and_batches():
+    x = mt.randn(1, 2, 3, 3, 3, requires_grad=True)
+    assert F.adaptive_avg_pool3d(x, (1, 0, 2)).shape == (1, 2, 1, 0, 2)
+    out, indices = F.adaptive_max_pool3d(x, (0, 1, 1), return_indices=True)
+    assert out.shape == indices.shape == (1, 2, 0, 1, 1)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((1, 2, 3, 3, 3)))
+    assert F.adaptive_max_pool2d(mt.randn(1, 2, 3, 3), (0, 1)).shape == (1, 2, 0, 1)
+    assert F.max_pool3d(mt.randn(0, 2, 3, 3, 3), 2).shape == F.avg_pool3d(mt.randn(0, 2, 3, 3, 3), 2).shape == (
+        0, 2, 1, 1, 1)
