@@ -17,7 +17,9 @@ of length ``L`` the point ``g`` becomes the source coordinate
 
 ``mode='bilinear'`` (trilinear for volumes) blends the ``2^dims`` neighbours ``floor(u)`` and
 ``floor(u) + 1`` with weights ``prod(1 - |u - corner|)``; ``'nearest'`` reads the neighbour at
-``u`` rounded half to even. It is a composition of gathers and arithmetic, so the gradient in
+``u`` rounded half to even; ``'bicubic'`` (2-D only) blends the 4 x 4 taps ``floor(u) - 1 ..
+floor(u) + 2`` with the cubic convolution kernel (``A = -0.75``) along each axis, the padding rule
+applied to each tap rather than to ``u``, as PyTorch does. It is a composition of gathers and arithmetic, so the gradient in
 ``input`` scatters the weights back and the gradient in ``grid`` is the weights' derivative
 (the floor, the rounding and the reflection count are constants, as in PyTorch). The gradient
 of ``'nearest'`` in the grid is zero (a derivative-0 link, ``ZeroDerivativeLink``).
@@ -89,9 +91,13 @@ def _reflect(u, twice_low, twice_high):
     return where(even, extra + low, (extra * -1) + (span + low))
 
 
-def _source_coordinate(g, length, padding_mode, align_corners):
-    """Where along an axis of ``length`` the normalised grid value ``g`` reads (see the module docstring)."""
-    u = (g + 1) * ((length - 1) / 2) if align_corners else ((g + 1) * length - 1) / 2
+def _unnormalised(g, length, align_corners):
+    """The normalised grid value ``g`` as a coordinate along an axis of ``length`` (pixel centres at integers)."""
+    return (g + 1) * ((length - 1) / 2) if align_corners else ((g + 1) * length - 1) / 2
+
+
+def _padded_coordinate(u, length, padding_mode, align_corners):
+    """The coordinate ``u`` moved inside ``[0, length - 1]`` by the padding rule ('zeros': unchanged)."""
     if padding_mode == "border":
         u = clamp(u, 0, length - 1)
     elif padding_mode == "reflection":
@@ -128,15 +134,14 @@ def _check_grid_sample(input, grid, mode, padding_mode):
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample(): mode='bicubic' is not supported by microtensor; use 'bilinear' "
-                                  "or 'nearest'")
     shapes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
     if input.ndim not in (4, 5) or grid.ndim != input.ndim:
         raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but "
                            f"got {shapes}")
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got {shapes}")
+    if mode == "bicubic" and input.ndim != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     dims = input.ndim - 2
     if grid.shape[-1] != dims:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {dims} in last dimension, but got grid with "
@@ -156,15 +161,19 @@ def grid_sample(
 ) -> Tensor:
     """Sample ``input (N, C, H, W)`` at the points ``grid (N, H_out, W_out, 2)`` (in ``[-1, 1]``, ``x`` first),
     giving ``(N, C, H_out, W_out)``; volumes ``(N, C, D, H, W)`` with ``grid (N, D_out, H_out, W_out, 3)``.
-    ``mode`` 'bilinear' or 'nearest'; ``padding_mode`` 'zeros', 'border' or 'reflection'; see the module
+    ``mode`` 'bilinear', 'nearest' or 'bicubic' (4-D only); ``padding_mode`` 'zeros', 'border' or 'reflection'; see the module
     docstring."""
     _check_grid_sample(input, grid, mode, padding_mode)
     dims = input.ndim - 2
     sizes = tuple(input.shape[2:])
     flat = input.reshape(input.shape[0], input.shape[1], int(np.prod(sizes)))
     # the grid's last dim lists x (width) first: axis k of the input is grid[..., dims - 1 - k]
-    coordinates = [_source_coordinate(grid[..., dims - 1 - axis], sizes[axis], padding_mode, bool(align_corners))
-                   for axis in range(dims)]
+    align_corners = bool(align_corners)
+    unnormalised = [_unnormalised(grid[..., dims - 1 - axis], sizes[axis], align_corners) for axis in range(dims)]
+    if mode == "bicubic":
+        return _bicubic(flat, unnormalised, sizes, padding_mode, align_corners)
+    coordinates = [_padded_coordinate(u, length, padding_mode, align_corners)
+                   for u, length in zip(unnormalised, sizes)]
     if mode == "nearest":
         out = _read(flat, [np.rint(u._data) for u in coordinates], sizes)
         return ZeroDerivativeLink.apply(out, grid) if grid.requires_grad else out
@@ -180,4 +189,33 @@ def grid_sample(
         term = _read(flat, [low + bit for low, bit in zip(lows, corner)], sizes) * weight.unsqueeze(1)
         out = term if out is None else out + term
     assert out is not None
+    return out
+
+
+CUBIC_A = -0.75  # the cubic convolution kernel's parameter (PyTorch's, as in OpenCV)
+
+
+def _cubic_weights(t):
+    """The weights of the taps at offsets -1, 0, 1, 2 from ``floor(u)``, ``t = u - floor(u)``."""
+    def near(x):  # |x| <= 1
+        return ((CUBIC_A + 2) * x - (CUBIC_A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((CUBIC_A * x - 5 * CUBIC_A) * x + 8 * CUBIC_A) * x - 4 * CUBIC_A
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _bicubic(flat, unnormalised, sizes, padding_mode, align_corners):
+    """The 4 x 4 taps around each point, weighted by the cubic kernel along each axis; the padding rule
+    moves each (integer) tap, not the point."""
+    lows = [np.floor(u._data) for u in unnormalised]
+    weights = [_cubic_weights(u - Tensor._make(low.astype(u.dtype))) for u, low in zip(unnormalised, lows)]
+    taps = []
+    for low, length in zip(lows, sizes):
+        taps.append([_padded_coordinate(Tensor._make(low + offset), length, padding_mode, align_corners)._data
+                     for offset in (-1, 0, 1, 2)])
+    out = None
+    for i, j in itertools.product(range(4), repeat=2):
+        term = _read(flat, [taps[0][i], taps[1][j]], sizes) * (weights[0][i] * weights[1][j]).unsqueeze(1)
+        out = term if out is None else out + term
     return out

@@ -1,4 +1,4 @@
-"""Spatial transformers: affine_grid and grid_sample (2-D and volumes; bilinear / nearest; zeros /
+"""Spatial transformers: affine_grid and grid_sample (2-D and volumes; bilinear / nearest / bicubic; zeros /
 border / reflection padding; both align_corners) against a per-sample loop written here from the
 rules (unnormalise, pad, blend the neighbours inside the input), float64 gradients in the input,
 the grid and theta, the zero grid gradient of 'nearest', and PyTorch's errors."""
@@ -15,8 +15,22 @@ from tests.strategies import check_gradients
 RNG = np.random.default_rng(11)
 
 
+def unnormalised(g, length, align_corners):
+    return (g + 1) / 2 * (length - 1) if align_corners else ((g + 1) * length - 1) / 2
+
+
 def source(g, length, padding_mode, align_corners):
-    u = (g + 1) / 2 * (length - 1) if align_corners else ((g + 1) * length - 1) / 2
+    return padded(unnormalised(g, length, align_corners), length, padding_mode, align_corners)
+
+
+def keys_cubic(distance, a=-0.75):
+    x = abs(distance)
+    if x <= 1:
+        return (a + 2) * x ** 3 - (a + 3) * x ** 2 + 1
+    return a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a if x < 2 else 0.0
+
+
+def padded(u, length, padding_mode, align_corners):
     if padding_mode == "zeros":
         return u
     if padding_mode == "reflection":
@@ -38,7 +52,15 @@ def sample_loop(x, grid, mode, padding_mode, align_corners):
         for at in np.ndindex(*grid.shape[1:-1]):
             point = grid[(sample, *at)][::-1]  # grid lists x (width) first
             u = [source(g, length, padding_mode, align_corners) for g, length in zip(point, sizes)]
-            if mode == "nearest":
+            if mode == "bicubic":  # the 4 x 4 taps around the point; the padding rule moves each tap
+                corners = []
+                for offsets in itertools.product((-1, 0, 1, 2), repeat=2):
+                    raw = [unnormalised(g, length, align_corners) for g, length in zip(point, sizes)]
+                    tap = [math.floor(v) + o for v, o in zip(raw, offsets)]
+                    where = tuple(int(padded(t, length, padding_mode, align_corners)) for t, length in
+                                  zip(tap, sizes))
+                    corners.append((where, math.prod(keys_cubic(v - t) for v, t in zip(raw, tap))))
+            elif mode == "nearest":
                 corners = [(tuple(int(round(v)) for v in u), 1.0)]  # Python's round: half to even
             else:
                 corners = []
@@ -57,6 +79,8 @@ def test_grid_sample_matches_the_loop(mode, padding_mode, align_corners):
     x, grid = RNG.standard_normal((2, 2, 3, 4)), RNG.uniform(-1.6, 1.6, (2, 3, 2, 2))
     got = F.grid_sample(mt.tensor(x), mt.tensor(grid), mode, padding_mode, align_corners)
     np.testing.assert_allclose(got.numpy(), sample_loop(x, grid, mode, padding_mode, align_corners), atol=1e-12)
+    got = F.grid_sample(mt.tensor(x), mt.tensor(grid), "bicubic", padding_mode, align_corners)
+    np.testing.assert_allclose(got.numpy(), sample_loop(x, grid, "bicubic", padding_mode, align_corners), atol=1e-12)
     volume, grid = RNG.standard_normal((1, 2, 2, 3, 2)), RNG.uniform(-1.6, 1.6, (1, 2, 2, 1, 3))
     got = F.grid_sample(mt.tensor(volume), mt.tensor(grid), mode, padding_mode, align_corners)
     np.testing.assert_allclose(got.numpy(), sample_loop(volume, grid, mode, padding_mode, align_corners),
@@ -76,6 +100,7 @@ def test_grid_sample_at_the_pixel_centres_is_the_identity():
 def test_grid_sample_gradients(padding_mode, align_corners):
     x, grid = RNG.standard_normal((1, 1, 2, 3)), RNG.uniform(-1.4, 1.4, (1, 1, 2, 2))
     check_gradients(lambda x, g: F.grid_sample(x, g, "bilinear", padding_mode, align_corners), x, grid)
+    check_gradients(lambda x, g: F.grid_sample(x, g, "bicubic", padding_mode, align_corners), x, grid[:, :1])
 
 
 def test_grid_sample_volume_gradients_and_second_derivative_in_the_input():
@@ -137,6 +162,8 @@ def test_spatial_transformer_end_to_end_gradient():
     (lambda: F.grid_sample(mt.randn(1, 1, 2, 2), mt.randn(1, 2, 2, 2), padding_mode="wrap"), ValueError,
      "expected padding_mode to be 'zeros', 'border', or 'reflection'"),
     (lambda: F.grid_sample(mt.randn(2, 1, 2, 2), mt.randn(1, 2, 2, 2)), RuntimeError, "same batch size"),
+    (lambda: F.grid_sample(mt.randn(1, 1, 2, 2, 2), mt.randn(1, 2, 2, 2, 3), mode="bicubic"), RuntimeError,
+     "bicubic interpolation only supports 4D input"),
     (lambda: F.grid_sample(mt.randn(1, 1, 2, 2), mt.randn(1, 2, 2, 3)), RuntimeError, "size 2 in last dimension"),
     (lambda: F.grid_sample(mt.randn(1, 1, 2, 2), mt.randn(1, 1, 2, 2, 2)), RuntimeError,
      "same number of dimensions"),
