@@ -58,7 +58,7 @@ def conv3d(
     out_depth = (depth - dilation_d * (kernel_d - 1) - 1) // stride_d + 1
     reach = stride_d * (out_depth - 1) + 1
     slices = [x[:, :, a * dilation_d:a * dilation_d + reach:stride_d] for a in range(kernel_d)]
-    stacked = stack(slices, dim=2) if kernel_d > 1 else slices[0].unsqueeze(2)  # (N, C, kD, oD, H, W)
+    stacked = stack(slices, dim=2)  # (N, C, kD, oD, H, W)
     stacked = stacked.reshape(n, groups, channels // groups, kernel_d, out_depth, height, width)
     planes = stacked.permute(0, 4, 1, 3, 2, 5, 6).reshape(n * out_depth, kernel_d * channels, height, width)
     weight_2d = weight.permute(0, 2, 1, 3, 4).reshape(out_channels, -1, kernel[1], kernel[2])

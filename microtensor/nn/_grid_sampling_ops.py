@@ -88,7 +88,7 @@ def _reflect(u, twice_low, twice_high):
     flips = np.floor(distance._data / span)
     extra = distance - Tensor._make((flips * span).astype(distance.dtype))
     even = Tensor._make(flips % 2 == 0)
-    return where(even, extra + low, (extra * -1) + (span + low))
+    return where(even, extra + low, (span + low) - extra)
 
 
 def _unnormalised(g, length, align_corners):
