@@ -3,6 +3,7 @@ from microtensor._tensor import Tensor
 from microtensor._typing import DTypeLike, DeviceLike, Dim, Number, ShapeArg, TensorLike
 from microtensor.ops.decompositions import slogdet_result
 from microtensor.ops.extrema import max_result, min_result
+from microtensor.ops.histograms import histogram_result
 from microtensor.ops.reduction_variants import aminmax_result
 from microtensor.ops.scan import cummax_result, cummin_result
 from microtensor.ops.sorting import kthvalue_result, median_result, mode_result, nanmedian_result, sort_result, topk_result
@@ -15,10 +16,12 @@ from . import arithmetic as arithmetic
 from . import bitwise as bitwise
 from . import clamping as clamping
 from . import closeness as closeness
+from . import combinatorics as combinatorics
 from . import comparison as comparison
 from . import condition_number as condition_number
 from . import copying as copying
 from . import decompositions as decompositions
+from . import distances as distances
 from . import division as division
 from . import einstein_summation as einstein_summation
 from . import elementwise as elementwise
@@ -26,18 +29,22 @@ from . import exponentials as exponentials
 from . import extrema as extrema
 from . import gather_scatter as gather_scatter
 from . import gaussian as gaussian
+from . import histograms as histograms
 from . import hyperbolic as hyperbolic
 from . import index_slices as index_slices
 from . import indexing as indexing
+from . import integration as integration
 from . import joining as joining
 from . import linalg as linalg
 from . import lu_factorization as lu_factorization
+from . import matrix_builders as matrix_builders
 from . import matrix_exponential as matrix_exponential
 from . import methods as methods
 from . import movement as movement
 from . import norms as norms
 from . import numpy_protocol as numpy_protocol
 from . import orthogonal_factorizations as orthogonal_factorizations
+from . import products as products
 from . import rectifiers as rectifiers
 from . import reduction as reduction
 from . import reduction_variants as reduction_variants
@@ -52,6 +59,7 @@ from . import solvers as solvers
 from . import sorting as sorting
 from . import special_functions as special_functions
 from . import splitting as splitting
+from . import statistics as statistics
 from . import tensor_facts as tensor_facts
 from . import triangular as triangular
 from . import trigonometry as trigonometry
@@ -71,6 +79,7 @@ __all__ = [
     "addcmul",
     "addmm",
     "addmv",
+    "addr",
     "all",
     "allclose",
     "amax",
@@ -98,20 +107,25 @@ __all__ = [
     "atleast_3d",
     "baddbmm",
     "bernoulli",
+    "bincount",
     "bitwise_and",
     "bitwise_left_shift",
     "bitwise_not",
     "bitwise_or",
     "bitwise_right_shift",
     "bitwise_xor",
+    "block_diag",
     "bmm",
     "broadcast_shapes",
     "broadcast_tensors",
     "broadcast_to",
     "bucketize",
+    "cartesian_prod",
     "cast",
     "cat",
+    "cdist",
     "ceil",
+    "chain_matmul",
     "cholesky",
     "cholesky_solve",
     "chunk",
@@ -121,22 +135,27 @@ __all__ = [
     "clip",
     "clone",
     "column_stack",
+    "combinations",
     "concat",
     "concatenate",
     "copy_from",
+    "corrcoef",
     "cos",
     "cosh",
     "count_nonzero",
+    "cov",
     "cross",
     "cummax",
     "cummin",
     "cumprod",
     "cumsum",
+    "cumulative_trapezoid",
     "deg2rad",
     "det",
     "diag",
     "diagonal",
     "diff",
+    "dist",
     "div",
     "divide",
     "dot",
@@ -162,6 +181,7 @@ __all__ = [
     "floor_divide",
     "fmod",
     "frac",
+    "frobenius_norm",
     "full_like_value",
     "gather",
     "ge",
@@ -170,6 +190,8 @@ __all__ = [
     "getitem",
     "gt",
     "hardtanh",
+    "histc",
+    "histogram",
     "hsplit",
     "hstack",
     "hypot",
@@ -186,6 +208,7 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "kron",
     "kthvalue",
     "le",
     "leaky_relu",
@@ -232,6 +255,7 @@ __all__ = [
     "nan_to_num",
     "nanmean",
     "nanmedian",
+    "nanquantile",
     "nansum",
     "narrow",
     "ne",
@@ -240,18 +264,22 @@ __all__ = [
     "nonzero",
     "norm",
     "normal",
+    "nuclear_norm",
     "one_hot",
     "outer",
+    "pdist",
     "permute",
     "pinverse",
     "pow",
     "prod",
+    "quantile",
     "rad2deg",
     "ravel",
     "reciprocal",
     "relu",
     "relu6",
     "remainder",
+    "renorm",
     "repeat",
     "repeat_interleave",
     "reshape",
@@ -294,10 +322,13 @@ __all__ = [
     "tan",
     "tanh",
     "tensor_split",
+    "tensordot",
     "tile",
     "topk",
     "trace",
     "transpose",
+    "trapezoid",
+    "trapz",
     "tril",
     "tril_indices",
     "triu",
@@ -309,8 +340,10 @@ __all__ = [
     "unique",
     "unique_consecutive",
     "unsqueeze",
+    "vander",
     "var",
     "var_mean",
+    "vdot",
     "view",
     "view_as",
     "vsplit",
@@ -339,6 +372,9 @@ def addmm(
 ) -> Tensor: ...
 def addmv(
     input: TensorLike, mat: Tensor, vec: Tensor, *, beta: Number = 1, alpha: Number = 1, out: Optional[Tensor] = None,
+) -> Tensor: ...
+def addr(
+    input: TensorLike, vec1: Tensor, vec2: Tensor, *, beta: Number = 1, alpha: Number = 1, out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def all(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
@@ -393,12 +429,14 @@ def bernoulli(
     input: Tensor, p: Optional[TensorLike] = None, *, generator: Optional[Generator] = None,
     out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def bincount(input: Tensor, weights: Optional[Tensor] = None, minlength: int = 0) -> Tensor: ...
 def bitwise_and(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_left_shift(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_not(input: Tensor) -> Tensor: ...
 def bitwise_or(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_right_shift(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_xor(input: Tensor, other: TensorLike) -> Tensor: ...
+def block_diag(*tensors: Tensor) -> Tensor: ...
 def bmm(input: Tensor, mat2: Tensor) -> Tensor: ...
 def broadcast_shapes(*shapes: ShapeArg) -> Tuple[int, ...]: ...
 def broadcast_tensors(*tensors: Tensor) -> Tuple[Tensor, ...]: ...
@@ -406,11 +444,16 @@ def broadcast_to(
     input: Tensor, *sizes: ShapeArg, shape: Optional[ShapeArg] = None, size: Optional[ShapeArg] = None,
 ) -> Tensor: ...
 def bucketize(input: TensorLike, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor: ...
+def cartesian_prod(*tensors: Tensor) -> Tensor: ...
 def cast(input: Tensor, dtype: DTypeLike) -> Tensor: ...
 def cat(
     tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def cdist(
+    x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = 'use_mm_for_euclid_dist_if_necessary',
+) -> Tensor: ...
 def ceil(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def chain_matmul(*matrices: Tensor, out: Optional[Tensor] = None) -> Tensor: ...
 def cholesky(input: Tensor, upper: bool = False) -> Tensor: ...
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor: ...
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]: ...
@@ -424,6 +467,7 @@ def clip(
 ) -> Tensor: ...
 def clone(input: Tensor) -> Tensor: ...
 def column_stack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor: ...
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor: ...
 def concat(
     tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -431,14 +475,21 @@ def concatenate(
     tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def copy_from(target: Tensor, source: Tensor) -> Tensor: ...
+def corrcoef(input: Tensor) -> Tensor: ...
 def cos(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def cosh(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def count_nonzero(input: Tensor, dim: Optional[Dim] = None) -> Tensor: ...
+def cov(
+    input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None, aweights: Optional[Tensor] = None,
+) -> Tensor: ...
 def cross(input: Tensor, other: Tensor, dim: Optional[int] = None) -> Tensor: ...
 def cummax(input: Tensor, dim: int, *, out: Optional[Sequence[Tensor]] = None) -> cummax_result: ...
 def cummin(input: Tensor, dim: int, *, out: Optional[Sequence[Tensor]] = None) -> cummin_result: ...
 def cumprod(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: Optional[Tensor] = None) -> Tensor: ...
 def cumsum(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: Optional[Tensor] = None) -> Tensor: ...
+def cumulative_trapezoid(
+    y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = None, dim: int = -1,
+) -> Tensor: ...
 def deg2rad(input: Tensor) -> Tensor: ...
 def det(A: Tensor) -> Tensor: ...
 def diag(input: Tensor, diagonal: int = 0) -> Tensor: ...
@@ -446,6 +497,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 def diff(
     input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = None, append: Optional[Tensor] = None,
 ) -> Tensor: ...
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor: ...
 def div(
     input: Tensor, other: TensorLike, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -477,6 +529,9 @@ def floor(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def floor_divide(input: Tensor, other: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
 def fmod(input: Tensor, other: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
 def frac(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def frobenius_norm(
+    input: Tensor, dim: Union[int, Sequence[int]], keepdim: bool = False, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
 def full_like_value(input: Tensor, value: Number) -> Tensor: ...
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor: ...
 def ge(input: Tensor, other: TensorLike) -> Tensor: ...
@@ -485,6 +540,13 @@ def ger(input: Tensor, vec2: Tensor) -> Tensor: ...
 def getitem(input: Tensor, index: Any) -> Tensor: ...
 def gt(input: Tensor, other: TensorLike) -> Tensor: ...
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor: ...
+def histc(
+    input: Tensor, bins: int = 100, min: float = 0, max: float = 0, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
+def histogram(
+    input: Tensor, bins: Union[int, Tensor] = 100, *, range: Optional[Tuple[float, float]] = None,
+    weight: Optional[Tensor] = None, density: bool = False,
+) -> histogram_result: ...
 def hsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...
 def hstack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor: ...
 def hypot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
@@ -503,6 +565,7 @@ def isclose(
 def isfinite(input: Tensor) -> Tensor: ...
 def isinf(input: Tensor) -> Tensor: ...
 def isnan(input: Tensor) -> Tensor: ...
+def kron(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> kthvalue_result: ...
 def le(input: Tensor, other: TensorLike) -> Tensor: ...
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor: ...
@@ -576,6 +639,10 @@ def nanmean(
     out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def nanmedian(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Union[Tensor, nanmedian_result]: ...
+def nanquantile(
+    input: Tensor, q: Union[float, Tensor], dim: Optional[int] = None, keepdim: bool = False, *,
+    interpolation: str = 'linear', out: Optional[Tensor] = None,
+) -> Tensor: ...
 def nansum(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, dtype: Optional[DTypeLike] = None,
     out: Optional[Tensor] = None,
@@ -594,8 +661,12 @@ def normal(
     generator: Optional[Generator] = None, out: Optional[Tensor] = None, dtype: Optional[DTypeLike] = None,
     requires_grad: bool = False, device: Optional[DeviceLike] = None,
 ) -> Tensor: ...
+def nuclear_norm(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor: ...
 def outer(input: Tensor, vec2: Tensor) -> Tensor: ...
+def pdist(input: Tensor, p: float = 2) -> Tensor: ...
 def permute(input: Tensor, *dims: ShapeArg, **kwargs: Any) -> Tensor: ...
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor: ...
 def pow(input: Tensor, exponent: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
@@ -603,12 +674,17 @@ def prod(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
     axis: Optional[Dim] = None, keepdims: Optional[bool] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def quantile(
+    input: Tensor, q: Union[float, Tensor], dim: Optional[int] = None, keepdim: bool = False, *,
+    interpolation: str = 'linear', out: Optional[Tensor] = None,
+) -> Tensor: ...
 def rad2deg(input: Tensor) -> Tensor: ...
 def ravel(input: Tensor) -> Tensor: ...
 def reciprocal(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def relu(input: Tensor) -> Tensor: ...
 def relu6(input: Tensor) -> Tensor: ...
 def remainder(input: Tensor, other: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float, *, out: Optional[Tensor] = None) -> Tensor: ...
 def repeat(input: Tensor, *sizes: ShapeArg) -> Tensor: ...
 def repeat_interleave(
     input: Tensor, repeats: Union[Tensor, int, None] = None, dim: Optional[int] = None, *,
@@ -681,10 +757,15 @@ def tensor_split(
     input: Tensor, indices_or_sections: Union[int, Sequence[int], Tensor, None] = None, dim: int = 0, *,
     sections: Optional[int] = None, indices: Optional[Sequence[int]] = None,
 ) -> Tuple[Tensor, ...]: ...
+def tensordot(
+    a: Tensor, b: Tensor, dims: Union[int, Tensor, Sequence[Sequence[int]]] = 2, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
 def tile(input: Tensor, *dims: ShapeArg) -> Tensor: ...
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> topk_result: ...
 def trace(input: Tensor) -> Tensor: ...
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor: ...
+def trapezoid(y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = None, dim: int = -1) -> Tensor: ...
+def trapz(y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = None, dim: int = -1) -> Tensor: ...
 def tril(input: Tensor, diagonal: int = 0) -> Tensor: ...
 def tril_indices(
     row: int, col: int, offset: int = 0, *, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
@@ -707,6 +788,7 @@ def unique_consecutive(
     input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: Optional[int] = None,
 ) -> Union[Tensor, Tuple[Tensor, ...]]: ...
 def unsqueeze(input: Tensor, dim: Dim) -> Tensor: ...
+def vander(x: Tensor, N: Optional[int] = None, increasing: bool = False) -> Tensor: ...
 def var(
     input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
     correction: Optional[float] = None, axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
@@ -716,6 +798,7 @@ def var_mean(
     input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
     correction: Optional[float] = None,
 ) -> tuple: ...
+def vdot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def view(input: Tensor, *shape: ShapeArg, size: Optional[ShapeArg] = None) -> Tensor: ...
 def view_as(input: Tensor, other: Tensor) -> Tensor: ...
 def vsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...

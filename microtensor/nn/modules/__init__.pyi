@@ -28,6 +28,7 @@ from .activation import (
     Tanhshrink as Tanhshrink,
     Threshold as Threshold,
 )
+from .alpha_dropout import AlphaDropout as AlphaDropout, FeatureAlphaDropout as FeatureAlphaDropout
 from .attention import MultiheadAttention as MultiheadAttention
 from .batchnorm import (
     BatchNorm1d as BatchNorm1d,
@@ -37,6 +38,7 @@ from .batchnorm import (
     InstanceNorm2d as InstanceNorm2d,
     InstanceNorm3d as InstanceNorm3d,
 )
+from .channelshuffle import ChannelShuffle as ChannelShuffle
 from .container import (
     ModuleDict as ModuleDict,
     ModuleList as ModuleList,
@@ -51,6 +53,7 @@ from .conv import (
     ConvTranspose2d as ConvTranspose2d,
 )
 from .conv3d import Conv3d as Conv3d, ConvTranspose3d as ConvTranspose3d
+from .ctc_loss import CTCLoss as CTCLoss
 from .distance import CosineSimilarity as CosineSimilarity, PairwiseDistance as PairwiseDistance
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
@@ -74,6 +77,12 @@ from .loss import (
     SmoothL1Loss as SmoothL1Loss,
     SoftMarginLoss as SoftMarginLoss,
     TripletMarginLoss as TripletMarginLoss,
+)
+from .lp_pooling import LPPool1d as LPPool1d, LPPool2d as LPPool2d
+from .margin_loss import (
+    MultiLabelMarginLoss as MultiLabelMarginLoss,
+    MultiMarginLoss as MultiMarginLoss,
+    TripletMarginWithDistanceLoss as TripletMarginWithDistanceLoss,
 )
 from .normalization import (
     GroupNorm as GroupNorm,
@@ -115,16 +124,17 @@ from .pooling3d import (
     AvgPool3d as AvgPool3d,
     MaxPool3d as MaxPool3d,
 )
+from .randomized_relu import RReLU as RReLU
 from .rnn import (
     GRU as GRU,
     GRUCell as GRUCell,
     LSTM as LSTM,
     LSTMCell as LSTMCell,
     RNN as RNN,
-    RNNBase as RNNBase,
     RNNCell as RNNCell,
     RNNCellBase as RNNCellBase,
 )
+from .rnn_base import RNNBase as RNNBase
 from .sparse import Embedding as Embedding, EmbeddingBag as EmbeddingBag
 from .transformer import (
     Transformer as Transformer,
@@ -133,6 +143,7 @@ from .transformer import (
     TransformerEncoder as TransformerEncoder,
     TransformerEncoderLayer as TransformerEncoderLayer,
 )
+from .unpooling import MaxUnpool1d as MaxUnpool1d, MaxUnpool2d as MaxUnpool2d
 from .upsampling import (
     Upsample as Upsample,
     UpsamplingBilinear2d as UpsamplingBilinear2d,
@@ -146,6 +157,7 @@ __all__ = [
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AdaptiveMaxPool3d",
+    "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
@@ -156,6 +168,8 @@ __all__ = [
     "BatchNorm3d",
     "Bilinear",
     "CELU",
+    "CTCLoss",
+    "ChannelShuffle",
     "CircularPad1d",
     "CircularPad2d",
     "CircularPad3d",
@@ -178,6 +192,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "EmbeddingBag",
+    "FeatureAlphaDropout",
     "Flatten",
     "Fold",
     "GELU",
@@ -198,6 +213,8 @@ __all__ = [
     "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
+    "LPPool1d",
+    "LPPool2d",
     "LSTM",
     "LSTMCell",
     "LayerNorm",
@@ -211,10 +228,14 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Mish",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
@@ -229,6 +250,7 @@ __all__ = [
     "RNNBase",
     "RNNCell",
     "RNNCellBase",
+    "RReLU",
     "ReLU",
     "ReLU6",
     "ReflectionPad1d",
@@ -258,6 +280,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Unfold",
     "Upsample",
