@@ -19,6 +19,8 @@
 | modules/linear.py        | Linear Bilinear |
 | modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
+| modules/conv3d.py        | Conv3d ConvTranspose3d |
+| modules/pooling3d.py     | MaxPool3d AvgPool3d AdaptiveAvgPool3d AdaptiveMaxPool3d |
 | modules/normalization.py | LayerNorm GroupNorm RMSNorm LocalResponseNorm |
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
 | modules/sparse.py        | Embedding EmbeddingBag |
@@ -68,10 +70,13 @@
 | _conv_layouts.py         | the two im2col layouts (channels last / first) and their col2im |
 | _conv_geometry.py        | a convolution's geometry and checked arguments |
 | _conv_transpose_ops.py   | transposed convolution (a convolution's input gradient) |
+| _conv3d_ops.py           | conv3d / conv_transpose3d (one 2-D convolution over depth slices stacked into channels) |
 | _pool_windows.py         | the windows (geometry, checked arguments) of max and average pooling |
 | _max_pool_ops.py         | max pooling, and the scatter/gather of its gradient |
 | _avg_pool_ops.py         | average pooling |
 | _adaptive_pool_ops.py    | adaptive average and max pooling |
+| _pool3d_ops.py           | 3-D max / average / adaptive pooling (separable: the 2-D op, then the 1-D op over depth) |
+| _grid_sampling_ops.py    | F.affine_grid and F.grid_sample (spatial transformers) |
 | _pad_op.py               | padding |
 | _fold.py                 | F.unfold (im2col) and F.fold (col2im) |
 | _pixel_shuffle.py        | F.pixel_shuffle / pixel_unshuffle (channels to resolution and back) |

@@ -143,6 +143,9 @@ def _band_argmax(x, axis, index, valid):
         better &= valid[:, b].reshape(shape)
         best = np.where(better, taken, best)
         position = np.where(better, where, position)
+    if best is None:  # an empty output axis
+        empty = x.shape[:axis] + (index.shape[0],) + x.shape[axis + 1:]
+        return np.empty(empty, dtype=x.dtype), np.zeros(empty, dtype=np.int64)
     return best, position
 
 
@@ -177,7 +180,7 @@ class AdaptiveMaxPool2d(Function):
 
 
 def _output_size(output_size, input, op_name):
-    count = 2 if op_name.endswith("2d") else 1
+    count = {"1d": 1, "2d": 2, "3d": 3}[op_name[-2:]]
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != count:
             raise RuntimeError(f"{op_name}(): output_size must be {count}, got {tuple(output_size)}")
@@ -195,9 +198,7 @@ def _output_size(output_size, input, op_name):
     return tuple(int(s) for s in sizes)
 
 
-def _adaptive(input, output_size, op_name):
-    one_d = op_name.endswith("1d")
-    dims = 1 if one_d else 2
+def _check_adaptive_input(input, dims, op_name):
     if not isinstance(input, Tensor):
         raise not_a_tensor_error(op_name, "input", input)
     if input.ndim not in (dims + 1, dims + 2):
@@ -208,6 +209,11 @@ def _adaptive(input, output_size, op_name):
                 f"{op_name}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
                 f"{list(input.shape)} with dimension {dim} being empty"
             )
+
+
+def _adaptive(input, output_size, op_name):
+    one_d = op_name.endswith("1d")
+    _check_adaptive_input(input, 1 if one_d else 2, op_name)
     sizes = _output_size(output_size, input, op_name)
     x, restore = _as_batched_2d(input, one_d)
     if one_d:

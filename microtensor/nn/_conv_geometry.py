@@ -102,8 +102,8 @@ def _check_dims(input_shape, weight_shape, dims, op_name):
         )
     if len(weight_shape) != dims + 2:
         raise RuntimeError(
-            f"{op_name}(): expected a {dims + 2}-dimensional weight (out_channels, in_channels / groups"
-            f"{', kH, kW' if dims == 2 else ', kW'}), but got a {len(weight_shape)}-dimensional weight of size "
+            f"{op_name}(): expected a {dims + 2}-dimensional weight (out_channels, in_channels / groups, "
+            f"{', '.join('k' + axis for axis in 'DHW'[-dims:])}), but got a {len(weight_shape)}-dimensional weight of size "
             f"{list(weight_shape)}"
         )
 
@@ -142,8 +142,9 @@ def _check_kernel_fits(spatial, kernel, pads, dilation, op_name):
         )
 
 
-def _plan(input_shape, weight_shape, bias_shape, stride, padding, dilation, groups, dims, op_name):
-    """The checked 2-D geometry of a convolution of these shapes (1-D: a height-1 image)."""
+def _checked_arguments(input_shape, weight_shape, bias_shape, stride, padding, dilation, groups, dims, op_name):
+    """``(stride, dilation, pads, groups, kernel)`` of a ``dims``-D convolution of these shapes, checked as in
+    PyTorch (``pads`` per dim ``(before, after)``)."""
     _check_dims(input_shape, weight_shape, dims, op_name)
     kernel = tuple(weight_shape[2:])
     stride = _tuple(stride, dims, "stride", op_name)
@@ -158,11 +159,18 @@ def _plan(input_shape, weight_shape, bias_shape, stride, padding, dilation, grou
     batched = len(input_shape) == dims + 2
     _check_shapes(input_shape if batched else (1,) + input_shape, weight_shape, bias_shape, int(groups), op_name)
     _check_kernel_fits(input_shape[-dims:], kernel, pads, dilation, op_name)
+    return stride, dilation, pads, int(groups), kernel
+
+
+def _plan(input_shape, weight_shape, bias_shape, stride, padding, dilation, groups, dims, op_name):
+    """The checked 2-D geometry of a convolution of these shapes (1-D: a height-1 image)."""
+    stride, dilation, pads, groups, kernel = _checked_arguments(
+        input_shape, weight_shape, bias_shape, stride, padding, dilation, groups, dims, op_name)
     spatial = tuple(input_shape[-dims:])
     if dims == 1:
         stride, dilation, pads, kernel, spatial = (1,) + stride, (1,) + dilation, ((0, 0),) + pads, (1,) + kernel, \
             (1,) + spatial
-    return ConvGeometry(stride, dilation, pads, int(groups), kernel, input_shape[-dims - 1], spatial)
+    return ConvGeometry(stride, dilation, pads, groups, kernel, input_shape[-dims - 1], spatial)
 
 
 _cached_plan = functools.lru_cache(maxsize=256)(_plan)

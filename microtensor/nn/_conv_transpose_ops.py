@@ -48,7 +48,9 @@ def _check_transposed(input, weight, bias, groups, dims, op_name):
     return out_channels
 
 
-def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, dims, op_name):
+def _transposed_arguments(input, weight, bias, stride, padding, output_padding, groups, dilation, dims, op_name):
+    """``(out_channels, stride, padding, dilation, output_padding, out_size)`` of a ``dims``-D transposed
+    convolution, checked as in PyTorch (per dim tuples; ``out_size`` the output's spatial size)."""
     _check_tensors(input, weight, bias, op_name)
     out_channels = _check_transposed(input, weight, bias, groups, dims, op_name)
     if isinstance(padding, str):
@@ -63,16 +65,23 @@ def _transposed_convolution(input, weight, bias, stride, padding, output_padding
     if any(not 0 <= o < s for o, s in zip(output_padding, stride)):
         raise RuntimeError(f"{op_name}(): output padding must be non-negative and smaller than the stride, got "
                            f"output_padding={output_padding}, stride={stride}")
-    batched = input.ndim == dims + 2
-    x = input if batched else input.unsqueeze(0)
     kernel = tuple(weight.shape[2:])
-    spatial = tuple(x.shape[2:])
+    spatial = tuple(input.shape[-dims:])
     out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1
                      for n, s, p, d, k, o in zip(spatial, stride, padding, dilation, kernel, output_padding))
     if any(size <= 0 for size in out_size):
         raise RuntimeError(f"{op_name}(): the output size {out_size} of input {list(input.shape)} is too small "
                            f"(stride={stride}, padding={padding}, kernel={kernel}); reduce the padding")
     _check_kernel_fits(out_size, kernel, [(p, p) for p in padding], dilation, op_name)
+    return out_channels, stride, padding, dilation, output_padding, out_size
+
+
+def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, dims, op_name):
+    out_channels, stride, padding, dilation, output_padding, out_size = _transposed_arguments(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, dims, op_name)
+    batched = input.ndim == dims + 2
+    x = input if batched else input.unsqueeze(0)
+    kernel = tuple(weight.shape[2:])
     if dims == 1:  # a height-1 image
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, padding, kernel, out_size = ((1,) + stride, (1,) + dilation, (0,) + padding, (1,) + kernel,

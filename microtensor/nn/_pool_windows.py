@@ -97,8 +97,13 @@ def _pooled_length(length, kernel, stride, padding, dilation, ceil_mode):
     return out
 
 
+def _dims_of(op_name):
+    """The spatial dims of a pooling op by its name: ``max_pool3d`` -> 3."""
+    return {"1d": 1, "2d": 2, "3d": 3}[op_name[-2:]]
+
+
 def _pair_argument(value, name, op_name, allow_none=False):
-    count = 2 if op_name.endswith("2d") else 1
+    count = _dims_of(op_name)
     if isinstance(value, (tuple, list)):
         if len(value) == 1:
             value = tuple(value) * count
@@ -146,10 +151,10 @@ def _pool_plan(shape, kernel_size, stride, padding, dilation, ceil_mode, op_name
         return _window_geometry(*args)
 
 
-def _window_geometry(shape, kernel_size, stride, padding, dilation, ceil_mode, op_name):
-    """The 2-D geometry of a fixed-window pooling (1-D ops pass a height-1 image), checked as in PyTorch."""
-    one_d = op_name.endswith("1d")
-    _check_shape(shape, op_name, 1 if one_d else 2)
+def _window_arguments(shape, kernel_size, stride, padding, dilation, op_name):
+    """``(kernel, stride, padding, dilation)`` of a fixed-window pooling, one int per spatial dim, checked as in
+    PyTorch (the dims are the op's: ``max_pool3d`` has three)."""
+    _check_shape(shape, op_name, _dims_of(op_name))
     kernel = _pair_argument(kernel_size, "kernel_size", op_name)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else \
         _pair_argument(stride, "stride", op_name, allow_none=True)
@@ -169,6 +174,13 @@ def _window_geometry(shape, kernel_size, stride, padding, dilation, ceil_mode, o
                 f"{op_name}(): pad should be at most half of effective kernel size, but got pad={p}, "
                 f"kernel_size={k} and dilation={d}"
             )
+    return kernel, stride, padding, dilation
+
+
+def _window_geometry(shape, kernel_size, stride, padding, dilation, ceil_mode, op_name):
+    """The 2-D geometry of a fixed-window pooling (1-D ops pass a height-1 image), checked as in PyTorch."""
+    one_d = op_name.endswith("1d")
+    kernel, stride, padding, dilation = _window_arguments(shape, kernel_size, stride, padding, dilation, op_name)
     if one_d:
         kernel, stride, padding, dilation = ((1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation)
     size = tuple(shape[-2:]) if not one_d else (1, shape[-1])

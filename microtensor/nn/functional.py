@@ -11,6 +11,7 @@ layer's function (``linear``, ``layer_norm``, ``conv2d``, ``max_pool2d``, ``pad`
 to its op (``_linear_op.py``, ``_norm_ops.py``, ``_conv_ops.py``, ``_max_pool_ops.py``, ...).
 """
 from ..ops.index_slices import one_hot
+from . import _conv3d_ops, _grid_sampling_ops, _pool3d_ops  # volumes and spatial transformers
 from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
     _embedding_bag, _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations,
@@ -62,6 +63,9 @@ from ._margin_losses import *  # noqa: F403
 from ._condensed_distances import *  # noqa: F403
 from . import _ctc_loss
 from ._ctc_loss import *  # noqa: F403
+from ._conv3d_ops import *  # noqa: F403
+from ._pool3d_ops import *  # noqa: F403
+from ._grid_sampling_ops import *  # noqa: F403
 
 __all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
@@ -96,6 +100,9 @@ __all__ += _channel_shuffle.__all__
 __all__ += _margin_losses.__all__
 __all__ += _condensed_distances.__all__
 __all__ += _ctc_loss.__all__
+__all__ += _conv3d_ops.__all__
+__all__ += _pool3d_ops.__all__
+__all__ += _grid_sampling_ops.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

@@ -52,6 +52,7 @@ from .conv import (
     ConvTranspose1d as ConvTranspose1d,
     ConvTranspose2d as ConvTranspose2d,
 )
+from .conv3d import Conv3d as Conv3d, ConvTranspose3d as ConvTranspose3d
 from .ctc_loss import CTCLoss as CTCLoss
 from .distance import CosineSimilarity as CosineSimilarity, PairwiseDistance as PairwiseDistance
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
@@ -117,6 +118,12 @@ from .pooling import (
     MaxPool1d as MaxPool1d,
     MaxPool2d as MaxPool2d,
 )
+from .pooling3d import (
+    AdaptiveAvgPool3d as AdaptiveAvgPool3d,
+    AdaptiveMaxPool3d as AdaptiveMaxPool3d,
+    AvgPool3d as AvgPool3d,
+    MaxPool3d as MaxPool3d,
+)
 from .randomized_relu import RReLU as RReLU
 from .rnn import (
     GRU as GRU,
@@ -146,11 +153,14 @@ from .upsampling import (
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -168,8 +178,10 @@ __all__ = [
     "ConstantPad3d",
     "Conv1d",
     "Conv2d",
+    "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
@@ -215,6 +227,7 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
     "Mish",
