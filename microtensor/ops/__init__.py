@@ -59,6 +59,14 @@ from . import vector_products  # noqa: F401
 from . import matrix_exponential  # noqa: F401
 from . import lu_factorization  # noqa: F401
 from . import tensor_facts  # noqa: F401
+from . import tensor_status  # noqa: F401
+from . import membership  # noqa: F401
+from . import rotation  # noqa: F401
+from . import diagonal_embedding  # noqa: F401
+from . import scatter_views  # noqa: F401
+from . import index_reduction  # noqa: F401
+from . import flat_positions  # noqa: F401
+from . import broadcast_sums  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 
 globals().update(_registry.OPS)
