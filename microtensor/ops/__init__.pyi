@@ -13,26 +13,31 @@ from . import activation as activation
 from . import affine_combinations as affine_combinations
 from . import arithmetic as arithmetic
 from . import bitwise as bitwise
+from . import broadcast_sums as broadcast_sums
 from . import clamping as clamping
 from . import closeness as closeness
 from . import comparison as comparison
 from . import condition_number as condition_number
 from . import copying as copying
 from . import decompositions as decompositions
+from . import diagonal_embedding as diagonal_embedding
 from . import division as division
 from . import einstein_summation as einstein_summation
 from . import elementwise as elementwise
 from . import exponentials as exponentials
 from . import extrema as extrema
+from . import flat_positions as flat_positions
 from . import gather_scatter as gather_scatter
 from . import gaussian as gaussian
 from . import hyperbolic as hyperbolic
+from . import index_reduction as index_reduction
 from . import index_slices as index_slices
 from . import indexing as indexing
 from . import joining as joining
 from . import linalg as linalg
 from . import lu_factorization as lu_factorization
 from . import matrix_exponential as matrix_exponential
+from . import membership as membership
 from . import methods as methods
 from . import movement as movement
 from . import norms as norms
@@ -43,16 +48,19 @@ from . import reduction as reduction
 from . import reduction_variants as reduction_variants
 from . import reordering as reordering
 from . import repetition as repetition
+from . import rotation as rotation
 from . import rounding as rounding
 from . import sampling as sampling
 from . import scan as scan
 from . import scatter_reductions as scatter_reductions
+from . import scatter_views as scatter_views
 from . import selection as selection
 from . import solvers as solvers
 from . import sorting as sorting
 from . import special_functions as special_functions
 from . import splitting as splitting
 from . import tensor_facts as tensor_facts
+from . import tensor_status as tensor_status
 from . import triangular as triangular
 from . import trigonometry as trigonometry
 from . import variance as variance
@@ -135,7 +143,10 @@ __all__ = [
     "deg2rad",
     "det",
     "diag",
+    "diag_embed",
+    "diagflat",
     "diagonal",
+    "diagonal_scatter",
     "diff",
     "div",
     "divide",
@@ -167,6 +178,7 @@ __all__ = [
     "ge",
     "gelu",
     "ger",
+    "get_device",
     "getitem",
     "gt",
     "hardtanh",
@@ -177,13 +189,17 @@ __all__ = [
     "index_copy",
     "index_fill",
     "index_put",
+    "index_reduce",
     "index_select",
     "inner",
     "inverse",
     "is_complex",
     "is_floating_point",
+    "is_nonzero",
+    "is_same_size",
     "isclose",
     "isfinite",
+    "isin",
     "isinf",
     "isnan",
     "kthvalue",
@@ -246,6 +262,7 @@ __all__ = [
     "pinverse",
     "pow",
     "prod",
+    "put",
     "rad2deg",
     "ravel",
     "reciprocal",
@@ -257,20 +274,24 @@ __all__ = [
     "reshape",
     "reshape_as",
     "roll",
+    "rot90",
     "round",
     "row_stack",
     "rsqrt",
+    "rsub",
     "scatter",
     "scatter_add",
     "scatter_reduce",
     "searchsorted",
     "select",
+    "select_scatter",
     "selu",
     "sigmoid",
     "sign",
     "silu",
     "sin",
     "sinh",
+    "slice_scatter",
     "slogdet",
     "softmax",
     "softplus",
@@ -308,6 +329,7 @@ __all__ = [
     "unflatten",
     "unique",
     "unique_consecutive",
+    "unravel_index",
     "unsqueeze",
     "var",
     "var_mean",
@@ -442,7 +464,10 @@ def cumsum(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: O
 def deg2rad(input: Tensor) -> Tensor: ...
 def det(A: Tensor) -> Tensor: ...
 def diag(input: Tensor, diagonal: int = 0) -> Tensor: ...
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor: ...
+def diagflat(input: Tensor, offset: int = 0) -> Tensor: ...
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor: ...
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor: ...
 def diff(
     input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = None, append: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -482,6 +507,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 def ge(input: Tensor, other: TensorLike) -> Tensor: ...
 def gelu(input: Tensor, approximate: str = 'none') -> Tensor: ...
 def ger(input: Tensor, vec2: Tensor) -> Tensor: ...
+def get_device(input: Tensor) -> int: ...
 def getitem(input: Tensor, index: Any) -> Tensor: ...
 def gt(input: Tensor, other: TensorLike) -> Tensor: ...
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor: ...
@@ -492,15 +518,24 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor: ...
 def index_fill(input: Tensor, dim: int, index: Tensor, value: TensorLike) -> Tensor: ...
 def index_put(input: Tensor, indices: Any, values: TensorLike, accumulate: bool = False) -> Tensor: ...
+def index_reduce(
+    input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *, include_self: bool = True,
+) -> Tensor: ...
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor: ...
 def inner(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def inverse(A: Tensor) -> Tensor: ...
 def is_complex(input: Tensor) -> bool: ...
 def is_floating_point(input: Tensor) -> bool: ...
+def is_nonzero(input: Tensor) -> bool: ...
+def is_same_size(input: Tensor, other: Tensor) -> bool: ...
 def isclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False,
 ) -> Tensor: ...
 def isfinite(input: Tensor) -> Tensor: ...
+def isin(
+    elements: Union[Tensor, Number], test_elements: Union[Tensor, Number], *, assume_unique: bool = False,
+    invert: bool = False,
+) -> Tensor: ...
 def isinf(input: Tensor) -> Tensor: ...
 def isnan(input: Tensor) -> Tensor: ...
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> kthvalue_result: ...
@@ -603,6 +638,7 @@ def prod(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
     axis: Optional[Dim] = None, keepdims: Optional[bool] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor: ...
 def rad2deg(input: Tensor) -> Tensor: ...
 def ravel(input: Tensor) -> Tensor: ...
 def reciprocal(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
@@ -619,9 +655,11 @@ def reshape(
 ) -> Tensor: ...
 def reshape_as(input: Tensor, other: Tensor) -> Tensor: ...
 def roll(input: Tensor, shifts: Union[int, Sequence[int]], dims: Optional[Dim] = None) -> Tensor: ...
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor: ...
 def round(input: Tensor, *, decimals: int = 0, out: Optional[Tensor] = None) -> Tensor: ...
 def row_stack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor: ...
 def rsqrt(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def rsub(input: Tensor, other: TensorLike, *, alpha: Number = 1) -> Tensor: ...
 def scatter(
     input: Tensor, dim: int, index: Tensor, src: Optional[Tensor] = None, value: Optional[Number] = None, *,
     reduce: Optional[str] = None,
@@ -635,12 +673,16 @@ def searchsorted(
     side: Optional[str] = None, sorter: Optional[Tensor] = None,
 ) -> Tensor: ...
 def select(input: Tensor, dim: int, index: int) -> Tensor: ...
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor: ...
 def selu(input: Tensor) -> Tensor: ...
 def sigmoid(input: Tensor) -> Tensor: ...
 def sign(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def silu(input: Tensor) -> Tensor: ...
 def sin(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def sinh(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def slice_scatter(
+    input: Tensor, src: Tensor, dim: int = 0, start: Optional[int] = None, end: Optional[int] = None, step: int = 1,
+) -> Tensor: ...
 def slogdet(A: Tensor) -> slogdet_result: ...
 def softmax(
     input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None, *, axis: Optional[int] = None,
@@ -706,6 +748,7 @@ def unique(
 def unique_consecutive(
     input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: Optional[int] = None,
 ) -> Union[Tensor, Tuple[Tensor, ...]]: ...
+def unravel_index(indices: Tensor, shape: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...
 def unsqueeze(input: Tensor, dim: Dim) -> Tensor: ...
 def var(
     input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
