@@ -57,53 +57,57 @@ def legacy_new(dtype: np.dtype, op_name: str, args: tuple, device: Optional[Devi
 
 
 class _LegacyTensorType(type):
-    """The metaclass of ``mt.FloatTensor`` and friends: calling makes a tensor, ``isinstance`` checks the dtype."""
-
-    dtype: np.dtype
-
-    def __call__(cls, *args: Any, device: Optional[DeviceLike] = None) -> Tensor:  # type: ignore[override]
-        return legacy_new(cls.dtype, cls.__name__, args, device)
+    """The metaclass of ``mt.FloatTensor`` and friends: ``isinstance`` checks the tensor's dtype."""
 
     def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, Tensor) and instance.dtype == cls.dtype
+        return isinstance(instance, Tensor) and instance.dtype == getattr(cls, "dtype", None)
 
     def __repr__(cls) -> str:
         return f"<class 'microtensor.{cls.__name__}'>"
 
 
-class FloatTensor(metaclass=_LegacyTensorType):
+class _LegacyTensor(metaclass=_LegacyTensorType):
+    """Calling a subclass makes a plain ``Tensor`` of its ``dtype`` (``__new__`` returns it, so no ``__init__``)."""
+
+    dtype: np.dtype
+
+    def __new__(cls, *args: Any, device: Optional[DeviceLike] = None) -> Tensor:  # type: ignore[misc]
+        return legacy_new(cls.dtype, cls.__name__, args, device)
+
+
+class FloatTensor(_LegacyTensor):
     dtype = _dtypes.float32
 
 
-class DoubleTensor(metaclass=_LegacyTensorType):
+class DoubleTensor(_LegacyTensor):
     dtype = _dtypes.float64
 
 
-class HalfTensor(metaclass=_LegacyTensorType):
+class HalfTensor(_LegacyTensor):
     dtype = _dtypes.float16
 
 
-class LongTensor(metaclass=_LegacyTensorType):
+class LongTensor(_LegacyTensor):
     dtype = _dtypes.int64
 
 
-class IntTensor(metaclass=_LegacyTensorType):
+class IntTensor(_LegacyTensor):
     dtype = _dtypes.int32
 
 
-class ShortTensor(metaclass=_LegacyTensorType):
+class ShortTensor(_LegacyTensor):
     dtype = _dtypes.int16
 
 
-class CharTensor(metaclass=_LegacyTensorType):
+class CharTensor(_LegacyTensor):
     dtype = _dtypes.int8
 
 
-class ByteTensor(metaclass=_LegacyTensorType):
+class ByteTensor(_LegacyTensor):
     dtype = _dtypes.uint8
 
 
-class BoolTensor(metaclass=_LegacyTensorType):
+class BoolTensor(_LegacyTensor):
     dtype = _dtypes.bool
 
 

@@ -30,11 +30,11 @@ class Size(tuple):
         """The number of elements a tensor of this shape holds (1 for ``Size([])``)."""
         return math.prod(self)
 
-    def __getitem__(self, index: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, index: Any) -> Any:
         item = tuple.__getitem__(self, index)
         return Size(item) if isinstance(index, slice) else item
 
-    def __add__(self, other: Any) -> Any:  # type: ignore[override]
+    def __add__(self, other: Any) -> Any:
         if not isinstance(other, tuple):
             return NotImplemented
         return Size(tuple.__add__(self, other))
@@ -44,7 +44,7 @@ class Size(tuple):
             return NotImplemented
         return Size(tuple.__add__(other, self))
 
-    def __mul__(self, times: Any) -> Any:  # type: ignore[override]
+    def __mul__(self, times: Any) -> Any:
         result = tuple.__mul__(self, times)
         return result if result is NotImplemented else Size(result)
 

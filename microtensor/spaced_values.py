@@ -58,17 +58,17 @@ def range(  # noqa: A001  (PyTorch's name)
     start, end, step = (_number(value, name, "range") for name, value in (("start", start), ("end", end), ("step", step)))
     if not all(math.isfinite(value) for value in (start, end, step)):
         raise RuntimeError(f"range: unsupported range: {start} -> {end} with step {step}; all three must be finite")
-    dtype = _float_dtype(dtype)
-    if dtype.kind != "f":
+    wanted: np.dtype = _float_dtype(dtype)
+    if wanted.kind != "f":
         start, end, step = int(start), int(end), int(step)  # PyTorch takes the bounds in the integer dtype
     if step == 0:
-        raise RuntimeError(f"range: step must be nonzero (start={start}, end={end}, step={step} in dtype {dtype})")
+        raise RuntimeError(f"range: step must be nonzero (start={start}, end={end}, step={step} in dtype {wanted})")
     if (end - start) / step < 0:
         raise RuntimeError(
             f"range: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})"
         )
     count = int(math.floor((end - start) / step)) + 1
-    values = start + step * np.arange(count, dtype=np.float64 if dtype.kind == "f" else np.int64)
-    if dtype.kind in "iu":
-        _dtypes.checked_integer(int(values[-1]), dtype, "range")
-    return _finish(values.astype(dtype), requires_grad, device)
+    values = np.asarray(start) + np.asarray(step) * np.arange(count, dtype=np.float64 if wanted.kind == "f" else np.int64)
+    if wanted.kind in "iu":
+        _dtypes.checked_integer(int(values[-1]), wanted, "range")
+    return _finish(values.astype(wanted), requires_grad, device)

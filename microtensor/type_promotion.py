@@ -6,7 +6,7 @@ tensors weaker than tensors with dims, the highest kind winning outright), so
 """
 from __future__ import annotations
 
-from typing import Union
+from typing import List, Union
 
 import numpy as np
 
@@ -24,7 +24,9 @@ def _dtype_argument(value, op_name, name):
 def result_type(tensor1: Union[Tensor, Number], tensor2: Union[Tensor, Number]) -> np.dtype:
     """The dtype an arithmetic op on ``tensor1`` and ``tensor2`` (tensors or Python numbers) gives:
     ``result_type(int_tensor, 1.0)`` is the default float dtype, ``result_type(2, 3)`` int64."""
-    dimmed, zero_dim, scalars = [], [], []
+    dimmed: List[np.dtype] = []
+    zero_dim: List[np.dtype] = []
+    scalars: List[Number] = []
     for name, value in (("tensor1", tensor1), ("tensor2", tensor2)):
         if isinstance(value, Tensor):
             (dimmed if value.ndim else zero_dim).append(value.dtype)

@@ -16,7 +16,8 @@ from .._typing import Number
 from .indexing import index_put
 from .movement import reshape
 from .views import DiagonalScatter, _int
-from ._util import normalize_dim, tensor_argument as _tensor
+from .._dims import normalize_dim
+from ._util import tensor_argument as _tensor
 
 
 @op(method=True)

@@ -14,7 +14,8 @@ from .._registry import op, tensor_method
 from .._tensor import Tensor
 from .movement import reshape
 from .scatter_reductions import scatter_reduce
-from ._util import normalize_dim, not_a_tensor_error, tensor_argument as _tensor
+from .._dims import normalize_dim
+from ._util import not_a_tensor_error, tensor_argument as _tensor
 
 _INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
 

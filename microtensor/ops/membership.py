@@ -42,7 +42,7 @@ def isin(
         )
     values = _isin_operand(elements, "elements")
     tests = _isin_operand(test_elements, "test_elements")
-    common = result_type(elements, test_elements)  # type: ignore[arg-type]
+    common = result_type(elements, test_elements)
     found = np.isin(values.astype(common, copy=False), tests.astype(common, copy=False), invert=bool(invert))
     return Tensor._make(np.asarray(found, dtype=np.bool_))
 

@@ -9,7 +9,8 @@ from .._tensor import Tensor
 from .copying import clone
 from .movement import transpose
 from .reordering import flip
-from ._util import normalize_dim, tensor_argument as _tensor
+from .._dims import normalize_dim
+from ._util import tensor_argument as _tensor
 
 
 @op(method=True)

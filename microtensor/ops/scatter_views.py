@@ -15,7 +15,8 @@ from .._tensor import Tensor
 from .copying import clone
 from .indexing import getitem
 from .views import _int, diagonal, select
-from ._util import normalize_dim, not_a_tensor_error, tensor_argument as _tensor
+from .._dims import normalize_dim
+from ._util import not_a_tensor_error, tensor_argument as _tensor
 
 
 def _written(op_name, input, src, view_of):
