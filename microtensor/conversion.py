@@ -30,37 +30,38 @@ def _alias_error(what, dtype):
 
 def asarray(
     obj: Any, *, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
-    copy: Optional[bool] = None, requires_grad: bool = False,
+    copy: Optional[bool] = None, requires_grad: Optional[bool] = None,
 ) -> Tensor:
     """``obj`` as a tensor, sharing its memory when it can, as ``torch.asarray``:
 
-    * a Tensor of the wanted dtype is returned itself (``copy=True``: a detached copy); of another
-      dtype it is cast, through the graph (``copy=False`` refuses, ValueError);
+    * a Tensor of the wanted dtype is returned itself (``copy=True``: a clone); of another dtype it
+      is cast (``copy=False`` refuses, ValueError). Both stay in the graph unless ``requires_grad=False``,
+      which detaches the result (PyTorch 2's default ``requires_grad=None`` follows ``obj``);
     * a numpy array of the wanted dtype (native byte order) shares its memory with the result
       (``copy=True``: a copy); of another dtype it is copied (``copy=False`` refuses);
     * anything else (numbers, nested lists, numpy scalars) is copied as ``mt.tensor`` would
       (``copy=False`` refuses).
 
-    ``requires_grad=True`` sets it on the result, which may be ``obj`` itself, as in PyTorch.
+    ``requires_grad=True`` sets it on a result that is a leaf, which may be ``obj`` itself, as in PyTorch.
     """
     check_device(device)
     wanted = _dtypes.to_dtype(dtype)
     if isinstance(obj, Tensor):
-        result = _tensor_as(obj, wanted, copy)
+        result = _tensor_as(obj.detach() if requires_grad is False and obj.requires_grad else obj, wanted, copy)
     elif isinstance(obj, np.ndarray):
         result = _array_as(obj, wanted, copy)
     else:
         if copy is False:
             raise ValueError("asarray: can't alias arbitrary sequence into a tensor (copy=False); pass copy=None")
         result = tensor(obj, dtype=wanted)
-    if requires_grad:
+    if requires_grad and not result.requires_grad:
         result.requires_grad_(True)
     return result
 
 
 def _tensor_as(obj, wanted, copy):
     if wanted is None or wanted == obj.dtype:
-        return obj.detach().clone() if copy else obj
+        return obj.clone() if copy else obj
     if copy is False:
         raise _alias_error(f"a tensor of dtype {obj.dtype}", wanted)
     return obj.to(wanted)

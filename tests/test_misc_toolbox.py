@@ -101,8 +101,12 @@ def test_asarray_of_tensors_and_python_data():
     marked = mt.asarray(t, requires_grad=True)
     assert marked is t and t.requires_grad
     grad_source = mt.tensor([1.0, 2.0], requires_grad=True) * 2
-    assert mt.asarray(grad_source, copy=True).grad_fn is None
-    assert mt.asarray(grad_source, dtype=mt.float64).grad_fn is not None
+    assert mt.asarray(grad_source) is grad_source
+    assert mt.asarray(grad_source, copy=True).grad_fn is not None and mt.asarray(grad_source, dtype=mt.float64).grad_fn is not None
+    for detached in (mt.asarray(grad_source, requires_grad=False), mt.asarray(grad_source, copy=True, requires_grad=False)):
+        assert detached.grad_fn is None and not detached.requires_grad and detached.tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError):
+        mt.asarray(mt.tensor([1, 2]), requires_grad=True)
 
 
 # --------------------------------------------------------------- dtype queries
