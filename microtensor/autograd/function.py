@@ -41,9 +41,7 @@ from .._tensor import Tensor, _new_tensor
 from .anomaly import anomaly_mode as _anomaly_mode
 from .grad_mode import _state, no_grad
 from .function_ctx import FunctionCtx
-from .node_meta import (
-    ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, pair_meta, shared_meta, shared_meta_and_needs,
-)
+from .node_meta import GENERAL_META, ONE_INPUT_NEEDS_GRAD, ONE_META, PAIR_META, general_meta, pair_meta, shared_meta
 from .outputs import edge_of, one_recorded_output, plain_output, recorded_outputs, unary_result
 from .saved import (
     OUTPUT, constant_record, only_plain_values, saved_record,
@@ -148,20 +146,25 @@ class Function(FunctionCtx):
         ctx._saved = ()
         forward_args = list(args)
         inputs = []
-        meta = []
+        key = []  # per argument: shape and dtype if it needs a gradient, None for another tensor, False else
         for index, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 data = forward_args[index] = arg._data
                 if arg._requires_grad:
                     inputs.append(arg if arg._grad_fn is None else arg._grad_fn if not arg._output_nr else edge_of(arg))
-                    meta.append(shared_meta(data.shape, data.dtype))
+                    key.append(data.shape)
+                    key.append(data.dtype)
                     continue
-                meta.append(None)
+                key.append(None)
             else:
-                meta.append(False)  # not a tensor at all (a dim, a shape, a number)
+                key.append(False)  # not a tensor at all (a dim, a shape, a number)
             inputs.append(None)
         ctx.inputs = tuple(inputs)
-        ctx.input_meta, ctx.needs_input_grad = shared_meta_and_needs(tuple(meta))
+        key = tuple(key)
+        entry = GENERAL_META.get(key)
+        if entry is None:
+            entry = general_meta(key)
+        ctx.input_meta, ctx.needs_input_grad = entry
         if numpy_level:
             raw = cls.forward(ctx, *forward_args, **kwargs)
             if raw.__class__ is np.ndarray or isinstance(raw, np.generic):

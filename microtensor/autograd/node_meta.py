@@ -44,6 +44,28 @@ def pair_meta(key):
     return entry
 
 
+def general_meta(key):
+    """``(input_meta, needs_input_grad)`` of a node from ``Function._apply_general``'s key: per argument
+    its shape and dtype when it needs a gradient, None for a tensor that does not, False for a plain value."""
+    metas = []
+    position = 0
+    while position < len(key):
+        item = key[position]
+        if item is None or item is False:
+            metas.append(item)
+            position += 1
+        else:
+            metas.append(shared_meta(item, key[position + 1]))
+            position += 2
+    if len(GENERAL_META) > 4096:
+        GENERAL_META.clear()
+    entry = GENERAL_META[key] = shared_meta_and_needs(tuple(metas))
+    return entry
+
+
+GENERAL_META = {}
+
+
 def shared_meta_and_needs(metas):
     """``(input_meta, needs_input_grad)`` of a node from its per-argument metas, both interned."""
     entry = _META_AND_NEEDS.get(metas)

@@ -58,7 +58,9 @@ def saved_records_of_one(values, args, forward_args, raw, out, tensor):
         if value is None or value.__class__ is float or value.__class__ is int:
             records.append(value)
         elif value is raw or value is out:
-            counter = tensor._version_counter
+            counter = tensor._counter  # a new output: its counter is made here (or is its base's, for a view)
+            if counter is None:
+                counter = tensor._counter = [0]
             records.append((out, OUTPUT, counter, counter[0]))
         else:
             records.append(_input_record(value, args, forward_args))
@@ -67,10 +69,14 @@ def saved_records_of_one(values, args, forward_args, raw, out, tensor):
 
 def _input_record(value, args, forward_args):
     """The record of ``value`` if it is what forward got for a Tensor argument, else ``constant_record``."""
-    for arg, forward_arg in zip(args, forward_args):
-        if value is forward_arg and isinstance(arg, Tensor):
-            counter = arg._version_counter
-            return (arg._data, arg, counter, counter[0])
+    for index, forward_arg in enumerate(forward_args):
+        if value is forward_arg:
+            arg = args[index]
+            if isinstance(arg, Tensor):
+                counter = arg._counter  # Tensor._version_counter, without the property's call
+                if counter is None:
+                    counter = arg._counter = [0]
+                return (arg._data, arg, counter, counter[0])
     return constant_record(value)
 
 

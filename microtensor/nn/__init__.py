@@ -23,6 +23,7 @@
 | modules/batchnorm.py     | BatchNorm1d BatchNorm2d BatchNorm3d InstanceNorm1d/2d/3d |
 | modules/sparse.py        | Embedding EmbeddingBag |
 | modules/rnn.py           | RNN LSTM GRU RNNCell LSTMCell GRUCell |
+| modules/rnn_base.py      | RNNBase: the recurrent layers' parameters, padded and packed inputs, loop over layers |
 | modules/attention.py     | MultiheadAttention |
 | modules/transformer.py   | TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer TransformerDecoder Transformer |
 | modules/activation.py    | ReLU Sigmoid Tanh LeakyReLU GELU Softplus Softmax LogSoftmax Identity SiLU ELU SELU Hardtanh ReLU6 Mish, PReLU LogSigmoid Softsign Hardsigmoid Hardswish Softmin Softmax2d GLU Tanhshrink Threshold CELU Softshrink Hardshrink |
@@ -35,11 +36,20 @@
 | modules/padding.py       | ConstantPad* ZeroPad* ReflectionPad* ReplicationPad* CircularPad* (1d/2d/3d; F.pad) |
 | modules/loss.py          | MSELoss L1Loss BCELoss BCEWithLogitsLoss NLLLoss CrossEntropyLoss SmoothL1Loss HuberLoss KLDivLoss, CosineEmbeddingLoss MarginRankingLoss TripletMarginLoss HingeEmbeddingLoss SoftMarginLoss MultiLabelSoftMarginLoss PoissonNLLLoss GaussianNLLLoss |
 | modules/distance.py      | PairwiseDistance CosineSimilarity |
+| modules/randomized_relu.py | RReLU |
+| modules/alpha_dropout.py | AlphaDropout FeatureAlphaDropout |
+| modules/unpooling.py     | MaxUnpool1d MaxUnpool2d |
+| modules/lp_pooling.py    | LPPool1d LPPool2d |
+| modules/channelshuffle.py | ChannelShuffle |
+| modules/margin_loss.py   | MultiMarginLoss MultiLabelMarginLoss TripletMarginWithDistanceLoss |
+| modules/ctc_loss.py      | CTCLoss |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
 | _composite_activations.py | F.logsigmoid softsign hardsigmoid hardswish softmin glu tanhshrink threshold celu softshrink hardshrink prelu (compositions of ops) |
 | _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
 | _loss_arguments.py       | how the losses check and convert their arguments |
+| _ctc_loss.py             | F.ctc_loss: its arguments, checks and reduction |
+| _ctc_loss_ops.py         | the CTC loss of each sample (alpha-beta recursions in log space) |
 | _embedding_losses.py     | F.pairwise_distance and the distance / margin / likelihood losses (compositions of ops) |
 | init.py                  | uniform_ normal_ trunc_normal_ constant_ zeros_ ones_ eye_ orthogonal_ xavier_* kaiming_* calculate_gain |
 | utils/                   | clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters |
@@ -67,8 +77,19 @@
 | _pixel_shuffle.py        | F.pixel_shuffle / pixel_unshuffle (channels to resolution and back) |
 | _interpolate.py          | F.interpolate: nearest, linear/bilinear/trilinear, area resizing |
 | _rnn_ops.py              | one fused node per recurrent layer and direction (backward through time) |
+| _packed_recurrence.py    | a recurrent layer-direction over a PackedSequence (runs of equal batch size) |
+| _projected_lstm.py       | the LSTM with projections (proj_size), built from autograd ops |
 | _attention_op.py         | fused scaled dot-product attention |
 | _multi_head_attention.py | F.multi_head_attention_forward (nn.MultiheadAttention's computation) |
+| _in_place_activations.py | F.relu_ elu_ leaky_relu_ hardtanh_ celu_ selu_ threshold_ (inplace=True forms) |
+| _random_rectifier.py     | F.rrelu rrelu_ (random slopes in training, their mean in eval) |
+| _alpha_dropout.py        | F.alpha_dropout feature_alpha_dropout (SELU-preserving dropout) |
+| _gumbel_softmax.py       | F.gumbel_softmax (soft or straight-through hard samples) |
+| _unpooling_ops.py        | F.max_unpool1d/2d (and its op), max_pool1d/2d_with_indices |
+| _power_pooling.py        | F.lp_pool1d lp_pool2d |
+| _channel_shuffle.py      | F.channel_shuffle native_channel_shuffle, deprecated upsample_bilinear / upsample_nearest |
+| _margin_losses.py        | F.multi_margin_loss multilabel_margin_loss triplet_margin_with_distance_loss |
+| _condensed_distances.py  | F.pdist |
 """
 from . import functional, init, utils
 from .module import Module

@@ -49,6 +49,19 @@ from ._interpolate import *  # noqa: F403
 from ._pad_op import *  # noqa: F403
 from ._fold import *  # noqa: F403
 from ._pixel_shuffle import *  # noqa: F403
+from . import _alpha_dropout, _gumbel_softmax, _in_place_activations, _random_rectifier
+from . import _channel_shuffle, _condensed_distances, _margin_losses, _power_pooling, _unpooling_ops
+from ._in_place_activations import *  # noqa: F403
+from ._random_rectifier import *  # noqa: F403
+from ._alpha_dropout import *  # noqa: F403
+from ._gumbel_softmax import *  # noqa: F403
+from ._unpooling_ops import *  # noqa: F403
+from ._power_pooling import *  # noqa: F403
+from ._channel_shuffle import *  # noqa: F403
+from ._margin_losses import *  # noqa: F403
+from ._condensed_distances import *  # noqa: F403
+from . import _ctc_loss
+from ._ctc_loss import *  # noqa: F403
 
 __all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
@@ -73,6 +86,16 @@ __all__ += _interpolate.__all__
 __all__ += _pad_op.__all__
 __all__ += _fold.__all__
 __all__ += _pixel_shuffle.__all__
+__all__ += _in_place_activations.__all__
+__all__ += _random_rectifier.__all__
+__all__ += _alpha_dropout.__all__
+__all__ += _gumbel_softmax.__all__
+__all__ += _unpooling_ops.__all__
+__all__ += _power_pooling.__all__
+__all__ += _channel_shuffle.__all__
+__all__ += _margin_losses.__all__
+__all__ += _condensed_distances.__all__
+__all__ += _ctc_loss.__all__
 
 # Their public home, as when they were written in this file: a saved model names F.relu (or a
 # loss) ``microtensor.nn.functional.relu``, and mt.load finds and allows it by that path.

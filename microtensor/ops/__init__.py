@@ -59,6 +59,13 @@ from . import vector_products  # noqa: F401
 from . import matrix_exponential  # noqa: F401
 from . import lu_factorization  # noqa: F401
 from . import tensor_facts  # noqa: F401
+from . import products  # noqa: F401
+from . import distances  # noqa: F401
+from . import statistics  # noqa: F401
+from . import integration  # noqa: F401
+from . import matrix_builders  # noqa: F401
+from . import combinatorics  # noqa: F401
+from . import histograms  # noqa: F401
 from . import tensor_status  # noqa: F401
 from . import membership  # noqa: F401
 from . import rotation  # noqa: F401

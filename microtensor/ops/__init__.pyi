@@ -3,6 +3,7 @@ from microtensor._tensor import Tensor
 from microtensor._typing import DTypeLike, DeviceLike, Dim, Number, ShapeArg, TensorLike
 from microtensor.ops.decompositions import slogdet_result
 from microtensor.ops.extrema import max_result, min_result
+from microtensor.ops.histograms import histogram_result
 from microtensor.ops.reduction_variants import aminmax_result
 from microtensor.ops.scan import cummax_result, cummin_result
 from microtensor.ops.sorting import kthvalue_result, median_result, mode_result, nanmedian_result, sort_result, topk_result
@@ -16,11 +17,13 @@ from . import bitwise as bitwise
 from . import broadcast_sums as broadcast_sums
 from . import clamping as clamping
 from . import closeness as closeness
+from . import combinatorics as combinatorics
 from . import comparison as comparison
 from . import condition_number as condition_number
 from . import copying as copying
 from . import decompositions as decompositions
 from . import diagonal_embedding as diagonal_embedding
+from . import distances as distances
 from . import division as division
 from . import einstein_summation as einstein_summation
 from . import elementwise as elementwise
@@ -29,13 +32,16 @@ from . import extrema as extrema
 from . import flat_positions as flat_positions
 from . import gather_scatter as gather_scatter
 from . import gaussian as gaussian
+from . import histograms as histograms
 from . import hyperbolic as hyperbolic
 from . import index_reduction as index_reduction
 from . import index_slices as index_slices
 from . import indexing as indexing
+from . import integration as integration
 from . import joining as joining
 from . import linalg as linalg
 from . import lu_factorization as lu_factorization
+from . import matrix_builders as matrix_builders
 from . import matrix_exponential as matrix_exponential
 from . import membership as membership
 from . import methods as methods
@@ -43,6 +49,7 @@ from . import movement as movement
 from . import norms as norms
 from . import numpy_protocol as numpy_protocol
 from . import orthogonal_factorizations as orthogonal_factorizations
+from . import products as products
 from . import rectifiers as rectifiers
 from . import reduction as reduction
 from . import reduction_variants as reduction_variants
@@ -59,6 +66,7 @@ from . import solvers as solvers
 from . import sorting as sorting
 from . import special_functions as special_functions
 from . import splitting as splitting
+from . import statistics as statistics
 from . import tensor_facts as tensor_facts
 from . import tensor_status as tensor_status
 from . import triangular as triangular
@@ -79,6 +87,7 @@ __all__ = [
     "addcmul",
     "addmm",
     "addmv",
+    "addr",
     "all",
     "allclose",
     "amax",
@@ -106,20 +115,25 @@ __all__ = [
     "atleast_3d",
     "baddbmm",
     "bernoulli",
+    "bincount",
     "bitwise_and",
     "bitwise_left_shift",
     "bitwise_not",
     "bitwise_or",
     "bitwise_right_shift",
     "bitwise_xor",
+    "block_diag",
     "bmm",
     "broadcast_shapes",
     "broadcast_tensors",
     "broadcast_to",
     "bucketize",
+    "cartesian_prod",
     "cast",
     "cat",
+    "cdist",
     "ceil",
+    "chain_matmul",
     "cholesky",
     "cholesky_solve",
     "chunk",
@@ -129,17 +143,21 @@ __all__ = [
     "clip",
     "clone",
     "column_stack",
+    "combinations",
     "concat",
     "concatenate",
     "copy_from",
+    "corrcoef",
     "cos",
     "cosh",
     "count_nonzero",
+    "cov",
     "cross",
     "cummax",
     "cummin",
     "cumprod",
     "cumsum",
+    "cumulative_trapezoid",
     "deg2rad",
     "det",
     "diag",
@@ -148,6 +166,7 @@ __all__ = [
     "diagonal",
     "diagonal_scatter",
     "diff",
+    "dist",
     "div",
     "divide",
     "dot",
@@ -173,6 +192,7 @@ __all__ = [
     "floor_divide",
     "fmod",
     "frac",
+    "frobenius_norm",
     "full_like_value",
     "gather",
     "ge",
@@ -182,6 +202,8 @@ __all__ = [
     "getitem",
     "gt",
     "hardtanh",
+    "histc",
+    "histogram",
     "hsplit",
     "hstack",
     "hypot",
@@ -202,6 +224,7 @@ __all__ = [
     "isin",
     "isinf",
     "isnan",
+    "kron",
     "kthvalue",
     "le",
     "leaky_relu",
@@ -248,6 +271,7 @@ __all__ = [
     "nan_to_num",
     "nanmean",
     "nanmedian",
+    "nanquantile",
     "nansum",
     "narrow",
     "ne",
@@ -256,19 +280,23 @@ __all__ = [
     "nonzero",
     "norm",
     "normal",
+    "nuclear_norm",
     "one_hot",
     "outer",
+    "pdist",
     "permute",
     "pinverse",
     "pow",
     "prod",
     "put",
+    "quantile",
     "rad2deg",
     "ravel",
     "reciprocal",
     "relu",
     "relu6",
     "remainder",
+    "renorm",
     "repeat",
     "repeat_interleave",
     "reshape",
@@ -315,10 +343,13 @@ __all__ = [
     "tan",
     "tanh",
     "tensor_split",
+    "tensordot",
     "tile",
     "topk",
     "trace",
     "transpose",
+    "trapezoid",
+    "trapz",
     "tril",
     "tril_indices",
     "triu",
@@ -331,8 +362,10 @@ __all__ = [
     "unique_consecutive",
     "unravel_index",
     "unsqueeze",
+    "vander",
     "var",
     "var_mean",
+    "vdot",
     "view",
     "view_as",
     "vsplit",
@@ -361,6 +394,9 @@ def addmm(
 ) -> Tensor: ...
 def addmv(
     input: TensorLike, mat: Tensor, vec: Tensor, *, beta: Number = 1, alpha: Number = 1, out: Optional[Tensor] = None,
+) -> Tensor: ...
+def addr(
+    input: TensorLike, vec1: Tensor, vec2: Tensor, *, beta: Number = 1, alpha: Number = 1, out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def all(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, axis: Optional[Dim] = None,
@@ -415,12 +451,14 @@ def bernoulli(
     input: Tensor, p: Optional[TensorLike] = None, *, generator: Optional[Generator] = None,
     out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def bincount(input: Tensor, weights: Optional[Tensor] = None, minlength: int = 0) -> Tensor: ...
 def bitwise_and(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_left_shift(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_not(input: Tensor) -> Tensor: ...
 def bitwise_or(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_right_shift(input: Tensor, other: TensorLike) -> Tensor: ...
 def bitwise_xor(input: Tensor, other: TensorLike) -> Tensor: ...
+def block_diag(*tensors: Tensor) -> Tensor: ...
 def bmm(input: Tensor, mat2: Tensor) -> Tensor: ...
 def broadcast_shapes(*shapes: ShapeArg) -> Tuple[int, ...]: ...
 def broadcast_tensors(*tensors: Tensor) -> Tuple[Tensor, ...]: ...
@@ -428,11 +466,16 @@ def broadcast_to(
     input: Tensor, *sizes: ShapeArg, shape: Optional[ShapeArg] = None, size: Optional[ShapeArg] = None,
 ) -> Tensor: ...
 def bucketize(input: TensorLike, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor: ...
+def cartesian_prod(*tensors: Tensor) -> Tensor: ...
 def cast(input: Tensor, dtype: DTypeLike) -> Tensor: ...
 def cat(
     tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def cdist(
+    x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = 'use_mm_for_euclid_dist_if_necessary',
+) -> Tensor: ...
 def ceil(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def chain_matmul(*matrices: Tensor, out: Optional[Tensor] = None) -> Tensor: ...
 def cholesky(input: Tensor, upper: bool = False) -> Tensor: ...
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor: ...
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]: ...
@@ -446,6 +489,7 @@ def clip(
 ) -> Tensor: ...
 def clone(input: Tensor) -> Tensor: ...
 def column_stack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor: ...
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor: ...
 def concat(
     tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -453,14 +497,21 @@ def concatenate(
     tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def copy_from(target: Tensor, source: Tensor) -> Tensor: ...
+def corrcoef(input: Tensor) -> Tensor: ...
 def cos(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def cosh(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def count_nonzero(input: Tensor, dim: Optional[Dim] = None) -> Tensor: ...
+def cov(
+    input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None, aweights: Optional[Tensor] = None,
+) -> Tensor: ...
 def cross(input: Tensor, other: Tensor, dim: Optional[int] = None) -> Tensor: ...
 def cummax(input: Tensor, dim: int, *, out: Optional[Sequence[Tensor]] = None) -> cummax_result: ...
 def cummin(input: Tensor, dim: int, *, out: Optional[Sequence[Tensor]] = None) -> cummin_result: ...
 def cumprod(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: Optional[Tensor] = None) -> Tensor: ...
 def cumsum(input: Tensor, dim: int, *, dtype: Optional[DTypeLike] = None, out: Optional[Tensor] = None) -> Tensor: ...
+def cumulative_trapezoid(
+    y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = None, dim: int = -1,
+) -> Tensor: ...
 def deg2rad(input: Tensor) -> Tensor: ...
 def det(A: Tensor) -> Tensor: ...
 def diag(input: Tensor, diagonal: int = 0) -> Tensor: ...
@@ -471,6 +522,7 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
 def diff(
     input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = None, append: Optional[Tensor] = None,
 ) -> Tensor: ...
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor: ...
 def div(
     input: Tensor, other: TensorLike, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -502,6 +554,9 @@ def floor(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def floor_divide(input: Tensor, other: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
 def fmod(input: Tensor, other: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
 def frac(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
+def frobenius_norm(
+    input: Tensor, dim: Union[int, Sequence[int]], keepdim: bool = False, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
 def full_like_value(input: Tensor, value: Number) -> Tensor: ...
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor: ...
 def ge(input: Tensor, other: TensorLike) -> Tensor: ...
@@ -511,6 +566,13 @@ def get_device(input: Tensor) -> int: ...
 def getitem(input: Tensor, index: Any) -> Tensor: ...
 def gt(input: Tensor, other: TensorLike) -> Tensor: ...
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor: ...
+def histc(
+    input: Tensor, bins: int = 100, min: float = 0, max: float = 0, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
+def histogram(
+    input: Tensor, bins: Union[int, Tensor] = 100, *, range: Optional[Tuple[float, float]] = None,
+    weight: Optional[Tensor] = None, density: bool = False,
+) -> histogram_result: ...
 def hsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...
 def hstack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor: ...
 def hypot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
@@ -538,6 +600,7 @@ def isin(
 ) -> Tensor: ...
 def isinf(input: Tensor) -> Tensor: ...
 def isnan(input: Tensor) -> Tensor: ...
+def kron(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> kthvalue_result: ...
 def le(input: Tensor, other: TensorLike) -> Tensor: ...
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor: ...
@@ -611,6 +674,10 @@ def nanmean(
     out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def nanmedian(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Union[Tensor, nanmedian_result]: ...
+def nanquantile(
+    input: Tensor, q: Union[float, Tensor], dim: Optional[int] = None, keepdim: bool = False, *,
+    interpolation: str = 'linear', out: Optional[Tensor] = None,
+) -> Tensor: ...
 def nansum(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, dtype: Optional[DTypeLike] = None,
     out: Optional[Tensor] = None,
@@ -629,8 +696,12 @@ def normal(
     generator: Optional[Generator] = None, out: Optional[Tensor] = None, dtype: Optional[DTypeLike] = None,
     requires_grad: bool = False, device: Optional[DeviceLike] = None,
 ) -> Tensor: ...
+def nuclear_norm(
+    input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor: ...
 def outer(input: Tensor, vec2: Tensor) -> Tensor: ...
+def pdist(input: Tensor, p: float = 2) -> Tensor: ...
 def permute(input: Tensor, *dims: ShapeArg, **kwargs: Any) -> Tensor: ...
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor: ...
 def pow(input: Tensor, exponent: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
@@ -639,12 +710,17 @@ def prod(
     axis: Optional[Dim] = None, keepdims: Optional[bool] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor: ...
+def quantile(
+    input: Tensor, q: Union[float, Tensor], dim: Optional[int] = None, keepdim: bool = False, *,
+    interpolation: str = 'linear', out: Optional[Tensor] = None,
+) -> Tensor: ...
 def rad2deg(input: Tensor) -> Tensor: ...
 def ravel(input: Tensor) -> Tensor: ...
 def reciprocal(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def relu(input: Tensor) -> Tensor: ...
 def relu6(input: Tensor) -> Tensor: ...
 def remainder(input: Tensor, other: TensorLike, *, out: Optional[Tensor] = None) -> Tensor: ...
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float, *, out: Optional[Tensor] = None) -> Tensor: ...
 def repeat(input: Tensor, *sizes: ShapeArg) -> Tensor: ...
 def repeat_interleave(
     input: Tensor, repeats: Union[Tensor, int, None] = None, dim: Optional[int] = None, *,
@@ -723,10 +799,15 @@ def tensor_split(
     input: Tensor, indices_or_sections: Union[int, Sequence[int], Tensor, None] = None, dim: int = 0, *,
     sections: Optional[int] = None, indices: Optional[Sequence[int]] = None,
 ) -> Tuple[Tensor, ...]: ...
+def tensordot(
+    a: Tensor, b: Tensor, dims: Union[int, Tensor, Sequence[Sequence[int]]] = 2, *, out: Optional[Tensor] = None,
+) -> Tensor: ...
 def tile(input: Tensor, *dims: ShapeArg) -> Tensor: ...
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> topk_result: ...
 def trace(input: Tensor) -> Tensor: ...
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor: ...
+def trapezoid(y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = None, dim: int = -1) -> Tensor: ...
+def trapz(y: Tensor, x: Optional[Tensor] = None, *, dx: Optional[Number] = None, dim: int = -1) -> Tensor: ...
 def tril(input: Tensor, diagonal: int = 0) -> Tensor: ...
 def tril_indices(
     row: int, col: int, offset: int = 0, *, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None,
@@ -750,6 +831,7 @@ def unique_consecutive(
 ) -> Union[Tensor, Tuple[Tensor, ...]]: ...
 def unravel_index(indices: Tensor, shape: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...
 def unsqueeze(input: Tensor, dim: Dim) -> Tensor: ...
+def vander(x: Tensor, N: Optional[int] = None, increasing: bool = False) -> Tensor: ...
 def var(
     input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
     correction: Optional[float] = None, axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
@@ -759,6 +841,7 @@ def var_mean(
     input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
     correction: Optional[float] = None,
 ) -> tuple: ...
+def vdot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def view(input: Tensor, *shape: ShapeArg, size: Optional[ShapeArg] = None) -> Tensor: ...
 def view_as(input: Tensor, other: Tensor) -> Tensor: ...
 def vsplit(input: Tensor, sections: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...

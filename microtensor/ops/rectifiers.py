@@ -30,7 +30,9 @@ class ReLU(Function):
         if x.size >= _RELU_ZEROS_MIN_SIZE and x.dtype == np.float32:
             y = np.maximum(x, np.zeros_like(x))  # the same bits; numpy's float32 loop against a scalar is 3x slower
         else:
-            y = np.maximum(x, 0)
+            if x.dtype.kind == "b":
+                raise RuntimeError("relu: Boolean inputs not supported for relu; convert with .float() or .int() first")
+            y = np.maximum(x, _zero_of(x.dtype))  # the same bits as against 0, without converting 0 each call
         ctx.save_for_backward(y)
         return y
 

@@ -244,8 +244,8 @@ def test_parameter_names_shapes_and_init_follow_pytorch():
 
 # ------------------------------------------------------------------------ errors
 def test_constructor_errors():
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="only supported for LSTM"):
         nn.GRU(3, 4, proj_size=2)
     with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
@@ -266,13 +266,9 @@ def test_constructor_errors():
 
 def test_forward_errors_name_the_problem():
     lstm = nn.LSTM(3, 4)
-
-    class PackedSequence:  # the shape of PyTorch's: data and batch_sizes
-        data = mt.zeros(5, 3)
-        batch_sizes = mt.tensor([2, 2, 1])
-
-    with pytest.raises(NotImplementedError, match="PackedSequence"):
-        lstm(PackedSequence())
+    packed = nn.utils.rnn.pack_sequence([mt.zeros(3, 3), mt.zeros(2, 3)])
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(1, 2, 4\), got \[1, 3, 4\]"):
+        lstm(packed, (mt.zeros(1, 3, 4), mt.zeros(1, 2, 4)))
     with pytest.raises(ValueError, match="Expected input to be 2D or 3D, got 4D"):
         lstm(mt.zeros(1, 2, 3, 4))
     with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 2"):

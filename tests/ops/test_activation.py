@@ -283,3 +283,10 @@ def test_relu_second_derivative_is_zero_not_an_error():
     assert first.requires_grad and first.tolist() == [0.0, 1.0, 1.0]
     (second,) = mt.autograd.grad(first.sum(), x)
     assert second.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_relu_refuses_bool_tensors_and_keeps_integer_dtypes():
+    with pytest.raises(RuntimeError, match="relu: Boolean inputs not supported"):
+        mt.relu(mt.tensor([True, False]))
+    out = mt.relu(mt.tensor([-1, 2], dtype=mt.int8))
+    assert out.dtype == mt.int8 and out.tolist() == [0, 2]

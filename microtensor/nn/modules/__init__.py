@@ -29,9 +29,16 @@ from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
     MaxPool2d,
 )
+from .ctc_loss import CTCLoss
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .randomized_relu import RReLU
+from .alpha_dropout import AlphaDropout, FeatureAlphaDropout
+from .unpooling import MaxUnpool1d, MaxUnpool2d
+from .lp_pooling import LPPool1d, LPPool2d
+from .channelshuffle import ChannelShuffle
+from .margin_loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from .transformer import (
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )

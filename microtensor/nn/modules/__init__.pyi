@@ -28,6 +28,7 @@ from .activation import (
     Tanhshrink as Tanhshrink,
     Threshold as Threshold,
 )
+from .alpha_dropout import AlphaDropout as AlphaDropout, FeatureAlphaDropout as FeatureAlphaDropout
 from .attention import MultiheadAttention as MultiheadAttention
 from .batchnorm import (
     BatchNorm1d as BatchNorm1d,
@@ -37,6 +38,7 @@ from .batchnorm import (
     InstanceNorm2d as InstanceNorm2d,
     InstanceNorm3d as InstanceNorm3d,
 )
+from .channelshuffle import ChannelShuffle as ChannelShuffle
 from .container import (
     ModuleDict as ModuleDict,
     ModuleList as ModuleList,
@@ -50,6 +52,7 @@ from .conv import (
     ConvTranspose1d as ConvTranspose1d,
     ConvTranspose2d as ConvTranspose2d,
 )
+from .ctc_loss import CTCLoss as CTCLoss
 from .distance import CosineSimilarity as CosineSimilarity, PairwiseDistance as PairwiseDistance
 from .dropout import Dropout as Dropout, Dropout1d as Dropout1d, Dropout2d as Dropout2d, Dropout3d as Dropout3d
 from .flatten import Flatten as Flatten, Unflatten as Unflatten
@@ -73,6 +76,12 @@ from .loss import (
     SmoothL1Loss as SmoothL1Loss,
     SoftMarginLoss as SoftMarginLoss,
     TripletMarginLoss as TripletMarginLoss,
+)
+from .lp_pooling import LPPool1d as LPPool1d, LPPool2d as LPPool2d
+from .margin_loss import (
+    MultiLabelMarginLoss as MultiLabelMarginLoss,
+    MultiMarginLoss as MultiMarginLoss,
+    TripletMarginWithDistanceLoss as TripletMarginWithDistanceLoss,
 )
 from .normalization import (
     GroupNorm as GroupNorm,
@@ -108,16 +117,17 @@ from .pooling import (
     MaxPool1d as MaxPool1d,
     MaxPool2d as MaxPool2d,
 )
+from .randomized_relu import RReLU as RReLU
 from .rnn import (
     GRU as GRU,
     GRUCell as GRUCell,
     LSTM as LSTM,
     LSTMCell as LSTMCell,
     RNN as RNN,
-    RNNBase as RNNBase,
     RNNCell as RNNCell,
     RNNCellBase as RNNCellBase,
 )
+from .rnn_base import RNNBase as RNNBase
 from .sparse import Embedding as Embedding, EmbeddingBag as EmbeddingBag
 from .transformer import (
     Transformer as Transformer,
@@ -126,6 +136,7 @@ from .transformer import (
     TransformerEncoder as TransformerEncoder,
     TransformerEncoderLayer as TransformerEncoderLayer,
 )
+from .unpooling import MaxUnpool1d as MaxUnpool1d, MaxUnpool2d as MaxUnpool2d
 from .upsampling import (
     Upsample as Upsample,
     UpsamplingBilinear2d as UpsamplingBilinear2d,
@@ -137,6 +148,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
@@ -146,6 +158,8 @@ __all__ = [
     "BatchNorm3d",
     "Bilinear",
     "CELU",
+    "CTCLoss",
+    "ChannelShuffle",
     "CircularPad1d",
     "CircularPad2d",
     "CircularPad3d",
@@ -166,6 +180,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "EmbeddingBag",
+    "FeatureAlphaDropout",
     "Flatten",
     "Fold",
     "GELU",
@@ -186,6 +201,8 @@ __all__ = [
     "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
+    "LPPool1d",
+    "LPPool2d",
     "LSTM",
     "LSTMCell",
     "LayerNorm",
@@ -198,10 +215,14 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Mish",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
@@ -216,6 +237,7 @@ __all__ = [
     "RNNBase",
     "RNNCell",
     "RNNCellBase",
+    "RReLU",
     "ReLU",
     "ReLU6",
     "ReflectionPad1d",
@@ -245,6 +267,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Unfold",
     "Upsample",

@@ -1,234 +1,30 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and the cells ``RNNCell``, ``LSTMCell``, ``GRUCell``.
 
-PyTorch's names, shapes, parameter names (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``,
-``bias_hh_l0``, ``..._reverse`` for the backward direction), gate orders (LSTM ``i f g o``,
-GRU ``r z n``) and initialisation (every parameter uniform in ``[-1/sqrt(hidden),
-1/sqrt(hidden)]``). Each layer and direction projects the whole input sequence with one
-matmul (``F.linear``), then runs the fused recurrence of ``nn/_rnn_ops.py`` (a Python loop
-over time, one hidden matmul per step for all gates, a closed-form backward through time).
+PyTorch's names, shapes, gate orders (LSTM ``i f g o``, GRU ``r z n``) and initialisation (every
+parameter uniform in ``[-1/sqrt(hidden), 1/sqrt(hidden)]``). The layers share ``RNNBase``
+(``rnn_base.py``: parameters, padded and packed inputs, the loop over layers and directions);
+a cell is one step of the fused recurrence of ``nn/_rnn_ops.py``.
 """
 from __future__ import annotations
 
 import math
-import numbers
-import warnings
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 from ... import _dtypes
-from ... import ops as _ops
 from ..._tensor import Tensor
 from ...creation import empty, zeros
 from .. import functional as F
 from .. import init
-from .._rnn_ops import GATES, recurrence
+from .._rnn_ops import recurrence
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from ..._typing import DeviceLike, DTypeLike
+from .rnn_base import RNNBase, check_positive_int, check_tensor
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than zero, got {value}")
-
-
-def _check_tensor(value, layer, what="input"):
-    if hasattr(value, "batch_sizes") and hasattr(value, "data"):
-        raise NotImplementedError(
-            f"{layer}: PackedSequence inputs are not supported by microtensor; pad the sequences to one length "
-            f"and pass a Tensor (masking the padded steps in the loss), or run the sequences one at a time"
-        )
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{layer}: {what} must be a Tensor, not {type(value).__name__}")
-
-
-class RNNBase(Module):
-    """What ``RNN``, ``LSTM`` and ``GRU`` share: the parameters of every layer and direction
-    and the loop over layers (``mode``: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'``, ``'GRU'``)."""
-
-    def __init__(
-        self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-        device: Optional[DeviceLike] = None, dtype: Optional[DTypeLike] = None,
-    ) -> None:
-        super().__init__()
-        if mode not in GATES:
-            raise ValueError(f"Unrecognized RNN mode: {mode}")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
-            raise ValueError(
-                f"dropout should be a number in range [0, 1] representing the probability of an element being "
-                f"zeroed, got {dropout!r}"
-            )
-        if dropout > 0 and num_layers == 1:
-            warnings.warn(
-                f"dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
-                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
-                UserWarning, stacklevel=3,
-            )
-        for name, value in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
-        _check_positive_int(input_size, "input_size")
-        _check_positive_int(hidden_size, "hidden_size")
-        _check_positive_int(num_layers, "num_layers")
-        if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
-        if proj_size >= hidden_size:
-            raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size > 0:
-            raise NotImplementedError(
-                f"LSTM(proj_size={proj_size}): projections (weight_hr) are not implemented in microtensor; "
-                f"use proj_size=0 and, if needed, a Linear layer on the output"
-            )
-        self.mode = mode
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bias = bias
-        self.batch_first = batch_first
-        self.dropout = float(dropout)
-        self.bidirectional = bidirectional
-        self.proj_size = proj_size
-        dtype = _dtypes.get_default_dtype() if dtype is None else _dtypes.to_dtype(dtype)
-        gate_size = GATES[mode] * hidden_size
-        directions = 2 if bidirectional else 1
-        self._flat_weights_names = []
-        self._all_weights = []
-        for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else hidden_size * directions
-            for direction in range(directions):
-                suffix = "_reverse" if direction == 1 else ""
-                shapes = [("weight_ih", (gate_size, layer_input_size)), ("weight_hh", (gate_size, hidden_size))]
-                if bias:
-                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
-                names = []
-                for stem, shape in shapes:
-                    name = f"{stem}_l{layer}{suffix}"
-                    setattr(self, name, Parameter(empty(*shape, dtype=dtype, device=device)))
-                    names.append(name)
-                self._flat_weights_names.extend(names)
-                self._all_weights.append(names)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """Every parameter uniform in [-1/sqrt(hidden_size), 1/sqrt(hidden_size)], as PyTorch."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
-
-    def flatten_parameters(self):
-        """A no-op (PyTorch packs the weights for cuDNN here); kept so that code calling it runs."""
-
-    @property
-    def all_weights(self):
-        """The parameters, one list per layer and direction: ``[w_ih, w_hh, b_ih, b_hh]``."""
-        return [[getattr(self, name) for name in names] for names in self._all_weights]
-
-    @property
-    def _flat_weights(self):
-        return [getattr(self, name) for name in self._flat_weights_names]
-
-    def extra_repr(self):
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            text += f", num_layers={self.num_layers}"
-        if self.bias is not True:
-            text += f", bias={self.bias}"
-        if self.batch_first is not False:
-            text += f", batch_first={self.batch_first}"
-        if self.dropout != 0:
-            text += f", dropout={self.dropout}"
-        if self.bidirectional is not False:
-            text += f", bidirectional={self.bidirectional}"
-        return text
-
-    # ------------------------------------------------------------------ forward
-    def _layer_name(self):
-        return "RNN" if self.mode.startswith("RNN") else self.mode
-
-    def _prepare(self, input, states):
-        """Checks, unbatched/batch_first handling; returns (input (T, B, I), states (L*D, B, H) or None, batched)."""
-        name = self._layer_name()
-        _check_tensor(input, name)
-        if input.ndim not in (2, 3):
-            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D tensor instead")
-        batched = input.ndim == 3
-        given = [state for state in states if state is not None]
-        for state in given:
-            _check_tensor(state, name, "hx")
-        if given and any(state.ndim != (3 if batched else 2) for state in given):
-            kind = "batched 3-D" if batched else "unbatched 2-D"
-            if len(given) == 1:
-                found = f"{given[0].ndim}-D tensor"
-            else:
-                found = "(" + ", ".join(f"{state.ndim}-D" for state in given) + ") tensors"
-            raise RuntimeError(
-                f"For {kind} input, hx{' and cx' if len(given) > 1 else ''} should also be "
-                f"{3 if batched else 2}-D but got {found}"
-            )
-        if not batched:
-            input = input.unsqueeze(0 if self.batch_first else 1)
-            states = [None if state is None else state.unsqueeze(1) for state in states]
-        if self.batch_first:
-            input = input.transpose(0, 1)
-        weight = self.weight_ih_l0
-        if input.dtype != weight.dtype:
-            raise ValueError(
-                f"{name} input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). Convert input: "
-                f"input.to({weight.dtype}), or convert model: model.to({input.dtype})"
-            )
-        if input.shape[-1] != self.input_size:
-            raise RuntimeError(
-                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}"
-            )
-        if input.shape[0] == 0:
-            raise RuntimeError(f"Expected sequence length to be larger than 0 in {name}")
-        expected = (self.num_layers * (2 if self.bidirectional else 1), input.shape[1], self.hidden_size)
-        for number, state in enumerate(states):
-            if state is not None and tuple(state.shape) != expected:
-                which = f"hidden[{number}]" if len(states) > 1 else "hidden"
-                raise RuntimeError(f"Expected {which} size {expected}, got {list(state.shape)}")
-        return input, states, batched
-
-    def _state(self, states, index, batch, dtype):
-        """Layer-direction ``index``'s initial state from each given stack (zeros when not given)."""
-        return [zeros(batch, self.hidden_size, dtype=dtype) if state is None else state[index] for state in states]
-
-    def _run(self, input, states):
-        """All layers and directions; returns (output (T, B, D*H), final states each (L*D, B, H))."""
-        directions = 2 if self.bidirectional else 1
-        finals = [[] for _ in states]
-        layer_input = input
-        all_weights = self.all_weights
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                index = layer * directions + direction
-                weights = all_weights[index]
-                w_ih, w_hh = weights[0], weights[1]
-                b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
-                initial = self._state(states, index, input.shape[1], input.dtype)
-                c0 = initial[1] if self.mode == "LSTM" else None
-                result = recurrence(self.mode, F.linear(layer_input, w_ih, b_ih), initial[0], c0, w_hh, b_hh,
-                                    reverse=direction == 1)
-                outputs.append(result[0])
-                for final, value in zip(finals, result[1:]):
-                    final.append(value)
-            layer_input = outputs[0] if directions == 1 else _ops.cat(outputs, dim=-1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, training=True)
-        return layer_input, [_ops.stack(final) for final in finals]
-
-    def _finish(self, output, finals, batched):
-        if self.batch_first:
-            output = output.transpose(0, 1)
-        if not batched:
-            output = output.squeeze(0 if self.batch_first else 1)
-            finals = [final.squeeze(1) for final in finals]
-        return output, finals
+Input = Union[Tensor, PackedSequence]
 
 
 class RNN(RNNBase):
@@ -237,7 +33,9 @@ class RNN(RNNBase):
 
     ``forward(input, hx=None)``: ``input`` ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``) or
     unbatched ``(L, H_in)``; ``hx`` ``(num_layers * D, N, H)``. Returns ``(output, h_n)``:
-    ``output`` ``(L, N, D * H)``, ``h_n`` ``(num_layers * D, N, H)`` (D = 2 if bidirectional).
+    ``output`` ``(L, N, D * H)``, ``h_n`` ``(num_layers * D, N, H)`` (D = 2 if bidirectional). A
+    ``PackedSequence`` input gives a ``PackedSequence`` output, and ``h_n`` holds each sequence's state
+    after its own last step (the same for ``LSTM`` and ``GRU``).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -252,10 +50,8 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{self.nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
 
-    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
-        input, states, batched = self._prepare(input, [hx])
-        output, finals = self._run(input, states)
-        output, finals = self._finish(output, finals, batched)
+    def forward(self, input: Input, hx: Optional[Tensor] = None) -> Tuple[Input, Tensor]:
+        output, finals = self._forward(input, [hx])
         return output, finals[0]
 
     def extra_repr(self):
@@ -268,20 +64,19 @@ class LSTM(RNNBase):
     bidirectional=False, proj_size=0)``; gates ``i f g o``: ``c_t = f c_{t-1} + i g``, ``h_t = o tanh(c_t)``.
 
     ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))`` with the shapes of ``RNN``.
-    ``proj_size > 0`` raises ``NotImplementedError``.
+    With ``proj_size = P > 0`` the hidden state is projected, ``h_t = W_hr (o tanh(c_t))`` (``weight_hr_l{k}``
+    ``(P, H)``): ``output`` and ``h_n`` have ``P`` features, ``c_n`` keeps ``H``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
     def forward(
-        self, input: Tensor, hx: Optional[Tuple[Tensor, Tensor]] = None,
-    ) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:
+        self, input: Input, hx: Optional[Tuple[Tensor, Tensor]] = None,
+    ) -> Tuple[Input, Tuple[Tensor, Tensor]]:
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two Tensors, got {type(hx).__name__}")
-        input, states, batched = self._prepare(input, list(hx) if hx is not None else [None, None])
-        output, finals = self._run(input, states)
-        output, finals = self._finish(output, finals, batched)
+        output, finals = self._forward(input, list(hx) if hx is not None else [None, None])
         return output, (finals[0], finals[1])
 
 
@@ -296,10 +91,8 @@ class GRU(RNNBase):
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
-    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
-        input, states, batched = self._prepare(input, [hx])
-        output, finals = self._run(input, states)
-        output, finals = self._finish(output, finals, batched)
+    def forward(self, input: Input, hx: Optional[Tensor] = None) -> Tuple[Input, Tensor]:
+        output, finals = self._forward(input, [hx])
         return output, finals[0]
 
 
@@ -315,8 +108,8 @@ class RNNCellBase(Module):
         dtype: Optional[DTypeLike] = None,
     ) -> None:
         super().__init__()
-        _check_positive_int(input_size, "input_size")
-        _check_positive_int(hidden_size, "hidden_size")
+        check_positive_int(input_size, "input_size")
+        check_positive_int(hidden_size, "hidden_size")
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
@@ -347,12 +140,12 @@ class RNNCellBase(Module):
     def _step(self, mode, input, states):
         """Checks and one step; ``states`` is a list (None entries: zeros). Returns the new states."""
         name = type(self).__name__
-        _check_tensor(input, name)
+        check_tensor(input, name)
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead")
         for number, state in enumerate(states):
             if state is not None:
-                _check_tensor(state, name, "hx")
+                check_tensor(state, name, "hx")
                 if state.ndim not in (1, 2):
                     which = f"hx[{number}]" if len(states) > 1 else "hidden"
                     raise ValueError(f"{name}: Expected {which} to be 1D or 2D, got {state.ndim}D instead")

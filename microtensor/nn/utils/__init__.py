@@ -4,7 +4,7 @@
 |-----------------------|----------|
 | clip_grad.py          | clip_grad_norm_ clip_grad_value_ get_total_norm clip_grads_with_norm_ (clip_grad_norm, deprecated) |
 | convert_parameters.py | parameters_to_vector vector_to_parameters |
-| rnn.py                | pad_sequence unpad_sequence (``mt.nn.utils.rnn``) |
+| rnn.py                | PackedSequence pack_padded_sequence pad_packed_sequence pack_sequence unpack_sequence pad_sequence unpad_sequence (``mt.nn.utils.rnn``) |
 """
 from . import clip_grad, convert_parameters, rnn
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
