@@ -27,6 +27,14 @@ from .creation import (
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .device import device, get_default_device, set_default_device
+from .spaced_values import logspace, range  # noqa: A004  (mt.range, deprecated as in PyTorch)
+from .conversion import asarray, scalar_tensor
+from .type_promotion import can_cast, promote_types, result_type
+from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
+from ._size import Size
+from ._legacy_constructors import (  # mt.FloatTensor([1, 2]), mt.LongTensor(2, 3), isinstance(t, mt.FloatTensor)
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
+)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._tensor import Tensor
 from ._format import set_printoptions

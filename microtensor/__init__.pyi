@@ -56,6 +56,27 @@ from .creation import (
     zeros_like as zeros_like,
 )
 from .device import device as device, get_default_device as get_default_device, set_default_device as set_default_device
+from .spaced_values import logspace as logspace, range as range
+from .conversion import asarray as asarray, scalar_tensor as scalar_tensor
+from .type_promotion import can_cast as can_cast, promote_types as promote_types, result_type as result_type
+from .threads import (
+    get_num_interop_threads as get_num_interop_threads,
+    get_num_threads as get_num_threads,
+    set_num_interop_threads as set_num_interop_threads,
+    set_num_threads as set_num_threads,
+)
+from ._size import Size as Size
+from ._legacy_constructors import (
+    BoolTensor as BoolTensor,
+    ByteTensor as ByteTensor,
+    CharTensor as CharTensor,
+    DoubleTensor as DoubleTensor,
+    FloatTensor as FloatTensor,
+    HalfTensor as HalfTensor,
+    IntTensor as IntTensor,
+    LongTensor as LongTensor,
+    ShortTensor as ShortTensor,
+)
 from .random import (
     Generator as Generator,
     default_generator as default_generator,

@@ -73,6 +73,14 @@ from . import sign_functions  # noqa: F401
 from . import bessel_sinc_erfinv  # noqa: F401
 from . import gamma_functions  # noqa: F401
 from . import comparison_names  # noqa: F401
+from . import tensor_status  # noqa: F401
+from . import membership  # noqa: F401
+from . import rotation  # noqa: F401
+from . import diagonal_embedding  # noqa: F401
+from . import scatter_views  # noqa: F401
+from . import index_reduction  # noqa: F401
+from . import flat_positions  # noqa: F401
+from . import broadcast_sums  # noqa: F401
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 from . import in_place_methods  # noqa: F401  (in-place forms of ops; mt.relu_(t) and the other top-level ones)
 

@@ -16,6 +16,7 @@ from . import affine_combinations as affine_combinations
 from . import arithmetic as arithmetic
 from . import bessel_sinc_erfinv as bessel_sinc_erfinv
 from . import bitwise as bitwise
+from . import broadcast_sums as broadcast_sums
 from . import clamping as clamping
 from . import closeness as closeness
 from . import combinatorics as combinatorics
@@ -24,12 +25,14 @@ from . import comparison_names as comparison_names
 from . import condition_number as condition_number
 from . import copying as copying
 from . import decompositions as decompositions
+from . import diagonal_embedding as diagonal_embedding
 from . import distances as distances
 from . import division as division
 from . import einstein_summation as einstein_summation
 from . import elementwise as elementwise
 from . import exponentials as exponentials
 from . import extrema as extrema
+from . import flat_positions as flat_positions
 from . import float_representation as float_representation
 from . import gamma_functions as gamma_functions
 from . import gather_scatter as gather_scatter
@@ -37,6 +40,7 @@ from . import gaussian as gaussian
 from . import histograms as histograms
 from . import hyperbolic as hyperbolic
 from . import in_place_methods as in_place_methods
+from . import index_reduction as index_reduction
 from . import index_slices as index_slices
 from . import indexing as indexing
 from . import integration as integration
@@ -45,6 +49,7 @@ from . import linalg as linalg
 from . import lu_factorization as lu_factorization
 from . import matrix_builders as matrix_builders
 from . import matrix_exponential as matrix_exponential
+from . import membership as membership
 from . import methods as methods
 from . import movement as movement
 from . import nan_ignoring_extrema as nan_ignoring_extrema
@@ -58,10 +63,12 @@ from . import reduction as reduction
 from . import reduction_variants as reduction_variants
 from . import reordering as reordering
 from . import repetition as repetition
+from . import rotation as rotation
 from . import rounding as rounding
 from . import sampling as sampling
 from . import scan as scan
 from . import scatter_reductions as scatter_reductions
+from . import scatter_views as scatter_views
 from . import selection as selection
 from . import sign_functions as sign_functions
 from . import solvers as solvers
@@ -70,6 +77,7 @@ from . import special_functions as special_functions
 from . import splitting as splitting
 from . import statistics as statistics
 from . import tensor_facts as tensor_facts
+from . import tensor_status as tensor_status
 from . import triangular as triangular
 from . import trigonometry as trigonometry
 from . import variance as variance
@@ -186,7 +194,10 @@ __all__ = [
     "det",
     "detach_",
     "diag",
+    "diag_embed",
+    "diagflat",
     "diagonal",
+    "diagonal_scatter",
     "diff",
     "digamma",
     "dist",
@@ -237,6 +248,7 @@ __all__ = [
     "ge",
     "gelu",
     "ger",
+    "get_device",
     "getitem",
     "greater",
     "greater_equal",
@@ -255,13 +267,17 @@ __all__ = [
     "index_fill",
     "index_put",
     "index_put_",
+    "index_reduce",
     "index_select",
     "inner",
     "inverse",
     "is_complex",
     "is_floating_point",
+    "is_nonzero",
+    "is_same_size",
     "isclose",
     "isfinite",
+    "isin",
     "isinf",
     "isnan",
     "isneginf",
@@ -351,6 +367,7 @@ __all__ = [
     "positive",
     "pow",
     "prod",
+    "put",
     "quantile",
     "rad2deg",
     "rad2deg_",
@@ -367,16 +384,19 @@ __all__ = [
     "reshape",
     "reshape_as",
     "roll",
+    "rot90",
     "round",
     "round_",
     "row_stack",
     "rsqrt",
     "rsqrt_",
+    "rsub",
     "scatter",
     "scatter_add",
     "scatter_reduce",
     "searchsorted",
     "select",
+    "select_scatter",
     "selu",
     "sgn",
     "sigmoid",
@@ -390,6 +410,7 @@ __all__ = [
     "sinc_",
     "sinh",
     "sinh_",
+    "slice_scatter",
     "slogdet",
     "softmax",
     "softplus",
@@ -435,6 +456,7 @@ __all__ = [
     "unflatten",
     "unique",
     "unique_consecutive",
+    "unravel_index",
     "unsqueeze",
     "vander",
     "var",
@@ -615,7 +637,10 @@ def deg2rad_(input: Tensor) -> Tensor: ...
 def det(A: Tensor) -> Tensor: ...
 def detach_(input: Tensor) -> Tensor: ...
 def diag(input: Tensor, diagonal: int = 0) -> Tensor: ...
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor: ...
+def diagflat(input: Tensor, offset: int = 0) -> Tensor: ...
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor: ...
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor: ...
 def diff(
     input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = None, append: Optional[Tensor] = None,
 ) -> Tensor: ...
@@ -676,6 +701,7 @@ def gcd_(input: Tensor, other: TensorLike) -> Tensor: ...
 def ge(input: Tensor, other: TensorLike) -> Tensor: ...
 def gelu(input: Tensor, approximate: str = 'none') -> Tensor: ...
 def ger(input: Tensor, vec2: Tensor) -> Tensor: ...
+def get_device(input: Tensor) -> int: ...
 def getitem(input: Tensor, index: Any) -> Tensor: ...
 def greater(input: Tensor, other: TensorLike) -> Tensor: ...
 def greater_equal(input: Tensor, other: TensorLike) -> Tensor: ...
@@ -699,15 +725,24 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 def index_fill(input: Tensor, dim: int, index: Tensor, value: TensorLike) -> Tensor: ...
 def index_put(input: Tensor, indices: Any, values: TensorLike, accumulate: bool = False) -> Tensor: ...
 def index_put_(input: Tensor, indices: Any, values: TensorLike, accumulate: bool = False) -> Tensor: ...
+def index_reduce(
+    input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *, include_self: bool = True,
+) -> Tensor: ...
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor: ...
 def inner(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def inverse(A: Tensor) -> Tensor: ...
 def is_complex(input: Tensor) -> bool: ...
 def is_floating_point(input: Tensor) -> bool: ...
+def is_nonzero(input: Tensor) -> bool: ...
+def is_same_size(input: Tensor, other: Tensor) -> bool: ...
 def isclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False,
 ) -> Tensor: ...
 def isfinite(input: Tensor) -> Tensor: ...
+def isin(
+    elements: Union[Tensor, Number], test_elements: Union[Tensor, Number], *, assume_unique: bool = False,
+    invert: bool = False,
+) -> Tensor: ...
 def isinf(input: Tensor) -> Tensor: ...
 def isnan(input: Tensor) -> Tensor: ...
 def isneginf(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
@@ -844,6 +879,7 @@ def prod(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
     axis: Optional[Dim] = None, keepdims: Optional[bool] = None, out: Optional[Tensor] = None,
 ) -> Tensor: ...
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor: ...
 def quantile(
     input: Tensor, q: Union[float, Tensor], dim: Optional[int] = None, keepdim: bool = False, *,
     interpolation: str = 'linear', out: Optional[Tensor] = None,
@@ -868,11 +904,13 @@ def reshape(
 ) -> Tensor: ...
 def reshape_as(input: Tensor, other: Tensor) -> Tensor: ...
 def roll(input: Tensor, shifts: Union[int, Sequence[int]], dims: Optional[Dim] = None) -> Tensor: ...
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor: ...
 def round(input: Tensor, *, decimals: int = 0, out: Optional[Tensor] = None) -> Tensor: ...
 def round_(input: Tensor, *, decimals: int = 0) -> Tensor: ...
 def row_stack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor: ...
 def rsqrt(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def rsqrt_(input: Tensor) -> Tensor: ...
+def rsub(input: Tensor, other: TensorLike, *, alpha: Number = 1) -> Tensor: ...
 def scatter(
     input: Tensor, dim: int, index: Tensor, src: Optional[Tensor] = None, value: Optional[Number] = None, *,
     reduce: Optional[str] = None,
@@ -886,6 +924,7 @@ def searchsorted(
     side: Optional[str] = None, sorter: Optional[Tensor] = None,
 ) -> Tensor: ...
 def select(input: Tensor, dim: int, index: int) -> Tensor: ...
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor: ...
 def selu(input: Tensor) -> Tensor: ...
 def sgn(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def sigmoid(input: Tensor) -> Tensor: ...
@@ -899,6 +938,9 @@ def sinc(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def sinc_(input: Tensor) -> Tensor: ...
 def sinh(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor: ...
 def sinh_(input: Tensor) -> Tensor: ...
+def slice_scatter(
+    input: Tensor, src: Tensor, dim: int = 0, start: Optional[int] = None, end: Optional[int] = None, step: int = 1,
+) -> Tensor: ...
 def slogdet(A: Tensor) -> slogdet_result: ...
 def softmax(
     input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None, *, axis: Optional[int] = None,
@@ -974,6 +1016,7 @@ def unique(
 def unique_consecutive(
     input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: Optional[int] = None,
 ) -> Union[Tensor, Tuple[Tensor, ...]]: ...
+def unravel_index(indices: Tensor, shape: Union[int, Sequence[int]]) -> Tuple[Tensor, ...]: ...
 def unsqueeze(input: Tensor, dim: Dim) -> Tensor: ...
 def vander(x: Tensor, N: Optional[int] = None, increasing: bool = False) -> Tensor: ...
 def var(
