@@ -173,7 +173,7 @@ def _plain_backward(node, grad, retain_graph):
     if input_grads.__class__ is not tuple:
         input_grads = _as_gradient_tuple(input_grads)
     if len(input_grads) != len(node.inputs):
-        _raise_wrong_count(node, input_grads)
+        input_grads = _drop_trailing_nones(node, input_grads)
     if saved and not retain_graph:
         node._saved = None
     return input_grads

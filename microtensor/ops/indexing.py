@@ -226,7 +226,7 @@ class IndexPut(Function):
                 grad_x = np.array(grad, copy=True)
                 _put(grad_x, ctx.basic, ctx.advanced, 0)
             else:
-                grad_x = IndexPut.apply(grad, 0.0, ctx.basic, ctx.advanced)
+                grad_x = IndexPut.apply(grad, 0.0, ctx.basic, ctx.advanced, False)
         if need_value:
             grad_value = _take(grad, ctx.basic, ctx.advanced)
             extra = len(ctx.value_shape) - grad_value.ndim

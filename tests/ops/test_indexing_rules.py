@@ -381,3 +381,15 @@ def test_setitem_of_a_python_number_into_an_integer_tensor_is_checked():
     with pytest.raises(RuntimeError, match=r"value 2147483648 cannot be converted to type int32"):
         s = mt.zeros(2, dtype=mt.int32)
         s[s == 0] = 2**31
+
+
+def test_index_put_second_derivative():
+    # y = x*x with two positions overwritten by v*v: d2(sum y)/dx2 = 2, but 0 at the overwritten positions
+    x = mt.tensor(np.arange(12.0).reshape(3, 4) / 7, requires_grad=True)
+    v = mt.tensor([0.5, -1.5], dtype=mt.float64, requires_grad=True)
+    y = mt.index_put(x * x, (mt.tensor([0, 2]), mt.tensor([1, 3])), v * v)
+    (first,) = mt.autograd.grad(y.sum(), x, create_graph=True)
+    (second,) = mt.autograd.grad(first.sum(), x)
+    expected = np.full((3, 4), 2.0)
+    expected[0, 1] = expected[2, 3] = 0.0
+    np.testing.assert_array_equal(second.data, expected)
