@@ -5,6 +5,7 @@ within a few minutes on two cores and gives the same verdict every run; ``MT_SLO
 selects the thorough profile (random examples)
 (and makes tests marked ``slow`` run their full form).
 """
+import gc
 import os
 
 import matplotlib
@@ -28,6 +29,13 @@ settings.register_profile(
 )
 SLOW = os.environ.get("MT_SLOW") == "1"
 settings.load_profile("thorough" if SLOW else "ci")
+
+
+def pytest_collection_finish(session):
+    """What collection built (the test modules, their parameters, hypothesis' strategies: some 100,000 objects)
+    lives until the run ends; frozen, it is not rescanned by every full garbage collection the tests trigger."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
