@@ -6,7 +6,10 @@ selects the thorough profile (random examples)
 (and makes tests marked ``slow`` run their full form).
 """
 import gc
+import json
 import os
+import subprocess
+import sys
 
 import matplotlib
 import numpy as np
@@ -51,3 +54,27 @@ def _restore_global_state():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# One fresh interpreter tells the tests that promise an optional package is imported only when it is needed
+# (onnx, matplotlib, safetensors) what each step pulled in: a snapshot of sys.modules after each step.
+_IMPORT_STEPS = r"""
+import json, sys
+modules = {}
+import microtensor as mt
+modules["import microtensor"] = sorted(sys.modules)
+mt.viz
+modules["mt.viz"] = sorted(sys.modules)
+mt.save({"x": mt.ones(1)}, sys.argv[1]); mt.load(sys.argv[1])
+modules["mt.save and mt.load of an .npz"] = sorted(sys.modules)
+print(json.dumps(modules))
+"""
+
+
+@pytest.fixture(scope="session")
+def modules_after(tmp_path_factory):
+    """``{step: names in sys.modules after it}`` for the steps of ``_IMPORT_STEPS``, in a fresh Python."""
+    path = tmp_path_factory.mktemp("fresh_interpreter") / "a.npz"
+    done = subprocess.run([sys.executable, "-c", _IMPORT_STEPS, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {step: set(names) for step, names in json.loads(done.stdout.strip().splitlines()[-1]).items()}
