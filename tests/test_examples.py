@@ -1,9 +1,11 @@
 """Every example runs as a script in a quick mode (Agg, no display) and writes sensible PNGs;
 the digits example reaches 97% test accuracy and the moons example separates the moons."""
+import json
 import os
 import re
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -29,24 +31,74 @@ def check_png(path, min_width=400, min_height=250):
     return width, height
 
 
-def run_script(name, *args):
-    """``python examples/<name>.py args`` from the repository root, headless; returns the finished process
-    (``.stdout``: what it prints, ``.stderr``: its progress bars)."""
+# The quick script runs share one headless interpreter: each script still runs as ``__main__`` from the
+# repository root with its own argv, stdout and stderr, but the imports (microtensor, matplotlib,
+# scikit-learn: a few seconds) are paid once instead of once per script.
+SCRIPT_DRIVER = r"""
+import contextlib, io, json, os, runpy, sys, traceback
+
+runs, report = json.loads(sys.argv[1]), sys.argv[2]
+results = []
+for name, args in runs:
+    path = os.path.join("examples", name + ".py")
+    sys.argv = [path, *args]
+    sys.path[0] = os.path.dirname(os.path.abspath(path))  # what ``python examples/<name>.py`` puts first
+    stdout, stderr = io.StringIO(), io.StringIO()
+    returncode = 0
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as exit:
+            returncode = exit.code if isinstance(exit.code, int) else (exit.code is not None)
+        except BaseException:
+            traceback.print_exc()
+            returncode = 1
+    results.append({"name": name, "returncode": returncode, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()})
+with open(report, "w") as handle:
+    json.dump(results, handle)
+"""
+
+
+def run_scripts(folder, runs):
+    """``python examples/<name>.py args`` for each ``(name, args)`` of ``runs``, from the repository root,
+    headless, one after the other in one fresh interpreter; returns ``{name: result}`` (``.stdout``: what the
+    script prints, ``.stderr``: its progress bars)."""
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    result = subprocess.run(
-        [sys.executable, os.path.join("examples", f"{name}.py"), *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    driver, report = folder / "run_examples.py", folder / "results.json"
+    driver.write_text(SCRIPT_DRIVER)
+    done = subprocess.run(
+        [sys.executable, str(driver), json.dumps(runs), str(report)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
-    assert result.returncode == 0, f"examples/{name}.py failed:\n{result.stdout}\n{result.stderr}"
-    return result
+    assert done.returncode == 0, f"the example driver failed:\n{done.stdout}\n{done.stderr}"
+    results = {}
+    for result in json.loads(report.read_text()):
+        assert result["returncode"] == 0, (
+            f"examples/{result['name']}.py failed:\n{result['stdout']}\n{result['stderr']}")
+        results[result["name"]] = types.SimpleNamespace(stdout=result["stdout"], stderr=result["stderr"])
+    return results
 
 
-def test_tutorial_script_quick(tmp_path):
-    # --show without a display must not block or fail: the PNGs are written either way
-    done = run_script("tutorial", "--epochs", "200", "--out", str(tmp_path), "--show")
+@pytest.fixture(scope="module")
+def quick_runs(tmp_path_factory):
+    """The quick runs of the tutorial, digits and moons scripts, each writing its PNGs into its own folder."""
+    folder = tmp_path_factory.mktemp("examples")
+    outs = {name: folder / name for name in ("tutorial", "digits", "moons")}
+    runs = [
+        # --show without a display must not block or fail: the PNGs are written either way
+        ("tutorial", ["--epochs", "200", "--out", str(outs["tutorial"]), "--show"]),
+        ("digits", ["--epochs", "2", "--out", str(outs["digits"]), "--live"]),
+        ("moons", ["--epochs", "3", "--out", str(outs["moons"])]),
+    ]
+    results = run_scripts(folder, runs)
+    return {name: (results[name], outs[name]) for name in outs}
+
+
+def test_tutorial_script_quick(quick_runs):
+    done, out_dir = quick_runs["tutorial"]
     out = done.stdout
     assert out.startswith("The tutorial network, 200 epochs")  # the first line comes before the slow work
     for phase in ("hand-written, corrected tanh", "hand-written, tutorial's line", "microtensor autograd"):
@@ -60,27 +112,27 @@ def test_tutorial_script_quick(tmp_path):
     assert "Final predictions" in out
     # the fourth run, through mt.compile, ends where eager ends, bit for bit
     assert re.search(r"microtensor through mt.compile: [\d.]+ s .*final weights identical to eager, bit for bit", out)
-    check_png(tmp_path / "tutorial_loss.png")
-    check_png(tmp_path / "tutorial_graph.png", min_width=300, min_height=600)
+    check_png(out_dir / "tutorial_loss.png")
+    check_png(out_dir / "tutorial_graph.png", min_width=300, min_height=600)
 
 
-def test_digits_script_quick(tmp_path):
-    done = run_script("digits", "--epochs", "2", "--out", str(tmp_path), "--live")
+def test_digits_script_quick(quick_runs):
+    done, out_dir = quick_runs["digits"]
     assert re.search(r"epoch 2/2 +train loss \d\.\d{4} +test loss \d\.\d{4} +test accuracy", done.stdout)
     assert "after 2 epochs" in done.stdout
     # tqdm's bar on stderr over both epochs' 43 batches, with the running loss; none of it on stdout
     assert re.search(r"training: 100%.*86/86.*epoch 2/2, loss \d\.\d{4}", done.stderr)
     assert "86/86" not in done.stdout
     assert re.search(r"mt.compile: training took [\d.]+ s compiled .*final weights identical, bit for bit", done.stdout)
-    check_png(tmp_path / "digits.png", min_width=1000, min_height=500)
+    check_png(out_dir / "digits.png", min_width=1000, min_height=500)
 
 
-def test_moons_script_quick(tmp_path):
-    done = run_script("moons", "--epochs", "3", "--out", str(tmp_path))
+def test_moons_script_quick(quick_runs):
+    done, out_dir = quick_runs["moons"]
     assert done.stdout.startswith("Two moons: one network trained twice, 3 epochs each")
     assert "sigmoid + MSELoss" in done.stdout and "BCEWithLogitsLoss" in done.stdout
     assert re.search(r"BCEWithLogitsLoss: 100%.*3/3", done.stderr)
-    check_png(tmp_path / "moons.png", min_width=1000, min_height=300)
+    check_png(out_dir / "moons.png", min_width=1000, min_height=300)
 
 
 def test_digits_reaches_97_percent():
