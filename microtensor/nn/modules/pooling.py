@@ -52,9 +52,10 @@ class MaxPool1d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class AvgPool2d(Module):
-    """``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-    divisor_override=None)``: the mean of each window; see ``F.avg_pool2d``."""
+class _AvgPoolWithDivisor(Module):
+    """The options of ``AvgPool2d`` and ``AvgPool3d``; ``_average`` is their ``F.avg_pool2d`` or ``F.avg_pool3d``."""
+
+    _average = None
 
     def __init__(
         self, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
@@ -69,11 +70,18 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return self._average(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolWithDivisor):
+    """``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=None)``: the mean of each window; see ``F.avg_pool2d``."""
+
+    _average = staticmethod(F.avg_pool2d)
 
 
 class AvgPool1d(Module):

@@ -8,10 +8,8 @@ from __future__ import annotations
 from typing import Optional, Sequence, Tuple, Union
 
 from .. import functional as F
-from ..module import Module
 from ..._tensor import Tensor
-from ..._typing import IntOrInts
-from .pooling import _AdaptivePool, _MaxPoolNd
+from .pooling import _AdaptivePool, _AvgPoolWithDivisor, _MaxPoolNd
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -23,28 +21,11 @@ class MaxPool3d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class AvgPool3d(Module):
+class AvgPool3d(_AvgPoolWithDivisor):
     """``AvgPool3d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
     divisor_override=None)``: the mean of each box of ``(N, C, D, H, W)``; see ``F.avg_pool3d``."""
 
-    def __init__(
-        self, kernel_size: IntOrInts, stride: Optional[IntOrInts] = None, padding: IntOrInts = 0,
-        ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: Optional[int] = None,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    _average = staticmethod(F.avg_pool3d)
 
 
 class AdaptiveAvgPool3d(_AdaptivePool):
