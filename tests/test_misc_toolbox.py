@@ -251,3 +251,16 @@ def test_device_and_graph_queries():
     assert x.output_nr == 0 and not x.is_inference()
     with mt.inference_mode():
         assert not mt.zeros(1).is_inference()  # not tracked here (a documented difference)
+
+
+def test_type_names_the_legacy_type_and_converts_to_one():
+    t = mt.ones(2)
+    assert t.type() == "microtensor.FloatTensor"
+    assert mt.tensor([1, 2]).type() == "microtensor.LongTensor"
+    assert mt.tensor([True]).type() == "microtensor.BoolTensor"
+    assert t.type("torch.DoubleTensor").dtype == mt.float64  # PyTorch code's spelling works too
+    assert t.type("microtensor.ByteTensor").dtype == mt.uint8
+    assert t.type(mt.LongTensor).dtype == mt.int64
+    assert t.type(mt.float16).dtype == mt.float16
+    with pytest.raises(ValueError, match="invalid type 'torch.FooTensor'"):
+        t.type("torch.FooTensor")

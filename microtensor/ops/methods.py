@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from .. import _dtypes
-from .._registry import tensor_method
+from .._registry import TORCH_DTYPE_NAMES, tensor_method
 from .._tensor import Tensor
 from ..autograd import hooks
 from ..autograd.hooks import RemovableHandle
@@ -99,8 +99,17 @@ def to(
 
 @tensor_method("type")
 def convert_type(self: Tensor, dtype: Optional[DTypeLike] = None) -> Union[str, Tensor]:
+    """``t.type()``: the legacy type name, ``'microtensor.FloatTensor'`` (PyTorch's ``'torch.FloatTensor'``);
+    ``t.type(dtype)``: ``t.to(dtype)``, where ``dtype`` may also be a legacy name or class
+    (``'torch.DoubleTensor'``, ``mt.LongTensor``)."""
     if dtype is None:
-        return f"microtensor.{self.dtype}"
+        return f"microtensor.{TORCH_DTYPE_NAMES[self.dtype.name]}Tensor"
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        legacy = dtype.rsplit(".", 1)[-1][: -len("Tensor")]
+        names = {name: numpy_name for numpy_name, name in TORCH_DTYPE_NAMES.items()}
+        if legacy not in names:
+            raise ValueError(f"type(): invalid type {dtype!r}; use a dtype (mt.float64) or a name like 'torch.DoubleTensor'")
+        dtype = names[legacy]
     return self.to(dtype)
 
 @tensor_method()
