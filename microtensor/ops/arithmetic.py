@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import integer_scalars_as_torch, match_dtype, to_operand
+from ._util import integer_scalars_as_torch, match_dtype, to_operand, torch_result_dtype
 from ._two_operands import _binary
 from .division import rounded_div
 from .._registry import op
@@ -165,9 +165,21 @@ class Neg(Function):
         return -grad
 
 
-def _alpha(alpha, input, op_name):
-    """``alpha`` must fit an integer input's dtype (PyTorch raises rather than wrap it), and a Python
-    int alpha must fit 64 bits (PyTorch's OverflowError)."""
+def _alpha(alpha, input, other, op_name):
+    """``alpha`` checked as PyTorch checks it against the result's dtype: no float alpha for an integer
+    result, a bool alpha only for a bool one; it must fit an integer input's dtype (PyTorch raises rather
+    than wrap it), and a Python int alpha must fit 64 bits (PyTorch's OverflowError)."""
+    operands = [value if value.__class__ in (int, float, bool) else to_operand(value, op_name) for value in (input, other)]
+    kind = np.dtype(torch_result_dtype(*[getattr(value, "_data", value) for value in operands])).kind
+    if kind in "biu" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(f"{op_name}: For integral input tensors, argument alpha must not be a floating point "
+                           f"number (got alpha={alpha}); convert the tensors to float first, e.g. .float()")
+    if isinstance(alpha, (bool, np.bool_)):
+        if kind != "b":
+            raise RuntimeError(f"{op_name}: Boolean alpha only supported for Boolean results (got alpha={alpha} "
+                               f"for a result of dtype kind {kind!r}); pass alpha as a number")
+    elif kind == "b" and alpha.__class__ is int:
+        return bool(alpha)  # a bool result adds the truth of alpha * other, as PyTorch
     if alpha.__class__ is int:
         if not -(2**63) <= alpha < 2**63:
             raise OverflowError(f"{op_name}(): alpha={alpha} is too big to convert to a 64-bit number; "
@@ -180,16 +192,16 @@ def _alpha(alpha, input, op_name):
 @op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add, out=True)
 def add(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     """``input + alpha * other`` elementwise, with broadcasting."""
-    if alpha != 1:
-        other = mul(other, _alpha(alpha, input, "add"))
+    if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
+        other = mul(other, _alpha(alpha, input, other, "add"))
     return _binary(Add, "add", input, other)
 
 
 @op(method=True, dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
 def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     """``input - alpha * other`` elementwise, with broadcasting."""
-    if alpha != 1:
-        other = mul(other, _alpha(alpha, input, "sub"))
+    if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
+        other = mul(other, _alpha(alpha, input, other, "sub"))
     return _binary(Sub, "sub", input, other)
 
 

@@ -200,3 +200,16 @@ def test_binary_second_derivatives_match_finite_differences(name, op, reference,
         assert np.all(ga.detach().numpy() == 1) and np.all(gb.detach().numpy() == (1 if name == "add" else -1))
         return
     check_gradients(lambda ta, tb: first_derivatives(ta, tb)[0] + first_derivatives(ta, tb)[1] * 2, a, b)
+
+
+def test_alpha_is_checked_against_the_result_dtype_as_in_pytorch():
+    a, b = mt.tensor([1, 2]), mt.tensor([3, 4])
+    for call in (lambda: mt.add(a, b, alpha=0.5), lambda: mt.sub(a, b, alpha=1.0), lambda: a.add_(b, alpha=2.5)):
+        with pytest.raises(RuntimeError, match="For integral input tensors, argument alpha must not be a floating"):
+            call()
+    with pytest.raises(RuntimeError, match="Boolean alpha only supported for Boolean results"):
+        mt.add(a.float(), b, alpha=True)
+    assert mt.add(a, b, alpha=2).tolist() == [7, 10]
+    assert mt.add(a.float(), b, alpha=0.5).tolist() == [2.5, 4.0]
+    flags = mt.tensor([True, False])
+    assert mt.add(flags, mt.tensor([False, False]), alpha=2).tolist() == [True, False]  # bool stays bool
