@@ -31,6 +31,10 @@ from .spaced_values import logspace, range  # noqa: A004  (mt.range, deprecated 
 from .conversion import asarray, scalar_tensor
 from .type_promotion import can_cast, promote_types, result_type
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
+from .backends.determinism import (  # mt.use_deterministic_algorithms(True): recorded; numpy is deterministic
+    are_deterministic_algorithms_enabled, get_float32_matmul_precision, is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision, use_deterministic_algorithms,
+)
 from ._size import Size
 from ._legacy_constructors import (  # mt.FloatTensor([1, 2]), mt.LongTensor(2, 3), isinstance(t, mt.FloatTensor)
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
@@ -50,10 +54,12 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "viz", "cuda", "linalg"}
 _LAZY_SUBMODULES |= {"accelerator", "serialization"}  # mt.accelerator.is_available(), mt.serialization.safe_globals
 _LAZY_SUBMODULES |= {"onnx"}  # mt.onnx.export; imports onnx itself only when called
+_LAZY_SUBMODULES |= {"backends", "special", "testing"}  # mt.backends.cudnn flags, mt.special.ndtr, mt.testing.assert_close
 _LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
 _LAZY_FUNCTIONS["compile"] = "capture"  # mt.compile: capture a step once, replay it
 if TYPE_CHECKING:  # what __getattr__ loads on first use, named for type checkers (they cannot run it)
     from . import accelerator, cuda, linalg, nn, optim, serialization, utils, viz
+    from . import backends, special, testing
     from .serialization import load, save
 
 

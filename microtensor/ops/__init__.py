@@ -81,6 +81,7 @@ from . import scatter_views  # noqa: F401
 from . import index_reduction  # noqa: F401
 from . import flat_positions  # noqa: F401
 from . import broadcast_sums  # noqa: F401
+from . import special_extras  # noqa: F401  (mt.special only: xlog1py entr ndtr ndtri log_ndtr)
 from . import numpy_protocol, methods  # noqa: F401  (numpy dispatch and Tensor methods beyond the ops)
 from . import in_place_methods  # noqa: F401  (in-place forms of ops; mt.relu_(t) and the other top-level ones)
 
