@@ -181,6 +181,7 @@ CASES = {
     "Lgamma": _unary(*POSITIVE), "Digamma": _unary(*POSITIVE),
     "Polygamma": [(1, T((2, 3), *POSITIVE)), (2, T((), *POSITIVE)), (1, T((4,), *POSITIVE, dtype=np.float32))],
     "Erfinv": _unary(-0.9, 0.9), "I0": _unary(), "I1": _unary(), "Sinc": _unary(), "Mantissa": _unary(),
+    "Xlog1py": _binary(b=POSITIVE), "Entr": _unary(*POSITIVE), "Ndtr": _unary(), "Ndtri": _unary(0.1, 0.9), "LogNdtr": _unary(),
     "Copysign": _binary(), "Fmax": _binary(), "Fmin": _binary(), "Nextafter": _binary(),
     "FloorDivide": _binary(b=POSITIVE),
     "DivTrunc": _binary(b=POSITIVE),
