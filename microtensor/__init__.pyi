@@ -65,6 +65,13 @@ from .threads import (
     set_num_interop_threads as set_num_interop_threads,
     set_num_threads as set_num_threads,
 )
+from .backends.determinism import (
+    are_deterministic_algorithms_enabled as are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision as get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled as is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision as set_float32_matmul_precision,
+    use_deterministic_algorithms as use_deterministic_algorithms,
+)
 from ._size import Size as Size
 from ._legacy_constructors import (
     BoolTensor as BoolTensor,
@@ -93,12 +100,15 @@ from . import ops as ops
 from .ops import *  # noqa: F403  (the stub of .ops lists __all__)
 from . import (
     accelerator as accelerator,
+    backends as backends,
     cuda as cuda,
     linalg as linalg,
     nn as nn,
     onnx as onnx,
     optim as optim,
     serialization as serialization,
+    special as special,
+    testing as testing,
     utils as utils,
     viz as viz,
 )

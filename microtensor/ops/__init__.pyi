@@ -73,6 +73,7 @@ from . import selection as selection
 from . import sign_functions as sign_functions
 from . import solvers as solvers
 from . import sorting as sorting
+from . import special_extras as special_extras
 from . import special_functions as special_functions
 from . import splitting as splitting
 from . import statistics as statistics
