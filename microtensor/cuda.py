@@ -2,7 +2,10 @@
 
 ``device = 'cuda' if mt.cuda.is_available() else 'cpu'`` then picks the CPU, and the
 seeding calls that lessons make for reproducibility (``mt.cuda.manual_seed_all(0)``)
-do nothing, as they do in PyTorch on a machine without a GPU.
+do nothing, as they do in PyTorch on a machine without a GPU. So do the memory calls that
+training loops log (``memory_allocated()`` is 0, ``empty_cache()`` frees nothing); the calls that
+need a device (``synchronize``, ``current_device``, ``get_device_name``, ``set_device``) raise as
+PyTorch's CPU build does.
 """
 
 
@@ -45,22 +48,22 @@ def empty_cache() -> None:
     """No-op: there is no CUDA caching allocator to empty."""
 
 
-def memory_allocated(device=None) -> int:
+def memory_allocated(device: object = None) -> int:
     """0: no tensor memory lives on a CUDA device."""
     return 0
 
 
-def max_memory_allocated(device=None) -> int:
+def max_memory_allocated(device: object = None) -> int:
     """0: no tensor memory ever lived on a CUDA device."""
     return 0
 
 
-def memory_reserved(device=None) -> int:
+def memory_reserved(device: object = None) -> int:
     """0: no CUDA memory is reserved."""
     return 0
 
 
-def max_memory_reserved(device=None) -> int:
+def max_memory_reserved(device: object = None) -> int:
     """0: no CUDA memory was ever reserved."""
     return 0
 
@@ -78,7 +81,7 @@ def _no_cuda(where: str) -> AssertionError:
     )
 
 
-def synchronize(device=None) -> None:
+def synchronize(device: object = None) -> None:
     """Raises AssertionError as PyTorch's CPU build does: there is no CUDA stream to wait for."""
     raise _no_cuda("synchronize")
 
@@ -88,17 +91,17 @@ def current_device() -> int:
     raise _no_cuda("current_device")
 
 
-def get_device_name(device=None) -> str:
+def get_device_name(device: object = None) -> str:
     """Raises AssertionError as PyTorch's CPU build does: there is no CUDA device to name."""
     raise _no_cuda("get_device_name")
 
 
-def reset_peak_memory_stats(device=None) -> None:
+def reset_peak_memory_stats(device: object = None) -> None:
     """Raises AssertionError: PyTorch's CPU build cannot reset CUDA memory statistics either."""
     raise _no_cuda("reset_peak_memory_stats")
 
 
-def set_device(device) -> None:
+def set_device(device: object) -> None:
     """A negative index does nothing (as in PyTorch); a non-CUDA device or None raises PyTorch's
     ValueError; a CUDA device raises AssertionError (there is no CUDA)."""
     if isinstance(device, int) and not isinstance(device, bool):
