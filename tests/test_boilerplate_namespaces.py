@@ -150,3 +150,12 @@ def test_special_errors_name_the_op():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mt.special.log_ndtr(mt.tensor([-1e3, 1e3]))
+
+
+@pytest.mark.parametrize("function, value", [
+    (mt.special.entr, 0.7), (mt.special.log_ndtr, -3.0), (mt.special.ndtri, 0.3),
+    (lambda x: mt.special.xlog1py(x, x), 0.4),
+])
+def test_special_second_derivatives_float64(function, value):
+    x = mt.tensor([value], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradgradcheck(function, (x,))
