@@ -129,3 +129,28 @@ def test_under_no_grad_it_is_a_plain_call():
         out = checkpoint(mt.sin, x, use_reentrant=False)
     assert not out.requires_grad
     np.testing.assert_allclose(out.numpy(), np.sin(x.detach().numpy()))
+
+
+def test_second_order_gradients_through_the_non_reentrant_variant():
+    x = mt.tensor([0.3, -0.7, 1.1], dtype=mt.float64, requires_grad=True)
+    w = mt.tensor([0.5, 2.0, -1.0], dtype=mt.float64, requires_grad=True)
+    out = checkpoint(lambda t: (t * w).sin(), x * 1.0, use_reentrant=False)
+    (first,) = mt.autograd.grad(out.sum(), x, create_graph=True)
+    second_x, second_w = mt.autograd.grad(first.sum(), [x, w])
+    xv, wv = x.detach().numpy(), w.detach().numpy()
+    np.testing.assert_allclose(first.detach().numpy(), wv * np.cos(wv * xv), rtol=1e-12)
+    np.testing.assert_allclose(second_x.numpy(), -wv ** 2 * np.sin(wv * xv), rtol=1e-12)
+    np.testing.assert_allclose(second_w.numpy(), np.cos(wv * xv) - wv * xv * np.sin(wv * xv), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="use_reentrant=True.*does not support higher-order"):
+        mt.autograd.grad(checkpoint(mt.sin, x, use_reentrant=True).sum(), x, create_graph=True)
+
+
+def test_checkpoint_sequential_arguments():
+    model = _model(depth=1)
+    with pytest.raises(ValueError, match="segments must be an int from 1 to the number of functions"):
+        checkpoint_sequential(model, 3, _input(), use_reentrant=False)
+    with pytest.raises(ValueError, match="Unexpected keyword arguments: scale"):
+        checkpoint_sequential(model, 1, _input(), use_reentrant=False, scale=2)
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
+        out = checkpoint_sequential(list(model), 2, _input(), preserve_rng_state=False)
+    np.testing.assert_allclose(out.detach().numpy(), model(_input()).detach().numpy())

@@ -8,16 +8,17 @@ Two variants, as in PyTorch:
 
 * ``use_reentrant=True``: one node whose backward runs a nested ``backward`` over the
   recomputed graph. Parameters used inside ``function`` get their gradient accumulated into
-  ``.grad`` by that nested pass, so it works with ``.backward()`` only (not ``autograd.grad``),
-  and only when some tensor argument requires grad.
+  ``.grad`` by that nested pass, so it works with ``.backward()`` only (not ``autograd.grad``,
+  not ``create_graph=True``), and only when some tensor argument requires grad.
 * ``use_reentrant=False``: the forward is run once with grad enabled to find the leaves
   (parameters) it reads, then its graph is dropped; those leaves become inputs of the node,
-  so ``autograd.grad`` works and parameters get gradients even if no argument requires grad.
+  so ``autograd.grad`` and higher-order gradients work, and parameters get gradients even if
+  no argument requires grad.
 """
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Optional
 
 from .. import random as _random
 from .._tensor import Tensor
@@ -55,6 +56,14 @@ class _RandomState:
             return run()
         finally:
             _random.set_rng_state(now)
+
+
+def _refuse_create_graph() -> None:
+    if is_grad_enabled():  # the engine turns grad mode on in backward only for create_graph=True
+        raise RuntimeError(
+            "checkpoint(use_reentrant=True) does not support higher-order gradients (create_graph=True); "
+            "use checkpoint(..., use_reentrant=False)"
+        )
 
 
 def _detached(args: tuple) -> list:
@@ -99,6 +108,7 @@ class _ReentrantCheckpoint(Function):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        _refuse_create_graph()
         args = list(ctx.plain_args)
         for position, tensor in zip(ctx.tensor_positions, ctx.saved_tensors):
             args[position] = tensor
@@ -121,7 +131,6 @@ class _LeafCheckpoint(Function):
     @staticmethod
     def forward(ctx, function, preserve_rng_state, kwargs, argument_count, outputs, *args_and_leaves):
         ctx.function, ctx.kwargs, ctx.random = function, kwargs, preserve_rng_state
-        ctx.argument_count = argument_count
         args = args_and_leaves[:argument_count]
         ctx.tensor_positions = [i for i, arg in enumerate(args) if isinstance(arg, Tensor)]
         ctx.plain_args = [None if isinstance(arg, Tensor) else arg for arg in args]
@@ -130,17 +139,23 @@ class _LeafCheckpoint(Function):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        create_graph = is_grad_enabled()  # the engine turns grad mode on in backward only for create_graph=True
         saved = ctx.saved_tensors
         args = list(ctx.plain_args)
         for position, tensor in zip(ctx.tensor_positions, saved):
             args[position] = tensor
         leaves = list(saved[len(ctx.tensor_positions):])
-        inputs = _detached(tuple(args))
+        # For higher-order gradients the recomputation starts from the saved inputs themselves, so the
+        # gradients it gives stay connected to the graph that made them.
+        inputs = args if create_graph else _detached(tuple(args))
         with enable_grad():
             outputs = _as_tuple(ctx.random.replay(lambda: ctx.function(*inputs, **ctx.kwargs)))
         kept, kept_grads = _differentiable(outputs, grad_outputs)
         wanted = [arg for arg in inputs if isinstance(arg, Tensor) and arg.requires_grad] + leaves
-        found = iter(_grad(kept, wanted, kept_grads, allow_unused=True) if kept and wanted else [None] * len(wanted))
+        if kept and wanted:
+            found = iter(_grad(kept, wanted, kept_grads, allow_unused=True, create_graph=create_graph))
+        else:
+            found = iter([None] * len(wanted))
         grads = [next(found) if isinstance(arg, Tensor) and arg.requires_grad else None for arg in inputs]
         return (None, None, None, None, None, *grads, *found)
 
@@ -208,29 +223,32 @@ def checkpoint_sequential(
     functions: Any, segments: int, input: Tensor, use_reentrant: Optional[bool] = None, **kwargs: Any,
 ) -> Any:
     """Run ``functions`` (an ``nn.Sequential`` or a list of modules) in ``segments`` chunks, checkpointing
-    every chunk but the last (whose graph backward needs first anyway), as PyTorch does."""
+    every chunk but the last (whose graph backward needs first anyway), as PyTorch does. The only keyword
+    argument is ``preserve_rng_state=True``."""
     if use_reentrant is None:
-        warnings.warn(_REENTRANT_WARNING, UserWarning, stacklevel=2)
+        warnings.warn("checkpoint_sequential: " + _REENTRANT_WARNING, UserWarning, stacklevel=2)
         use_reentrant = True
-    steps: list = list(functions.children()) if hasattr(functions, "children") else list(_iterate(functions))
-    if isinstance(segments, bool) or not isinstance(segments, int) or segments < 1:
-        raise ValueError(f"checkpoint_sequential: segments must be a positive int, got {segments!r}")
+    preserve = kwargs.pop("preserve_rng_state", True)
+    if kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+    steps = list(functions.children()) if hasattr(functions, "children") else list(functions)
+    if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= max(len(steps), 1):
+        raise ValueError(
+            f"checkpoint_sequential: segments must be an int from 1 to the number of functions ({len(steps)}), "
+            f"got {segments!r}"
+        )
     size = len(steps) // segments
-    end = -1
 
     def run_segment(start: int, stop: int) -> Callable:
-        def forward(value):
+        def forward(value: Any) -> Any:
             for step in steps[start:stop + 1]:
                 value = step(value)
             return value
 
         return forward
 
+    end = -1
     for start in range(0, size * (segments - 1), size):
         end = start + size - 1
-        input = checkpoint(run_segment(start, end), input, use_reentrant=use_reentrant, **kwargs)
+        input = checkpoint(run_segment(start, end), input, use_reentrant=use_reentrant, preserve_rng_state=preserve)
     return run_segment(end + 1, len(steps) - 1)(input)
-
-
-def _iterate(functions: Iterable) -> Iterable:
-    return iter(functions)
