@@ -59,7 +59,13 @@ def test_lazy_convolutions(lazy, regular, shape, weight_shape):
     assert out.shape[len(shape) - len(weight_shape) + 1] == weight_shape[0]  # the channel dim
 
 
-def test_lazy_conv_checks_groups():
+def test_lazy_layers_check_the_first_input():
+    with pytest.raises(ValueError, match="LazyLinear: expected an input with at least 1 dimension"):
+        nn.LazyLinear(2)(mt.tensor(3.0))
+    with pytest.raises(RuntimeError, match="LazyConv2d: expected 3D .unbatched. or 4D .batched. input, got 2D"):
+        nn.LazyConv2d(2, 1)(mt.randn(3, 3))
+    with pytest.raises(ValueError, match="LazyBatchNorm1d: expected at least 2D input"):
+        nn.LazyBatchNorm1d()(mt.randn(3))
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         nn.LazyConv2d(4, 3, groups=2)(mt.randn(1, 3, 4, 4))
 
@@ -88,3 +94,12 @@ def test_materialize_by_hand():
     buffer = nn.UninitializedBuffer(dtype=mt.float64)
     buffer.materialize((2, 3))
     assert type(buffer) is mt.Tensor and buffer.shape == (2, 3) and buffer.dtype == mt.float64
+
+
+def test_a_deep_copy_of_a_lazy_model_initialises_on_its_own():
+    import copy
+
+    model = nn.Sequential(nn.LazyLinear(3), nn.ReLU(), nn.LazyLinear(2))
+    clone = copy.deepcopy(model)
+    assert clone(mt.randn(2, 5)).shape == (2, 2) and type(clone[2]) is nn.Linear
+    assert nn.parameter.is_lazy(model[0].weight) and not nn.parameter.is_lazy(clone[0].weight)

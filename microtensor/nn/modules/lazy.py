@@ -79,6 +79,9 @@ class LazyLinear(LazyModuleMixin, Linear):
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
         if not self.has_uninitialized_params():
             return
+        if input.ndim == 0:
+            raise ValueError("LazyLinear: expected an input with at least 1 dimension (its last is in_features), "
+                             "got a 0-d tensor")
         with no_grad():
             self.in_features = input.shape[-1]
             self.weight.materialize((self.out_features, self.in_features))
