@@ -154,3 +154,15 @@ def test_checkpoint_sequential_arguments():
     with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
         out = checkpoint_sequential(list(model), 2, _input(), preserve_rng_state=False)
     np.testing.assert_allclose(out.detach().numpy(), model(_input()).detach().numpy())
+
+
+
+@pytest.mark.parametrize("use_reentrant", VARIANTS)
+def test_a_non_leaf_argument_also_used_outside(use_reentrant):
+    w = mt.tensor([0.5, -1.5], dtype=mt.float64, requires_grad=True)
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    doubled = w * 2.0
+    out = checkpoint(lambda t, u: t * u, x, doubled, use_reentrant=use_reentrant)
+    (out + doubled).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * x.detach().numpy() + 2)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * w.detach().numpy())

@@ -17,8 +17,9 @@ Two variants, as in PyTorch:
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .. import random as _random
 from .._tensor import Tensor
@@ -64,6 +65,21 @@ def _refuse_create_graph() -> None:
             "checkpoint(use_reentrant=True) does not support higher-order gradients (create_graph=True); "
             "use checkpoint(..., use_reentrant=False)"
         )
+
+
+@contextlib.contextmanager
+def _explained_freed_graph() -> Iterator[None]:
+    """Say why the recomputation may meet a freed graph: a tensor made outside, read through a closure."""
+    try:
+        yield
+    except RuntimeError as error:
+        if "backward through the graph a second time" not in str(error):
+            raise
+        raise RuntimeError(
+            "checkpoint: backpropagating through the recomputed function reached a part of the graph that was "
+            "already freed: the function reads a tensor computed outside it (through a closure or a module "
+            "attribute) whose graph the outer backward used first. Pass such tensors as arguments of checkpoint()."
+        ) from error
 
 
 def _detached(args: tuple) -> list:
@@ -120,7 +136,8 @@ class _ReentrantCheckpoint(Function):
             raise RuntimeError(
                 "none of output has requires_grad=True, this checkpoint() is not necessary"
             )
-        _backward(kept, kept_grads)
+        with _explained_freed_graph():
+            _backward(kept, kept_grads, retain_graph=True)  # the graph outside may still need its part
         grads = [arg.grad if isinstance(arg, Tensor) else None for arg in inputs]
         return (None, None, None, *grads)
 
@@ -153,7 +170,9 @@ class _LeafCheckpoint(Function):
         kept, kept_grads = _differentiable(outputs, grad_outputs)
         wanted = [arg for arg in inputs if isinstance(arg, Tensor) and arg.requires_grad] + leaves
         if kept and wanted:
-            found = iter(_grad(kept, wanted, kept_grads, allow_unused=True, create_graph=create_graph))
+            with _explained_freed_graph():
+                found = iter(_grad(kept, wanted, kept_grads, retain_graph=True, allow_unused=True,
+                                   create_graph=create_graph))
         else:
             found = iter([None] * len(wanted))
         grads = [next(found) if isinstance(arg, Tensor) and arg.requires_grad else None for arg in inputs]
