@@ -17,6 +17,8 @@
 | _module_state.py         | Module.state_dict load_state_dict |
 | _module_conversion.py    | Module.to float double half cpu cuda type |
 | modules/linear.py        | Linear Bilinear |
+| modules/lazy.py          | LazyLinear LazyConv1d/2d/3d LazyBatchNorm1d/2d/3d (shapes from the first input) |
+| uninitialized.py         | UninitializedParameter UninitializedBuffer (the lazy layers' placeholders) |
 | modules/conv.py          | Conv1d Conv2d ConvTranspose1d ConvTranspose2d |
 | modules/pooling.py       | MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool1d/2d AdaptiveMaxPool1d/2d |
 | modules/conv3d.py        | Conv3d ConvTranspose3d |
@@ -101,5 +103,10 @@ from .module import Module
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 from .parameter import Parameter
+from . import parameter as _parameter
+from .uninitialized import UninitializedBuffer, UninitializedParameter, is_lazy
 
-__all__ = ["Module", "Parameter", "functional", "init", "utils"] + list(_modules_all)
+# nn.parameter.UninitializedParameter ... as in PyTorch (defined apart: parameter.py is imported by them)
+_parameter.UninitializedParameter, _parameter.UninitializedBuffer, _parameter.is_lazy = (  # type: ignore[attr-defined]
+    UninitializedParameter, UninitializedBuffer, is_lazy)
+__all__ = ["Module", "Parameter", "UninitializedBuffer", "UninitializedParameter", "functional", "init", "utils"] + list(_modules_all)

@@ -1,4 +1,4 @@
-"""Utilities: ``mt.utils.data`` (datasets and the DataLoader)."""
-from . import data
+"""Utilities: ``mt.utils.data`` (datasets and the DataLoader), ``mt.utils.checkpoint`` (activation checkpointing)."""
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
