@@ -94,6 +94,7 @@ from .ops import *  # noqa: F403  (the stub of .ops lists __all__)
 from . import (
     accelerator as accelerator,
     cuda as cuda,
+    distributions as distributions,
     linalg as linalg,
     nn as nn,
     onnx as onnx,
