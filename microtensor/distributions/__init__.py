@@ -12,6 +12,7 @@ Sampling draws from microtensor's global random generator, so ``mt.manual_seed``
 """
 from . import constraints
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
 from .distribution import Distribution
 from .exponential import Exponential
@@ -23,6 +24,6 @@ from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "MultivariateNormal", "Normal",
+    "Bernoulli", "Beta", "Categorical", "Distribution", "Exponential", "Independent", "MultivariateNormal", "Normal",
     "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl",
 ]

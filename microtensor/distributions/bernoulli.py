@@ -69,8 +69,9 @@ class Bernoulli(Distribution):
         return self.probs * (1 - self.probs)
 
     def sample(self, sample_shape: _ShapeLike = ()) -> mt.Tensor:
+        probs = self.probs  # derived (and cached) outside no_grad, so later entropy() still has its gradient
         with mt.no_grad():
-            return mt.bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
+            return mt.bernoulli(probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: mt.Tensor) -> mt.Tensor:
         if self._validate_args:

@@ -80,8 +80,9 @@ class Categorical(Distribution):
 
     def sample(self, sample_shape: _ShapeLike = ()) -> mt.Tensor:
         shape = mt.Size(sample_shape)
+        probs = self.probs  # derived (and cached) outside no_grad, so later entropy() still has its gradient
         with mt.no_grad():
-            probs_2d = self.probs.reshape(-1, self._num_events)
+            probs_2d = probs.reshape(-1, self._num_events)
             samples_2d = mt.multinomial(probs_2d, shape.numel(), replacement=True).T
         return samples_2d.reshape(self._extended_shape(shape))
 

@@ -6,12 +6,13 @@ method resolution order) is used, so a subclass inherits its parent's formulas.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, TypeVar
 
 import microtensor as mt
 import microtensor.nn.functional as F
 
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
 from .distribution import Distribution
 from .exponential import Exponential
@@ -22,18 +23,19 @@ from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
 from .utils import sum_rightmost
 
-_KLFunction = Callable[[Distribution, Distribution], mt.Tensor]
+_KLFunction = Callable[..., mt.Tensor]
+_F = TypeVar("_F", bound=_KLFunction)
 _KL_REGISTRY: dict[tuple[type, type], _KLFunction] = {}
 
 
-def register_kl(type_p: type, type_q: type) -> Callable[[_KLFunction], _KLFunction]:
+def register_kl(type_p: type, type_q: type) -> Callable[[_F], _F]:
     """Decorator registering ``function(p, q)`` as KL(p || q) for ``p`` of ``type_p`` and ``q`` of ``type_q``."""
     if not (isinstance(type_p, type) and issubclass(type_p, Distribution)):
         raise TypeError(f"Expected type_p to be a Distribution subclass but got {type_p}")
     if not (isinstance(type_q, type) and issubclass(type_q, Distribution)):
         raise TypeError(f"Expected type_q to be a Distribution subclass but got {type_q}")
 
-    def decorator(function: _KLFunction) -> _KLFunction:
+    def decorator(function: _F) -> _F:
         _KL_REGISTRY[type_p, type_q] = function
         return function
 
@@ -76,6 +78,15 @@ def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> mt.Tensor:
     zeros_term = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
     zeros_term = _infinite_where(q.probs == 1, zeros_term)
     return ones_term + zeros_term
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> mt.Tensor:
+    p_total, q_total = p._total, q._total
+    log_normaliser_ratio = q._log_normaliser() - p._log_normaliser()
+    return (log_normaliser_ratio + (p.concentration1 - q.concentration1) * p.concentration1.digamma()
+            + (p.concentration0 - q.concentration0) * p.concentration0.digamma()
+            + (q_total - p_total) * p_total.digamma())
 
 
 @register_kl(Categorical, Categorical)

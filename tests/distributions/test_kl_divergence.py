@@ -4,7 +4,7 @@ import pytest
 
 import microtensor as mt
 from microtensor.distributions import (
-    Bernoulli, Categorical, Distribution, Exponential, Independent, MultivariateNormal, Normal, OneHotCategorical,
+    Bernoulli, Beta, Categorical, Distribution, Exponential, Independent, MultivariateNormal, Normal, OneHotCategorical,
     Uniform, kl_divergence, register_kl,
 )
 
@@ -39,6 +39,8 @@ CASES = [
     (Exponential(f64([2.0])), Exponential(f64([0.5])), [np.log(2.0 / 0.5) + 0.5 / 2.0 - 1]),
     (MultivariateNormal(f64([0.0, 1.0]), f64(COV_P)), MultivariateNormal(f64([1.0, -1.0]), precision_matrix=f64(np.linalg.inv(COV_Q))),
      gaussian_kl(np.array([0.0, 1.0]), COV_P, np.array([1.0, -1.0]), COV_Q)),
+    (Beta(f64([2.0]), f64([3.0])), Beta(f64([1.0]), f64([1.0])),  # minus the entropy of Beta(2, 3)
+     [-(np.log(1 / 12) - (1 - np.euler_gamma) - 2 * (1.5 - np.euler_gamma) + 3 * (25 / 12 - np.euler_gamma))]),
     (Independent(Normal(f64([[0.0, 1.0]]), 1.0), 1), Independent(Normal(f64([[1.0, 1.0]]), 1.0), 1), [0.5]),
 ]
 

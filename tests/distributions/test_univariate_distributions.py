@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 import microtensor as mt
-from microtensor.distributions import Bernoulli, Categorical, Exponential, Normal, OneHotCategorical, Uniform
+from microtensor.distributions import Bernoulli, Beta, Categorical, Exponential, Normal, OneHotCategorical, Uniform
 
 from ..strategies import check_gradients
 
@@ -139,3 +139,32 @@ def test_one_hot_categorical_scores_one_hot_vectors():
     np.testing.assert_allclose(distribution.log_prob(sample).numpy(), np.log(probs[sample.numpy().argmax(-1)]))
     np.testing.assert_allclose(distribution.entropy().item(), stats.entropy(probs))
     assert distribution.mode.tolist() == [0.0, 0.0, 1.0] and distribution.enumerate_support().shape == (3, 3)
+
+
+@pytest.mark.parametrize("make", [Bernoulli, Categorical], ids=["bernoulli", "categorical"])
+def test_sampling_first_keeps_the_gradient_of_probs_derived_from_logits(make):
+    def entropy_gradient(sample_first):
+        logits = mt.tensor([0.3, -0.2, 1.0], requires_grad=True)
+        distribution = make(logits=logits)
+        if sample_first:
+            distribution.sample()
+        distribution.entropy().sum().backward()
+        return logits.grad.numpy()
+
+    np.testing.assert_allclose(entropy_gradient(True), entropy_gradient(False))
+    assert np.abs(entropy_gradient(False)).sum() > 0
+
+
+def test_beta_matches_scipy_and_samples_reproducibly():
+    a, b, x = np.array([0.5, 2.0, 3.0]), np.array([1.5, 2.0, 0.7]), np.array([0.2, 0.5, 0.9])
+    distribution, reference = Beta(f64(a), f64(b)), stats.beta(a, b)
+    np.testing.assert_allclose(distribution.log_prob(f64(x)).numpy(), reference.logpdf(x), rtol=1e-10)
+    np.testing.assert_allclose(distribution.entropy().numpy(), reference.entropy(), rtol=1e-10)
+    np.testing.assert_allclose(distribution.mean.numpy(), reference.mean(), rtol=1e-12)
+    np.testing.assert_allclose(distribution.variance.numpy(), reference.var(), rtol=1e-12)
+    check_gradients(lambda a, b: Beta(a, b).log_prob(f64(x)) + Beta(a, b).entropy(), a, b)
+    mt.manual_seed(2)
+    draws = distribution.sample((2000,))
+    mt.manual_seed(2)
+    assert draws.shape == (2000, 3) and np.array_equal(draws.numpy(), distribution.sample((2000,)).numpy())
+    np.testing.assert_allclose(draws.numpy().mean(0), reference.mean(), atol=0.03)

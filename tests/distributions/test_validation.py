@@ -3,7 +3,7 @@ import pytest
 
 import microtensor as mt
 from microtensor.distributions import (
-    Bernoulli, Categorical, Distribution, Exponential, Independent, MultivariateNormal, Normal, Uniform,
+    Bernoulli, Beta, Categorical, Distribution, Exponential, Independent, MultivariateNormal, Normal, Uniform,
 )
 
 BAD_PARAMETERS = [
@@ -13,6 +13,7 @@ BAD_PARAMETERS = [
     (lambda: Categorical(mt.tensor([0.2, -0.1])), "parameter probs .* Simplex\\(\\)"),
     (lambda: Uniform(1.0, 0.0), "parameter low .* LessThan\\(upper_bound=0.0\\)"),
     (lambda: Exponential(mt.tensor([0.0])), "parameter rate"),
+    (lambda: Beta(1.0, -2.0), "parameter concentration0"),
     (lambda: MultivariateNormal(mt.zeros(2), mt.tensor([[1.0, 2.0], [2.0, 1.0]])), "PositiveDefinite"),
     (lambda: MultivariateNormal(mt.zeros(2), scale_tril=mt.tensor([[1.0, 1.0], [0.0, 1.0]])), "LowerCholesky"),
     (lambda: Bernoulli(), "Either `probs` or `logits` must be specified, but not both."),
