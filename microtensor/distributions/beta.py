@@ -45,7 +45,10 @@ class Beta(Distribution):
 
     @property
     def mode(self) -> mt.Tensor:
-        return (self.concentration1 - 1) / (self._total - 2)
+        # as PyTorch: concentrations below 1 count as 1 (a mode at an end), and 1 when both are below 1
+        heads, tails = (self.concentration1 - 1).clamp(min=0), (self.concentration0 - 1).clamp(min=0)
+        both_below_one = (self.concentration1 < 1) & (self.concentration0 < 1)
+        return mt.where(both_below_one, 1.0, heads / (heads + tails))
 
     @property
     def variance(self) -> mt.Tensor:

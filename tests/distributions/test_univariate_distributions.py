@@ -163,6 +163,7 @@ def test_beta_matches_scipy_and_samples_reproducibly():
     np.testing.assert_allclose(distribution.mean.numpy(), reference.mean(), rtol=1e-12)
     np.testing.assert_allclose(distribution.variance.numpy(), reference.var(), rtol=1e-12)
     check_gradients(lambda a, b: Beta(a, b).log_prob(f64(x)) + Beta(a, b).entropy(), a, b)
+    np.testing.assert_allclose(Beta(f64([2.0, 0.5, 0.5]), f64([3.0, 0.5, 2.0])).mode.numpy(), [1 / 3, 1.0, 0.0])
     mt.manual_seed(2)
     draws = distribution.sample((2000,))
     mt.manual_seed(2)
