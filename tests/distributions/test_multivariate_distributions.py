@@ -74,3 +74,15 @@ def test_independent_sums_log_prob_and_entropy_over_the_reinterpreted_dims():
     whole = Independent(Normal(f64(loc), f64(scale)), 2)
     assert whole.batch_shape == mt.Size([]) and whole.log_prob(f64(value)).shape == ()
     assert distribution.expand((4, 2)).sample().shape == (4, 2, 2)
+
+
+@pytest.mark.parametrize("name", ["covariance_matrix", "precision_matrix"])
+def test_log_prob_is_differentiable_through_the_matrix_factorisation(name):
+    def log_prob(loc, matrix):
+        return MultivariateNormal(loc, **{name: (matrix + matrix.mT) / 2}).log_prob(f64(VALUES))
+
+    check_gradients(log_prob, LOC, COVARIANCE)
+
+
+def test_the_package_loads_lazily_as_mt_distributions():
+    assert mt.distributions.MultivariateNormal is MultivariateNormal
