@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any, Optional, Sequence
 
 import microtensor as mt
@@ -40,7 +41,14 @@ class Distribution:
             self._check_parameters()
 
     def _check_parameters(self) -> None:
-        for name, constraint in self.arg_constraints.items():
+        try:
+            arg_constraints = self.arg_constraints
+        except NotImplementedError:
+            warnings.warn(f"{self.__class__} does not define `arg_constraints`. Please set `arg_constraints = {{}}` "
+                          "or initialize the distribution with `validate_args=False` to turn off validation.",
+                          stacklevel=3)
+            return
+        for name, constraint in arg_constraints.items():
             if constraints.is_dependent(constraint):
                 continue
             if name not in self.__dict__ and isinstance(getattr(type(self), name, None), functools.cached_property):
@@ -145,7 +153,13 @@ class Distribution:
             if actual != 1 and expected != 1 and actual != expected:
                 raise ValueError(
                     f"Value is not broadcastable with batch_shape+event_shape: {actual_shape} vs {expected_shape}.")
-        support = self.support
+        try:
+            support = self.support
+        except NotImplementedError:
+            warnings.warn(f"{self.__class__} does not define `support` to enable sample validation. Please "
+                          "initialize the distribution with `validate_args=False` to turn off validation.",
+                          stacklevel=3)
+            return
         if not bool(support.check(value).all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) "
@@ -153,7 +167,10 @@ class Distribution:
                 f"but found invalid values:\n{value}")
 
     def __repr__(self) -> str:
-        names = [name for name in self.arg_constraints if name in self.__dict__]
+        try:
+            names = [name for name in self.arg_constraints if name in self.__dict__]
+        except NotImplementedError:
+            names = []
         return f"{type(self).__name__}({', '.join(f'{name}: {_describe(self.__dict__[name])}' for name in names)})"
 
 

@@ -66,3 +66,16 @@ def test_repr_names_parameters_as_pytorch():
     assert repr(Normal(0.0, 1.0)) == "Normal(loc: 0.0, scale: 1.0)"
     assert repr(Bernoulli(logits=mt.zeros(3))) == "Bernoulli(logits: microtensor.Size([3]))"
     assert repr(Independent(Normal(mt.zeros(2), 1.0), 1)).startswith("Independent(Normal(")
+
+
+def test_a_subclass_without_constraints_warns_as_pytorch_instead_of_failing():
+    class Coin(Distribution):
+        def log_prob(self, value):
+            self._validate_sample(value)
+            return value * 0
+
+    with pytest.warns(UserWarning, match="does not define `arg_constraints`"):
+        coin = Coin(validate_args=True)
+    with pytest.warns(UserWarning, match="does not define `support`"):
+        coin.log_prob(mt.tensor(1.0))
+    assert repr(coin) == "Coin()"
