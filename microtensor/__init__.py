@@ -55,10 +55,11 @@ _LAZY_SUBMODULES = {"nn", "optim", "utils", "viz", "cuda", "linalg"}
 _LAZY_SUBMODULES |= {"accelerator", "serialization"}  # mt.accelerator.is_available(), mt.serialization.safe_globals
 _LAZY_SUBMODULES |= {"onnx"}  # mt.onnx.export; imports onnx itself only when called
 _LAZY_SUBMODULES |= {"backends", "special", "testing"}  # mt.backends.cudnn flags, mt.special.ndtr, mt.testing.assert_close
+_LAZY_SUBMODULES |= {"distributions"}  # mt.distributions.Normal, kl_divergence, ...
 _LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
 _LAZY_FUNCTIONS["compile"] = "capture"  # mt.compile: capture a step once, replay it
 if TYPE_CHECKING:  # what __getattr__ loads on first use, named for type checkers (they cannot run it)
-    from . import accelerator, cuda, linalg, nn, optim, serialization, utils, viz
+    from . import accelerator, cuda, distributions, linalg, nn, optim, serialization, utils, viz
     from . import backends, special, testing
     from .serialization import load, save
 

@@ -102,6 +102,7 @@ from . import (
     accelerator as accelerator,
     backends as backends,
     cuda as cuda,
+    distributions as distributions,
     linalg as linalg,
     nn as nn,
     onnx as onnx,

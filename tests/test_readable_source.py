@@ -13,7 +13,8 @@ import pytest
 PUBLIC_MODULES = [
     "microtensor", "microtensor.nn", "microtensor.nn.functional", "microtensor.nn.init", "microtensor.optim",
     "microtensor.optim.lr_scheduler", "microtensor.viz", "microtensor.utils.data", "microtensor.autograd",
-    "microtensor.serialization", "microtensor.linalg",
+    "microtensor.serialization", "microtensor.linalg", "microtensor.distributions", "microtensor.testing",
+    "microtensor.special", "microtensor.utils.checkpoint",
 ]
 
 
