@@ -8,6 +8,7 @@ itself. ``mt.optim.lr_scheduler`` has PyTorch's schedules (its docstring lists t
 ``Rprop`` and ``ASGD`` update in place like SGD; ``mt.optim.swa_utils`` averages weights (SWA, EMA).
 """
 from . import lr_scheduler
+from . import swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -24,5 +25,5 @@ from .sgd import SGD
 __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta", "LBFGS",
     "lr_scheduler",
-    "Rprop", "ASGD",
+    "Rprop", "ASGD", "swa_utils",
 ]
