@@ -204,3 +204,50 @@ def test_older_spectral_norm_hook():
     assert list(conv.state_dict()) == ["bias", "weight"] and isinstance(conv.weight, mt.nn.Parameter)
     with pytest.raises(ValueError, match="spectral_norm of 'weight' not found"):
         mt.nn.utils.remove_spectral_norm(conv)
+
+
+def _orthonormal_columns(W):
+    tall = W if W.shape[-2] >= W.shape[-1] else np.swapaxes(W, -1, -2)
+    return np.abs(np.swapaxes(tall, -1, -2) @ tall - np.eye(tall.shape[-1])).max()
+
+
+@pytest.mark.parametrize("shape, orthogonal_map, use_trivialization", [
+    ((3, 3), None, True), ((4, 2), None, True), ((2, 3), "cayley", True), ((2, 3, 3), "matrix_exp", True),
+    ((4, 2), "householder", False), ((2, 4), "householder", False),
+])
+def test_orthogonal_stays_orthogonal_while_training(shape, orthogonal_map, use_trivialization):
+    rng = np.random.default_rng(6)
+    start = rng.normal(size=shape)
+    module = mt.nn.Module()
+    module.weight = mt.nn.Parameter(mt.tensor(start))
+    parametrizations.orthogonal(module, orthogonal_map=orthogonal_map, use_trivialization=use_trivialization)
+    W = module.weight.detach().numpy()
+    assert _orthonormal_columns(W) < 1e-12
+    tall = start if shape[-2] >= shape[-1] else np.swapaxes(start, -1, -2)
+    q, r = np.linalg.qr(tall)
+    want = q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+    np.testing.assert_allclose(W if shape[-2] >= shape[-1] else np.swapaxes(W, -1, -2), want, atol=1e-12)
+    optimizer = mt.optim.SGD(module.parameters(), lr=0.1)
+    target = mt.tensor(rng.normal(size=shape))
+    for _ in range(3):
+        optimizer.zero_grad()
+        ((module.weight - target) ** 2).sum().backward()
+        optimizer.step()
+    assert _orthonormal_columns(module.weight.detach().numpy()) < 1e-10
+    assert not np.allclose(module.weight.detach().numpy(), W)
+    if module.parametrizations.weight[0].orthogonal_map != "householder":  # its X.diagonal().int() is a step
+        check_gradients(module.parametrizations.weight[0], module.parametrizations.weight.original.detach().numpy())
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices. Got a tensor of 1 dimensions"):
+        parametrizations.orthogonal(mt.nn.Linear(2, 2), name="bias")
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'):
+        parametrizations.orthogonal(mt.nn.Linear(2, 2), orthogonal_map="qr")
+    layer = parametrizations.orthogonal(mt.nn.Linear(2, 2, dtype=mt.float64), orthogonal_map="cayley",
+                                        use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="not possible to assign"):
+        layer.weight = mt.eye(2, dtype=mt.float64)
+    layer = parametrizations.orthogonal(mt.nn.Linear(2, 2, dtype=mt.float64))
+    layer.weight = mt.tensor([[0.0, 2.0], [3.0, 0.0]], dtype=mt.float64)  # orthogonalized into the base
+    np.testing.assert_allclose(layer.weight.detach().numpy(), [[0.0, 1.0], [1.0, 0.0]], atol=1e-12)
