@@ -251,3 +251,17 @@ def test_orthogonal_errors():
     layer = parametrizations.orthogonal(mt.nn.Linear(2, 2, dtype=mt.float64))
     layer.weight = mt.tensor([[0.0, 2.0], [3.0, 0.0]], dtype=mt.float64)  # orthogonalized into the base
     np.testing.assert_allclose(layer.weight.detach().numpy(), [[0.0, 1.0], [1.0, 0.0]], atol=1e-12)
+
+
+def test_a_second_parametrized_name_after_its_fast_read():
+    layer = _linear()
+    parametrize.register_parametrization(layer, "weight", Scale())
+    bias = layer.bias  # a plain read first (the registered-name fast read of the class)
+    start = bias.detach().numpy().copy()
+    parametrize.register_parametrization(layer, "bias", Scale())
+    np.testing.assert_allclose(layer.bias.detach().numpy(), 2 * start)
+    parametrize.remove_parametrizations(layer, "bias")
+    assert layer.bias is bias and type(layer).__name__ == "ParametrizedLinear"
+    np.testing.assert_allclose(layer.bias.detach().numpy(), 2 * start)
+    parametrize.remove_parametrizations(layer, "weight")
+    assert type(layer) is mt.nn.Linear and layer.weight.shape == (3, 3)
