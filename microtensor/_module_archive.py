@@ -69,6 +69,12 @@ def encode_module(module, where, encode, memo):
             f"mt.save: can't save {where}: its class {cls.__qualname__} is defined inside a function, so it has "
             f"no import path to rebuild it from; define the class at module level (or save model.state_dict())"
         )
+    if not _importable(cls):
+        raise TypeError(
+            f"mt.save: can't save {where}: its class {cls.__module__}.{cls.__qualname__} was made at run time "
+            f"(nn.utils.parametrize makes such classes), so no import path rebuilds it and the file could not be "
+            f"loaded; save model.state_dict() instead, or remove the parametrizations first"
+        )
     memo[id(module)] = len(memo)
     node = {"type": "module", "class": _safe_globals.path_of(cls), "memo": memo[id(module)]}
     state = module.__dict__
@@ -85,6 +91,15 @@ def encode_module(module, where, encode, memo):
     node["non_persistent"] = sorted(state["_non_persistent_buffers"])
     node["modules"] = [[key, encode(value, f"{where}.{key}")] for key, value in state["_modules"].items()]
     return node
+
+
+def _importable(cls):
+    """Is ``cls`` what its module's namespace holds under its qualified name (so that load finds it)?"""
+    module = sys.modules.get(cls.__module__)
+    obj = module
+    for part in cls.__qualname__.split("."):
+        obj = getattr(obj, part, None)
+    return obj is cls
 
 
 def _encode_tensor(tensor, where, encode, memo, kind):

@@ -266,3 +266,16 @@ def test_a_second_parametrized_name_after_its_fast_read():
     np.testing.assert_allclose(layer.bias.detach().numpy(), start)
     parametrize.remove_parametrizations(layer, "weight")
     assert type(layer) is mt.nn.Linear and layer.weight.shape == (3, 3)
+
+
+def test_saving_a_parametrized_module_whole_is_refused_at_save_time(tmp_path):
+    # Its class (ParametrizedLinear) is made at run time: no import path could rebuild it, so a file
+    # written anyway could never be loaded. PyTorch refuses when saving, too; the state dict saves fine.
+    model = mt.nn.Sequential(mt.nn.Linear(3, 2))
+    mt.nn.utils.parametrizations.weight_norm(model[0])
+    path = tmp_path / "model.pt"
+    with pytest.raises(TypeError, match=r"can't save .*made at run time.*state_dict\(\)"):
+        mt.save(model, path)
+    assert not path.exists()
+    mt.save(model.state_dict(), path)
+    assert "0.parametrizations.weight.original0" in mt.load(path)
