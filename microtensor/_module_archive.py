@@ -94,8 +94,12 @@ def encode_module(module, where, encode, memo):
 
 
 def _importable(cls):
-    """Is ``cls`` what its module's namespace holds under its qualified name (so that load finds it)?"""
+    """Does ``cls``'s module hold ``cls`` under its qualified name, so that load can find it? A class made
+    at run time inside a real module (parametrize's ``ParametrizedLinear``) is not there. A class of a
+    namespace that is no module at all (code run with ``exec``) passes: load rebuilds it once allowlisted."""
     module = sys.modules.get(cls.__module__)
+    if module is None:
+        return True
     obj = module
     for part in cls.__qualname__.split("."):
         obj = getattr(obj, part, None)
