@@ -54,12 +54,20 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
     ``B`` is a vector (``(n,)``, or ``A``'s shape without the last dim: one vector per matrix)
     or matrices (..., n, k); batch dims broadcast. A singular ``A`` raises ``mt.linalg.LinAlgError``.
-    Only ``left=True`` is supported (for ``X A = B`` solve ``A^T X^T = B^T``).
+    ``left=False`` solves ``X A = B`` instead, for matrices ``B`` (..., k, n): it is ``A^T X^T = B^T``.
     Gradients: dB = A^-T G, dA = -dB X^T.
     """
     name = "linalg.solve"
     if not left:
-        raise NotImplementedError(f"{name}: left=False is not supported; solve A^T X^T = B^T with left=True instead")
+        A = square_matrices(A, name)
+        B = _tensor(B, name)
+        if B.ndim < 2 or B.shape[-1] != A.shape[-1]:
+            rows, columns = (B.shape[-1], 1) if B.ndim == 1 else (B.shape[-2], B.shape[-1])
+            raise RuntimeError(
+                f"{name}: Incompatible shapes of A and B for the equation XA = B ({A.shape[-2]}x{A.shape[-1]} and "
+                f"{rows}x{columns}); with left=False B must be matrices (..., k, {A.shape[-1]}), got {tuple(B.shape)}"
+            )
+        return solve(A.mT, B.mT).mT
     A = square_matrices(A, name)
     B = _tensor(B, name)
     _same_dtype(A, B, name)

@@ -68,8 +68,19 @@ def test_solve_errors():
         mt.linalg.solve(mt.eye(2, dtype=mt.int64), mt.ones(2, dtype=mt.int64))
     with pytest.raises(RuntimeError, match="linalg.solve: The input tensor A must have at least 2 dimensions."):
         mt.linalg.solve(mt.ones(3), mt.ones(3))
-    with pytest.raises(NotImplementedError, match="left=False"):
-        mt.linalg.solve(mt.eye(2), mt.ones(2, 2), left=False)
+    with pytest.raises(RuntimeError, match=r"equation XA = B \(3x3 and 3x1\)"):  # left=False takes matrices only
+        mt.linalg.solve(mt.eye(3), mt.ones(3), left=False)
+
+
+def test_solve_on_the_right_solves_x_a_equals_b_with_gradients():
+    rng = np.random.default_rng(3)
+    a = well_conditioned(rng, (2, 3, 3))
+    b = rng.standard_normal((4, 3))  # broadcast over A's batch: X is (2, 4, 3)
+    x = mt.linalg.solve(mt.tensor(a), mt.tensor(b), left=False)
+    assert x.shape == (2, 4, 3)
+    np.testing.assert_allclose(x.data @ a, np.broadcast_to(b, (2, 4, 3)), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(x.data, b @ np.linalg.inv(a), rtol=1e-10, atol=1e-10)
+    check_gradients(lambda A, B: mt.linalg.solve(A, B, left=False), a, b)
 
 
 # ------------------------------------------------------------ matrix powers
