@@ -6,8 +6,8 @@ import math
 import numbers
 from typing import Any, Optional
 
-import microtensor as mt
-import microtensor.nn.functional as F
+from . import _mt as mt
+from ..nn import functional as F
 
 from . import constraints
 from .distribution import Distribution, _ShapeLike

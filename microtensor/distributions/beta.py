@@ -6,8 +6,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-import microtensor as mt
-from microtensor import random as _random
+from . import _mt as mt
+from .. import random as _random
 
 from . import constraints
 from .distribution import Distribution, _ShapeLike

@@ -5,7 +5,7 @@ import functools
 import math
 from typing import Any, Optional
 
-import microtensor as mt
+from . import _mt as mt
 
 from . import constraints
 from .distribution import Distribution, _ShapeLike

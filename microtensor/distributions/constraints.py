@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import microtensor as mt
+from . import _mt as mt
 
 __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq", "independent",

@@ -5,7 +5,7 @@ import functools
 import warnings
 from typing import Any, Optional, Sequence
 
-import microtensor as mt
+from . import _mt as mt
 
 from . import constraints
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Optional
 
-import microtensor as mt
+from . import _mt as mt
 
 from . import constraints
 from .distribution import Distribution, _ShapeLike

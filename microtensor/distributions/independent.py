@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import microtensor as mt
+from . import _mt as mt
 
 from . import constraints
 from .distribution import Distribution, _ShapeLike

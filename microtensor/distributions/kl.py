@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from typing import Callable, TypeVar
 
-import microtensor as mt
-import microtensor.nn.functional as F
+from . import _mt as mt
+from ..nn import functional as F
 
 from .bernoulli import Bernoulli
 from .beta import Beta

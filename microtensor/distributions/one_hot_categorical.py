@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import microtensor as mt
-import microtensor.nn.functional as F
+from . import _mt as mt
+from ..nn import functional as F
 
 from . import constraints
 from .categorical import Categorical

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-import microtensor as mt
+from . import _mt as mt
 
 
 def broadcast_all(*values: Any) -> tuple[mt.Tensor, ...]:

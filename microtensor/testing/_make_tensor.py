@@ -53,7 +53,7 @@ def make_tensor(
     ``noncontiguous=True`` returns a strided view (every second element of a wider tensor);
     ``exclude_zero=True`` replaces zeros by the dtype's smallest positive value (1 for integers).
     """
-    from .. import tensor as make
+    from ..creation import tensor as make
 
     if memory_format is not None:
         raise NotImplementedError("make_tensor(): memory_format is not supported: microtensor tensors are row-major")
