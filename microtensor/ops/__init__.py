@@ -72,7 +72,6 @@ from . import nan_ignoring_extrema  # noqa: F401
 from . import sign_functions  # noqa: F401
 from . import bessel_sinc_erfinv  # noqa: F401
 from . import gamma_functions  # noqa: F401
-from . import comparison_names  # noqa: F401
 from . import tensor_status  # noqa: F401
 from . import membership  # noqa: F401
 from . import rotation  # noqa: F401

@@ -21,7 +21,6 @@ from . import clamping as clamping
 from . import closeness as closeness
 from . import combinatorics as combinatorics
 from . import comparison as comparison
-from . import comparison_names as comparison_names
 from . import condition_number as condition_number
 from . import copying as copying
 from . import decompositions as decompositions

@@ -197,7 +197,7 @@ def add(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     return _binary(Add, "add", input, other)
 
 
-@op(method=True, dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
+@op(method=("sub", "subtract"), dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
 def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     """``input - alpha * other`` elementwise, with broadcasting."""
     if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
@@ -205,13 +205,13 @@ def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
     return _binary(Sub, "sub", input, other)
 
 
-@op(method=True, dunders=("__mul__",), reflected=("__rmul__",), numpy=np.multiply, aliases=("multiply",), out=True)
+@op(method=("mul", "multiply"), dunders=("__mul__",), reflected=("__rmul__",), numpy=np.multiply, aliases=("multiply",), out=True)
 def mul(input: Tensor, other: TensorLike) -> Tensor:
     """``input * other`` elementwise, with broadcasting."""
     return _binary(Mul, "mul", input, other)
 
 
-@op(method=True, dunders=("__truediv__",), reflected=("__rtruediv__",), numpy=np.true_divide, aliases=("divide", "true_divide"), out=True)
+@op(method=("div", "divide"), dunders=("__truediv__",), reflected=("__rtruediv__",), numpy=np.true_divide, aliases=("divide", "true_divide"), out=True)
 def div(input: Tensor, other: TensorLike, *, rounding_mode: Optional[str] = None) -> Tensor:
     """``input / other`` elementwise (true division), with broadcasting.
 
@@ -228,7 +228,7 @@ def pow(input: Tensor, exponent: TensorLike) -> Tensor:
     return _binary(Pow, "pow", input, exponent)
 
 
-@op(method=True, dunders=("__neg__",), numpy=np.negative, aliases=("negative",), out=True)
+@op(method=("neg", "negative"), dunders=("__neg__",), numpy=np.negative, aliases=("negative",), out=True)
 def neg(input: Tensor) -> Tensor:
     """``-input``."""
     return Neg.apply(to_operand(input, "neg"))

@@ -66,31 +66,31 @@ def eq(input: Tensor, other: TensorLike) -> Tensor:
     return _compare(np.equal, "eq", input, other)
 
 
-@op(method=True, numpy=np.not_equal)
+@op(method=("ne", "not_equal"), numpy=np.not_equal, aliases=("not_equal",))
 def ne(input: Tensor, other: TensorLike) -> Tensor:
     """``input != other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.not_equal, "ne", input, other)
 
 
-@op(method=True, dunders=("__lt__",), numpy=np.less)
+@op(method=("lt", "less"), dunders=("__lt__",), numpy=np.less, aliases=("less",))
 def lt(input: Tensor, other: TensorLike) -> Tensor:
     """``input < other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.less, "lt", input, other)
 
 
-@op(method=True, dunders=("__le__",), numpy=np.less_equal)
+@op(method=("le", "less_equal"), dunders=("__le__",), numpy=np.less_equal, aliases=("less_equal",))
 def le(input: Tensor, other: TensorLike) -> Tensor:
     """``input <= other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.less_equal, "le", input, other)
 
 
-@op(method=True, dunders=("__gt__",), numpy=np.greater)
+@op(method=("gt", "greater"), dunders=("__gt__",), numpy=np.greater, aliases=("greater",))
 def gt(input: Tensor, other: TensorLike) -> Tensor:
     """``input > other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.greater, "gt", input, other)
 
 
-@op(method=True, dunders=("__ge__",), numpy=np.greater_equal)
+@op(method=("ge", "greater_equal"), dunders=("__ge__",), numpy=np.greater_equal, aliases=("greater_equal",))
 def ge(input: Tensor, other: TensorLike) -> Tensor:
     """``input >= other`` elementwise (bool tensor, no gradient)."""
     return _compare(np.greater_equal, "ge", input, other)

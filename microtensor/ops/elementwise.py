@@ -150,7 +150,7 @@ def sqrt(input: Tensor) -> Tensor:
     return Sqrt.apply(_as_tensor(input, "sqrt"))
 
 
-@op(method=True, dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",), out=True)
+@op(method=("abs", "absolute"), dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",), out=True)
 def abs(input: Tensor) -> Tensor:
     """``|input|`` elementwise.  d/dx |x| = sign(x), taken as 0 at x = 0 (PyTorch's subgradient)."""
     return Abs.apply(_as_tensor(input, "abs"))

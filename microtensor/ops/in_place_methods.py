@@ -20,7 +20,7 @@ from ..autograd.grad_mode import _state
 from ..autograd.inplace import apply_inplace
 from ..autograd.zero_link import ZeroDerivativeLink
 from . import (
-    affine_combinations, bessel_sinc_erfinv, clamping, comparison, comparison_names, float_representation,
+    affine_combinations, bessel_sinc_erfinv, clamping, comparison, float_representation,
     gamma_functions, hyperbolic, number_theory, rounding, scan, sign_functions, special_functions, trigonometry,
 )
 
@@ -43,10 +43,13 @@ _ALIASES = {
 }
 _WITHOUT_GRADIENT = (
     (comparison, ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not")),
-    (comparison_names, ("greater", "greater_equal", "less", "less_equal", "not_equal")),
     (number_theory, ("gcd", "lcm")),
     (sign_functions, ("heaviside",)),
 )
+_ALIASES_WITHOUT_GRADIENT = {
+    "greater": comparison.gt, "greater_equal": comparison.ge, "less": comparison.lt, "less_equal": comparison.le,
+    "not_equal": comparison.ne,
+}
 
 
 def _cut_from_history(target: Tensor, result: Tensor) -> Tensor:
@@ -81,6 +84,8 @@ for _name, _function in _ALIASES.items():
 for _module, _names in _WITHOUT_GRADIENT:
     for _name in _names:
         tensor_method(_name + "_")(in_place_of(_name + "_", getattr(_module, _name), gradient=False))
+for _name, _function in _ALIASES_WITHOUT_GRADIENT.items():
+    tensor_method(_name + "_")(in_place_of(_name + "_", _function, gradient=False))
 
 
 @tensor_method()

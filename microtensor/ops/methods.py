@@ -211,11 +211,6 @@ def neg_(self: Tensor) -> Tensor:
 def exp_(self: Tensor) -> Tensor:
     return self._apply_inplace("exp_", lambda: exponentials.exp(self))
 
-tensor_method("absolute")(elementwise.abs)
-tensor_method("multiply")(arithmetic.mul)
-tensor_method("divide")(arithmetic.div)
-tensor_method("subtract")(arithmetic.sub)
-tensor_method("negative")(arithmetic.neg)
 tensor_method("multiply_")(mul_)
 tensor_method("divide_")(div_)
 tensor_method("subtract_")(sub_)
