@@ -16,9 +16,9 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .._typing import TensorLike
 from .activation import _scipy_special
-from .elementwise import _as_tensor, _floating, _floating_pair
+from .special_functions import Xlogy
+from .elementwise import _as_tensor, _floating
 from ._two_operands import _binary
-from ._util import match_dtype
 
 _SQRT_2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -89,28 +89,16 @@ def _normal_pdf(x):
     return np.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
 
 
-class Xlog1py(Function):
+class Xlog1py(Xlogy):
     """``z = x log(1 + y)``, 0 where x == 0 (even for y == -1), nan where y is nan;
-    dz/dx = log1p y (0 where x == 0 and y == -1), dz/dy = x / (1 + y)."""
+    dz/dx = log1p y (0 where x == 0 and y == -1), dz/dy = x / (1 + y). ``Xlogy`` with ``log1p``."""
 
-    numpy_level = True
+    log = staticmethod(np.log1p)
+    pole = -1
 
     @staticmethod
     def forward(ctx, x, y):
-        x, y = _floating_pair(x, y)
-        ctx.save_for_backward(x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, x * np.log1p(y))
-        return match_dtype(np.asarray(out), x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        need_x, need_y = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = np.where((x == 0) & (y == -1), 0, grad * np.log1p(y)) if need_x else None
-            grad_y = grad * x / (y + 1) if need_y else None
-        return grad_x, grad_y
+        return Xlog1py._forward(ctx, x, y)
 
 
 class Entr(Function):

@@ -83,16 +83,25 @@ class Logit(Function):
 
 class Xlogy(Function):
     """``z = x log y``, 0 where x == 0 (even for y == 0), nan where y is nan;
-    dz/dx = log y (0 where x == 0 and y == 0), dz/dy = x / y."""
+    dz/dx = log y (0 where x == 0 and y == 0), dz/dy = x / y.
+
+    ``Xlog1py`` (``special_extras.py``) is the same op with ``log1p`` for ``log``: its class sets
+    ``log`` and the ``pole`` where log is -inf (``y == -1``; here ``y == 0``, so dz/dy = x / (y - pole))."""
 
     numpy_level = True
+    log = staticmethod(np.log)
+    pole = 0
 
     @staticmethod
     def forward(ctx, x, y):
+        return Xlogy._forward(ctx, x, y)
+
+    @classmethod
+    def _forward(cls, ctx, x, y):
         x, y = _floating_pair(x, y)
         ctx.save_for_backward(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, x * np.log(y))
+            out = np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, x * cls.log(y))
         return match_dtype(np.asarray(out), x, y)
 
     @staticmethod
@@ -100,8 +109,8 @@ class Xlogy(Function):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = np.where((x == 0) & (y == 0), 0, grad * np.log(y)) if need_x else None
-            grad_y = grad * x / y if need_y else None
+            grad_x = np.where((x == 0) & (y == ctx.pole), 0, grad * ctx.log(y)) if need_x else None
+            grad_y = grad * x / (y - ctx.pole if ctx.pole else y) if need_y else None
         return grad_x, grad_y
 
 
