@@ -14,6 +14,7 @@ from ..functional import normalize
 from ..module import Module
 from ..parameter import Parameter
 from .parametrizations import default_spectral_dim, power_iteration, weight_to_matrix
+from .weight_norm import remove_hooked_reparametrization
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -86,9 +87,4 @@ def spectral_norm(module: T_module, name: str = "weight", n_power_iterations: in
 
 def remove_spectral_norm(module: T_module, name: str = "weight") -> T_module:
     """Undo ``spectral_norm``: ``module.<name>`` is one parameter again (holding ``weight_orig / sigma``)."""
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_hooked_reparametrization(module, SpectralNorm, name, "spectral_norm")

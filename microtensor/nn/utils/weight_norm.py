@@ -66,9 +66,15 @@ def weight_norm(module: T_module, name: str = "weight", dim: Optional[int] = 0) 
 
 def remove_weight_norm(module: T_module, name: str = "weight") -> T_module:
     """Undo ``weight_norm``: ``module.<name>`` is one parameter again (holding ``g * v / ||v||``)."""
+    return remove_hooked_reparametrization(module, WeightNorm, name, "weight_norm")
+
+
+def remove_hooked_reparametrization(module: T_module, hook_class: type, name: str, what: str) -> T_module:
+    """Take away the forward pre-hook of ``hook_class`` that computes ``module.<name>`` (the old
+    ``weight_norm`` / ``spectral_norm``), leaving one plain parameter; PyTorch's ValueError if there is none."""
     for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, hook_class) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
