@@ -16,6 +16,7 @@ their history, so first and second derivatives stay right (``z.mul_(x)``).
 """
 import numpy as np
 
+from .._memory_overlap import make_writable
 from .._tensor import _new_tensor
 from .function import _SCRATCH_CONTEXT, Function
 from .hooks import _hook_list
@@ -38,13 +39,9 @@ def apply_inplace(target, op_name, compute):
     node = result._grad_fn
     if node is not None:
         _keep_overwritten_saved_values(node, target)
-    try:
-        target._data[...] = result._data
-    except ValueError as error:
-        raise RuntimeError(
-            f"{op_name}: cannot write into this tensor in place ({error}); more than one element of the "
-            f"written-to tensor may refer to a single memory location (an expand()), so use .clone() first"
-        ) from None
+    if not target._data.flags.writeable:
+        make_writable(target._data, op_name)
+    target._data[...] = result._data
     if _state.recorder is not None:
         _state.recorder.on_write(target._data, result._data)
     counter = target._version_counter
@@ -160,6 +157,15 @@ def replay_arrays(array, steps):
     return array
 
 
+def writable_region(array, steps):
+    """``replay_arrays`` for writing: the region an in-place op wrote through (a slice of an
+    ``expand()`` in which nothing repeats is writable, as the write itself was)."""
+    region = replay_arrays(array, steps)
+    if not region.flags.writeable:
+        make_writable(region, "backward of an in-place op on a view")
+    return region
+
+
 class CopySlices(Function):
     """``base' = base`` with ``base'[view] = value`` (an in-place op through a view).
 
@@ -174,7 +180,7 @@ class CopySlices(Function):
         if isinstance(grad, np.ndarray):
             buffer = np.empty_like(ctx.template)  # the base's layout, so the steps give the same view
             buffer[...] = grad
-            region = replay_arrays(buffer, ctx.steps)
+            region = writable_region(buffer, ctx.steps)
             grad_value = np.array(region, copy=True) if need_value else None
             if need_base:
                 region[...] = 0
@@ -183,7 +189,7 @@ class CopySlices(Function):
         grad_base = None
         if need_base:
             mask = np.zeros_like(ctx.template, dtype=bool)
-            replay_arrays(mask, ctx.steps)[...] = True
+            writable_region(mask, ctx.steps)[...] = True
             grad_base = ZeroRegion.apply(grad, mask)
         return grad_base, grad_value
 
