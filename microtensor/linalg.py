@@ -18,9 +18,10 @@ docstrings of the modules that declare them:
 A singular or non-positive-definite matrix raises ``LinAlgError``, a ``RuntimeError``, as in PyTorch.
 """
 from ._tensor import Tensor
-from .ops.decompositions import LinAlgError, cholesky_ex, det, inv, inv_ex, linalg_cholesky as cholesky, slogdet
+from .ops.decompositions import (LinAlgError, cholesky_ex, det, inv, inv_ex, linalg_cholesky as cholesky,
+    linalg_slogdet as slogdet)
 from .ops.linalg import matmul
-from .ops.lu_factorization import lu, lu_factor, lu_solve
+from .ops.lu_factorization import lu, lu_factor, lu_factor_ex, lu_solve
 from .ops.matrix_exponential import matrix_exp
 from .ops.norms import linalg_norm as norm, matrix_norm, vector_norm
 from .ops.condition_number import cond
@@ -37,6 +38,6 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex",
-    "lstsq", "lu", "lu_factor", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+    "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
     "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtypes
 from .._registry import op
 from .._tensor import Tensor
 from .._typing import Number, TensorLike
 from ._util import tensor_argument
 from .linalg import bmm, matmul
+from .selection import where
 
 
 def _scaled_sum(op_name, input, product, beta, alpha):
-    """``beta * input + alpha * product``; ``input`` must broadcast to the product's shape."""
+    """``beta * input + alpha * product``; ``input`` must broadcast to the product's shape. Integer and
+    bool tensors take integer ``beta`` and ``alpha`` only (PyTorch would truncate a float one quietly)."""
     input = tensor_argument(input, op_name)
     try:
         fits = np.broadcast_shapes(tuple(input.shape), tuple(product.shape)) == tuple(product.shape)
@@ -28,9 +31,16 @@ def _scaled_sum(op_name, input, product, beta, alpha):
     if not fits:
         raise RuntimeError(f"{op_name}: input of shape {tuple(input.shape)} does not broadcast to the product's "
                            f"shape {tuple(product.shape)}")
+    if _dtypes.promote([input.dtype, product.dtype], [], []).kind in "biu":
+        for name, value in (("beta", beta), ("alpha", alpha)):
+            if isinstance(value, float):
+                raise RuntimeError(f"{op_name}: For integral input tensors, argument {name} must not be a floating "
+                                   f"point number (got {name}={value}); convert the tensors with .double() first")
     product = product if alpha == 1 else product * alpha
-    if beta == 0:  # input is ignored, nan and inf included
-        return product
+    if beta == 0:  # input is ignored, nan and inf included; still in its graph, with a zero gradient
+        if not input.requires_grad:
+            return product
+        return where(Tensor._make(np.ones((), dtype=bool)), product, input)
     return (input if beta == 1 else input * beta) + product
 
 

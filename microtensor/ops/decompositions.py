@@ -47,7 +47,16 @@ class slogdet_result(NamedTuple):
     logabsdet: Tensor
 
 
+class torch_slogdet_result(NamedTuple):
+    """``mt.slogdet``'s named pair: PyTorch's ``torch.slogdet`` calls it ``slogdet`` (``torch.linalg.slogdet``'s
+    is ``linalg_slogdet``)."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
 slogdet_result.__name__ = slogdet_result.__qualname__ = "linalg_slogdet"
+torch_slogdet_result.__name__ = torch_slogdet_result.__qualname__ = "slogdet"
 
 
 # ------------------------------------------------------------------ checks
@@ -117,11 +126,11 @@ class Inv(Function):
     numpy_level = True
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, *, op_name="linalg.inv"):
         try:
             y = np.linalg.inv(a)
         except np.linalg.LinAlgError:
-            raise singular_error(a, "linalg.inv") from None
+            raise singular_error(a, op_name) from None
         ctx.save_for_backward(y)
         return y
 
@@ -183,7 +192,7 @@ def det(A: Tensor) -> Tensor:
 
 
 class LogAbsDet(Function):
-    """``l = log|det A|``;  dA = g A^-T."""
+    """``l = log|det A|``;  dA = g A^-T, written ``g cof(A) / det A`` (±inf, as in PyTorch) for a singular A."""
 
     numpy_level = True
 
@@ -195,17 +204,30 @@ class LogAbsDet(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return np.expand_dims(np.expand_dims(grad, -1), -1) * np.linalg.inv(a).mT
+        scale = np.expand_dims(np.expand_dims(grad, -1), -1)
+        if isinstance(a, np.ndarray):
+            sign = np.linalg.slogdet(a)[0]
+            if np.any(sign == 0):  # A^-T = cof(A) / det(A): infinite where a cofactor is not 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    determinant = np.expand_dims(np.expand_dims(np.linalg.det(a), -1), -1)
+                    return scale * (_cofactors(a) / determinant)
+        return scale * np.linalg.inv(a).mT
 
 
 @op(method=True)
 def slogdet(A: Tensor) -> slogdet_result:
     """The sign and the log of the absolute value of each determinant of ``A`` (..., n, n), as the
-    named pair ``(sign, logabsdet)`` (``mt.linalg.slogdet``). It stays finite where ``det`` would
-    overflow or underflow; a singular matrix has sign 0 and logabsdet -inf.
+    named pair ``(sign, logabsdet)`` (called ``slogdet``; ``mt.linalg.slogdet``'s is ``linalg_slogdet``).
+    It stays finite where ``det`` would overflow or underflow; a singular matrix has sign 0 and
+    logabsdet -inf.
 
     Gradient of logabsdet: dA = g A^-T (the sign gets none).
     """
+    return torch_slogdet_result(*linalg_slogdet(A))
+
+
+def linalg_slogdet(A: Tensor) -> slogdet_result:
+    """``torch.linalg.slogdet``: ``mt.slogdet`` as the named pair ``linalg_slogdet(sign, logabsdet)``."""
     A = square_matrices(A, "linalg.slogdet")
     sign = Tensor._make(np.asarray(np.linalg.slogdet(A._data)[0]))
     logabsdet = LogAbsDet.apply(A)
@@ -236,11 +258,11 @@ class Cholesky(Function):
     numpy_level = True
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, *, op_name="linalg.cholesky"):
         try:
             lower = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            raise not_positive_definite_error(a) from None
+            raise not_positive_definite_error(a, op_name) from None
         ctx.save_for_backward(lower)
         return lower
 
@@ -267,23 +289,23 @@ def _leading_minor_failure(matrix):
     return None
 
 
-def not_positive_definite_error(a):
+def not_positive_definite_error(a, op_name="linalg.cholesky"):
     """PyTorch's LinAlgError naming the first leading minor that is not positive-definite."""
     batch_shape = a.shape[:-2]
     for index in np.ndindex(batch_shape):
         order = _leading_minor_failure(a[index])
         if order is not None:
             return LinAlgError(
-                f"linalg.cholesky: {_batch_prefix(batch_shape, index)}The factorization could not be completed "
+                f"{op_name}: {_batch_prefix(batch_shape, index)}The factorization could not be completed "
                 f"because the input is not positive-definite (the leading minor of order {order} is not "
                 f"positive-definite)."
             )
-    return LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+    return LinAlgError(f"{op_name}: The factorization could not be completed because the input is not "
                        "positive-definite.")
 
 
 def _cholesky(A, upper, op_name):
-    lower = Cholesky.apply(square_matrices(A, op_name))
+    lower = Cholesky.apply(square_matrices(A, op_name), op_name=op_name)
     return lower.mT if upper else lower
 
 
@@ -292,7 +314,7 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """``torch.cholesky``: the Cholesky factor of each symmetric positive-definite matrix, lower
     (``L L^T = A``) or, with ``upper=True``, upper (``U^T U = A``). Only A's lower triangle is read.
     ``mt.linalg.cholesky(A, upper=...)`` is the same."""
-    return _cholesky(input, upper, "linalg.cholesky")
+    return _cholesky(input, upper, "cholesky")
 
 
 def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
@@ -358,7 +380,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
     is NaN (PyTorch leaves it unspecified). ``check_errors=True`` raises as ``cholesky`` does."""
     A = square_matrices(A, "linalg.cholesky_ex")
     codes = _failure_codes(A._data, np.linalg.cholesky, _leading_minor_failure)
-    lower = _with_failures_as_nan(lambda m: _cholesky(m, False, "linalg.cholesky"), A, codes, check_errors)
+    lower = _with_failures_as_nan(lambda m: _cholesky(m, False, "linalg.cholesky_ex"), A, codes, check_errors)
     return cholesky_ex_result(lower.mT if upper else lower, Tensor._make(np.asarray(codes)))
 
 
@@ -368,4 +390,5 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> inv_ex_result:
     ``check_errors=True`` raises as ``inv`` does."""
     A = square_matrices(A, "linalg.inv_ex")
     codes = _failure_codes(A._data, np.linalg.inv, first_zero_pivot)
-    return inv_ex_result(_with_failures_as_nan(inv, A, codes, check_errors), Tensor._make(np.asarray(codes)))
+    inverse = _with_failures_as_nan(lambda m: Inv.apply(m, op_name="linalg.inv_ex"), A, codes, check_errors)
+    return inv_ex_result(inverse, Tensor._make(np.asarray(codes)))

@@ -242,5 +242,10 @@ def einsum(*args: Any) -> Tensor:
     tensors = [tensor_operand(value, "einsum") for value in operands]
     subscripts, output, sizes = _parse_equation(equation, [t.shape for t in tensors])
     dtype = _dtypes.promote([t.dtype for t in tensors], [], [])
+    if dtype == np.bool_ and any(char not in output for letters in subscripts for char in letters):
+        if len(tensors) > 1:
+            raise NotImplementedError(f"einsum(): summing products of 'Bool' tensors is not implemented (as in "
+                                      f"PyTorch); convert them first, e.g. .long() (equation {equation!r})")
+        dtype = np.dtype(np.int64)  # a sum of bools counts them, as sum does
     tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
     return Einsum.apply(*tensors, subscripts=tuple(subscripts), output=output, sizes=sizes)

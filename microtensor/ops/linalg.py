@@ -25,6 +25,10 @@ def _check_matmul(a, b, op_name="matmul"):
         raise RuntimeError(
             f"both arguments to {op_name} need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
+        raise NotImplementedError(
+            f"{op_name}: not implemented for 'Bool' tensors (as in PyTorch); convert them first, e.g. a.long() @ b.long()"
+        )
     inner_a = a.shape[-1]
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if inner_a != inner_b:
@@ -126,6 +130,8 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     b = tensor_operand(other, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
+        raise NotImplementedError("dot: not implemented for 'Bool' tensors (as in PyTorch); convert them first, e.g. .long()")
     if a.shape != b.shape:
         raise RuntimeError(
             f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the "
@@ -148,6 +154,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
             f"bmm: Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] "
             f"but got: [{b.shape[0]}, {b.shape[1]}] (batch1 {list(a.shape)}, batch2 {list(b.shape)})."
         )
+    _check_matmul(a, b, "bmm")
     return MatMul.apply(a, b)
 
 

@@ -64,8 +64,8 @@ class VectorNorm(Function):
         raw_x, raw_norm = getattr(x, "_data", x), getattr(norm, "_data", norm)
         if p == 0:
             return np.zeros(raw_x.shape, dtype=raw_x.dtype), None, None, None, None
-        if p == 1:
-            return grad * np.sign(x), None, None, None, None
+        if p == 1:  # |x|'s gradient: sign(x), 0 at nan as abs gives
+            return grad * np.where(np.isnan(raw_x), 0.0, np.sign(x)), None, None, None, None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == _INF or p == -_INF:
                 extreme = (np.abs(raw_x) == raw_norm) | np.isnan(raw_x)
@@ -165,6 +165,8 @@ def matrix_norm(
     if rows == columns:
         raise RuntimeError(f"{name}: dims must be different. Got ({dim[0]}, {dim[1]})")
     A = _norm_input(A, dtype, name)
+    if not isinstance(ord, str) and ord in (2, 1, _INF, -2, -1, -_INF) and 0 in (A.shape[rows], A.shape[columns]):
+        return _empty_matrix_norm(A, ord, rows, columns, keepdim, name)
     if ord in ("nuc", 2, -2):  # from the singular values: their sum, the largest, the smallest
         values = svdvals(movedim(A, (rows, columns), (-2, -1)))
         result = values.sum(-1) if ord == "nuc" else (amax if ord == 2 else amin)(values, dim=-1)
@@ -176,6 +178,23 @@ def matrix_norm(
     summed, reduced = (rows, columns) if ord in (1, -1) else (columns, rows)
     sums = A.abs().sum(dim=summed, keepdim=True)
     result = (amax if ord > 0 else amin)(sums, dim=reduced, keepdim=True)
+    if keepdim:
+        return result
+    return result.reshape(tuple(s for axis, s in enumerate(A.shape) if axis not in (rows, columns)))
+
+
+def _empty_matrix_norm(A, ord, rows, columns, keepdim, name):
+    """A norm of empty matrices that is a largest value (2, 1, inf) is 0, as in PyTorch (the largest of
+    no sums, or of sums of nothing); a smallest one (-2, -1, -inf) of no values has no answer."""
+    summed, reduced = (rows, columns) if ord in (1, -1) else (columns, rows)
+    if ord < 0 and (ord in (-2,) or A.shape[reduced] == 0):
+        raise IndexError(f"{name}: the {ord} norm of empty matrices (shape {tuple(A.shape)}, dims {(rows, columns)}) "
+                         f"is the smallest of no values, which is not defined")
+    if ord in (2, -2):
+        return vector_norm(A, 2, (rows, columns), keepdim)  # 0: all singular values of an empty matrix are 0
+    sums = A.abs().sum(dim=summed, keepdim=True)
+    result = (amax if ord > 0 else amin)(sums, dim=reduced, keepdim=True) if sums.shape[reduced] else sums.sum(
+        dim=reduced, keepdim=True)
     if keepdim:
         return result
     return result.reshape(tuple(s for axis, s in enumerate(A.shape) if axis not in (rows, columns)))

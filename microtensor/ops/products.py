@@ -14,7 +14,6 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
-from .. import _dtypes
 from ..autograd.inplace import apply_inplace
 from .._registry import TORCH_DTYPE_NAMES, op, tensor_method
 from .._tensor import Tensor
@@ -99,12 +98,6 @@ def addr(input: TensorLike, vec1: Tensor, vec2: Tensor, *, beta: Number = 1, alp
     vec1, vec2 = _tensor(vec1, "addr"), _tensor(vec2, "addr")
     _check_vector("addr", "vec1", vec1)
     _check_vector("addr", "vec2", vec2)
-    input = _tensor(input, "addr")
-    dtype = _dtypes.promote([input.dtype, vec1.dtype, vec2.dtype], [], [])
-    if dtype.kind in "biu":
-        for name, value in (("beta", beta), ("alpha", alpha)):
-            if isinstance(value, float):
-                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
     return _scaled_sum("addr", input, vec1.reshape(-1, 1) * vec2.reshape(1, -1), beta, alpha)
 
 

@@ -201,18 +201,27 @@ class lstsq_result(NamedTuple):
 lstsq_result.__name__ = lstsq_result.__qualname__ = "linalg_lstsq"
 
 
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
 def lstsq(A: Tensor, B: Tensor, rcond: Optional[float] = None, *, driver: Optional[str] = None) -> lstsq_result:
     """``torch.linalg.lstsq``: the ``X`` minimising ``||A X - B||`` for each (..., m, n) ``A`` and
     (..., m, k) (or (..., m)) ``B``: ``pinv(A) @ B``, the minimum-norm solution, with singular values
     below ``rcond`` times the largest (default ``eps * max(m, n)``) taken as zero.
 
-    As with PyTorch's default CPU driver ('gelsy'), ``residuals`` and ``singular_values`` are empty
-    and ``rank`` is the effective rank; ``driver`` is accepted and changes nothing.
+    The other fields are those PyTorch's LAPACK ``driver`` (default ``'gelsy'``) fills, else empty:
+    ``rank`` (int64, all but ``'gels'``), ``singular_values`` (``'gelsd'``, ``'gelss'``) and
+    ``residuals``, the squared residual norm of each column (all but ``'gelsy'``, when m > n and
+    every matrix has full rank; ``'gels'`` assumes it).
     Gradients: those of ``pinv`` and ``matmul`` (for A of constant rank).
     """
     name = "torch.linalg.lstsq"
     A = matrices(A, "linalg.lstsq")
     B = _tensor(B, name)
+    if driver is None:
+        driver = "gelsy"
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), got {driver!r}")
     if A.dtype != B.dtype:
         raise RuntimeError(
             f"{name}: Expected input and other to have the same dtype, but got input's dtype "
@@ -222,15 +231,21 @@ def lstsq(A: Tensor, B: Tensor, rcond: Optional[float] = None, *, driver: Option
     columns = B.reshape(B.shape + (1,)) if vector else B
     if columns.ndim < 2 or columns.shape[-2] != A.shape[-2]:
         raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2) (A {tuple(A.shape)}, B {tuple(B.shape)})")
-    rtol = float(np.finfo(A.dtype).eps) * max(A.shape[-2:]) if rcond is None or rcond < 0 else float(rcond)
+    m, n = A.shape[-2:]
+    rtol = float(np.finfo(A.dtype).eps) * max(m, n) if rcond is None or rcond < 0 else float(rcond)
     solution = matmul(pinv(A, rtol=rtol), columns)
+    values = svdvals(A.detach())
+    largest = values._data[..., :1] if n and m else np.zeros(values.shape[:-1] + (1,), dtype=values.dtype)
+    ranks = np.sum(values._data > rtol * largest, axis=-1).astype(np.int64)
+    empty = np.zeros((0,), dtype=A.dtype)
+    rank = Tensor._make(np.zeros((0,), dtype=np.int64) if driver == "gels" else np.asarray(ranks))
+    singular_values = values if driver in ("gelsd", "gelss") else Tensor._make(empty.copy())
+    residuals = Tensor._make(empty)
+    if driver != "gelsy" and m > n and (driver == "gels" or np.all(ranks == n)):
+        residuals = ((matmul(A, solution) - columns) ** 2).sum(-2)
     if vector:
         solution = solution.reshape(solution.shape[:-1])
-    values = svdvals(A.detach())._data
-    largest = values[..., :1] if values.shape[-1] else np.zeros(values.shape[:-1] + (1,), dtype=values.dtype)
-    rank = np.sum(values > rtol * largest, axis=-1).astype(np.int64)
-    empty = np.zeros((0,), dtype=A.dtype)
-    return lstsq_result(solution, Tensor._make(empty), Tensor._make(np.asarray(rank)), Tensor._make(empty.copy()))
+    return lstsq_result(solution, residuals, rank, singular_values)
 
 
 # ------------------------------------------------------------ matrix powers

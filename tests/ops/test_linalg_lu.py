@@ -47,5 +47,6 @@ def test_lu_solve_and_gradients():
     factor_weights = mt.tensor(rng.normal(size=(2, 3, 3)))
     check_gradients(lambda p: mt.linalg.lu_factor(p).LU * factor_weights, a)
     check_gradients(lambda p: (mt.linalg.lu(p).L * 2 + mt.linalg.lu(p).U) * factor_weights, a)
-    with pytest.raises(NotImplementedError, match="only square matrices"):
-        mt.linalg.lu_factor(mt.tensor(rng.normal(size=(3, 2)), requires_grad=True)).LU.sum().backward()
+    for shape in ((4, 3), (3, 4)):  # wide and tall matrices too, as in PyTorch
+        wide_weights = mt.tensor(rng.normal(size=shape))
+        check_gradients(lambda p: mt.linalg.lu_factor(p).LU * wide_weights, rng.normal(size=shape))
