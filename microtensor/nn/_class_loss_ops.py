@@ -212,7 +212,8 @@ class CrossEntropyProbabilities(Function):
     label smoothing, C the number of classes and q_c = w_c ((1 - e) y_c + e / C):
         l = -sum_c q_c log p_c            (a term with q_c = 0 counts 0, even where log p_c = -inf)
     'mean' divides by the number of samples (N d1 ...), not by the weights (PyTorch's rule).
-        dl/dx_k = (sum_c q_c) p_k - q_k       dl/dy_c = -(1 - e) w_c log p_c      (each times s G).
+        dl/dx_k = (sum_c q_c) p_k - q_k       dl/dy_c = -(1 - e) w_c log p_c      (each times s G),
+        dl/dw_c = -sum over samples of ((1 - e) y_c + e / C) log p_c           (times s G).
     """
 
     numpy_level = True
@@ -227,7 +228,7 @@ class CrossEntropyProbabilities(Function):
         q = CrossEntropyProbabilities._coefficients(y, w_c, label_smoothing, x.shape[class_axis])
         loss = -_masked_product(q, log_p).sum(axis=class_axis)
         ctx.scale = _scale(loss.size, reduction)
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+        if any(ctx.needs_input_grad[:3]):
             ctx.save_for_backward(x, y)
             ctx.shift, ctx.class_axis, ctx.reduction = shift, class_axis, reduction
             ctx.w_c, ctx.eps = w_c, label_smoothing
@@ -264,4 +265,11 @@ class CrossEntropyProbabilities(Function):
             if ctx.w_c is not None:
                 log_p = np.where(ctx.w_c != 0, log_p * ctx.w_c, 0)
             grad_y = g * (-(1 - ctx.eps) * log_p)
-        return grad_x, grad_y, None, None, None
+        grad_w = None
+        if ctx.needs_input_grad[2]:
+            with np.errstate(divide="ignore"):
+                log_p = shifted - np.log(sum_e)
+            q = CrossEntropyProbabilities._coefficients(y, None, ctx.eps, x.shape[axis])
+            other_axes = tuple(a for a in range(x.ndim) if a != axis)
+            grad_w = -(g * _masked_product(q, log_p)).sum(axis=other_axes)
+        return grad_x, grad_y, grad_w, None, None

@@ -149,11 +149,11 @@ def poisson_nll_loss(
     reduction = _reduction(reduction, size_average, reduce)
     x, y = _tensors("poisson_nll_loss", input=input, target=target)
     loss = _ops.exp(x) - y * x if log_input else x - y * _ops.log(x + eps)
-    if full:
-        counts = y._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stirling = np.where(counts > 1, counts * np.log(counts) - counts + 0.5 * np.log(2 * math.pi * counts), 0)
-        loss = loss + Tensor._make(stirling.astype(loss.dtype))
+    if full:  # Stirling's term, a function of y (its gradient log y + 1 / (2 y) where y > 1, 0 elsewhere)
+        above = y > 1
+        counts = _ops.where(above, y, 1.0)  # y <= 1 never reaches the logs, so no nan gradient
+        stirling = counts * _ops.log(counts) - counts + 0.5 * _ops.log(2 * math.pi * counts)
+        loss = loss + _ops.where(above, stirling, 0.0).to(loss.dtype)
     return _reduce(loss, reduction)
 
 
@@ -161,8 +161,10 @@ def gaussian_nll_loss(
     input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: float = 1e-06, reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of ``target`` under N(input, var); ``var`` may have one fewer dim (or a last
-    dim of 1) than ``input`` for one variance per sample."""
+    dim of 1) than ``input`` for one variance per sample, or be a Python number (one variance for all)."""
     reduction = _reduction(reduction)
+    if isinstance(var, (int, float)) and not isinstance(var, bool) and isinstance(input, Tensor):
+        var = Tensor._make(np.full(input.shape, float(var), dtype=input.dtype))
     x, y, var = _tensors("gaussian_nll_loss", input=input, target=target, var=var)
     if tuple(var.shape) != tuple(x.shape):
         if tuple(x.shape[:-1]) == tuple(var.shape):

@@ -211,6 +211,9 @@ def _probability_target(input, target, weight, ignore_index):
         )
     input, target = _promote(input, target)
     classes, _ = _class_layout(input.shape)
+    if isinstance(weight, Tensor) and weight.requires_grad:  # this loss is differentiable in weight
+        _class_weight(weight, classes, input, "cross_entropy")
+        return input, target, weight.to(input.dtype)
     return input, target, _class_weight(weight, classes, input, "cross_entropy")
 
 
