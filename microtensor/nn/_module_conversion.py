@@ -23,9 +23,10 @@ class _ModuleConversion:
                         tensor._grad = Tensor._make(tensor.grad._data.astype(dtype))
         return self
 
-    def to(self, *args, dtype=None, device=None, **kwargs):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None, **kwargs):
         """Convert floating-point parameters and buffers to ``dtype`` in place (same Parameter
-        objects, so an optimizer built earlier keeps working); ``device`` may only be the CPU."""
+        objects, so an optimizer built earlier keeps working); ``device`` may only be the CPU.
+        ``non_blocking`` and ``memory_format`` are accepted and change nothing."""
         from ..device import check_device, device as device_type
 
         for arg in args:
@@ -33,6 +34,8 @@ class _ModuleConversion:
                 dtype = arg.dtype
             elif isinstance(arg, device_type) or (isinstance(arg, str) and not _is_dtype_name(arg)):
                 device = arg
+            elif isinstance(arg, bool):  # to(device, dtype, non_blocking) / to(tensor, non_blocking): nothing to wait for
+                continue
             else:
                 dtype = arg
         if kwargs:
@@ -56,6 +59,10 @@ class _ModuleConversion:
     def half(self):
         """Convert floating-point parameters and buffers to float16 (in place); returns self."""
         return self._convert(_dtypes.float16)
+
+    def share_memory(self):
+        """Nothing to do (one process, numpy memory); returns self, as PyTorch's does after moving storages."""
+        return self
 
     def cpu(self):
         """Nothing to move: microtensor runs on the CPU only; returns self."""

@@ -71,11 +71,11 @@ class _ModuleStateDict:
             missing = [key for key in missing if key not in optional]
         unexpected = [key for key in state_dict.keys() if key not in own]
         errors = []
-        if strict:
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict:  # missing keys first, then unexpected ones, as PyTorch lists them
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         pending = []
         for key, target in own.items():
             if key not in state_dict:
@@ -92,6 +92,8 @@ class _ModuleStateDict:
                     f"checkpoint, but got {type(value).__name__}."
                 )
                 continue
+            if target.ndim == 0 and array.shape == (1,):  # an old checkpoint's 1-element form of a 0-d tensor
+                array = array.reshape(())
             if array.shape != target.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from checkpoint, "

@@ -85,6 +85,24 @@ class _ModuleTree:
             module = module._modules[part]
         return module
 
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at the dotted path ``target`` (``'encoder.fc'``); the parent must exist. With
+        ``strict=True`` the last name must already be a sub-module."""
+        from .module import Module
+
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise TypeError(f"`module` is not an nn.Module, found {type(module).__name__}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}` (looking up '{target}')")
+        if name in parent._modules or not hasattr(parent, name):
+            setattr(parent, name, module)
+        else:
+            raise AttributeError(f"`{name}` of {type(parent).__name__} is not an nn.Module (setting '{target}')")
+
     def get_parameter(self, target):
         """The parameter at a dotted path (``'seq.1.weight'``)."""
         return self._registered_at(target, "_parameters", "parameter")

@@ -21,6 +21,7 @@ from ..random import Generator
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_",
+    "dirac_", "sparse_",
 ]
 
 
@@ -90,7 +91,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional
     """Fill with values drawn from U(a, b)."""
     _check(tensor, "uniform_")
     if a > b:
-        raise ValueError(f"nn.init.uniform_: expects a <= b, but got a={a} and b={b}")
+        raise RuntimeError(f"nn.init.uniform_: expects a <= b, but got a={a} and b={b}")
     return _write(tensor, _generator(generator).uniform(a, b, size=tensor.shape))
 
 
@@ -98,7 +99,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Opti
     """Fill with values drawn from N(mean, std^2)."""
     _check(tensor, "normal_")
     if std < 0:
-        raise ValueError(f"nn.init.normal_: std must be non-negative, got {std}")
+        raise RuntimeError(f"nn.init.normal_: std must be non-negative, got {std}")
     return _write(tensor, _generator(generator).normal(mean, std, size=tensor.shape))
 
 
@@ -224,3 +225,60 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator
     if rows < cols:
         q = q.T
     return _write(tensor, (gain * q).reshape(tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-D convolution weight ``(out, in, *kernel)`` with the Dirac delta: in each of
+    ``groups`` groups, output channel ``d`` has a 1 at input channel ``d``, centre of the kernel, so the
+    convolution passes as many input channels as it can through unchanged."""
+    _check(tensor, "dirac_")
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"nn.init.dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape {tuple(tensor.shape)}"
+        )
+    if tensor.shape[0] % groups != 0:
+        raise ValueError(f"nn.init.dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups ({groups})")
+    out_per_group = tensor.shape[0] // groups
+    values = np.zeros(tensor.shape)
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    for group in range(groups):
+        for channel in range(min(out_per_group, tensor.shape[1])):
+            values[(group * out_per_group + channel, channel) + centre] = 1
+    return _write(tensor, values)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Optional[Generator] = None) -> Tensor:
+    """Fill a 2-D tensor with N(0, std^2) values and then zero ``ceil(sparsity * rows)`` randomly chosen
+    rows of every column (Martens, 2010)."""
+    _check(tensor, "sparse_")
+    if tensor.ndim != 2:
+        raise ValueError(f"nn.init.sparse_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    rng = _generator(generator)
+    values = rng.normal(0.0, std, size=(rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for column in range(cols):
+        values[rng.permutation(rows)[:zeros], column] = 0
+    return _write(tensor, values)
+
+
+def _deprecated(new):
+    def old(*args, **kwargs):
+        import warnings
+
+        warnings.warn(
+            f"nn.init.{new.__name__[:-1]} is now deprecated in favor of nn.init.{new.__name__}.", FutureWarning,
+            stacklevel=2,
+        )
+        return new(*args, **kwargs)
+
+    old.__name__ = old.__qualname__ = new.__name__[:-1]
+    old.__doc__ = f"Deprecated spelling of ``{new.__name__}`` (warns, as in PyTorch)."
+    return old
+
+
+# PyTorch's deprecated spellings without the trailing underscore
+uniform, normal, constant, eye, dirac = (_deprecated(f) for f in (uniform_, normal_, constant_, eye_, dirac_))
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)

@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 
 from ._adaptive_common import next_step, signed_decayed_grad, zero_buffers
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative
 from .._typing import ParamsT
 
 
@@ -27,9 +27,12 @@ class Adadelta(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0,
-        foreach: Optional[bool] = None, *, maximize: bool = False,
+        foreach: Optional[bool] = None, *, capturable: bool = False, maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize)
+        check_flags("Adadelta", differentiable)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, capturable=capturable,
+                        foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):

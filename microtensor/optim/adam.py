@@ -20,12 +20,12 @@ int), ``exp_avg``, ``exp_avg_sq`` (and ``max_exp_avg_sq``).
 from __future__ import annotations
 
 import math
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 from ._adaptive_common import check_betas
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_flags
 from .._typing import ParamsT
 
 
@@ -37,10 +37,14 @@ class Adam(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-        weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False, decoupled_weight_decay: bool = False,
+        weight_decay: float = 0, amsgrad: bool = False, *, foreach: Optional[bool] = None, maximize: bool = False,
+        capturable: bool = False, differentiable: bool = False, fused: Optional[bool] = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
+        check_flags(type(self).__name__, differentiable, fused)
         defaults = dict(
             lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+            foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -111,9 +115,11 @@ class AdamW(Adam):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-        weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+        weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False, foreach: Optional[bool] = None,
+        capturable: bool = False, differentiable: bool = False, fused: Optional[bool] = None,
     ) -> None:
         super().__init__(
             params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+            foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
             decoupled_weight_decay=True,
         )

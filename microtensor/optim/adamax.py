@@ -18,7 +18,7 @@ import numpy as np
 
 from ._adaptive_common import check_betas, next_step, signed_decayed_grad, zero_buffers
 from .adam import _pair_of_betas
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_flags
 from .._typing import ParamsT
 
 
@@ -28,9 +28,11 @@ class Adamax(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 2e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0, foreach: Optional[bool] = None, *, maximize: bool = False,
+        differentiable: bool = False, capturable: bool = False,
     ) -> None:
+        check_flags("Adamax", differentiable)
         defaults = dict(lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay, foreach=foreach,
-                        maximize=maximize)
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):

@@ -15,9 +15,11 @@ at zero. The state holds ``step`` (an int), ``eta`` and ``mu`` (floats) and ``ax
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative, check_number
+from .optimizer import Optimizer, check_flags, check_nonnegative, check_number
 from .._typing import ParamsT
 
 
@@ -26,9 +28,12 @@ class ASGD(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75, t0: float = 1e6,
-        weight_decay: float = 0, maximize: bool = False,
+        weight_decay: float = 0, foreach: Optional[bool] = None, maximize: bool = False, differentiable: bool = False,
+        capturable: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+        check_flags("ASGD", differentiable)
+        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):

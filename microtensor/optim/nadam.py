@@ -19,7 +19,7 @@ from typing import Optional, Tuple
 
 from ._adaptive_common import check_betas, next_step, signed_decayed_grad, zero_buffers
 from .adam import _pair_of_betas
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative
 from .._typing import ParamsT
 
 
@@ -30,11 +30,13 @@ class NAdam(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 2e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
-        foreach: Optional[bool] = None, maximize: bool = False,
+        foreach: Optional[bool] = None, maximize: bool = False, capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        check_flags("NAdam", differentiable)
         defaults = dict(lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
-                        foreach=foreach, maximize=maximize)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):

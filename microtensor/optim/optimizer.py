@@ -296,6 +296,8 @@ class Optimizer:
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for number, group in enumerate(self.param_groups):
+            if number:
+                lines.append("")
             lines.append(f"Parameter Group {number}")
             for key in sorted(group):
                 if key != "params":
@@ -331,6 +333,14 @@ def _cast_state(value, param, key, index, name):
             array = array.copy()
         return Tensor._make(array)
     return value
+
+
+def check_flags(name, differentiable=False, fused=None):
+    """``foreach`` and ``capturable`` (kernel and CUDA-graph choices) are accepted and ignored; ``differentiable``
+    and ``fused`` have no numpy form: ``NotImplementedError`` when true."""
+    for option, value in (("differentiable", differentiable), ("fused", fused)):
+        if value:
+            raise NotImplementedError(f"{name}: {option}=True is not supported by microtensor")
 
 
 def check_number(value, what, key):

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._adaptive_common import check_betas, next_step, signed_decayed_grad, zero_buffers
 from .adam import _pair_of_betas
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_flags
 from .._typing import ParamsT
 
 
@@ -34,10 +34,12 @@ class RAdam(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0, decoupled_weight_decay: bool = False, *, foreach: Optional[bool] = None,
-        maximize: bool = False,
+        maximize: bool = False, capturable: bool = False, differentiable: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, foreach=foreach, maximize=maximize)
+        check_flags("RAdam", differentiable)
+        defaults = dict(lr=lr, betas=_pair_of_betas(betas), eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):

@@ -20,9 +20,11 @@ root (where PyTorch would produce NaN).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative
 from .._typing import ParamsT
 
 
@@ -31,11 +33,13 @@ class RMSprop(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
-        momentum: float = 0, centered: bool = False, maximize: bool = False,
+        momentum: float = 0, centered: bool = False, capturable: bool = False, foreach: Optional[bool] = None,
+        maximize: bool = False, differentiable: bool = False,
     ) -> None:
+        check_flags("RMSprop", differentiable)
         defaults = dict(
-            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
-            maximize=maximize,
+            lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
+            capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable,
         )
         super().__init__(params, defaults)
 

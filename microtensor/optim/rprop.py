@@ -16,11 +16,11 @@ the gradient against the previous one; with ``etas = (eta_minus, eta_plus)`` and
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
-from .optimizer import Optimizer, check_number
+from .optimizer import Optimizer, check_flags, check_number
 from .._typing import ParamsT
 
 
@@ -29,9 +29,12 @@ class Rprop(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-2, etas: Tuple[float, float] = (0.5, 1.2),
-        step_sizes: Tuple[float, float] = (1e-6, 50), *, maximize: bool = False,
+        step_sizes: Tuple[float, float] = (1e-6, 50), *, capturable: bool = False, foreach: Optional[bool] = None,
+        maximize: bool = False, differentiable: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, etas=_pair(etas, "etas"), step_sizes=_pair(step_sizes, "step_sizes"), maximize=maximize)
+        check_flags("Rprop", differentiable)
+        defaults = dict(lr=lr, etas=_pair(etas, "etas"), step_sizes=_pair(step_sizes, "step_sizes"), foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):

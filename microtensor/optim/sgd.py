@@ -17,22 +17,27 @@ still shrinks the parameters; so does microtensor.)
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative, check_number
+from .optimizer import Optimizer, check_flags, check_nonnegative, check_number
 from .._typing import ParamsT
 
 
 class SGD(Optimizer):
-    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)``."""
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False, foreach=None,
+    differentiable=False, fused=None)``; ``foreach`` is ignored, ``differentiable`` / ``fused`` raise when true."""
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
-        nesterov: bool = False, maximize: bool = False,
+        nesterov: bool = False, *, maximize: bool = False, foreach: Optional[bool] = None,
+        differentiable: bool = False, fused: Optional[bool] = None,
     ) -> None:
+        check_flags("SGD", differentiable, fused)
         defaults = dict(
             lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-            maximize=maximize,
+            maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused,
         )
         super().__init__(params, defaults)
 

@@ -257,7 +257,8 @@ def test_adagrad_errors():
 
 def test_defaults_are_pytorchs():
     p = [mt.tensor([1.0], requires_grad=True)]
-    assert mt.optim.SGD(p).defaults == dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)
+    assert mt.optim.SGD(p).defaults == dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False,
+                                           foreach=None, differentiable=False, fused=None)
     adam = mt.optim.Adam(p).defaults
     assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"], adam["amsgrad"]) == (1e-3, (0.9, 0.999), 1e-8, 0, False)
     rms = mt.optim.RMSprop(p).defaults

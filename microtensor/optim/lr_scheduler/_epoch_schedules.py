@@ -47,7 +47,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> List[float]:
-        if self.last_epoch == 0:
+        if self._is_initial:  # also when resuming (last_epoch given): the loaded lr is kept, as in PyTorch
             return [group["lr"] for group in self.optimizer.param_groups]
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
@@ -60,7 +60,7 @@ class CosineAnnealingLR(LRScheduler):
     ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``; past ``T_max`` the cosine
     continues (the lr rises again), as in PyTorch."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
         self.T_max = T_max
@@ -195,7 +195,7 @@ class MultiplicativeLR(LambdaLR):
 
     def get_lr(self) -> List[float]:
         lrs = [group["lr"] for group in self.optimizer.param_groups]
-        if self.last_epoch <= 0:
+        if self._is_initial:
             return lrs
         return [lr * function(self.last_epoch) for function, lr in zip(self.lr_lambdas, lrs)]
 
@@ -237,7 +237,7 @@ class PolynomialLR(LRScheduler):
 
     def get_lr(self) -> List[float]:
         lrs = [group["lr"] for group in self.optimizer.param_groups]
-        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return lrs
         decay = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
         return [lr * decay for lr in lrs]
