@@ -228,7 +228,7 @@ class CrossEntropyProbabilities(Function):
         q = CrossEntropyProbabilities._coefficients(y, w_c, label_smoothing, x.shape[class_axis])
         loss = -_masked_product(q, log_p).sum(axis=class_axis)
         ctx.scale = _scale(loss.size, reduction)
-        if any(ctx.needs_input_grad[:3]):
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
             ctx.save_for_backward(x, y)
             ctx.shift, ctx.class_axis, ctx.reduction = shift, class_axis, reduction
             ctx.w_c, ctx.eps = w_c, label_smoothing
