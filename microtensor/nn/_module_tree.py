@@ -88,11 +88,9 @@ class _ModuleTree:
     def set_submodule(self, target, module, strict=False):
         """Put ``module`` at the dotted path ``target`` (``'encoder.fc'``); the parent must exist. With
         ``strict=True`` the last name must already be a sub-module."""
-        from .module import Module
-
         if target == "":
             raise ValueError("Cannot set the submodule without a target name!")
-        if not isinstance(module, Module):
+        if not isinstance(module, _ModuleTree):  # every nn.Module is one (Module's own base)
             raise TypeError(f"`module` is not an nn.Module, found {type(module).__name__}")
         parent_path, _, name = target.rpartition(".")
         parent = self.get_submodule(parent_path)
