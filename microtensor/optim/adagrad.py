@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative
 from .._typing import ParamsT
 
 
@@ -36,9 +36,7 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: Optional[bool] = None, *,
         maximize: bool = False, differentiable: bool = False, fused: Optional[bool] = None,
     ) -> None:
-        for option, value in (("differentiable", differentiable), ("fused", fused)):
-            if value:
-                raise NotImplementedError(f"Adagrad: {option}=True is not supported by microtensor")
+        check_flags("Adagrad", differentiable, fused)
         defaults = dict(
             lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
