@@ -3,8 +3,8 @@
 ``expand`` repeats elements with a zero stride; numpy marks such a broadcast view read-only,
 and every view taken of it inherits the mark, even a slice in which nothing repeats
 (``x.expand(2, 3)[0]``). PyTorch refuses a write only when the written-to tensor itself has
-*internal overlap* (a zero stride along a dim of more than one element). ``make_writable``
-applies that rule when numpy refuses a write.
+*internal overlap* (a zero stride along a dim of more than one element). ``ensure_writable``
+applies that rule before every write into a tensor's memory.
 """
 import numpy as np
 
@@ -14,8 +14,11 @@ def has_internal_overlap(array):
     return any(step == 0 and size > 1 for size, step in zip(array.shape, array.strides))
 
 
-def make_writable(array, op_name):
-    """Let ``array`` (a view numpy marked read-only) be written, or raise PyTorch's error for why not."""
+def ensure_writable(array, op_name):
+    """Let ``array`` be written (a view numpy marked read-only is unmarked where PyTorch allows the
+    write), or raise PyTorch's error for why not."""
+    if array.flags.writeable:
+        return
     if has_internal_overlap(array):
         raise RuntimeError(
             f"{op_name}: unsupported operation: more than one element of the written-to tensor refers to a "

@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from ._memory_overlap import make_writable
+from ._memory_overlap import ensure_writable
 from .autograd.grad_mode import _state as _grad_mode
 
 
@@ -266,8 +266,7 @@ def _check_castable(source, target, op_name):
 def _write(values, out, op_name):
     if out._data.shape != values.shape:
         _resize(out, values.shape, op_name)
-    if not out._data.flags.writeable:
-        make_writable(out._data, op_name)
+    ensure_writable(out._data, op_name)
     np.copyto(out._data, values, casting="same_kind")
     out._version_counter[0] += 1
 

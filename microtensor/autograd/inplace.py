@@ -16,7 +16,7 @@ their history, so first and second derivatives stay right (``z.mul_(x)``).
 """
 import numpy as np
 
-from .._memory_overlap import make_writable
+from .._memory_overlap import ensure_writable
 from .._tensor import _new_tensor
 from .function import _SCRATCH_CONTEXT, Function
 from .hooks import _hook_list
@@ -39,8 +39,7 @@ def apply_inplace(target, op_name, compute):
     node = result._grad_fn
     if node is not None:
         _keep_overwritten_saved_values(node, target)
-    if not target._data.flags.writeable:
-        make_writable(target._data, op_name)
+    ensure_writable(target._data, op_name)
     target._data[...] = result._data
     if _state.recorder is not None:
         _state.recorder.on_write(target._data, result._data)
@@ -161,8 +160,7 @@ def writable_region(array, steps):
     """``replay_arrays`` for writing: the region an in-place op wrote through (a slice of an
     ``expand()`` in which nothing repeats is writable, as the write itself was)."""
     region = replay_arrays(array, steps)
-    if not region.flags.writeable:
-        make_writable(region, "backward of an in-place op on a view")
+    ensure_writable(region, "backward of an in-place op on a view")
     return region
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from .. import _dtypes
-from .._memory_overlap import make_writable
+from .._memory_overlap import ensure_writable
 from .._registry import TORCH_DTYPE_NAMES, tensor_method
 from .._tensor import Tensor
 from ..autograd import hooks
@@ -234,8 +234,7 @@ def zero_(self: Tensor) -> Tensor:
 def fill_(self: Tensor, value: Number) -> Tensor:
     """Set every element to ``value`` (no gradient flows to the old values)."""
     if self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
-        if not self._data.flags.writeable:
-            make_writable(self._data, "fill_")
+        ensure_writable(self._data, "fill_")
         self._data.fill(value)  # the common case (zeroing a buffer): no graph to keep
         self._version_counter[0] += 1
         return self

@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from .. import random as _random
-from .._memory_overlap import make_writable
+from .._memory_overlap import ensure_writable
 from .._registry import op, tensor_method
 from ..creation import randn
 from .._tensor import Tensor
@@ -261,8 +261,7 @@ def _fill_in_place(self, op_name, values):
     """Write ``values`` into this tensor as ``fill_`` does: directly when no graph is involved,
     else as a recorded in-place copy (zero gradient to the old values)."""
     if self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
-        if not self._data.flags.writeable:
-            make_writable(self._data, op_name)
+        ensure_writable(self._data, op_name)
         self._data[...] = values
         self._version_counter[0] += 1
         return self
