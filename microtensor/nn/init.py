@@ -10,6 +10,7 @@ Fans follow PyTorch: for a weight of shape ``(out, in, *kernel)``,
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -264,8 +265,6 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Optio
 
 def _deprecated(new):
     def old(*args, **kwargs):
-        import warnings
-
         warnings.warn(
             f"nn.init.{new.__name__[:-1]} is now deprecated in favor of nn.init.{new.__name__}.", FutureWarning,
             stacklevel=2,

@@ -20,15 +20,20 @@ from .gather_scatter import AddAt, Take
 from .._registry import op
 
 
+def _refuse_bool_product(a, b, op_name):
+    """A product of two bool tensors is not implemented, as in PyTorch (a sum of ANDs would be an OR)."""
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
+        raise NotImplementedError(
+            f"{op_name}: not implemented for 'Bool' tensors (as in PyTorch); convert them first, e.g. a.long() @ b.long()"
+        )
+
+
 def _check_matmul(a, b, op_name="matmul"):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"both arguments to {op_name} need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
-    if a.dtype == np.bool_ and b.dtype == np.bool_:
-        raise NotImplementedError(
-            f"{op_name}: not implemented for 'Bool' tensors (as in PyTorch); convert them first, e.g. a.long() @ b.long()"
-        )
+    _refuse_bool_product(a, b, op_name)
     inner_a = a.shape[-1]
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if inner_a != inner_b:
@@ -130,8 +135,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     b = tensor_operand(other, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a.dtype == np.bool_ and b.dtype == np.bool_:
-        raise NotImplementedError("dot: not implemented for 'Bool' tensors (as in PyTorch); convert them first, e.g. .long()")
+    _refuse_bool_product(a, b, "dot")
     if a.shape != b.shape:
         raise RuntimeError(
             f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the "

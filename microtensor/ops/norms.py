@@ -187,7 +187,7 @@ def _empty_matrix_norm(A, ord, rows, columns, keepdim, name):
     """A norm of empty matrices that is a largest value (2, 1, inf) is 0, as in PyTorch (the largest of
     no sums, or of sums of nothing); a smallest one (-2, -1, -inf) of no values has no answer."""
     summed, reduced = (rows, columns) if ord in (1, -1) else (columns, rows)
-    if ord < 0 and (ord in (-2,) or A.shape[reduced] == 0):
+    if ord < 0 and (ord == -2 or A.shape[reduced] == 0):
         raise IndexError(f"{name}: the {ord} norm of empty matrices (shape {tuple(A.shape)}, dims {(rows, columns)}) "
                          f"is the smallest of no values, which is not defined")
     if ord in (2, -2):

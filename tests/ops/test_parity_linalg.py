@@ -83,6 +83,8 @@ def test_bool_products_and_integer_scalars():
     b = mt.tensor([[True, False], [True, True]])
     with pytest.raises(NotImplementedError, match="Bool"):
         b @ b
+    with pytest.raises(NotImplementedError, match="dot: not implemented for 'Bool'"):
+        mt.dot(b[0], b[1])
     assert mt.einsum("ij->", b).dtype == mt.int64 and mt.einsum("ij->", b).item() == 3
     with pytest.raises(NotImplementedError, match="Bool"):
         mt.einsum("ij,jk->ik", b, b)
