@@ -88,6 +88,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     ``grad_tensors`` holds dL/d(tensor) for each tensor (may be omitted for
     one-element tensors); ``retain_graph`` defaults to ``create_graph``.
     """
+    if (
+        tensors.__class__ is Tensor and grad_tensors is None and inputs is None and not create_graph
+        and tensors._view is None and tensors._requires_grad and tensors._data.size == 1
+    ):  # the common loss.backward(): what the general path below would do, without its checks
+        run_backward((tensors,), (_one_like(tensors._data),), bool(retain_graph))
+        return
     outputs = _as_sequence(tensors)
     grads = _root_gradients(outputs, _as_sequence(grad_tensors), create_graph)
     if retain_graph is None:

@@ -32,6 +32,9 @@ from .._typing import Dim, DTypeLike
 
 
 _NUMPY_REDUCTION_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+# ``x.sum(axis, dtype, out, keepdims)`` without ndarray.sum's Python layer, which costs more than
+# summing a small array
+_add_reduce = np.add.reduce
 
 
 # ----------------------------------------------------------------- helpers
@@ -119,7 +122,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keep_shape, keepdim, dtype):
         ctx.shape, ctx.keep_shape = x.shape, keep_shape
-        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)  # the method skips np.sum's dispatch layer
+        return _add_reduce(x, dims, dtype, None, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -152,7 +155,7 @@ class SumAll(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.shape = x.shape
-        return x.sum()
+        return _add_reduce(x, None)
 
     @staticmethod
     def backward(ctx, grad):
