@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._loss_reduction import _reduce, _scale
+from .._float_errors import quiet_float_errors
 
 
 def _class_coefficients(x, target, weight, ignore_index, reduction, class_axis):
@@ -35,13 +36,13 @@ def _scaled(coefficient, scale, counted):
     as in PyTorch, so one fully-padded batch does not turn every parameter into nan."""
     if not np.isnan(scale):
         return coefficient * scale
-    with np.errstate(invalid="ignore"):
+    with quiet_float_errors():
         return np.where(counted, coefficient * scale, 0)
 
 
 def _masked_product(coefficient, values):
     """coefficient * values, with 0 wherever the coefficient is 0 (even where values is -inf or nan)."""
-    with np.errstate(invalid="ignore"):
+    with quiet_float_errors():
         return np.where(coefficient != 0, coefficient * values, 0)
 
 
@@ -50,7 +51,7 @@ def _reduce_classes(loss, reduction, denominator):
         return loss
     if reduction == "sum":
         return loss.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet_float_errors():
         return np.asarray(loss.sum() / denominator, dtype=loss.dtype)
 
 
@@ -79,7 +80,7 @@ class CrossEntropy(Function):
             return CrossEntropy._forward_plain(ctx, x, target, reduction)
         class_axis = 1 if x.ndim >= 2 else 0
         classes = x.shape[class_axis]
-        with np.errstate(invalid="ignore", divide="ignore"):  # a row of -inf gives nan here, masked below
+        with quiet_float_errors():  # a row of -inf gives nan here, masked below
             shift = np.amax(x, axis=class_axis, keepdims=True)
             exp = np.exp(x - shift)
             sum_exp = exp.sum(axis=class_axis, keepdims=True)
@@ -109,7 +110,7 @@ class CrossEntropy(Function):
             valid_expanded = np.expand_dims(valid, class_axis).astype(x.dtype)
             coef_p = coef_p + (eps / classes) * w_c.sum() * valid_expanded
             coef_const = coef_const + (eps / classes) * w_c.reshape(class_shape) * valid_expanded
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             probs = np.divide(exp, sum_exp, out=exp)
         active = coef_p != 0  # rows that take part in the loss; the others get a zero gradient
         ctx.active = None if active.all() else active
@@ -222,7 +223,7 @@ class CrossEntropyProbabilities(Function):
     def forward(ctx, x, y, weight, reduction, label_smoothing):
         class_axis = 1 if x.ndim >= 2 else 0
         shift = np.amax(x, axis=class_axis, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):  # a row of -inf is nan, as in PyTorch
+        with quiet_float_errors():  # a row of -inf is nan, as in PyTorch
             log_p = (x - shift) - np.log(np.exp(x - shift).sum(axis=class_axis, keepdims=True))
         w_c = CrossEntropyProbabilities._class_weights(weight, x.ndim, class_axis)
         q = CrossEntropyProbabilities._coefficients(y, w_c, label_smoothing, x.shape[class_axis])
@@ -260,14 +261,14 @@ class CrossEntropyProbabilities(Function):
             q = CrossEntropyProbabilities._coefficients(y, ctx.w_c, ctx.eps, x.shape[axis])
             grad_x = g * (q.sum(axis=axis, keepdims=True) * (e / sum_e) - q)
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore"):
+            with quiet_float_errors():
                 log_p = shifted - np.log(sum_e)
             if ctx.w_c is not None:
                 log_p = np.where(ctx.w_c != 0, log_p * ctx.w_c, 0)
             grad_y = g * (-(1 - ctx.eps) * log_p)
         grad_w = None
         if ctx.needs_input_grad[2]:
-            with np.errstate(divide="ignore"):
+            with quiet_float_errors():
                 log_p = shifted - np.log(sum_e)
             q = CrossEntropyProbabilities._coefficients(y, None, ctx.eps, x.shape[axis])
             other_axes = tuple(a for a in range(x.ndim) if a != axis)

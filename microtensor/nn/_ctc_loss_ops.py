@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
+from .._float_errors import quiet_float_errors
 
 NEGATIVE_INFINITY = -np.inf
 
@@ -94,7 +95,7 @@ def ctc_log_likelihood(log_probs, targets, input_lengths, target_lengths, blank,
     ends[rows[target_lengths > 0], last[target_lengths > 0] - 1] = True
     alpha = log_alpha(emit, skip, input_lengths)
     final = np.where(ends, alpha[-1], NEGATIVE_INFINITY)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with quiet_float_errors():
         log_p = np.logaddexp.reduce(final, axis=1)
         empty_input = input_lengths == 0
         log_p = np.where(empty_input, np.where(target_lengths == 0, 0.0, NEGATIVE_INFINITY), log_p)

@@ -13,12 +13,13 @@ Notation in the ops' docstrings: ``x`` the input, ``y`` the target, ``G`` the in
 gradient, ``s`` the reduction scale (``1/N`` for ``'mean'``, else 1).
 """
 import numpy as np
+from .._float_errors import quiet_float_errors
 
 
 def _reduce(values, reduction):
     if reduction == "none":
         return values
-    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is nan, as in PyTorch
+    with quiet_float_errors():  # mean of nothing is nan, as in PyTorch
         return values.sum() if reduction == "sum" else values.mean()
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._loss_reduction import _reduce, _reduce_nonnegative, _scale
+from .._float_errors import quiet_float_errors
 
 
 def _log1p(value):
@@ -74,7 +75,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, p, y, weight, reduction):
-        with np.errstate(divide="ignore"):
+        with quiet_float_errors():
             log_p = np.maximum(np.log(p), -100)
             log_q = np.maximum(np.log1p(-p), -100)
         loss = -(y * log_p + (1 - y) * log_q)
@@ -95,7 +96,7 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             grad_p = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore"):
+            with quiet_float_errors():
                 grad_y = g * (np.log(1 - p) - np.log(p))  # -logit(p): +-inf at p = 0, 1, as PyTorch
         return grad_p, grad_y, None, None
 
@@ -207,7 +208,7 @@ class KLDivergence(Function):
 
     @staticmethod
     def forward(ctx, x, y, log_target, reduction, batch):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             if log_target:
                 loss = np.exp(y) * (y - x)
             else:
@@ -224,7 +225,7 @@ class KLDivergence(Function):
         x, y = ctx.saved_tensors
         g = grad * ctx.scale
         grad_x = grad_y = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             if ctx.log_target:
                 p = np.exp(y)
                 if ctx.needs_input_grad[0]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from .._float_errors import quiet_float_errors
 
 _lgamma_scalar = np.vectorize(lambda x: math.inf if x <= 0 and x.is_integer() else math.lgamma(x),
                               otypes=[np.float64])
@@ -22,14 +23,14 @@ _SHIFT = 10.0  # series and tails are used from here on; smaller arguments are s
 
 def lgamma(x):
     """``log |Gamma(x)|``; inf at 0 and the negative integers."""
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         return _lgamma_scalar(np.asarray(x, dtype=np.float64))
 
 
 def digamma(x):
     """``psi(x) = Gamma'(x) / Gamma(x)``: reflection below 0, recurrence up to 10, asymptotic series."""
     x = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         negative = x < 0
         pole = (x <= 0) & (x == np.floor(x))
         reflected = np.where(negative, 1 - x, x)
@@ -55,7 +56,7 @@ def hurwitz_zeta(s, q):
     """``zeta(s, q) = sum_k (q + k)^-s`` for an integer ``s >= 2``: the terms below 10 summed,
     the rest by the Euler-Maclaurin formula; inf at the poles q = 0, -1, -2, ..."""
     q = np.asarray(q, dtype=np.float64)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         pole = (q <= 0) & (q == np.floor(q))
         z = np.where(pole | ~np.isfinite(q), _SHIFT, q)
         head = np.zeros_like(z)
@@ -87,7 +88,7 @@ def erfinv(x):
     Newton steps on ``erf y = x`` (on ``log erfc y = log(1 - |x|)`` near 1, where that is exact)."""
     x = np.asarray(x, dtype=np.float64)
     magnitude = np.abs(x)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         y = _giles(np.where(magnitude < 1, magnitude, 0.0))
         near_one = magnitude > 0.5
         complement = 1 - magnitude
@@ -117,7 +118,7 @@ def _giles(x):
 
 def i0(x):
     """The modified Bessel function of the first kind, order 0 (numpy's own)."""
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         return np.i0(np.asarray(x, dtype=np.float64))
 
 
@@ -125,7 +126,7 @@ def i1(x):
     """The modified Bessel function of the first kind, order 1, by its power series
     ``sum_k (x/2)^(2k+1) / (k! (k+1)!)`` (all terms of one sign: no cancellation)."""
     x = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         half = np.where(np.isfinite(x), x / 2, 0.0)
         quarter_square = half * half
         term = half.copy()
@@ -153,5 +154,5 @@ def evaluate(name, x, *leading):
         except ImportError:  # pragma: no cover - exercised only without scipy
             found = _FALLBACKS[name]
         _FOUND[name] = found
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         return np.asarray(found(*leading, x), dtype=x.dtype)

@@ -14,6 +14,7 @@ from .._tensor import Tensor
 from .._registry import op
 from ._special_fallbacks import evaluate
 from .elementwise import _as_tensor, _floating
+from .._float_errors import quiet_float_errors
 
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
 
@@ -95,7 +96,7 @@ class Sinc(Function):
         x = _floating(x)
         ctx.save_for_backward(x)
         precise = x.astype(np.float32) if x.dtype == np.float16 else x  # pi x in float16 is too coarse
-        with np.errstate(all="ignore"):
+        with quiet_float_errors():
             return np.asarray(np.sinc(precise), dtype=x.dtype)
 
     @staticmethod

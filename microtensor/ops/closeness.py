@@ -11,6 +11,7 @@ from .. import _dtypes
 from .._tensor import Tensor
 from ._two_operands import broadcast_error
 from .._registry import TORCH_DTYPE_NAMES, op
+from .._float_errors import quiet_float_errors
 
 
 @op(method=True)
@@ -32,7 +33,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         return Tensor._make(np.asarray(close))
     if a.dtype.kind == "b":
         a, b = (v.astype(_dtypes.get_default_dtype()) for v in (a, b))
-    with np.errstate(invalid="ignore", over="ignore"):
+    with quiet_float_errors():
         allowed = atol + np.abs(rtol * b)
         actual = np.abs(a - b)
         close |= np.isfinite(actual) & (actual <= allowed)

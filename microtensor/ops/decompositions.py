@@ -30,6 +30,7 @@ from ..autograd.function import Function
 from ._util import tensor_argument as _tensor
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
+from .._float_errors import quiet_float_errors
 
 
 class LinAlgError(RuntimeError):
@@ -208,7 +209,7 @@ class LogAbsDet(Function):
         if isinstance(a, np.ndarray):
             sign = np.linalg.slogdet(a)[0]
             if np.any(sign == 0):  # A^-T = cof(A) / det(A): infinite where a cofactor is not 0
-                with np.errstate(divide="ignore", invalid="ignore"):
+                with quiet_float_errors():
                     determinant = np.expand_dims(np.expand_dims(np.linalg.det(a), -1), -1)
                     return scale * (_cofactors(a) / determinant)
         return scale * np.linalg.inv(a).mT

@@ -18,6 +18,7 @@ from ._util import tensor_operand, torch_result_dtype
 from .arithmetic import mul, pow
 from .comparison import _plain
 from .elementwise import _as_tensor, _zeros_like_grad
+from .._float_errors import quiet_float_errors
 
 
 class frexp_result(NamedTuple):
@@ -38,7 +39,7 @@ class Mantissa(Function):
     @staticmethod
     def forward(ctx, x):
         mantissa, exponent = np.frexp(x)
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             ctx.scale = np.ldexp(np.ones((), dtype=x.dtype), -exponent)
         return mantissa
 

@@ -15,6 +15,7 @@ import numpy as np
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 from ._util import tensor_argument as _tensor
+from .._float_errors import quiet_float_errors
 
 
 class histogram_result(NamedTuple):
@@ -126,7 +127,7 @@ def histogram(input: Tensor, bins: Union[int, Tensor] = 100, *, range: Optional[
     counts = np.bincount(positions, weights=None if weights is None else weights[inside], minlength=len(edges) - 1)
     counts = counts.astype(values.dtype)
     if density:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             counts = (counts / (counts.sum() * np.diff(edges))).astype(values.dtype)
     return histogram_result(Tensor._make(counts), Tensor._make(edges))
 

@@ -26,6 +26,7 @@ from .orthogonal_factorizations import matrices
 from .solvers import solve_triangular
 from .._registry import TORCH_DTYPE_NAMES
 from .._tensor import Tensor
+from .._float_errors import quiet_float_errors
 
 
 class lu_factor_result(NamedTuple):
@@ -62,7 +63,7 @@ def _eliminate(a):
         packed[batch, j] = packed[batch, chosen]
         packed[batch, chosen] = row
         pivot = packed[:, j, j:j + 1]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             multipliers = np.where(pivot == 0, 0, packed[:, j + 1:, j] / pivot)
         packed[:, j + 1:, j] = multipliers
         packed[:, j + 1:, j + 1:] -= multipliers[:, :, None] * packed[:, j:j + 1, j + 1:]

@@ -28,6 +28,7 @@ from .views import movedim
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 from .._typing import Dim, DTypeLike
+from .._float_errors import quiet_float_errors
 
 _INF = math.inf
 
@@ -50,7 +51,7 @@ class VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, p, dims, keep_shape, keepdim):
         ctx.p, ctx.dims, ctx.keep_shape = p, dims, keep_shape
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        with quiet_float_errors():
             norm = _vector_norm_array(x, p, dims)
         if not keepdim:
             norm = norm.reshape(tuple(s for a, s in enumerate(x.shape) if a not in dims))
@@ -66,7 +67,7 @@ class VectorNorm(Function):
             return np.zeros(raw_x.shape, dtype=raw_x.dtype), None, None, None, None
         if p == 1:  # |x|'s gradient: sign(x), 0 at nan as abs gives
             return grad * np.where(np.isnan(raw_x), 0.0, np.sign(x)), None, None, None, None
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet_float_errors():
             if p == _INF or p == -_INF:
                 extreme = (np.abs(raw_x) == raw_norm) | np.isnan(raw_x)
                 share = extreme / np.sum(extreme, axis=ctx.dims, keepdims=True)

@@ -30,6 +30,7 @@ from ._util import tensor_argument as _tensor
 from .decompositions import floating_input, square_matrices
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
+from .._float_errors import quiet_float_errors
 
 
 class qr_result(NamedTuple):
@@ -247,7 +248,7 @@ class Pinv(Function):
         u, s, vh = np.linalg.svd(a, full_matrices=False)
         largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
         cutoff = np.maximum(atol, rtol * largest)
-        with np.errstate(divide="ignore"):
+        with quiet_float_errors():
             inverse = np.where(s > cutoff, 1 / s, 0).astype(a.dtype)
         p = (vh.mT * _column(inverse)) @ u.mT
         ctx.save_for_backward(a, p)

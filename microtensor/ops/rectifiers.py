@@ -17,6 +17,7 @@ from ..autograd.zero_link import ZeroDerivativeLink
 from .._tensor import Tensor
 from .elementwise import _as_tensor, _floating
 from .._registry import op
+from .._float_errors import quiet_float_errors
 
 
 # ----------------------------------------------------------------------- relu
@@ -47,7 +48,7 @@ class ReLU(Function):
         # On large arrays a multiplication by the mask: branch-free, ~10x faster than np.where
         # with mixed signs; it gives nan for an inf/nan gradient where relu is off, so redo those
         # (rare) cases with np.where, which gives 0 there as PyTorch does.
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             masked = grad * ~off
         return np.where(off, 0, grad) if np.isnan(masked.sum()) else masked
 

@@ -35,6 +35,7 @@ from .copying import copy_from
 from .elementwise import _zeros_like_grad
 from ..random import Generator
 from .._typing import DeviceLike, DTypeLike, ShapeArg, TensorLike
+from .._float_errors import quiet_float_errors
 
 
 # --------------------------------------------------------------------- helpers
@@ -106,7 +107,7 @@ def _draw_without_replacement(rows, count, rng):
     """The exponential race: with E_j ~ Exp(1), the order of p_j / E_j (largest first) is the
     order of successive draws without replacement; zero weights come last, as in PyTorch."""
     _check_weights(rows, rows.sum(axis=1))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with quiet_float_errors():
         keys = rows / rng.standard_exponential(rows.shape)
     return np.argsort(-keys, axis=1, kind="stable")[:, :count]
 

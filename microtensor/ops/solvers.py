@@ -25,6 +25,7 @@ from .linalg import matmul
 from .orthogonal_factorizations import matrices, pinv, svdvals
 from .._registry import TORCH_DTYPE_NAMES, numpy_dispatch, op
 from .._tensor import Tensor
+from .._float_errors import quiet_float_errors
 
 
 class Solve(Function):
@@ -135,7 +136,7 @@ def _substitute(a, b, upper, unitriangular):
     a = np.triu(a) if upper else np.tril(a)
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
     x = np.zeros(shape, dtype=np.result_type(a, b))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with quiet_float_errors():
         for i in range(n - 1, -1, -1) if upper else range(n):
             known = (a[..., i:i + 1, :] @ x)[..., 0, :]  # the other rows' share (x_i is still 0)
             x[..., i, :] = b[..., i, :] - known if unitriangular else (b[..., i, :] - known) / a[..., i, i:i + 1]

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._size import Size
 from .._tensor import Tensor
+from .._float_errors import quiet_float_errors
 
 # PyTorch's defaults (rtol, atol) per dtype; integer and bool dtypes compare exactly.
 _DEFAULT_TOLERANCES = {
@@ -116,7 +117,7 @@ def _compare_arrays(actual, expected, kind, rtol, atol, equal_nan, check_dtype, 
     if common.kind in "biu":
         a, b, common = a.astype(np.int64), b.astype(np.int64), np.dtype(np.int64)
     a, b = a.astype(common, copy=False), b.astype(common, copy=False)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         matches = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan) if common.kind == "f" else a == b
         if common.kind == "f":
             matches |= a == b  # equal infinities
@@ -132,7 +133,7 @@ def _array_mismatch_message(a, b, matches, rtol, atol, shown) -> str:
     equality = rtol == 0 and atol == 0
     if a.ndim == 0:
         return _scalar_message(a.item(), b.item(), rtol, atol, equality)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         absolute = np.where(matches, 0, np.abs(a - b)).ravel()
         relative = np.where(matches, 0, absolute.reshape(a.shape) / np.abs(b.astype(np.float64))).ravel()
     if a.dtype.kind == "f":
@@ -156,7 +157,7 @@ def _array_mismatch_message(a, b, matches, rtol, atol, shown) -> str:
 
 
 def _scalar_message(a, b, rtol, atol, equality) -> str:
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         difference = abs(a - b)
         relative = difference / abs(b) if b != 0 else math.inf
     return (

@@ -20,6 +20,7 @@ import numpy as np
 from ... import _dtypes
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _state
+from ..._float_errors import quiet_float_errors
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
 
@@ -58,7 +59,7 @@ def _vector_norm(array, norm_type):
         return magnitudes.sum()
     if norm_type == 2:
         return math.sqrt(np.dot(magnitudes, magnitudes))
-    with np.errstate(divide="ignore", over="ignore"):
+    with quiet_float_errors():
         return np.sum(magnitudes ** norm_type) ** (1.0 / norm_type)
 
 
@@ -100,7 +101,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         return
     total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm, dtype=np.float64)
     dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with quiet_float_errors():
         coefficient = np.asarray(float(max_norm), dtype) / (total.astype(dtype) + np.asarray(1e-6, dtype))
     coefficient = np.minimum(coefficient, np.asarray(1.0, dtype))  # a nan stays nan, as torch.clamp
     for grad in grads:
