@@ -1,6 +1,6 @@
 """Activations written as short compositions of microtensor's ops (their gradients come from autograd):
 ``F.logsigmoid``, ``softsign``, ``hardsigmoid``, ``hardswish``, ``softmin``, ``glu``, ``tanhshrink``,
-``threshold``, ``celu``, ``softshrink``, ``hardshrink`` and ``prelu``.
+and ``celu`` (``threshold``, ``softshrink``, ``hardshrink`` and ``prelu`` are fused ops: ``_shrink_ops.py``).
 
 Each follows PyTorch's formula, signature and defaults. They are less common than the activations
 with fused ops of their own (``_functional_activations.py``), so one graph node per step is fine.
@@ -16,8 +16,7 @@ from .._typing import DTypeLike
 from ._functional_activations import _along_dim, _in_place
 
 __all__ = [
-    "logsigmoid", "softsign", "hardsigmoid", "hardswish", "softmin", "glu", "tanhshrink", "threshold", "celu",
-    "softshrink", "hardshrink", "prelu",
+    "logsigmoid", "softsign", "hardsigmoid", "hardswish", "softmin", "glu", "tanhshrink", "celu",
 ]
 
 
@@ -75,17 +74,6 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - _ops.tanh(input)
 
 
-def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else ``value``."""
-    if inplace:
-        return _in_place(lambda x: _threshold(x, threshold, value), "threshold", input)
-    return _threshold(_tensor(input, "threshold"), threshold, value)
-
-
-def _threshold(input, threshold, value):
-    return _ops.where(input > threshold, input, float(value))
-
-
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (exp(x / alpha) - 1) otherwise (ELU continuously differentiable in alpha)."""
     if alpha == 0:
@@ -93,36 +81,3 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(lambda x: celu(x, alpha), "celu", input)
     return _ops.elu(_tensor(input, "celu") / alpha, 1.0) * alpha
-
-
-def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 in between."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    input = _tensor(input, "softshrink")
-    return _ops.where(input > lambd, input - lambd, _ops.where(input < -lambd, input + lambd, 0.0))
-
-
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """x where |x| > lambd, else 0."""
-    input = _tensor(input, "hardshrink")
-    return _ops.where(_ops.abs(input) > lambd, input, 0.0)
-
-
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """x for x > 0, weight * x otherwise; ``weight`` has 1 value or one per channel (dim 1)."""
-    input = _tensor(input, "prelu")
-    if not isinstance(weight, Tensor):
-        raise not_a_tensor_error("prelu", "weight", weight)
-    count = weight.numel()
-    if count != 1:
-        channels = input.shape[1] if input.ndim >= 2 else 1
-        if channels != count:
-            raise RuntimeError(
-                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {count} and "
-                f"channel size = {channels} (prelu's channels are dim 1 of the input, of shape {tuple(input.shape)})"
-            )
-        weight = weight.reshape((count,) + (1,) * (input.ndim - 2))
-    else:
-        weight = weight.reshape(())
-    return _ops.where(input > 0, input, weight * input)

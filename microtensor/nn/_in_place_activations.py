@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import _composite_activations as _composite
+from . import _shrink_ops
 from . import _functional_activations as _activations
 
 __all__ = ["relu_", "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "threshold_"]
@@ -46,4 +47,4 @@ def selu_(input: Tensor) -> Tensor:
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """``threshold`` written into ``input``."""
-    return _composite.threshold(input, threshold, value, inplace=True)
+    return _shrink_ops.threshold(input, threshold, value, inplace=True)
