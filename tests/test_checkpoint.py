@@ -142,7 +142,24 @@ def test_second_order_gradients_through_the_non_reentrant_variant():
     np.testing.assert_allclose(second_x.numpy(), -wv ** 2 * np.sin(wv * xv), rtol=1e-12)
     np.testing.assert_allclose(second_w.numpy(), np.cos(wv * xv) - wv * xv * np.sin(wv * xv), rtol=1e-12)
     with pytest.raises(RuntimeError, match="use_reentrant=True.*does not support higher-order"):
-        mt.autograd.grad(checkpoint(mt.sin, x, use_reentrant=True).sum(), x, create_graph=True)
+        checkpoint(mt.sin, x, use_reentrant=True).sum().backward(create_graph=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda out, x: mt.autograd.grad(out, x),
+    lambda out, x: mt.autograd.grad(out, x, create_graph=True),
+    lambda out, x: out.backward(inputs=[x]),
+])
+def test_the_reentrant_variant_refuses_grad_and_backward_inputs(call):
+    x = mt.tensor([0.3, -0.7], dtype=mt.float64, requires_grad=True)
+    w = mt.tensor([2.0, 1.0], dtype=mt.float64, requires_grad=True)
+    out = checkpoint(lambda t: t * w, x * 1.0, use_reentrant=True).sum()
+    with pytest.raises(RuntimeError, match="use_reentrant=True, microtensor.utils.checkpoint is incompatible with .grad"):
+        call(out, x)
+    assert w.grad is None  # the nested pass did not run: nothing leaked into a parameter's .grad
+    out = checkpoint(lambda t: t * w, x * 1.0, use_reentrant=True).sum()
+    out.backward()  # plain backward still works after the refusal
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 1.0])
 
 
 def test_checkpoint_sequential_arguments():

@@ -69,9 +69,10 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
     # ... and, with nothing watching (autograd.grad's capture, mt.compile's recorder), leaves
     # without hooks get their gradient straight into .grad
     direct = plain and capture is None and recorder is None
-    mode_before = _state.enabled
+    mode_before, partial_before = _state.enabled, _state.partial_backward
     _state.enabled = create_graph  # user Functions' backward records nothing unless create_graph
     _state.recorder = None  # the ops that backward rules call are not steps of the captured program
+    _state.partial_backward = capture is not None
     try:
         while ready:
             node = ready.pop()
@@ -142,7 +143,7 @@ def run_backward(outputs, output_grads, retain_graph=False, create_graph=False, 
         for leaf, grad in hooked_leaves.items():
             _deliver_to_leaf(leaf, run_hooks(leaf._hooks, grad, create_graph), capture, create_graph)
     finally:
-        _state.enabled = mode_before
+        _state.enabled, _state.partial_backward = mode_before, partial_before
         _state.recorder = recorder
 
     if capture is None:

@@ -15,6 +15,7 @@ class _ThreadState(threading.local):
     inference = False   # inside inference_mode?
     inference_grad = False  # grad mode switched on inside inference_mode: reported, yet nothing records
     recorder = None     # the mt.compile recorder capturing this thread's step, if any (compile/recorder.py)
+    partial_backward = False  # is the engine running for autograd.grad or backward(inputs=...)? (checkpoint asks)
 
 
 _state = _ThreadState()

@@ -8,8 +8,9 @@ Two variants, as in PyTorch:
 
 * ``use_reentrant=True``: one node whose backward runs a nested ``backward`` over the
   recomputed graph. Parameters used inside ``function`` get their gradient accumulated into
-  ``.grad`` by that nested pass, so it works with ``.backward()`` only (not ``autograd.grad``,
-  not ``create_graph=True``), and only when some tensor argument requires grad.
+  ``.grad`` by that nested pass, so it works with ``.backward()`` only (``autograd.grad`` and
+  ``backward(inputs=...)`` raise PyTorch's error, and so does ``create_graph=True``), and only
+  when some tensor argument requires grad.
 * ``use_reentrant=False``: the forward is run once with grad enabled to find the leaves
   (parameters) it reads, then its graph is dropped; those leaves become inputs of the node,
   so ``autograd.grad`` and higher-order gradients work, and parameters get gradients even if
@@ -26,7 +27,7 @@ from .._tensor import Tensor
 from ..autograd.backward import backward as _backward
 from ..autograd.backward import grad as _grad
 from ..autograd.function import Function
-from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from ..autograd.grad_mode import _state, enable_grad, is_grad_enabled, no_grad
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -36,8 +37,9 @@ _REENTRANT_WARNING = (
     "you can pass use_reentrant=True. Refer to docs for more details on the differences between the two variants."
 )
 _NOT_WITH_GRAD = (
-    "Checkpointing is not compatible with .grad() or when an `inputs` parameter is passed to .backward(). "
-    "Please use .backward() and do not pass its `inputs` argument, or use checkpoint(..., use_reentrant=False)."
+    "When use_reentrant=True, microtensor.utils.checkpoint is incompatible with .grad() or passing an `inputs` "
+    "parameter to .backward(). To resolve this error, you can either set use_reentrant=False, or call "
+    ".backward() without passing the `inputs` argument."
 )
 
 
@@ -124,6 +126,8 @@ class _ReentrantCheckpoint(Function):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        if _state.partial_backward:  # the nested backward would fill .grad, not the caller's result
+            raise RuntimeError(_NOT_WITH_GRAD)
         _refuse_create_graph()
         args = list(ctx.plain_args)
         for position, tensor in zip(ctx.tensor_positions, ctx.saved_tensors):
