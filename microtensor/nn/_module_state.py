@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from .._tensor import Tensor
+from .uninitialized import is_lazy
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns; a notebook shows PyTorch's ``<All keys matched successfully>``."""
@@ -58,7 +59,8 @@ class _ModuleStateDict:
         """Copy values from ``state_dict`` into this module's parameters and buffers, in place.
 
         Values keep each parameter's dtype and the Parameter objects stay the same, so an
-        optimizer built before still works. With ``strict=True`` (default), missing or
+        optimizer built before still works. A lazy layer's placeholders take the checkpoint's
+        shapes (as after a first forward); a placeholder in the checkpoint loads nothing. With ``strict=True`` (default), missing or
         unexpected keys raise a ``RuntimeError`` listing them; a shape mismatch always raises.
         Returns ``(missing_keys, unexpected_keys)``.
         """
@@ -81,6 +83,8 @@ class _ModuleStateDict:
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if is_lazy(value):  # a lazy layer's checkpoint from before its first forward: nothing to copy
+                continue
             array = value._data if isinstance(value, Tensor) else value
             try:
                 array = np.asarray(array)
@@ -91,6 +95,9 @@ class _ModuleStateDict:
                     f'While copying the parameter named "{key}", expected a Tensor or numeric array from the '
                     f"checkpoint, but got {type(value).__name__}."
                 )
+                continue
+            if is_lazy(target):  # a lazy layer before its first forward: it takes the checkpoint's shape
+                pending.append((target, array))
                 continue
             if target.ndim == 0 and array.shape == (1,):  # an old checkpoint's 1-element form of a 0-d tensor
                 array = array.reshape(())
@@ -108,6 +115,8 @@ class _ModuleStateDict:
             )
         with no_grad():
             for target, array in pending:
+                if is_lazy(target):
+                    target.materialize(array.shape)
                 np.copyto(target._data, array, casting="unsafe")
                 target._version_counter[0] += 1
         return _IncompatibleKeys(missing, unexpected)

@@ -103,3 +103,44 @@ def test_a_deep_copy_of_a_lazy_model_initialises_on_its_own():
     clone = copy.deepcopy(model)
     assert clone(mt.randn(2, 5)).shape == (2, 2) and type(clone[2]) is nn.Linear
     assert nn.parameter.is_lazy(model[0].weight) and not nn.parameter.is_lazy(clone[0].weight)
+
+
+def test_load_state_dict_before_the_first_forward_takes_the_checkpoint():
+    source = nn.Linear(3, 2)
+    lazy = nn.LazyLinear(2)
+    optimizer = mt.optim.SGD(lazy.parameters(), lr=0.1)
+    assert repr(lazy.load_state_dict(source.state_dict())) == "<All keys matched successfully>"
+    assert lazy.weight.shape == (2, 3) and type(lazy).__name__ == "LazyLinear"
+    np.testing.assert_array_equal(lazy.weight.detach().numpy(), source.weight.detach().numpy())
+    x = mt.randn(4, 3)
+    np.testing.assert_array_equal(lazy(x).detach().numpy(), source(x).detach().numpy())  # not re-initialised
+    assert type(lazy) is nn.Linear and lazy.in_features == 3
+    lazy(x).sum().backward()
+    optimizer.step()  # the optimizer made before loading holds the loaded parameters
+    np.testing.assert_allclose(lazy.weight.detach().numpy(), source.weight.detach().numpy() - 0.1 * x.numpy().sum(0))
+
+
+def test_load_state_dict_into_lazy_conv_and_batchnorm():
+    conv, lazy_conv = nn.Conv2d(2, 4, 3, groups=2), nn.LazyConv2d(4, 3, groups=2)
+    lazy_conv.load_state_dict(conv.state_dict())
+    x = mt.randn(1, 2, 5, 5)
+    np.testing.assert_array_equal(lazy_conv(x).detach().numpy(), conv(x).detach().numpy())
+    assert lazy_conv.in_channels == 2
+    norm, lazy_norm = nn.BatchNorm1d(5), nn.LazyBatchNorm1d()
+    with mt.no_grad():
+        norm.running_mean += 1.5
+    lazy_norm.load_state_dict(norm.state_dict())
+    norm.eval(), lazy_norm.eval()
+    x = mt.randn(3, 5)
+    np.testing.assert_array_equal(lazy_norm(x).detach().numpy(), norm(x).detach().numpy())
+    assert lazy_norm.num_features == 5
+
+
+def test_a_failed_load_leaves_the_lazy_layer_lazy_and_a_lazy_checkpoint_loads_nothing():
+    lazy = nn.LazyLinear(2)
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "bias"'):
+        lazy.load_state_dict({"weight": mt.ones(2, 3)})
+    assert lazy.has_uninitialized_params()
+    assert repr(lazy.load_state_dict(nn.LazyLinear(2).state_dict())) == "<All keys matched successfully>"
+    assert lazy.has_uninitialized_params()
+    assert lazy(mt.ones(1, 4)).shape == (1, 2)

@@ -4,6 +4,8 @@ A lazy layer is built without its input size: its parameters are ``Uninitialized
 placeholders until the first forward, which reads the size from the input, materialises
 them (the same objects, so an optimizer made earlier keeps working), initialises them as
 the regular layer would, and turns the module into that regular class (``cls_to_become``).
+``load_state_dict`` before the first forward materialises them with the checkpoint's shapes
+and values; the first forward then only reads the size off them and changes the class.
 """
 from __future__ import annotations
 
@@ -77,15 +79,17 @@ class LazyLinear(LazyModuleMixin, Linear):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
-        if not self.has_uninitialized_params():
+        if not self.has_uninitialized_params():  # loaded by load_state_dict before the first forward
+            self.in_features = self.weight.shape[1]
             return
         if input.ndim == 0:
             raise ValueError("LazyLinear: expected an input with at least 1 dimension (its last is in_features), "
                              "got a 0-d tensor")
         with no_grad():
             self.in_features = input.shape[-1]
-            self.weight.materialize((self.out_features, self.in_features))
-            if self.bias is not None:
+            if is_lazy(self.weight):
+                self.weight.materialize((self.out_features, self.in_features))
+            if is_lazy(self.bias):
                 self.bias.materialize((self.out_features,))
             self.reset_parameters()
 
@@ -111,7 +115,8 @@ class _LazyConvMixin(LazyModuleMixin):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
-        if not self.has_uninitialized_params():
+        if not self.has_uninitialized_params():  # loaded by load_state_dict before the first forward
+            self.in_channels = self.weight.shape[1] * self.groups
             return
         layer, dims = type(self).__name__, self._dims
         if input.ndim not in (dims + 1, dims + 2):
@@ -124,8 +129,9 @@ class _LazyConvMixin(LazyModuleMixin):
             raise ValueError("in_channels must be divisible by groups")
         self.in_channels = in_channels
         with no_grad():
-            self.weight.materialize((self.out_channels, in_channels // self.groups, *self.kernel_size))
-            if self.bias is not None:
+            if is_lazy(self.weight):
+                self.weight.materialize((self.out_channels, in_channels // self.groups, *self.kernel_size))
+            if is_lazy(self.bias):
                 self.bias.materialize((self.out_channels,))
             self.reset_parameters()
 
@@ -171,7 +177,9 @@ class _LazyNormMixin(LazyModuleMixin):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
-        if not self.has_uninitialized_params():
+        if not self.has_uninitialized_params():  # loaded by load_state_dict before the first forward
+            loaded = self.weight if self.affine else self.running_mean
+            self.num_features = input.shape[1] if loaded is None else loaded.shape[0]
             return
         if input.ndim < 2:
             raise ValueError(f"{type(self).__name__}: expected at least 2D input (got {input.ndim}D input)")
