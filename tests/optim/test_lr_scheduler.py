@@ -58,6 +58,26 @@ def test_cosine_annealing_lr(eta_min):
     assert got[10] == pytest.approx([0.1, 0.5])
 
 
+def test_cosine_annealing_moves_the_current_lr_so_a_chained_schedule_compounds():
+    """PyTorch's recursive form: each step scales the distance to eta_min by the ratio of successive
+    (1 + cos) factors (and adds the cosine's first rise at its bottom), so ExponentialLR's halving
+    in the same ChainedScheduler carries on from step to step instead of being overwritten."""
+    optimizer = _optimizer((1.0,))
+    cosine = lr_scheduler.CosineAnnealingLR(optimizer, T_max=4, eta_min=0.1)
+    scheduler = lr_scheduler.ChainedScheduler([cosine, lr_scheduler.ExponentialLR(optimizer, gamma=0.5)])
+    lr, want = 1.0, []
+    for t in range(1, 11):
+        if (t - 1 - 4) % 8 == 0:
+            lr = lr + (1.0 - 0.1) * (1 - math.cos(math.pi / 4)) / 2
+        else:
+            lr = 0.1 + (lr - 0.1) * (1 + math.cos(math.pi * t / 4)) / (1 + math.cos(math.pi * (t - 1) / 4))
+        lr *= 0.5
+        want.append(lr)
+    got = _sequence(scheduler, optimizer, 10)[1:]
+    np.testing.assert_allclose([lrs[0] for lrs in got], want, rtol=1e-12)
+    assert got[3][0] == pytest.approx(0.05) and got[6][0] < 0  # not the closed form's 0.1 ... 0.5 range
+
+
 def test_scheduler_sets_initial_lr_and_first_step_happens_at_creation():
     optimizer = _optimizer((0.3,))
     scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.5)

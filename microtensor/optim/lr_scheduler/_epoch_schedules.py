@@ -58,7 +58,13 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from ``base_lr`` down to ``eta_min`` over ``T_max`` epochs (SGDR without restarts):
     ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``; past ``T_max`` the cosine
-    continues (the lr rises again), as in PyTorch."""
+    continues (the lr rises again), as in PyTorch.
+
+    Each ``step()`` moves the group's current lr by PyTorch's recursive form of that curve,
+    ``eta_min + (lr - eta_min) * (1 + cos(pi t / T_max)) / (1 + cos(pi (t - 1) / T_max))`` (and, at the
+    bottom of the cosine, ``lr + (base_lr - eta_min) (1 - cos(pi / T_max)) / 2``), so that another
+    scheduler's change to the lr (``ChainedScheduler``) carries on, as in PyTorch; ``step(epoch)``
+    sets the closed form."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
@@ -68,7 +74,16 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> List[float]:
-        return self._get_closed_form_lr()
+        groups, epoch, eta_min, period = self.optimizer.param_groups, self.last_epoch, self.eta_min, self.T_max
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        if self._step_count == 1 and epoch > 0:
+            return self._get_closed_form_lr()
+        if (epoch - 1 - period) % (2 * period) == 0:  # at the bottom, where the ratio below is 0 / 0
+            rise = (1 - math.cos(math.pi / period)) / 2
+            return [group["lr"] + (base_lr - eta_min) * rise for base_lr, group in zip(self.base_lrs, groups)]
+        ratio = (1 + math.cos(math.pi * epoch / period)) / (1 + math.cos(math.pi * (epoch - 1) / period))
+        return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
 
     def _get_closed_form_lr(self):
         factor = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
