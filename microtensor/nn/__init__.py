@@ -49,7 +49,8 @@
 | modules/ctc_loss.py      | CTCLoss |
 | functional.py            | the stateless forms of all of the above, pad, one_hot, normalize, cosine_similarity (a namespace of the files below) |
 | _functional_activations.py | F.relu ... F.mish, softmax, log_softmax, dropout |
-| _composite_activations.py | F.logsigmoid softsign hardsigmoid hardswish softmin glu tanhshrink celu (compositions of ops) |
+| _composite_activations.py | F.logsigmoid softsign hardsigmoid softmin glu tanhshrink celu (compositions of ops) |
+| _hardswish_op.py | F.hardswish (fused op: PyTorch's gradient at +-inf) |
 | _shrink_ops.py | F.threshold hardshrink softshrink prelu (fused ops; their gradients differentiate again to zeros) |
 | _functional_losses.py    | F.mse_loss ... F.kl_div: their checks, then the fused loss op |
 | _loss_arguments.py       | how the losses check and convert their arguments |

@@ -1,6 +1,7 @@
 """Activations written as short compositions of microtensor's ops (their gradients come from autograd):
-``F.logsigmoid``, ``softsign``, ``hardsigmoid``, ``hardswish``, ``softmin``, ``glu``, ``tanhshrink``,
-and ``celu`` (``threshold``, ``softshrink``, ``hardshrink`` and ``prelu`` are fused ops: ``_shrink_ops.py``).
+``F.logsigmoid``, ``softsign``, ``hardsigmoid``, ``softmin``, ``glu``, ``tanhshrink``,
+and ``celu`` (``threshold``, ``softshrink``, ``hardshrink`` and ``prelu`` are fused ops in ``_shrink_ops.py``,
+``hardswish`` in ``_hardswish_op.py``).
 
 Each follows PyTorch's formula, signature and defaults. They are less common than the activations
 with fused ops of their own (``_functional_activations.py``), so one graph node per step is fine.
@@ -16,7 +17,7 @@ from .._typing import DTypeLike
 from ._functional_activations import _along_dim, _in_place
 
 __all__ = [
-    "logsigmoid", "softsign", "hardsigmoid", "hardswish", "softmin", "glu", "tanhshrink", "celu",
+    "logsigmoid", "softsign", "hardsigmoid", "softmin", "glu", "tanhshrink", "celu",
 ]
 
 
@@ -42,13 +43,6 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(hardsigmoid, "hardsigmoid", input)
     return _ops.hardtanh(_tensor(input, "hardsigmoid") / 6 + 0.5, 0.0, 1.0)
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * hardsigmoid(x): 0 for x <= -3, x for x >= 3, x (x + 3) / 6 in between (MobileNetV3)."""
-    if inplace:
-        return _in_place(hardswish, "hardswish", input)
-    return input * hardsigmoid(input)
 
 
 def softmin(input: Tensor, dim: Optional[int] = None, dtype: Optional[DTypeLike] = None) -> Tensor:

@@ -16,7 +16,7 @@ from . import (
     _adaptive_pool_ops, _attention_op, _avg_pool_ops, _composite_activations, _conv_ops, _conv_transpose_ops,
     _embedding_bag, _embedding_losses, _embedding_op, _feature_dropout, _fold, _functional_activations,
     _functional_losses, _group_norm, _instance_rms_norm, _interpolate, _max_pool_ops, _multi_head_attention,
-    _norm_ops, _pad_op, _pixel_shuffle, _shrink_ops,
+    _norm_ops, _pad_op, _pixel_shuffle, _shrink_ops, _hardswish_op,
 )
 from ._linear_op import linear
 from ._bilinear import bilinear
@@ -24,6 +24,7 @@ from ._functional_activations import *  # noqa: F403
 from ._functional_activations import DropoutMask, _along_dim, _in_place, _softmax_dim  # noqa: F401
 from ._composite_activations import *  # noqa: F403
 from ._shrink_ops import *  # noqa: F403
+from ._hardswish_op import *  # noqa: F403
 from ._functional_losses import *  # noqa: F403
 from ._functional_losses import _KL_MEAN_WARNING  # noqa: F401
 from ._embedding_losses import *  # noqa: F403
@@ -72,6 +73,7 @@ __all__ = ["linear", "bilinear"]
 __all__ += _functional_activations.__all__
 __all__ += _composite_activations.__all__
 __all__ += _shrink_ops.__all__
+__all__ += _hardswish_op.__all__
 __all__ += _functional_losses.__all__
 __all__ += _embedding_losses.__all__
 __all__ += _norm_ops.__all__

@@ -11,7 +11,7 @@ initializers keep their PyTorch names and layouts.
 import numpy as np
 
 from ..nn import _adaptive_pool_ops, _attention_op, _avg_pool_ops, _conv_ops, _embedding_op, _linear_op, _max_pool_ops
-from ..nn import _norm_ops, _pad_op, _rnn_ops
+from ..nn import _hardswish_op, _norm_ops, _pad_op, _rnn_ops, _shrink_ops
 from ..nn import functional
 from ._converters import TABLE, converts
 
@@ -26,6 +26,36 @@ def convert_linear(ev):
         return g.node("Gemm", inputs, transB=1)
     out = g.node("MatMul", [x, g.node("Transpose", [weight], perm=[1, 0])])
     return g.node("Add", [out, ev.value(2)]) if has_bias else out
+
+
+# ------------------------------------------------------- fused activations
+@converts(_hardswish_op.Hardswish)
+def convert_hardswish(ev):
+    return ev.graph.node("HardSwish", [ev.value(0)])
+
+
+@converts(_shrink_ops.Hardshrink)
+def convert_hardshrink(ev):
+    return ev.graph.node("Shrink", [ev.value(0)], lambd=float(ev.py(1)), bias=0.0)
+
+
+@converts(_shrink_ops.Softshrink)
+def convert_softshrink(ev):
+    lambd = float(ev.py(1))
+    return ev.graph.node("Shrink", [ev.value(0)], lambd=lambd, bias=lambd)
+
+
+@converts(_shrink_ops.Threshold)
+def convert_threshold(ev):
+    """``Where(x <= threshold, value, x)``: nan passes through, as in microtensor and PyTorch."""
+    g, x = ev.graph, ev.value(0)
+    dropped = g.node("LessOrEqual", [x, g.constant(ev.py(1), ev.dtype)])
+    return g.node("Where", [dropped, g.constant(ev.py(2), ev.dtype), x])
+
+
+@converts(_shrink_ops.Prelu)
+def convert_prelu(ev):
+    return ev.graph.node("PRelu", [ev.value(0), ev.value(1)])
 
 
 @converts(_conv_ops.Conv2d)
