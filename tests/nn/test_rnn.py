@@ -235,7 +235,7 @@ def test_parameter_names_shapes_and_init_follow_pytorch():
     assert cell.weight_ih.shape == (9, 2)
     assert repr(nn.GRU(3, 4, num_layers=2, batch_first=True, dropout=0.1)) == \
         "GRU(3, 4, num_layers=2, batch_first=True, dropout=0.1)"
-    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity=relu)"
+    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4)"  # PyTorch's RNN never shows it (its cell does)
     assert repr(nn.LSTMCell(3, 4, bias=False)) == "LSTMCell(3, 4, bias=False)"
     assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == "RNNCell(3, 4, nonlinearity=relu)"
     assert nn.RNN(2, 3, 2, "relu").nonlinearity == "relu"  # positional nonlinearity, as PyTorch
