@@ -291,3 +291,22 @@ def test_forward_errors_name_the_problem():
         nn.LSTMCell(3, 4)(mt.zeros(1, 2, 3))
     with pytest.raises(TypeError, match="must be a Tensor"):
         nn.GRU(3, 4)(np.zeros((2, 1, 3)))
+
+
+def test_hidden_states_of_another_dtype_are_refused_not_promoted():
+    """PyTorch refuses an hx whose dtype differs from the input's (it would otherwise promote the whole layer)."""
+    x = mt.zeros(5, 2, 3)
+    h64 = mt.zeros(1, 2, 4, dtype=mt.float64)
+    with pytest.raises(RuntimeError, match=r"RNN: hx dtype \(float64\) does not match input dtype \(float32\)"):
+        nn.RNN(3, 4)(x, h64)
+    with pytest.raises(RuntimeError, match=r"GRU: hx dtype \(float64\)"):
+        nn.GRU(3, 4)(x, h64)
+    with pytest.raises(RuntimeError, match=r"LSTM: hx\[1\] dtype \(float64\)"):
+        nn.LSTM(3, 4)(x, (mt.zeros(1, 2, 4), h64))
+    packed = nn.utils.rnn.pack_padded_sequence(x, [5, 3])
+    with pytest.raises(RuntimeError, match=r"GRU: hx dtype \(float64\)"):
+        nn.GRU(3, 4)(packed, h64)
+    with pytest.raises(RuntimeError, match=r"GRUCell: hx dtype \(float64\) does not match input dtype \(float32\)"):
+        nn.GRUCell(3, 4)(mt.zeros(2, 3), mt.zeros(2, 4, dtype=mt.float64))
+    with pytest.raises(RuntimeError, match=r"LSTMCell: hx\[0\] dtype \(float64\)"):
+        nn.LSTMCell(3, 4)(mt.zeros(3), (mt.zeros(4, dtype=mt.float64), mt.zeros(4)))

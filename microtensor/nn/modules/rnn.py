@@ -20,7 +20,7 @@ from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from ..._typing import DeviceLike, DTypeLike
-from .rnn_base import RNNBase, check_positive_int, check_tensor
+from .rnn_base import RNNBase, check_positive_int, check_state_dtypes, check_tensor
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -157,6 +157,7 @@ class RNNCellBase(Module):
                 f"{name}: input dtype ({input.dtype}) does not match weight dtype ({self.weight_ih.dtype}); "
                 f"convert the input (input.to({self.weight_ih.dtype})) or the module"
             )
+        check_state_dtypes(name, states, input.dtype)
         batch = input.shape[0]
         for number, state in enumerate(states):
             if state is None:
