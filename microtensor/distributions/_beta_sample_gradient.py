@@ -36,26 +36,45 @@ _W = np.exp(np.pi / 2 * np.sinh(_K))
 _WEIGHTS = _STEP * np.pi / 2 * np.cosh(_K) * _W * np.exp(-_W)  # dw/dk, with the e^-w of both integrals
 
 
+def _lower(a, b, x, y, c):
+    """The lower integral (x below the mean); 1 - x e^(-w/a) = y + x (1 - e^(-w/a)), no cancellation near w = 0."""
+    a_, b_, x_, y_ = a[:, None], b[:, None], x[:, None], y[:, None]
+    log_one_minus_t = np.log(y_ + x_ * -np.expm1(-_W / a_))
+    factor = np.exp((b_ - 1) * (log_one_minus_t - np.log(y_)))
+    return -(x / a) * ((factor * (np.log(x_) - _W / a_ - c[:, None])) @ _WEIGHTS)
+
+
+def _upper(a, b, x, y, c):
+    """The upper integral (x above the mean); 1 - y e^(-w/b) = x + y (1 - e^(-w/b))."""
+    a_, b_, x_, y_ = a[:, None], b[:, None], x[:, None], y[:, None]
+    log_one_minus_s = np.log(x_ + y_ * -np.expm1(-_W / b_))
+    factor = np.exp((a_ - 1) * (log_one_minus_s - np.log(x_)))
+    return (y / b) * ((factor * (log_one_minus_s - c[:, None])) @ _WEIGHTS)
+
+
 def _dx_da(a, b, x, y):
-    """``dx/da`` for float64 arrays of one shape, ``y = 1 - x`` given separately (each keeps its own precision
-    near 0, which ``1 - x`` would lose); see the module docstring."""
-    c = (evaluate("psi", a) - evaluate("psi", a + b))[..., None]
-    a_, b_, x_, y_ = a[..., None], b[..., None], x[..., None], y[..., None]
-    with np.errstate(all="ignore"):  # the branch not taken may overflow; np.where discards it
-        # lower: 1 - x e^(-w/a) = y + x (1 - e^(-w/a)), without cancellation near w = 0
-        log_one_minus_t = np.log(y_ + x_ * -np.expm1(-_W / a_))
-        factor = np.exp((b_ - 1) * (log_one_minus_t - np.log(y_)))
-        lower = -(x / a) * np.sum(_WEIGHTS * factor * (np.log(x_) - _W / a_ - c), axis=-1)
-        # upper: 1 - y e^(-w/b) = x + y (1 - e^(-w/b))
-        log_one_minus_s = np.log(x_ + y_ * -np.expm1(-_W / b_))
-        factor = np.exp((a_ - 1) * (log_one_minus_s - np.log(x_)))
-        upper = (y / b) * np.sum(_WEIGHTS * factor * (log_one_minus_s - c), axis=-1)
-    return np.where(x <= a / (a + b), lower, upper)
+    """``dx/da`` for flat float64 arrays, ``y = 1 - x`` given separately (each keeps its own precision near 0,
+    which ``1 - x`` would lose); each sample takes the one integral of its side of the mean."""
+    c = evaluate("psi", a) - evaluate("psi", a + b)
+    lower = x <= a / (a + b)
+    result = np.empty_like(x)
+    with np.errstate(all="ignore"):  # exp of very negative exponents underflows to 0, as it should
+        for side, integral in ((lower, _lower), (~lower, _upper)):
+            result[side] = integral(a[side], b[side], x[side], y[side], c[side])
+    return result
+
+
+_CHUNK = 1 << 14  # samples per pass: the quadrature holds (chunk, nodes) arrays, a few MB each
 
 
 def beta_sample_gradients(a, b, x):
     """``(dx/da, dx/db)`` at samples ``x`` of ``Beta(a, b)`` (arrays broadcast to ``x``'s shape), in ``x``'s dtype."""
-    dtype = x.dtype
-    a, b, x = (np.asarray(np.broadcast_to(v, x.shape), dtype=np.float64) for v in (a, b, x))
+    dtype, shape = x.dtype, x.shape
+    a, b, x = (np.asarray(np.broadcast_to(v, shape), dtype=np.float64).ravel() for v in (a, b, x))
     y = 1 - x
-    return _dx_da(a, b, x, y).astype(dtype), (-_dx_da(b, a, y, x)).astype(dtype)
+    da, db = np.empty_like(x), np.empty_like(x)
+    for start in range(0, x.size, _CHUNK):
+        part = slice(start, start + _CHUNK)
+        da[part] = _dx_da(a[part], b[part], x[part], y[part])
+        db[part] = -_dx_da(b[part], a[part], y[part], x[part])
+    return da.reshape(shape).astype(dtype), db.reshape(shape).astype(dtype)
