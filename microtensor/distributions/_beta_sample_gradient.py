@@ -68,14 +68,18 @@ def _dx_da(a, b, x, y):
 _CHUNK = 1 << 14  # samples per pass: the quadrature holds (chunk, nodes) arrays, a few MB each
 
 
-def beta_sample_gradients(a, b, x):
-    """``(dx/da, dx/db)`` at samples ``x`` of ``Beta(a, b)`` (arrays broadcast to ``x``'s shape), in ``x``'s dtype."""
+def beta_sample_gradients(a, b, x, needs=(True, True)):
+    """``(dx/da, dx/db)`` at samples ``x`` of ``Beta(a, b)`` (arrays broadcast to ``x``'s shape), in ``x``'s dtype;
+    an entry whose ``needs`` is False is None (not computed)."""
     dtype, shape = x.dtype, x.shape
     a, b, x = (np.asarray(np.broadcast_to(v, shape), dtype=np.float64).ravel() for v in (a, b, x))
     y = 1 - x
-    da, db = np.empty_like(x), np.empty_like(x)
+    da = np.empty_like(x) if needs[0] else None
+    db = np.empty_like(x) if needs[1] else None
     for start in range(0, x.size, _CHUNK):
         part = slice(start, start + _CHUNK)
-        da[part] = _dx_da(a[part], b[part], x[part], y[part])
-        db[part] = -_dx_da(b[part], a[part], y[part], x[part])
-    return da.reshape(shape).astype(dtype), db.reshape(shape).astype(dtype)
+        if needs[0]:
+            da[part] = _dx_da(a[part], b[part], x[part], y[part])
+        if needs[1]:
+            db[part] = -_dx_da(b[part], a[part], y[part], x[part])
+    return tuple(None if g is None else g.reshape(shape).astype(dtype) for g in (da, db))

@@ -103,8 +103,8 @@ class BetaSample(Function):
         if isinstance(grad_output, mt.Tensor):  # create_graph: first order only
             grad_a, grad_b = BetaSampleGradient.apply(grad_output, a, b, ctx.draws)
             return grad_a, grad_b, None
-        da, db = beta_sample_gradients(a, b, ctx.draws)
-        return grad_output * da, grad_output * db, None
+        da, db = beta_sample_gradients(a, b, ctx.draws, ctx.needs_input_grad[:2])
+        return (None if da is None else grad_output * da), (None if db is None else grad_output * db), None
 
 
 class BetaSampleGradient(Function):

@@ -229,3 +229,14 @@ def test_beta_rsample_mean_gradient_and_first_order_only():
     (gradient,) = mt.autograd.grad(x.sum(), (a,), create_graph=True)
     with pytest.raises(RuntimeError, match="second derivative"):
         gradient.backward()
+
+
+def test_beta_rsample_gradient_for_one_concentration_only():
+    a, b = mt.tensor([0.7, 3.0], dtype=mt.float64, requires_grad=True), mt.tensor([2.0, 0.4], dtype=mt.float64)
+    mt.manual_seed(1)
+    x = Beta(a, b).rsample((3,))
+    x.sum().backward()
+    draws = x.detach().numpy()
+    np.testing.assert_allclose(a.grad.numpy(), implicit_beta_gradient(a.detach().numpy(), b.numpy(), draws, 0).sum(0),
+                               rtol=1e-6)
+    assert b.grad is None
