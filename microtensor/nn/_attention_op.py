@@ -62,7 +62,10 @@ def _scores_tensor(q, k, bias, allowed, scale):
 
 
 def _softmax_rows(scores):
-    """Row softmax of an array, in place; rows that are all -inf give zeros. Returns (P, those rows or None)."""
+    """Row softmax of an array, in place; rows that are all -inf (or empty: no keys) give zeros. Returns (P, those
+    rows or None)."""
+    if scores.shape[-1] == 0:
+        return scores, None
     top = scores.max(axis=-1, keepdims=True)
     dead = None
     if not np.all(np.isfinite(top)):
@@ -173,7 +176,7 @@ def _check_broadcast(query, key, value, attn_mask):
         ) from None
     if attn_mask is None:
         return
-    if attn_mask.dtype != np.bool_ and attn_mask.dtype != query.dtype:
+    if attn_mask.dtype not in (np.bool_, np.float32, query.dtype):  # PyTorch's rule: bool, float32 or query's
         raise RuntimeError(
             f"Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
             f"{attn_mask.dtype} and query.dtype: {query.dtype} instead."
@@ -213,7 +216,7 @@ def scaled_dot_product_attention(
     """softmax(query key^T * scale + attn_mask) value, as ``torch.nn.functional.scaled_dot_product_attention``.
 
     ``query (..., L, E)``, ``key (..., S, E)``, ``value (..., S, Ev)`` -> ``(..., L, Ev)``. ``attn_mask``: bool
-    (True = take part) or float (added), broadcast to ``(..., L, S)``; ``is_causal`` masks ``j > i`` (not
+    (True = take part) or float (added; float32 or the query's dtype), broadcast to ``(..., L, S)``; ``is_causal`` masks ``j > i`` (not
     together with ``attn_mask``); ``scale`` defaults to ``1 / sqrt(E)``; ``dropout_p`` drops attention weights
     (from microtensor's default generator; applied whenever ``dropout_p > 0``, as PyTorch);
     ``enable_gqa`` lets ``key``/``value`` have fewer heads (dim -3) that groups of query heads share.
@@ -239,8 +242,8 @@ def scaled_dot_product_attention(
         allowed = np.tri(length, source, dtype=bool)
     elif attn_mask is not None and attn_mask.dtype == np.bool_:
         allowed = attn_mask._data
-    elif attn_mask is not None:
-        bias = attn_mask
+    elif attn_mask is not None:  # a float32 mask on other queries is cast (differentiably) to their dtype
+        bias = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
     out = attend(query, key, value, bias, allowed, dropout_p, scale, need_weights=False)
     if grouped:
         out = out.reshape(heads_shape + out.shape[-2:])

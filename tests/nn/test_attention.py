@@ -147,6 +147,45 @@ def test_attention_errors_are_pytorchs():
                                        enable_gqa=True)
 
 
+def test_empty_key_sequence_gives_zeros_and_zero_gradients():
+    """S = 0 keys: every row is empty, so (as PyTorch) the output and the query's gradient are zeros."""
+    q = mt.randn(2, 3, 4, dtype=mt.float64, requires_grad=True)
+    k, v = mt.zeros(2, 0, 4, dtype=mt.float64), mt.zeros(2, 0, 5, dtype=mt.float64)
+    for options in ({}, {"is_causal": True}, {"attn_mask": mt.zeros(3, 0, dtype=mt.bool)}):
+        out = F.scaled_dot_product_attention(q, k, v, **options)
+        assert out.shape == (2, 3, 5)
+        np.testing.assert_array_equal(out.detach().numpy(), 0.0)
+        q.grad = None
+        out.sum().backward()
+        np.testing.assert_array_equal(q.grad.numpy(), 0.0)
+    assert F.scaled_dot_product_attention(mt.zeros(2, 0, 4), mt.zeros(2, 0, 4), mt.zeros(2, 0, 5)).shape == (2, 0, 5)
+
+
+def test_float32_mask_is_accepted_with_any_query_dtype():
+    """PyTorch accepts a bool mask, a float32 mask, or one of the query's dtype; the result has the query's dtype."""
+    rng = np.random.default_rng(5)
+    q, k, v, mask = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 6, 4)), rng.normal(size=(2, 6, 5)), \
+        rng.normal(size=(3, 6)).astype(np.float32)
+    mask_tensor = mt.tensor(mask, requires_grad=True)
+    out = F.scaled_dot_product_attention(mt.tensor(q), mt.tensor(k), mt.tensor(v), attn_mask=mask_tensor)
+    assert out.dtype == mt.float64
+    np.testing.assert_allclose(out.detach().numpy(), reference_attention(q, k, v, float_mask=mask)[0], rtol=1e-10)
+    out.sum().backward()
+    assert mask_tensor.grad.dtype == mt.float32 and mask_tensor.grad.shape == (3, 6)
+    with pytest.raises(RuntimeError, match="attn_mask.dtype: float16 and query.dtype: float64"):
+        F.scaled_dot_product_attention(mt.tensor(q), mt.tensor(k), mt.tensor(v), attn_mask=mt.zeros(3, 6).half())
+    with pytest.raises(RuntimeError, match="attn_mask.dtype: float64 and query.dtype: float32"):
+        F.scaled_dot_product_attention(mt.zeros(3, 4), mt.zeros(6, 4), mt.zeros(6, 5), attn_mask=mt.tensor(mask).double())
+
+
+def test_is_causal_with_fewer_or_more_keys_is_top_left_aligned():
+    rng = np.random.default_rng(6)
+    for source in (2, 6):
+        q, k, v = rng.normal(size=(3, 4)), rng.normal(size=(source, 4)), rng.normal(size=(source, 5))
+        out = F.scaled_dot_product_attention(mt.tensor(q), mt.tensor(k), mt.tensor(v), is_causal=True)
+        np.testing.assert_allclose(out.numpy(), reference_attention(q, k, v, causal=True)[0], rtol=1e-10)
+
+
 # ------------------------------------------------------------- MultiheadAttention
 def reference_mha(module, query, key, value, key_padding_mask=None, attn_mask=None):
     """MultiheadAttention from its own parameters on sequence-first inputs (L, N, E); masks: bool True = blocked."""

@@ -235,7 +235,7 @@ def test_parameter_names_shapes_and_init_follow_pytorch():
     assert cell.weight_ih.shape == (9, 2)
     assert repr(nn.GRU(3, 4, num_layers=2, batch_first=True, dropout=0.1)) == \
         "GRU(3, 4, num_layers=2, batch_first=True, dropout=0.1)"
-    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity=relu)"
+    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4)"  # PyTorch's RNN never shows it (its cell does)
     assert repr(nn.LSTMCell(3, 4, bias=False)) == "LSTMCell(3, 4, bias=False)"
     assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == "RNNCell(3, 4, nonlinearity=relu)"
     assert nn.RNN(2, 3, 2, "relu").nonlinearity == "relu"  # positional nonlinearity, as PyTorch
@@ -291,3 +291,22 @@ def test_forward_errors_name_the_problem():
         nn.LSTMCell(3, 4)(mt.zeros(1, 2, 3))
     with pytest.raises(TypeError, match="must be a Tensor"):
         nn.GRU(3, 4)(np.zeros((2, 1, 3)))
+
+
+def test_hidden_states_of_another_dtype_are_refused_not_promoted():
+    """PyTorch refuses an hx whose dtype differs from the input's (it would otherwise promote the whole layer)."""
+    x = mt.zeros(5, 2, 3)
+    h64 = mt.zeros(1, 2, 4, dtype=mt.float64)
+    with pytest.raises(RuntimeError, match=r"RNN: hx dtype \(float64\) does not match input dtype \(float32\)"):
+        nn.RNN(3, 4)(x, h64)
+    with pytest.raises(RuntimeError, match=r"GRU: hx dtype \(float64\)"):
+        nn.GRU(3, 4)(x, h64)
+    with pytest.raises(RuntimeError, match=r"LSTM: hx\[1\] dtype \(float64\)"):
+        nn.LSTM(3, 4)(x, (mt.zeros(1, 2, 4), h64))
+    packed = nn.utils.rnn.pack_padded_sequence(x, [5, 3])
+    with pytest.raises(RuntimeError, match=r"GRU: hx dtype \(float64\)"):
+        nn.GRU(3, 4)(packed, h64)
+    with pytest.raises(RuntimeError, match=r"GRUCell: hx dtype \(float64\) does not match input dtype \(float32\)"):
+        nn.GRUCell(3, 4)(mt.zeros(2, 3), mt.zeros(2, 4, dtype=mt.float64))
+    with pytest.raises(RuntimeError, match=r"LSTMCell: hx\[0\] dtype \(float64\)"):
+        nn.LSTMCell(3, 4)(mt.zeros(3), (mt.zeros(4, dtype=mt.float64), mt.zeros(4)))

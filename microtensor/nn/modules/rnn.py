@@ -20,7 +20,7 @@ from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from ..._typing import DeviceLike, DTypeLike
-from .rnn_base import RNNBase, check_positive_int, check_tensor
+from .rnn_base import RNNBase, check_positive_int, check_state_dtypes, check_tensor
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -35,7 +35,8 @@ class RNN(RNNBase):
     unbatched ``(L, H_in)``; ``hx`` ``(num_layers * D, N, H)``. Returns ``(output, h_n)``:
     ``output`` ``(L, N, D * H)``, ``h_n`` ``(num_layers * D, N, H)`` (D = 2 if bidirectional). A
     ``PackedSequence`` input gives a ``PackedSequence`` output, and ``h_n`` holds each sequence's state
-    after its own last step (the same for ``LSTM`` and ``GRU``).
+    after its own last step (the same for ``LSTM`` and ``GRU``). Its repr does not show
+    ``nonlinearity``, as PyTorch's (``RNNCell``'s shows ``relu``).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -53,10 +54,6 @@ class RNN(RNNBase):
     def forward(self, input: Input, hx: Optional[Tensor] = None) -> Tuple[Input, Tensor]:
         output, finals = self._forward(input, [hx])
         return output, finals[0]
-
-    def extra_repr(self):
-        text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else text + f", nonlinearity={self.nonlinearity}"
 
 
 class LSTM(RNNBase):
@@ -160,6 +157,7 @@ class RNNCellBase(Module):
                 f"{name}: input dtype ({input.dtype}) does not match weight dtype ({self.weight_ih.dtype}); "
                 f"convert the input (input.to({self.weight_ih.dtype})) or the module"
             )
+        check_state_dtypes(name, states, input.dtype)
         batch = input.shape[0]
         for number, state in enumerate(states):
             if state is None:

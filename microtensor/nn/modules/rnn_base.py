@@ -38,6 +38,16 @@ def check_positive_int(value, name):
         raise ValueError(f"{name} must be greater than zero, got {value}")
 
 
+def check_state_dtypes(layer, states, dtype):
+    """Refuse an initial state whose dtype is not the input's, as PyTorch (no silent promotion of the layer)."""
+    for number, state in enumerate(states):
+        if state is not None and state.dtype != dtype:
+            which = f"hx[{number}]" if len(states) > 1 else "hx"
+            raise RuntimeError(
+                f"{layer}: {which} dtype ({state.dtype}) does not match input dtype ({dtype}); "
+                f"convert it with {which.split('[')[0]}.to({dtype})")
+
+
 def check_tensor(value, layer, what="input"):
     if not isinstance(value, Tensor):
         raise TypeError(f"{layer}: {what} must be a Tensor, not {type(value).__name__}")
@@ -154,13 +164,14 @@ class RNNBase(Module):
         """Features of h (``proj_size`` when projecting) and, for the LSTM, of c."""
         return [self.proj_size or self.hidden_size, self.hidden_size][:count]
 
-    def _check_states(self, states, batch):
+    def _check_states(self, states, batch, dtype):
         expected = [(self.num_layers * (2 if self.bidirectional else 1), batch, size)
                     for size in self._state_sizes(len(states))]
         for number, (state, shape) in enumerate(zip(states, expected)):
             if state is not None and tuple(state.shape) != shape:
                 which = f"hidden[{number}]" if len(states) > 1 else "hidden"
                 raise RuntimeError(f"Expected {which} size {shape}, got {list(state.shape)}")
+        check_state_dtypes(self._layer_name(), states, dtype)
 
     def _check_input(self, input, name):
         weight = self.weight_ih_l0
@@ -202,7 +213,7 @@ class RNNBase(Module):
         self._check_input(input, name)
         if input.shape[0] == 0:
             raise RuntimeError(f"Expected sequence length to be larger than 0 in {name}")
-        self._check_states(states, input.shape[1])
+        self._check_states(states, input.shape[1], input.dtype)
         return input, states, batched
 
     def _prepare_packed(self, packed: PackedSequence, states):
@@ -217,7 +228,7 @@ class RNNBase(Module):
         for state in states:
             if state is not None:
                 check_tensor(state, name, "hx")
-        self._check_states(states, batch_sizes[0])
+        self._check_states(states, batch_sizes[0], data.dtype)
         if packed.sorted_indices is not None:
             states = [None if state is None else state.index_select(1, packed.sorted_indices) for state in states]
         return data, batch_sizes, states
