@@ -35,23 +35,39 @@ class Add(Function):
 
 
 class Sub(Function):
-    """``a - b``;  d/da = 1, d/db = -1."""
+    """``a - b``;  d/da = 1, d/db = -1. PyTorch refuses a bool operand (tensor or Python bool) on
+    either side, so that ``1 - mask`` is not mistaken for inverting a mask."""
 
     numpy_level = True
 
     @staticmethod
     def forward(ctx, a, b):
-        try:
-            return match_dtype(np.subtract(a, b), a, b)
-        except TypeError:  # numpy refuses bool - bool; PyTorch raises a RuntimeError
-            raise RuntimeError(
-                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or logical_xor() operator instead."
-            ) from None
+        if _is_bool(a) or _is_bool(b):
+            _refuse_bool_subtraction(a, b)
+        return match_dtype(np.subtract(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+def _is_bool(value):
+    return value.__class__ is bool or (value.__class__ is np.ndarray and value.dtype.kind == "b")
+
+
+def _refuse_bool_subtraction(a, b):
+    """PyTorch's RuntimeErrors for ``-`` with a bool operand (two bool tensors have their own)."""
+    if _is_bool(a) and _is_bool(b) and (a.__class__ is np.ndarray and b.__class__ is np.ndarray):
+        raise RuntimeError(
+            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    kinds = [f"tensor of dtype {v.dtype}" if v.__class__ is np.ndarray else type(v).__name__ for v in (a, b)]
+    raise RuntimeError(
+        "sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
+        f"a mask, use the `~` or `logical_not()` operator instead (operands: {kinds[0]} and {kinds[1]}); "
+        "to count with the truth values convert first, e.g. mask.int()"
+    )
 
 
 class Mul(Function):
@@ -199,8 +215,11 @@ def add(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
 
 @op(method=("sub", "subtract"), dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
 def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
-    """``input - alpha * other`` elementwise, with broadcasting."""
+    """``input - alpha * other`` elementwise, with broadcasting (a bool operand is refused, as in PyTorch)."""
     if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
+        a, b = (getattr(to_operand(value, "sub"), "_data", value) for value in (input, other))
+        if _is_bool(a) or _is_bool(b):
+            _refuse_bool_subtraction(a, b)
         other = mul(other, _alpha(alpha, input, other, "sub"))
     return _binary(Sub, "sub", input, other)
 
