@@ -115,7 +115,10 @@ class Div(Function):
 class Pow(Function):
     """``a ** b``;  d/da = b * a^(b-1), 0 where b == 0 (so d/dx x^0 = 0 at x = 0);
     d/db = a^b * log(a), 0 where a == 0 and b >= 0 (so -inf for 0^b with b < 0 and nan for a
-    negative base, as in PyTorch; the output is saved only for d/db, as in PyTorch)."""
+    negative base, as in PyTorch; the output is saved only for d/db, as in PyTorch).
+
+    Integers to a negative integer *tensor* exponent are PyTorch's integer powers (``_integer_pow``);
+    a negative Python int exponent of an integer tensor is a RuntimeError, as in PyTorch."""
 
     numpy_level = True
 
@@ -123,7 +126,10 @@ class Pow(Function):
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan
             try:
-                out = match_dtype(np.power(a, b), a, b)
+                if b.__class__ is np.ndarray and b.dtype.kind == "i" and np.dtype(torch_result_dtype(a, b)).kind in "iu":
+                    out = _integer_pow(a, b)
+                else:
+                    out = match_dtype(np.power(a, b), a, b)
             except ValueError as error:  # numpy: "Integers to negative integer powers are not allowed."
                 if "negative integer powers" not in str(error):
                     raise
@@ -144,6 +150,19 @@ class Pow(Function):
             if need_b:
                 grad_b = _pow_grad_exponent(grad, a, b, out)
         return grad_a, grad_b
+
+
+def _integer_pow(a, b):
+    """``a ** b`` for an integer result and an integer exponent tensor, as PyTorch computes it:
+    ``a^b`` (wrapping) where ``b >= 0``; where ``b < 0``, ``1`` for ``a == 1``, ``(-1)^b`` for
+    ``a == -1`` and ``0`` otherwise (``1 / a^|b|`` truncated toward zero; 0 also for ``a == 0``)."""
+    negative = b < 0
+    out = match_dtype(np.power(a, np.where(negative, 0, b).astype(b.dtype)), a, b)
+    if not negative.any():
+        return out
+    odd = np.remainder(b, 2) == 1
+    inverse = np.where(np.equal(a, 1), 1, np.where(np.equal(a, -1), np.where(odd, -1, 1), 0))
+    return np.where(negative, inverse, out).astype(out.dtype)
 
 
 def _pow_grad_exponent(grad, a, b, out):

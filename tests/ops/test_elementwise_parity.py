@@ -29,3 +29,22 @@ def test_subtraction_with_a_bool_operand_is_refused(make):
 def test_subtraction_of_two_bool_tensors_has_its_own_message():
     with pytest.raises(RuntimeError, match=r"with two bool tensors is not supported\. Use the `\^` or `logical_xor\(\)`"):
         mt.tensor([True]) - mt.tensor([False])
+
+
+def test_integer_pow_with_negative_tensor_exponents_is_pytorchs():
+    # 1/a^|b| truncated toward zero: 1 for a == 1, (-1)^b for a == -1, else 0 (0 too for a == 0)
+    base = mt.tensor([2, 1, -1, -1, 3, -2, 0, 5])
+    exponent = mt.tensor([-1, -1, -1, -2, -2, -3, -1, 2])
+    result = base ** exponent
+    assert result.dtype == mt.int64 and result.tolist() == [0, 1, -1, 1, 0, 0, 0, 25]
+    assert ((-2) ** mt.tensor([-1, -2, 3])).tolist() == [0, 0, -8]
+    small = mt.tensor([-1, 2], dtype=mt.int8) ** mt.tensor([-3, -1], dtype=mt.int8)
+    assert small.dtype == mt.int8 and small.tolist() == [-1, 0]
+    # uint8 255 promoted with int8 is int16 255, not -1
+    assert (mt.tensor([255, 1], dtype=mt.uint8) ** mt.tensor([-1], dtype=mt.int8)).tolist() == [0, 1]
+    assert (mt.tensor([2]) ** mt.tensor(-1)).tolist() == [0]  # a 0-d exponent tensor too
+
+
+def test_integer_tensor_to_a_negative_python_int_is_refused():
+    with pytest.raises(RuntimeError, match=r"pow: Integers to negative integer powers are not allowed"):
+        mt.tensor([2, 3]) ** -1
