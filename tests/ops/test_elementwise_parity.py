@@ -3,6 +3,7 @@ precision, in-place result dtypes, and values and gradients at 0, +-inf and nan.
 Expected values are closed forms or numpy/scipy formulas."""
 import math
 
+import numpy as np
 import pytest
 
 import microtensor as mt
@@ -48,3 +49,29 @@ def test_integer_pow_with_negative_tensor_exponents_is_pytorchs():
 def test_integer_tensor_to_a_negative_python_int_is_refused():
     with pytest.raises(RuntimeError, match=r"pow: Integers to negative integer powers are not allowed"):
         mt.tensor([2, 3]) ** -1
+
+
+def test_in_place_results_follow_pytorchs_cast_rule():
+    u8 = mt.tensor([250, 2], dtype=mt.uint8)
+    u8.add_(mt.tensor([10, -3]))  # int64 result written into uint8, wrapping
+    assert u8.dtype == mt.uint8 and u8.tolist() == [4, 255]
+    i8 = mt.tensor([1, 2], dtype=mt.int8)
+    i8 *= mt.tensor([200, 3], dtype=mt.uint8)  # int16 result into int8
+    assert i8.dtype == mt.int8 and i8.tolist() == [-56, 6]
+    f32 = mt.tensor([1.0, 2.0])
+    f32.add_(mt.tensor([0.1, 0.2], dtype=mt.float64))  # float64 result rounded into float32
+    assert f32.dtype == mt.float32 and f32.tolist() == np.array([1.1, 2.2], dtype=np.float32).tolist()
+    ints = mt.tensor([1, 2])
+    ints.add_(True)  # a bool fits an integer tensor
+    assert ints.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("make, source, target", [
+    (lambda: mt.tensor([1, 2]).add_(0.5), "Float", "Long"),
+    (lambda: mt.tensor([1], dtype=mt.int8).mul_(mt.tensor([1.5], dtype=mt.float64)), "Double", "Char"),
+    (lambda: mt.tensor([True]).add_(mt.tensor([1])), "Long", "Bool"),
+    (lambda: mt.tensor([1, 2]).sqrt_(), "Float", "Long"),
+])
+def test_in_place_results_that_do_not_fit_are_refused(make, source, target):
+    with pytest.raises(RuntimeError, match=rf"_: result type {source} can't be cast to the desired output type {target}"):
+        make()
