@@ -51,6 +51,10 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
+def _is_floating(value):
+    return value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f")
+
+
 def _is_bool(value):
     return value.__class__ is bool or (value.__class__ is np.ndarray and value.dtype.kind == "b")
 
@@ -97,10 +101,11 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
-            out = np.true_divide(a, b)
-        promoted = match_dtype(out, a, b)
-        out = promoted if promoted.dtype.kind == "f" else out.astype(_dtypes.get_default_dtype())
+        if not (_is_floating(a) or _is_floating(b)):  # ints and bools divide in the default float dtype
+            dtype = _dtypes.get_default_dtype()
+            a, b = np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
+            out = match_dtype(np.true_divide(a, b), a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return out
 

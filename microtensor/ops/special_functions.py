@@ -115,23 +115,46 @@ class Xlogy(Function):
 
 
 class LogAddExp(Function):
-    """``z = log(e^a + e^b) = m + log(e^(a-m) + e^(b-m))`` with m = max(a, b) (no overflow);
-    dz/da = e^(a-z) = sigmoid(a - b), dz/db = e^(b-z)."""
+    """``z = log(e^a + e^b)``, computed without overflow (numpy's ``logaddexp``: ``m + log1p(e^-|a-b|)``
+    with m = max(a, b));  dz/da = e^a / (e^a + e^b) = 1 / (1 + e^(b-a)), dz/db = 1 / (1 + e^(a-b))
+    (PyTorch's form: 1 at a = inf for a finite b, 0 at b = inf; nan where a = b = +-inf)."""
 
     numpy_level = True
+    function = staticmethod(np.logaddexp)
+    power = staticmethod(np.exp)
 
     @staticmethod
     def forward(ctx, a, b):
+        return LogAddExp._forward(ctx, a, b)
+
+    @classmethod
+    def _forward(cls, ctx, a, b):
         a, b = _floating_pair(a, b)
-        z = match_dtype(np.logaddexp(a, b), a, b)
-        ctx.save_for_backward(a, b, z)
+        with np.errstate(invalid="ignore"):  # -inf and -inf, nan: no warning
+            z = match_dtype(np.asarray(cls.function(a, b)), a, b)
+        ctx.save_for_backward(a, b)
         return z
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, z = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * np.exp(a - z) if need_a else None), (grad * np.exp(b - z) if need_b else None)
+        power = ctx.power
+        with np.errstate(over="ignore", invalid="ignore"):  # e^(b-a) = inf gives 0; inf - inf gives nan
+            return (grad / (power(b - a) + 1) if need_a else None), (grad / (power(a - b) + 1) if need_b else None)
+
+
+class LogAddExp2(LogAddExp):
+    """``z = log2(2^a + 2^b)``, computed without overflow in the operands' float dtype (numpy's
+    ``logaddexp2``);  dz/da = 2^a / (2^a + 2^b) = 1 / (1 + 2^(b-a)), dz/db = 1 / (1 + 2^(a-b)).
+    ``LogAddExp`` in base 2: its class sets ``function`` and ``power``."""
+
+    function = staticmethod(np.logaddexp2)
+    power = staticmethod(np.exp2)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return LogAddExp2._forward(ctx, a, b)
 
 
 class Rsqrt(Function):
@@ -182,11 +205,10 @@ def logaddexp(input: Tensor, other: TensorLike) -> Tensor:
     return _binary(LogAddExp, "logaddexp", _as_tensor(input, "logaddexp"), other)
 
 
-@op(method=True, numpy=np.logaddexp2)
+@op(method=True, numpy=np.logaddexp2, out=True)
 def logaddexp2(input: Tensor, other: TensorLike) -> Tensor:
-    """``log2(2**input + 2**other)`` elementwise: ``logaddexp`` in base 2."""
-    ln2 = math.log(2.0)
-    return logaddexp(_as_tensor(input, "logaddexp2") * ln2, other * ln2) / ln2
+    """``log2(2**input + 2**other)`` elementwise, computed without overflow.  d/dinput = 1 / (1 + 2^(other - input))."""
+    return _binary(LogAddExp2, "logaddexp2", _as_tensor(input, "logaddexp2"), other)
 
 
 @op(method=True, numpy=np.exp2, out=True)

@@ -75,3 +75,50 @@ def test_in_place_results_follow_pytorchs_cast_rule():
 def test_in_place_results_that_do_not_fit_are_refused(make, source, target):
     with pytest.raises(RuntimeError, match=rf"_: result type {source} can't be cast to the desired output type {target}"):
         make()
+
+
+def test_float_ops_of_a_float_and_an_integer_operand_compute_in_the_float_dtype():
+    x = mt.tensor([1.0, -1.0, 2.5])
+    y = mt.tensor([2, 127, 7], dtype=mt.int8)
+    expected = np.float32([1.0, -1.0, 2.5]) * np.log(np.float32([2, 127, 7]))  # not numpy's float16 log of int8
+    result = mt.xlogy(x, y)
+    assert result.dtype == mt.float32
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(mt.xlogy(2.5, y).numpy(), 2.5 * np.log(np.float32([2, 127, 7])), rtol=1e-6)
+    np.testing.assert_allclose(mt.special.xlog1py(x, y).numpy(), expected / np.log(np.float32([2, 127, 7]))
+                               * np.log1p(np.float32([2, 127, 7])), rtol=1e-6)
+    angle = mt.atan2(mt.tensor([1.0, 2.0]), mt.tensor(3.0, dtype=mt.float64))  # a float32 nd with a float64 0-d
+    assert angle.dtype == mt.float32
+    assert angle.numpy().tolist() == np.arctan2(np.float32([1.0, 2.0]), np.float32(3.0)).tolist()
+    assert mt.atan2(mt.tensor([1.0]), mt.tensor([3.0], dtype=mt.float64)).dtype == mt.float64
+
+
+def test_integer_true_division_is_quiet_and_in_the_default_float_dtype():
+    result = mt.tensor([0, 1, -1, 7], dtype=mt.int8) / mt.tensor([0, 0, 0, 2], dtype=mt.int8)
+    assert result.dtype == mt.float32
+    assert result.numpy().tolist()[1:] == [inf, -inf, 3.5] and math.isnan(result.numpy()[0])
+    assert (mt.tensor([True]) / mt.tensor([False])).tolist() == [inf]
+
+
+def test_logaddexp2_is_its_own_op_precise_in_float32():
+    a = np.float32([100.0, -100.0, 0.0, 1e-8, 30.0])
+    b = np.float32([100.5, -100.25, 1e-8, -1e-8, -30.0])
+    result = mt.logaddexp2(mt.tensor(a), mt.tensor(b))
+    assert result.dtype == mt.float32
+    np.testing.assert_allclose(result.numpy(), np.logaddexp2(a.astype(np.float64), b.astype(np.float64)), rtol=2e-7)
+    assert mt.logaddexp2(mt.tensor([1, 2]), mt.tensor(3.0, dtype=mt.float64)).dtype == mt.float64
+    assert mt.logaddexp2(mt.tensor([-inf]), mt.tensor([-inf])).tolist() == [-inf]
+
+
+@pytest.mark.parametrize("op, power", [(mt.logaddexp, np.exp), (mt.logaddexp2, np.exp2)], ids=["logaddexp", "logaddexp2"])
+def test_logaddexp_gradients_are_one_over_one_plus_a_power_of_the_difference(op, power):
+    a = mt.tensor([inf, 1.0, 1e30, 0.5, -3.0], dtype=mt.float64, requires_grad=True)
+    b = mt.tensor([1.0, inf, -1e30, 0.25, 2.0], dtype=mt.float64, requires_grad=True)
+    op(a, b).sum().backward()
+    with np.errstate(over="ignore"):
+        expected_a = 1 / (1 + power(b.detach().numpy() - a.detach().numpy()))
+    np.testing.assert_allclose(a.grad.numpy(), expected_a, rtol=1e-12)  # 1 at a = inf, 0 at b = inf
+    np.testing.assert_allclose(b.grad.numpy(), 1 - expected_a, rtol=1e-12)
+    x = mt.tensor([0.3, -1.2], dtype=mt.float64, requires_grad=True)
+    y = mt.tensor([0.7, 2.0], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(op, (x, y)) and mt.autograd.gradgradcheck(op, (x, y))
