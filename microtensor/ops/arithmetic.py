@@ -229,11 +229,23 @@ def _alpha(alpha, input, other, op_name):
     return alpha
 
 
+def _scaled(other, alpha, input, op_name):
+    """``alpha * other`` computed in the dtype of ``input + other``, as PyTorch computes it: a narrower
+    ``other`` (uint8 beside int8, int8 beside a float number) is converted first, so it does not wrap."""
+    other = to_operand(other, op_name)
+    if isinstance(other, Tensor):
+        operand = input if input.__class__ in (int, float, bool) else to_operand(input, op_name)
+        dtype = torch_result_dtype(getattr(operand, "_data", operand), other._data)
+        if other.dtype != dtype:
+            other = other.to(dtype)
+    return mul(other, alpha)
+
+
 @op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add, out=True)
 def add(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
-    """``input + alpha * other`` elementwise, with broadcasting."""
+    """``input + alpha * other`` elementwise, with broadcasting (``alpha * other`` in the result's dtype)."""
     if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
-        other = mul(other, _alpha(alpha, input, other, "add"))
+        other = _scaled(other, _alpha(alpha, input, other, "add"), input, "add")
     return _binary(Add, "add", input, other)
 
 
@@ -244,7 +256,7 @@ def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
         a, b = (getattr(to_operand(value, "sub"), "_data", value) for value in (input, other))
         if _is_bool(a) or _is_bool(b):
             _refuse_bool_subtraction(a, b)
-        other = mul(other, _alpha(alpha, input, other, "sub"))
+        other = _scaled(other, _alpha(alpha, input, other, "sub"), input, "sub")
     return _binary(Sub, "sub", input, other)
 
 

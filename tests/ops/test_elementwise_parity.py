@@ -122,3 +122,15 @@ def test_logaddexp_gradients_are_one_over_one_plus_a_power_of_the_difference(op,
     x = mt.tensor([0.3, -1.2], dtype=mt.float64, requires_grad=True)
     y = mt.tensor([0.7, 2.0], dtype=mt.float64, requires_grad=True)
     assert mt.autograd.gradcheck(op, (x, y)) and mt.autograd.gradgradcheck(op, (x, y))
+
+
+def test_alpha_scales_the_other_operand_in_the_result_dtype():
+    wide = mt.add(mt.tensor([0, 1], dtype=mt.int8), mt.tensor([255, 255], dtype=mt.uint8), alpha=2)
+    assert wide.dtype == mt.int16 and wide.tolist() == [510, 511]  # 2 * 255 does not wrap in uint8
+    assert mt.add(mt.tensor([1], dtype=mt.int8), mt.tensor([True]), alpha=2).dtype == mt.int8
+    assert mt.add(2.5, mt.tensor([127], dtype=mt.int8), alpha=2).tolist() == [256.5]
+    x = mt.tensor([1.0], dtype=mt.float64, requires_grad=True)
+    y = mt.tensor([3.0], requires_grad=True)
+    z = mt.sub(x, y, alpha=0.5)
+    z.backward()
+    assert z.dtype == mt.float64 and y.grad.dtype == mt.float32 and y.grad.tolist() == [-0.5]
