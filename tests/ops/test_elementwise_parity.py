@@ -134,3 +134,28 @@ def test_alpha_scales_the_other_operand_in_the_result_dtype():
     z = mt.sub(x, y, alpha=0.5)
     z.backward()
     assert z.dtype == mt.float64 and y.grad.dtype == mt.float32 and y.grad.tolist() == [-0.5]
+
+
+def test_clamp_takes_bool_bounds_as_zero_and_one():
+    ints = mt.clamp(mt.tensor([-1, 0, 1, 2]), min=True)
+    assert ints.dtype == mt.int64 and ints.tolist() == [1, 1, 1, 2]
+    floats = mt.clamp(mt.tensor([-1.0, 0.5, 2.0]), False, True)
+    assert floats.dtype == mt.float32 and floats.tolist() == [0.0, 0.5, 1.0]
+    assert mt.tensor([1, 5], dtype=mt.uint8).clamp_(max=True).tolist() == [1, 1]
+    x = mt.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    mt.clamp(x, False, True).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.0]
+    masks = mt.tensor([True, False])
+    assert mt.clamp(masks, min=mt.tensor(False)).tolist() == [True, False]  # one tensor bound: a bool result
+    assert mt.clamp(masks, 0, 1).dtype == mt.int64  # int bounds promote the result
+
+
+@pytest.mark.parametrize("make, kernel", [
+    (lambda m: mt.clamp(m, min=False), "clamp_min_scalar_cpu"),
+    (lambda m: mt.clamp_max(m, True), "clamp_max_scalar_cpu"),
+    (lambda m: mt.clamp(m, False, True), "clamp_scalar_cpu"),
+    (lambda m: mt.clamp(m, mt.tensor([False]), mt.tensor([True])), "clamp_cpu"),
+])
+def test_clamp_of_a_bool_tensor_to_a_bool_result_is_refused_as_in_pytorch(make, kernel):
+    with pytest.raises(NotImplementedError, match=rf'clamp: "{kernel}" not implemented for \'Bool\''):
+        make(mt.tensor([True, False]))
