@@ -159,3 +159,19 @@ def test_clamp_takes_bool_bounds_as_zero_and_one():
 def test_clamp_of_a_bool_tensor_to_a_bool_result_is_refused_as_in_pytorch(make, kernel):
     with pytest.raises(NotImplementedError, match=rf'clamp: "{kernel}" not implemented for \'Bool\''):
         make(mt.tensor([True, False]))
+
+
+def test_gamma_functions_at_infinities_and_poles():
+    x = mt.tensor([-inf, inf, 0.0, -0.0, -1.0, -2.0, 1.0], dtype=mt.float64, requires_grad=True)
+    y = mt.lgamma(x)
+    assert y.tolist() == [inf] * 6 + [0.0]  # log|Gamma| is inf at the poles and at both infinities
+    y.backward(mt.ones_like(y))
+    grad = x.grad.numpy()  # digamma: no limit at -inf, -inf at +0, +inf at -0, nan at -1 and -2
+    assert np.isnan(grad[[0, 4, 5]]).all() and grad[[1, 2, 3]].tolist() == [inf, -inf, inf]
+    assert grad[6] == pytest.approx(-0.5772156649015329)  # -Euler's gamma
+    trigamma = mt.polygamma(1, mt.tensor([-inf, inf, 0.0, 1.0], dtype=mt.float64)).numpy()
+    assert np.isnan(trigamma[0]) and trigamma[1:3].tolist() == [0.0, inf]
+    assert trigamma[3] == pytest.approx(math.pi ** 2 / 6, rel=1e-14)
+    z = mt.tensor([-inf], dtype=mt.float64, requires_grad=True)
+    mt.digamma(z).backward()
+    assert np.isnan(z.grad.item())  # d/dx digamma = trigamma, nan at -inf
