@@ -101,7 +101,8 @@ class Abs(Function):
 
 
 class Sign(Function):
-    """``y = sign x`` in {-1, 0, 1};  dy/dx = 0 everywhere (PyTorch's convention at 0)."""
+    """``y = sign x = (x > 0) - (x < 0)`` in {-1, 0, 1} (0 for nan, as PyTorch computes it);
+    dy/dx = 0 everywhere (PyTorch's convention at 0)."""
 
     numpy_level = True
 
@@ -109,6 +110,8 @@ class Sign(Function):
     def forward(ctx, x):
         if x.dtype.kind == "b":
             return np.array(x, copy=True)
+        if x.dtype.kind == "f":
+            return np.where(np.isnan(x), x.dtype.type(0), np.sign(x))
         return np.sign(x)
 
     @staticmethod

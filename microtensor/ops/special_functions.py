@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from .._registry import op
 from .._typing import TensorLike
 from .elementwise import _as_tensor, _floating, _floating_pair
+from .activation import _scipy_special
 from .gaussian import _erf
 from ._two_operands import _binary
 from ._util import match_dtype
@@ -39,6 +40,21 @@ class Erf(Function):
         return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
+_erfc_scalar = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _erfc_numpy(x):
+    """erfc elementwise with ``math.erfc`` (the fallback without scipy; slower, same values)."""
+    x = np.asarray(x)
+    return _erfc_scalar(x).astype(x.dtype, copy=False)
+
+
+def _erfc(x):
+    global _erfc  # replaced by the real implementation on first use
+    _erfc = _scipy_special("erfc", _erfc_numpy)
+    return _erfc(x)
+
+
 class Erfc(Function):
     """``y = erfc x = 1 - erf x``;  dy/dx = -2/sqrt(pi) e^(-x^2)."""
 
@@ -48,7 +64,7 @@ class Erfc(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        return np.asarray(1 - _erf(x), dtype=x.dtype)
+        return np.asarray(_erfc(x), dtype=x.dtype)  # not 1 - erf x, which loses the tail
 
     @staticmethod
     def backward(ctx, grad):
@@ -58,7 +74,8 @@ class Erfc(Function):
 
 class Logit(Function):
     """``y = log(p / (1 - p))``, with p clamped to [eps, 1 - eps] when eps is given;
-    dy/dp = 1 / (p (1 - p)), 0 where the clamp holds p (as PyTorch)."""
+    dy/dp = 1 / (p (1 - p)): without eps nan outside [0, 1], with eps 0 wherever p is not in
+    [eps, 1 - eps] (nan included), as PyTorch."""
 
     numpy_level = True
 
@@ -74,16 +91,16 @@ class Logit(Function):
     @staticmethod
     def backward(ctx, grad):
         (p,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             slope = grad / (p * (1 - p))
         if ctx.eps is None:
-            return slope, None
-        return np.where((p < ctx.eps) | (p > 1 - ctx.eps), 0, slope), None
+            return np.where((p < 0) | (p > 1), np.nan, slope), None
+        return np.where((p >= ctx.eps) & (p <= 1 - ctx.eps), slope, 0), None
 
 
 class Xlogy(Function):
     """``z = x log y``, 0 where x == 0 (even for y == 0), nan where y is nan;
-    dz/dx = log y (0 where x == 0 and y == 0), dz/dy = x / y.
+    dz/dx = log y (0 where x == 0 and y <= 0, as in PyTorch), dz/dy = x / y.
 
     ``Xlog1py`` (``special_extras.py``) is the same op with ``log1p`` for ``log``: its class sets
     ``log`` and the ``pole`` where log is -inf (``y == -1``; here ``y == 0``, so dz/dy = x / (y - pole))."""
@@ -109,7 +126,7 @@ class Xlogy(Function):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = np.where((x == 0) & (y == ctx.pole), 0, grad * ctx.log(y)) if need_x else None
+            grad_x = np.where((x == 0) & (y <= ctx.pole), 0, grad * ctx.log(y)) if need_x else None
             grad_y = grad * x / (y - ctx.pole if ctx.pole else y) if need_y else None
         return grad_x, grad_y
 

@@ -139,7 +139,8 @@ class Atan(Function):
 
 class Atan2(Function):
     """``y = atan2(a, b)``, the angle of the point (b, a) in (-pi, pi];
-    dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2) (nan at the origin)."""
+    dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2), both 0 at the origin (PyTorch takes
+    1 / (a^2 + b^2) as 0 where it is infinite)."""
 
     numpy_level = True
 
@@ -153,8 +154,9 @@ class Atan2(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = grad / (a * a + b * b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            squared = a * a + b * b
+            scale = grad / np.where(squared == 0, np.inf, squared)  # 0 at the origin, as in PyTorch
             return (scale * b if need_a else None), (-scale * a if need_b else None)
 
 

@@ -175,3 +175,64 @@ def test_gamma_functions_at_infinities_and_poles():
     z = mt.tensor([-inf], dtype=mt.float64, requires_grad=True)
     mt.digamma(z).backward()
     assert np.isnan(z.grad.item())  # d/dx digamma = trigamma, nan at -inf
+
+
+def test_sign_of_nan_is_zero_as_pytorch_computes_it():
+    for dtype in (mt.float32, mt.float64):
+        x = mt.tensor([nan, -0.0, -2.0, inf], dtype=dtype)
+        assert mt.sign(x).tolist() == [0.0, 0.0, -1.0, 1.0] and mt.sgn(x).dtype == dtype
+        assert mt.sign(mt.tensor(nan, dtype=dtype)).item() == 0.0
+
+
+def unary_grad(op, values, dtype=mt.float64):
+    x = mt.tensor(values, dtype=dtype, requires_grad=True)
+    y = op(x)
+    y.backward(mt.ones_like(y))
+    return x.grad.numpy()
+
+
+def test_edge_gradients_of_the_unary_ops():
+    # sqrt' = 1/(2 sqrt x): inf at 0; |x|' = sign x: 0 at 0 and at nan; sign' = 0 everywhere
+    assert unary_grad(mt.sqrt, [0.0, 4.0, inf]).tolist() == [inf, 0.25, 0.0]
+    grad = unary_grad(mt.abs, [0.0, -0.0, -3.0, inf, -inf, nan])
+    assert grad.tolist() == [0.0, 0.0, -1.0, 1.0, -1.0, 0.0]
+    assert unary_grad(mt.sign, [0.0, inf, nan]).tolist() == [0.0, 0.0, 0.0]
+    # logit' = 1/(p(1-p)): inf at 0 and 1, nan outside [0, 1]; with eps 0 outside [eps, 1-eps] and at nan
+    grad = unary_grad(mt.logit, [0.0, 0.5, 1.0, -1.0, 2.0])
+    assert grad[:3].tolist() == [inf, 4.0, inf] and np.isnan(grad[3:]).all()
+    grad = unary_grad(lambda p: mt.logit(p, eps=0.1), [0.05, 0.1, 0.5, 0.95, nan])
+    assert grad.tolist() == pytest.approx([0.0, 1 / 0.09, 4.0, 0.0, 0.0])
+
+
+def test_erfc_keeps_the_tail():
+    x = np.array([3.0, 5.0, 7.0, 10.0])
+    expected = [math.erfc(v) for v in x]
+    np.testing.assert_allclose(mt.erfc(mt.tensor(x, dtype=mt.float64)).numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(mt.erfc(mt.tensor(x[:3], dtype=mt.float32)).numpy(), expected[:3], rtol=1e-6)
+    np.testing.assert_allclose(mt.erfc(mt.tensor([5, 7])).numpy(), expected[1:3], rtol=1e-6)  # ints too
+
+
+def binary_grads(op, a, b):
+    x = mt.tensor(a, dtype=mt.float64, requires_grad=True)
+    y = mt.tensor(b, dtype=mt.float64, requires_grad=True)
+    z = op(x, y)
+    z.backward(mt.ones_like(z))
+    return x.grad.numpy(), y.grad.numpy()
+
+
+def test_atan2_gradient_is_zero_at_the_origin():
+    grad_a, grad_b = binary_grads(mt.atan2, [0.0, -0.0, 1.0], [0.0, 0.0, 1.0])
+    assert grad_a.tolist() == [0.0, 0.0, 0.5] and grad_b.tolist() == [0.0, 0.0, -0.5]
+    assert np.signbit(grad_a[:2]).tolist() == [False, False] and np.signbit(grad_b[:2]).tolist() == [True, False]
+
+
+def test_xlogy_gradient_is_zero_where_x_is_zero_and_log_undefined():
+    grad_x, grad_y = binary_grads(mt.xlogy, [0.0, 0.0, 0.0, 2.0], [0.0, -1.0, -inf, math.e])
+    assert grad_x.tolist() == [0.0, 0.0, 0.0, 1.0] and grad_y[3] == pytest.approx(2 / math.e)
+    grad_x, _ = binary_grads(mt.special.xlog1py, [0.0, 0.0, 1.0], [-1.0, -2.5, math.e - 1])
+    assert grad_x.tolist() == [0.0, 0.0, pytest.approx(1.0)]
+
+
+def test_copysign_gradient_is_the_ratio_of_result_to_input():
+    grad_a, grad_b = binary_grads(mt.copysign, [2.0, -2.0, 0.0, inf], [-1.0, -1.0, -1.0, -1.0])
+    assert grad_a[:3].tolist() == [-1.0, 1.0, 0.0] and np.isnan(grad_a[3]) and grad_b.tolist() == [0.0] * 4
