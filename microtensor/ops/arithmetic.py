@@ -113,7 +113,7 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
             return (grad / b if need_a else None), (-grad * ((a / b) / b) if need_b else None)
 
 

@@ -47,7 +47,7 @@ def _no_bool(op_name, a, b):
 def _rounded(ufunc, op_name, a, b):
     """``ufunc(a, b)`` with PyTorch's result dtype and its errors; floats divide by 0 quietly."""
     _no_bool(op_name, a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # int8 -128 // -1 wraps, as in PyTorch
         result = match_dtype(ufunc(a, b), a, b)
     _integer_divisor_check(op_name, a, b, result)
     return result
@@ -123,7 +123,8 @@ class Remainder(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * np.floor(a / b) if need_b else None)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return (grad if need_a else None), (-grad * np.floor(a / b) if need_b else None)
 
 
 class Fmod(Function):
@@ -140,7 +141,8 @@ class Fmod(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * np.trunc(a / b) if need_b else None)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return (grad if need_a else None), (-grad * np.trunc(a / b) if need_b else None)
 
 
 @op(method=True, dunders=("__floordiv__",), reflected=("__rfloordiv__",), numpy=np.floor_divide, out=True)

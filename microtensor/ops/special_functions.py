@@ -37,7 +37,8 @@ class Erf(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
 _erfc_scalar = np.vectorize(math.erfc, otypes=[np.float64])
@@ -69,7 +70,8 @@ class Erfc(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
 class Logit(Function):
@@ -125,7 +127,7 @@ class Xlogy(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             grad_x = np.where((x == 0) & (y <= ctx.pole), 0, grad * ctx.log(y)) if need_x else None
             grad_y = grad * x / (y - ctx.pole if ctx.pole else y) if need_y else None
         return grad_x, grad_y
@@ -189,7 +191,8 @@ class Rsqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (y * y * y * -0.5)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (y * y * y * -0.5)
 
 
 @op(method=True, out=True)

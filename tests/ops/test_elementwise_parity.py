@@ -236,3 +236,35 @@ def test_xlogy_gradient_is_zero_where_x_is_zero_and_log_undefined():
 def test_copysign_gradient_is_the_ratio_of_result_to_input():
     grad_a, grad_b = binary_grads(mt.copysign, [2.0, -2.0, 0.0, inf], [-1.0, -1.0, -1.0, -1.0])
     assert grad_a[:3].tolist() == [-1.0, 1.0, 0.0] and np.isnan(grad_a[3]) and grad_b.tolist() == [0.0] * 4
+
+
+QUIET_UNARY = [mt.log, mt.log10, mt.log2, mt.erf, mt.erfc, mt.rsqrt, mt.special.ndtr, mt.special.ndtri,
+               mt.special.log_ndtr, mt.asinh, mt.acosh, mt.atanh, mt.sin, mt.cos, mt.asin, mt.acos, mt.atan,
+               mt.frac]
+
+
+@pytest.mark.parametrize("op", QUIET_UNARY, ids=[op.__name__ for op in QUIET_UNARY])
+def test_unary_ops_are_quiet_at_extreme_float32_values(op):
+    # RuntimeWarning is an error under pytest: inf, nan, 1e30 (whose square overflows) and a subnormal
+    x = mt.tensor([inf, -inf, nan, 1e30, -1e30, 1e-40, 0.5], requires_grad=True)
+    y = op(x)
+    y.backward(mt.ones_like(y))
+    assert x.grad.dtype == mt.float32
+
+
+@pytest.mark.parametrize("op", [mt.div, mt.remainder, mt.fmod, mt.hypot, mt.xlogy, mt.atan2, mt.floor_divide])
+def test_binary_ops_are_quiet_at_extreme_values(op):
+    a = mt.tensor([1e30, 0.0, inf, 1.0, -128.0])
+    b = mt.tensor([1e-30, 0.0, inf, 0.0, -1.0])
+    if op is not mt.floor_divide:
+        a.requires_grad_()
+        z = op(a, b)
+        z.backward(mt.ones_like(z))
+    ints = mt.tensor([-128, 7], dtype=mt.int8)
+    if op in (mt.floor_divide, mt.div, mt.hypot):
+        op(ints, mt.tensor([-1, 2], dtype=mt.int8))  # -128 // -1 wraps in int8 as in PyTorch, quietly
+
+
+def test_hypot_of_integers_is_a_float():
+    result = mt.hypot(mt.tensor([3, 2**62]), mt.tensor([4, 2**62]))
+    assert result.dtype == mt.float32 and result.tolist()[0] == 5.0 and math.isfinite(result.tolist()[1])
