@@ -110,7 +110,8 @@ class DivFloor(Function):
 
 
 class Remainder(Function):
-    """``a - floor(a / b) * b`` (the sign of ``b``, Python's ``%``);  d/da = 1, d/db = -floor(a / b)."""
+    """``a - floor(a / b) * b`` (the sign of ``b``, Python's ``%``);  d/da = 1, d/db = -(a // b), the
+    floored quotient as Python and PyTorch take it (``1 // -inf = -1``, so d/db = 1 there)."""
 
     numpy_level = True
 
@@ -124,7 +125,15 @@ class Remainder(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
-            return (grad if need_a else None), (-grad * np.floor(a / b) if need_b else None)
+            return (grad if need_a else None), (-grad * _floor_quotient(a, b) if need_b else None)
+
+
+def _floor_quotient(a, b):
+    """``a // b`` for the gradient: numpy's floor_divide on arrays; on Tensors (create_graph) the
+    zero-gradient ``div(rounding_mode="floor")``, as ``//`` itself may not be differentiated."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return DivFloor.apply(a, b)
+    return np.floor_divide(a, b)
 
 
 class Fmod(Function):

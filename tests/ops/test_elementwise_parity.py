@@ -268,3 +268,12 @@ def test_binary_ops_are_quiet_at_extreme_values(op):
 def test_hypot_of_integers_is_a_float():
     result = mt.hypot(mt.tensor([3, 2**62]), mt.tensor([4, 2**62]))
     assert result.dtype == mt.float32 and result.tolist()[0] == 5.0 and math.isfinite(result.tolist()[1])
+
+
+def test_remainder_gradient_uses_the_floored_quotient():
+    # d/db (a - (a // b) b) = -(a // b); Python's 1 // -inf is -1, -1 // inf is -1
+    _, grad_b = binary_grads(mt.remainder, [1.0, -1.0, 7.0, 1.0], [-inf, inf, 2.0, inf])
+    assert grad_b.tolist() == [1.0, 1.0, -3.0, -0.0]
+    x = mt.tensor([7.0, -3.0], dtype=mt.float64, requires_grad=True)
+    y = mt.tensor([2.0, 2.5], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradgradcheck(mt.remainder, (x, y))
