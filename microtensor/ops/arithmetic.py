@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import integer_scalars_as_torch, match_dtype, to_operand, torch_result_dtype
+from ._util import computing_operands, integer_scalars_as_torch, match_dtype, to_operand, torch_result_dtype
 from ._two_operands import _binary
 from .division import rounded_div
 from .._registry import op
@@ -27,6 +27,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         return match_dtype(np.add(a, b), a, b)
 
     @staticmethod
@@ -44,6 +45,7 @@ class Sub(Function):
     def forward(ctx, a, b):
         if _is_bool(a) or _is_bool(b):
             _refuse_bool_subtraction(a, b)
+        a, b = computing_operands(a, b)
         return match_dtype(np.subtract(a, b), a, b)
 
     @staticmethod
@@ -81,6 +83,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         needs = ctx.needs_input_grad  # save only what the needed gradients use
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         return match_dtype(np.multiply(a, b), a, b)
@@ -101,6 +104,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         if not (_is_floating(a) or _is_floating(b)):  # ints and bools divide in the default float dtype
             dtype = _dtypes.get_default_dtype()
             a, b = np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
@@ -129,6 +133,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan
             try:
                 if b.__class__ is np.ndarray and b.dtype.kind == "i" and np.dtype(torch_result_dtype(a, b)).kind in "iu":

@@ -26,7 +26,7 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .._registry import op, tensor_method
 from .._typing import TensorLike
-from ._util import in_place_form, match_dtype
+from ._util import computing_operands, in_place_form, match_dtype
 from ._two_operands import _binary
 
 
@@ -47,6 +47,7 @@ def _no_bool(op_name, a, b):
 def _rounded(ufunc, op_name, a, b):
     """``ufunc(a, b)`` with PyTorch's result dtype and its errors; floats divide by 0 quietly."""
     _no_bool(op_name, a, b)
+    a, b = computing_operands(a, b)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # int8 -128 // -1 wraps, as in PyTorch
         result = match_dtype(ufunc(a, b), a, b)
     _integer_divisor_check(op_name, a, b, result)

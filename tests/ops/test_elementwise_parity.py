@@ -277,3 +277,19 @@ def test_remainder_gradient_uses_the_floored_quotient():
     x = mt.tensor([7.0, -3.0], dtype=mt.float64, requires_grad=True)
     y = mt.tensor([2.0, 2.5], dtype=mt.float64, requires_grad=True)
     assert mt.autograd.gradgradcheck(mt.remainder, (x, y))
+
+
+@pytest.mark.parametrize("op", [np.add, np.subtract, np.multiply, np.true_divide, np.fmod, np.remainder, np.floor_divide],
+                         ids=["add", "sub", "mul", "div", "fmod", "remainder", "floor_divide"])
+def test_float32_with_a_float64_zero_dim_tensor_computes_in_float32(op):
+    # PyTorch converts the 0-d operand to float32 first: x // 0.001 is floor(x / float32(0.001))
+    x = np.float32([-8.642, 22.46, 1.2573022, 6.4042263, 9.47081])
+    result = op(mt.tensor(x), mt.tensor(0.001, dtype=mt.float64))
+    assert result.dtype == mt.float32
+    assert result.numpy().tolist() == op(x, np.float32(0.001)).tolist()
+
+
+def test_integers_with_a_python_float_compute_in_the_default_float_dtype():
+    x = np.arange(-50, 50, dtype=np.int8)
+    result = mt.tensor(x) * 0.1
+    assert result.dtype == mt.float32 and result.numpy().tolist() == (x.astype(np.float32) * np.float32(0.1)).tolist()
