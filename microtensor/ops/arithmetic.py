@@ -104,10 +104,11 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = computing_operands(a, b)
         if not (_is_floating(a) or _is_floating(b)):  # ints and bools divide in the default float dtype
             dtype = _dtypes.get_default_dtype()
             a, b = np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+        else:
+            a, b = computing_operands(a, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
             out = match_dtype(np.true_divide(a, b), a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)

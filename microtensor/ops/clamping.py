@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import match_dtype, to_operand, tensor_argument as _as_tensor, torch_result_dtype
+from ._util import computing_operands, match_dtype, to_operand, tensor_argument as _as_tensor, torch_result_dtype
 from ._two_operands import _binary
 from .._registry import op
 from .._typing import TensorLike
@@ -145,6 +145,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         ctx.save_for_backward(a, b)
         return match_dtype(np.maximum(a, b), a, b)
 
@@ -167,6 +168,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         ctx.save_for_backward(a, b)
         return match_dtype(np.minimum(a, b), a, b)
 

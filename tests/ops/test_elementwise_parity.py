@@ -293,3 +293,13 @@ def test_integers_with_a_python_float_compute_in_the_default_float_dtype():
     x = np.arange(-50, 50, dtype=np.int8)
     result = mt.tensor(x) * 0.1
     assert result.dtype == mt.float32 and result.numpy().tolist() == (x.astype(np.float32) * np.float32(0.1)).tolist()
+
+
+def test_integer_zero_dim_operand_is_converted_to_the_result_dtype_first():
+    # int8 nd with a uint8 0-d 200: the result is int8 and PyTorch computes with 200 wrapped to -56
+    x = mt.tensor([3, -7], dtype=mt.int8)
+    zero_dim = mt.tensor(200, dtype=mt.uint8)
+    assert (x % zero_dim).tolist() == [3 % -56, -7 % -56] and (x // zero_dim).tolist() == [3 // -56, -7 // -56]
+    assert mt.maximum(x, zero_dim).tolist() == [3, -7]
+    assert mt.fmod(x, zero_dim).tolist() == [3, -7]
+    assert (x / zero_dim).tolist() == pytest.approx([3 / 200, -7 / 200])  # true division does not wrap
