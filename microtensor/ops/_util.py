@@ -91,6 +91,32 @@ def match_dtype(result, a, b=None, *more):
     return result.astype(wanted) if wanted != dtype else result
 
 
+def computing_operands(a, b):
+    """``a`` and ``b`` converted to PyTorch's result dtype when one of them lacks it: PyTorch converts
+    the operands first and computes in that dtype, so ``float32 nd * float64 0-d`` multiplies by the
+    0-d value rounded to float32 (numpy would compute in float64 and round the product: ``fmod``,
+    ``%`` and ``//`` by 0.001 then differ visibly), ``int8 * 0.1`` computes in float32, and an int8
+    tensor with a uint8 0-d tensor 200 computes with it wrapped to int8 (-56), as PyTorch does.
+    Fast path: two arrays of one dtype, or an array with a Python number its dtype holds (numpy
+    keeps the array's dtype for a weak scalar)."""
+    a_is_array = a.__class__ is np.ndarray
+    b_is_array = b.__class__ is np.ndarray
+    if a_is_array and b_is_array:
+        if a.dtype is b.dtype:
+            return a, b
+    elif a_is_array:
+        if a.dtype.kind == "f" or b.__class__ is not float:
+            return a, b
+    elif b_is_array and (b.dtype.kind == "f" or a.__class__ is not float):
+        return a, b
+    wanted = torch_result_dtype(a, b)
+    if a_is_array and a.dtype != wanted:
+        a = a.astype(wanted)
+    if b_is_array and b.dtype != wanted:
+        b = b.astype(wanted)
+    return a, b
+
+
 def integer_scalars_as_torch(op_name, a, b):
     """The operands with each Python int that does not fit the other operand's integer dtype
     converted as PyTorch converts it: ``+ - * // %``, ``fmod``, ``div`` with a rounding mode and the

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import integer_scalars_as_torch, match_dtype, to_operand, torch_result_dtype
+from ._util import computing_operands, integer_scalars_as_torch, match_dtype, to_operand, torch_result_dtype
 from ._two_operands import _binary
 from .division import rounded_div
 from .._registry import op
@@ -27,6 +27,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         return match_dtype(np.add(a, b), a, b)
 
     @staticmethod
@@ -35,23 +36,44 @@ class Add(Function):
 
 
 class Sub(Function):
-    """``a - b``;  d/da = 1, d/db = -1."""
+    """``a - b``;  d/da = 1, d/db = -1. PyTorch refuses a bool operand (tensor or Python bool) on
+    either side, so that ``1 - mask`` is not mistaken for inverting a mask."""
 
     numpy_level = True
 
     @staticmethod
     def forward(ctx, a, b):
-        try:
-            return match_dtype(np.subtract(a, b), a, b)
-        except TypeError:  # numpy refuses bool - bool; PyTorch raises a RuntimeError
-            raise RuntimeError(
-                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or logical_xor() operator instead."
-            ) from None
+        if _is_bool(a) or _is_bool(b):
+            _refuse_bool_subtraction(a, b)
+        a, b = computing_operands(a, b)
+        return match_dtype(np.subtract(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+def _is_floating(value):
+    return value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f")
+
+
+def _is_bool(value):
+    return value.__class__ is bool or (value.__class__ is np.ndarray and value.dtype.kind == "b")
+
+
+def _refuse_bool_subtraction(a, b):
+    """PyTorch's RuntimeErrors for ``-`` with a bool operand (two bool tensors have their own)."""
+    if _is_bool(a) and _is_bool(b) and (a.__class__ is np.ndarray and b.__class__ is np.ndarray):
+        raise RuntimeError(
+            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    kinds = [f"tensor of dtype {v.dtype}" if v.__class__ is np.ndarray else type(v).__name__ for v in (a, b)]
+    raise RuntimeError(
+        "sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
+        f"a mask, use the `~` or `logical_not()` operator instead (operands: {kinds[0]} and {kinds[1]}); "
+        "to count with the truth values convert first, e.g. mask.int()"
+    )
 
 
 class Mul(Function):
@@ -61,6 +83,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         needs = ctx.needs_input_grad  # save only what the needed gradients use
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         return match_dtype(np.multiply(a, b), a, b)
@@ -81,10 +104,13 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
-            out = np.true_divide(a, b)
-        promoted = match_dtype(out, a, b)
-        out = promoted if promoted.dtype.kind == "f" else out.astype(_dtypes.get_default_dtype())
+        if not (_is_floating(a) or _is_floating(b)):  # ints and bools divide in the default float dtype
+            dtype = _dtypes.get_default_dtype()
+            a, b = np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+        else:
+            a, b = computing_operands(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
+            out = match_dtype(np.true_divide(a, b), a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return out
 
@@ -92,22 +118,29 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
             return (grad / b if need_a else None), (-grad * ((a / b) / b) if need_b else None)
 
 
 class Pow(Function):
     """``a ** b``;  d/da = b * a^(b-1), 0 where b == 0 (so d/dx x^0 = 0 at x = 0);
     d/db = a^b * log(a), 0 where a == 0 and b >= 0 (so -inf for 0^b with b < 0 and nan for a
-    negative base, as in PyTorch; the output is saved only for d/db, as in PyTorch)."""
+    negative base, as in PyTorch; the output is saved only for d/db, as in PyTorch).
+
+    Integers to a negative integer *tensor* exponent are PyTorch's integer powers (``_integer_pow``);
+    a negative Python int exponent of an integer tensor is a RuntimeError, as in PyTorch."""
 
     numpy_level = True
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan
             try:
-                out = match_dtype(np.power(a, b), a, b)
+                if b.__class__ is np.ndarray and b.dtype.kind == "i" and np.dtype(torch_result_dtype(a, b)).kind in "iu":
+                    out = _integer_pow(a, b)
+                else:
+                    out = match_dtype(np.power(a, b), a, b)
             except ValueError as error:  # numpy: "Integers to negative integer powers are not allowed."
                 if "negative integer powers" not in str(error):
                     raise
@@ -128,6 +161,19 @@ class Pow(Function):
             if need_b:
                 grad_b = _pow_grad_exponent(grad, a, b, out)
         return grad_a, grad_b
+
+
+def _integer_pow(a, b):
+    """``a ** b`` for an integer result and an integer exponent tensor, as PyTorch computes it:
+    ``a^b`` (wrapping) where ``b >= 0``; where ``b < 0``, ``1`` for ``a == 1``, ``(-1)^b`` for
+    ``a == -1`` and ``0`` otherwise (``1 / a^|b|`` truncated toward zero; 0 also for ``a == 0``)."""
+    negative = b < 0
+    out = match_dtype(np.power(a, np.where(negative, 0, b).astype(b.dtype)), a, b)
+    if not negative.any():
+        return out
+    odd = np.remainder(b, 2) == 1
+    inverse = np.where(np.equal(a, 1), 1, np.where(np.equal(a, -1), np.where(odd, -1, 1), 0))
+    return np.where(negative, inverse, out).astype(out.dtype)
 
 
 def _pow_grad_exponent(grad, a, b, out):
@@ -189,19 +235,34 @@ def _alpha(alpha, input, other, op_name):
     return alpha
 
 
+def _scaled(other, alpha, input, op_name):
+    """``alpha * other`` computed in the dtype of ``input + other``, as PyTorch computes it: a narrower
+    ``other`` (uint8 beside int8, int8 beside a float number) is converted first, so it does not wrap."""
+    other = to_operand(other, op_name)
+    if isinstance(other, Tensor):
+        operand = input if input.__class__ in (int, float, bool) else to_operand(input, op_name)
+        dtype = torch_result_dtype(getattr(operand, "_data", operand), other._data)
+        if other.dtype != dtype:
+            other = other.to(dtype)
+    return mul(other, alpha)
+
+
 @op(method=True, dunders=("__add__",), reflected=("__radd__",), numpy=np.add, out=True)
 def add(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
-    """``input + alpha * other`` elementwise, with broadcasting."""
+    """``input + alpha * other`` elementwise, with broadcasting (``alpha * other`` in the result's dtype)."""
     if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
-        other = mul(other, _alpha(alpha, input, other, "add"))
+        other = _scaled(other, _alpha(alpha, input, other, "add"), input, "add")
     return _binary(Add, "add", input, other)
 
 
 @op(method=("sub", "subtract"), dunders=("__sub__",), reflected=("__rsub__",), numpy=np.subtract, aliases=("subtract",), out=True)
 def sub(input: Tensor, other: TensorLike, alpha: Number = 1) -> Tensor:
-    """``input - alpha * other`` elementwise, with broadcasting."""
+    """``input - alpha * other`` elementwise, with broadcasting (a bool operand is refused, as in PyTorch)."""
     if alpha.__class__ is not int or alpha != 1:  # alpha=True and alpha=1.0 are checked too
-        other = mul(other, _alpha(alpha, input, other, "sub"))
+        a, b = (getattr(to_operand(value, "sub"), "_data", value) for value in (input, other))
+        if _is_bool(a) or _is_bool(b):
+            _refuse_bool_subtraction(a, b)
+        other = _scaled(other, _alpha(alpha, input, other, "sub"), input, "sub")
     return _binary(Sub, "sub", input, other)
 
 

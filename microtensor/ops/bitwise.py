@@ -28,7 +28,10 @@ def _check_integral(op_name, *operands):
                 f"tensors); for a mask of truth values use logical_and / logical_or / logical_xor / logical_not"
             )
         if isinstance(value, float):
-            raise TypeError(f"{op_name}: a float ({value!r}) has no bits to combine; pass an int or a bool")
+            raise NotImplementedError(
+                f"{op_name}: not implemented for a float ({value!r}; PyTorch: not implemented for 'Float'): it has "
+                f"no bits to combine; pass an int or a bool"
+            )
 
 
 def _bitwise(ufunc, op_name, input, other):
@@ -83,7 +86,7 @@ def bitwise_not(input: Tensor) -> Tensor:
     """``~input``: every bit flipped (``~5 == -6``); NOT of the truth values for a bool tensor."""
     a = _raw(input, "bitwise_not")
     if a.dtype.kind not in "biu":
-        raise TypeError(
+        raise NotImplementedError(
             f"~ (operator.invert) is only implemented on integer and Boolean-type tensors, not {a.dtype}; "
             f"for a mask use logical_not(), or (x == 0)"
         )

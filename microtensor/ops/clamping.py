@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import match_dtype, to_operand, tensor_argument as _as_tensor
+from ._util import computing_operands, match_dtype, to_operand, tensor_argument as _as_tensor, torch_result_dtype
 from ._two_operands import _binary
 from .._registry import op
 from .._typing import TensorLike
@@ -66,11 +66,12 @@ class Clamp(Function):
 
 def _bound(value, op_name, which, x):
     """A bound as an operand; a Python int bound of an integer tensor by PyTorch's checked
-    conversion (-1 is 255 for uint8; out of the dtype's range a RuntimeError naming ``op_name``)."""
+    conversion (-1 is 255 for uint8; out of the dtype's range a RuntimeError naming ``op_name``).
+    A bool bound is the number 0 or 1, as in PyTorch (``clamp(x, False, True)`` is ``clamp(x, 0, 1)``)."""
     if value is None:
         return None
-    if isinstance(value, (builtins.bool, np.bool_)):
-        raise TypeError(f"{op_name}: {which} must be a number or a tensor, got a bool")
+    if isinstance(value, np.bool_):
+        return builtins.bool(value)
     if value.__class__ is int and x._data.dtype.kind in "iu":
         return _dtypes.checked_integer(value, x._data.dtype, op_name)
     return to_operand(value, op_name)
@@ -91,6 +92,8 @@ def clamp(input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorL
     x = _as_tensor(input, "clamp")
     lo = _bound(min, "clamp", "min", x)
     hi = _bound(max, "clamp", "max", x)
+    if x._data.dtype.kind == "b":
+        _refuse_bool_result(x, lo, hi)
     try:
         return Clamp.apply(x, lo, hi)
     except ValueError:
@@ -101,6 +104,24 @@ def clamp(input: Tensor, min: Optional[TensorLike] = None, max: Optional[TensorL
             f"{None if hi is None else np.shape(getattr(hi, '_data', hi))}) do not broadcast together "
             f"(shapes {shapes}); give min/max as numbers or tensors that broadcast to the input's shape"
         ) from None
+
+
+def _refuse_bool_result(x, lo, hi):
+    """PyTorch clamps a bool tensor to a bool result only with one tensor bound: a bool number as a
+    bound, or two bool tensor bounds, is a NotImplementedError (other bounds promote the result)."""
+    bounds = [bound for bound in (lo, hi) if bound is not None]
+    if np.dtype(torch_result_dtype(x._data, *[getattr(bound, "_data", bound) for bound in bounds])).kind != "b":
+        return
+    if any(not isinstance(bound, Tensor) for bound in bounds):
+        kernel = "clamp_scalar_cpu" if len(bounds) == 2 else ("clamp_min_scalar_cpu" if hi is None else "clamp_max_scalar_cpu")
+    elif len(bounds) == 2:
+        kernel = "clamp_cpu"
+    else:
+        return
+    raise NotImplementedError(
+        f'clamp: "{kernel}" not implemented for \'Bool\' (a bool tensor clamped to bool bounds); '
+        f"convert the tensor with .int() first, or give the bounds as numbers"
+    )
 
 
 @op(method=True, out=True)
@@ -124,6 +145,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         ctx.save_for_backward(a, b)
         return match_dtype(np.maximum(a, b), a, b)
 
@@ -146,6 +168,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = computing_operands(a, b)
         ctx.save_for_backward(a, b)
         return match_dtype(np.minimum(a, b), a, b)
 

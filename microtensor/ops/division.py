@@ -26,7 +26,7 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .._registry import op, tensor_method
 from .._typing import TensorLike
-from ._util import in_place_form, match_dtype
+from ._util import computing_operands, in_place_form, match_dtype
 from ._two_operands import _binary
 
 
@@ -47,7 +47,8 @@ def _no_bool(op_name, a, b):
 def _rounded(ufunc, op_name, a, b):
     """``ufunc(a, b)`` with PyTorch's result dtype and its errors; floats divide by 0 quietly."""
     _no_bool(op_name, a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    a, b = computing_operands(a, b)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # int8 -128 // -1 wraps, as in PyTorch
         result = match_dtype(ufunc(a, b), a, b)
     _integer_divisor_check(op_name, a, b, result)
     return result
@@ -110,7 +111,8 @@ class DivFloor(Function):
 
 
 class Remainder(Function):
-    """``a - floor(a / b) * b`` (the sign of ``b``, Python's ``%``);  d/da = 1, d/db = -floor(a / b)."""
+    """``a - floor(a / b) * b`` (the sign of ``b``, Python's ``%``);  d/da = 1, d/db = -(a // b), the
+    floored quotient as Python and PyTorch take it (``1 // -inf = -1``, so d/db = 1 there)."""
 
     numpy_level = True
 
@@ -123,7 +125,16 @@ class Remainder(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * np.floor(a / b) if need_b else None)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return (grad if need_a else None), (-grad * _floor_quotient(a, b) if need_b else None)
+
+
+def _floor_quotient(a, b):
+    """``a // b`` for the gradient: numpy's floor_divide on arrays; on Tensors (create_graph) the
+    zero-gradient ``div(rounding_mode="floor")``, as ``//`` itself may not be differentiated."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return DivFloor.apply(a, b)
+    return np.floor_divide(a, b)
 
 
 class Fmod(Function):
@@ -140,7 +151,8 @@ class Fmod(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * np.trunc(a / b) if need_b else None)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return (grad if need_a else None), (-grad * np.trunc(a / b) if need_b else None)
 
 
 @op(method=True, dunders=("__floordiv__",), reflected=("__rfloordiv__",), numpy=np.floor_divide, out=True)

@@ -42,11 +42,21 @@ def _floating(x):
 
 
 def _floating_pair(a, b):
-    """``a`` and ``b`` as floats when PyTorch's result dtype for them is not one (int, bool)."""
-    if torch_result_dtype(a, b).kind == "f":
-        return a, b
-    dtype = _dtypes.get_default_dtype()
-    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+    """``a`` and ``b`` in the float dtype the op computes in, as PyTorch converts them first:
+    PyTorch's result dtype when it is a float, else (ints, bools) the default float dtype. Arrays
+    of another dtype are converted, so ``xlogy(float32, int8)`` takes ``log`` in float32 (numpy
+    would in float16) and ``float32 nd`` with a ``float64 0-d`` computes in float32, not in float64
+    then rounded; Python numbers stay weak."""
+    dtype = torch_result_dtype(a, b)
+    if dtype.kind != "f":
+        dtype = _dtypes.get_default_dtype()
+    return _as_dtype(a, dtype), _as_dtype(b, dtype)
+
+
+def _as_dtype(value, dtype):
+    if value.__class__ is np.ndarray:
+        return value if value.dtype == dtype else value.astype(dtype)
+    return np.asarray(value, dtype=dtype) if isinstance(value, bool) else value
 
 
 def _zeros_like_grad(grad):
@@ -91,7 +101,8 @@ class Abs(Function):
 
 
 class Sign(Function):
-    """``y = sign x`` in {-1, 0, 1};  dy/dx = 0 everywhere (PyTorch's convention at 0)."""
+    """``y = sign x = (x > 0) - (x < 0)`` in {-1, 0, 1} (0 for nan, as PyTorch computes it);
+    dy/dx = 0 everywhere (PyTorch's convention at 0)."""
 
     numpy_level = True
 
@@ -99,6 +110,8 @@ class Sign(Function):
     def forward(ctx, x):
         if x.dtype.kind == "b":
             return np.array(x, copy=True)
+        if x.dtype.kind == "f":
+            return np.where(np.isnan(x), x.dtype.type(0), np.sign(x))
         return np.sign(x)
 
     @staticmethod

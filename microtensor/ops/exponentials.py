@@ -52,7 +52,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return grad / x
 
 
@@ -85,7 +85,7 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return grad / (x * _LN10)
 
 
@@ -105,7 +105,7 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return grad / (x * _LN2)
 
 

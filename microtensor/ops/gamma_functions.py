@@ -23,11 +23,23 @@ def _polygamma_of(n, x):
     """psi^(n)(x) for an array, or as a differentiable op for a Tensor (create_graph backward)."""
     if isinstance(x, Tensor):
         return Digamma.apply(x) if n == 0 else Polygamma.apply(n, x)
-    return evaluate("psi", x) if n == 0 else evaluate("polygamma", x, n)
+    return _polygamma_array(n, x)
+
+
+def _polygamma_array(n, x):
+    """psi^(n)(x) of an array, with PyTorch's values at -inf: nan for digamma and trigamma (n <= 1,
+    where psi^(n) has no limit), and its +-inf from the zeta series for n >= 2."""
+    if n == 0:
+        return evaluate("psi", x)
+    y = evaluate("polygamma", x, n)
+    if n == 1:
+        y = np.where(x == -np.inf, np.nan, y)
+    return y
 
 
 class Lgamma(Function):
-    """``y = log |Gamma x|`` (inf at 0, -1, -2, ...);  dy/dx = psi(x)."""
+    """``y = log |Gamma x|`` (inf at 0, -1, -2, ... and at +-inf, as in PyTorch);  dy/dx = psi(x)
+    (nan at -inf)."""
 
     numpy_level = True
 
@@ -35,7 +47,7 @@ class Lgamma(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        return evaluate("gammaln", x)
+        return np.where(x == -np.inf, np.inf, evaluate("gammaln", x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -71,7 +83,7 @@ class Polygamma(Function):
         x = _floating(x)
         ctx.save_for_backward(x)
         ctx.n = n
-        return evaluate("polygamma", x, n)
+        return _polygamma_array(n, x)
 
     @staticmethod
     def backward(ctx, grad):

@@ -67,7 +67,8 @@ class Asinh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad / np.sqrt(x * x + 1)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad / np.sqrt(x * x + 1)
 
 
 class Acosh(Function):
@@ -85,7 +86,7 @@ class Acosh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return grad / np.sqrt(x * x - 1)
 
 
@@ -104,7 +105,7 @@ class Atanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return grad / (1 - x * x)
 
 

@@ -79,7 +79,8 @@ class Frac(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x - np.trunc(x)
+        with np.errstate(invalid="ignore"):  # frac(+-inf) = nan, quietly
+            return x - np.trunc(x)
 
     @staticmethod
     def backward(ctx, grad):

@@ -17,7 +17,8 @@ from .elementwise import Sign, _as_tensor, _floating_pair, _zeros_like_grad
 
 
 class Copysign(Function):
-    """``z = |a|`` with the sign (bit) of ``b``;  dz/da = sign(a) sign(z) (0 at a = 0), dz/db = 0."""
+    """``z = |a|`` with the sign (bit) of ``b``;  dz/da = z / a = +-1 (0 at a = 0, nan at a = +-inf,
+    as PyTorch computes it), dz/db = 0."""
 
     numpy_level = True
 
@@ -32,7 +33,9 @@ class Copysign(Function):
     def backward(ctx, grad):
         a, z = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * (np.sign(a) * np.sign(z)) if need_a else None), (_zeros_like_grad(grad) if need_b else None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(a == 0, 0, z / np.where(a == 0, 1, a)) if need_a else None
+        return (grad * ratio if need_a else None), (_zeros_like_grad(grad) if need_b else None)
 
 
 @op(method=True, numpy=np.copysign, out=True)

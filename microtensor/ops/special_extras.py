@@ -137,7 +137,8 @@ class Ndtr(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * _normal_pdf(x)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * _normal_pdf(x)
 
 
 class Ndtri(Function):
@@ -154,7 +155,8 @@ class Ndtri(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (np.exp(y * y * 0.5) * math.sqrt(2 * math.pi))
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (np.exp(y * y * 0.5) * math.sqrt(2 * math.pi))
 
 
 class LogNdtr(Function):
@@ -172,7 +174,8 @@ class LogNdtr(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        return grad * np.exp(x * x * -0.5 - _LOG_SQRT_2PI - y)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * np.exp(x * x * -0.5 - _LOG_SQRT_2PI - y)
 
 
 def xlog1py(input: TensorLike, other: TensorLike) -> Tensor:

@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from .._registry import op
 from .._typing import TensorLike
 from .elementwise import _as_tensor, _floating, _floating_pair
+from .activation import _scipy_special
 from .gaussian import _erf
 from ._two_operands import _binary
 from ._util import match_dtype
@@ -36,7 +37,23 @@ class Erf(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+
+_erfc_scalar = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _erfc_numpy(x):
+    """erfc elementwise with ``math.erfc`` (the fallback without scipy; slower, same values)."""
+    x = np.asarray(x)
+    return _erfc_scalar(x).astype(x.dtype, copy=False)
+
+
+def _erfc(x):
+    global _erfc  # replaced by the real implementation on first use
+    _erfc = _scipy_special("erfc", _erfc_numpy)
+    return _erfc(x)
 
 
 class Erfc(Function):
@@ -48,17 +65,19 @@ class Erfc(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        return np.asarray(1 - _erf(x), dtype=x.dtype)
+        return np.asarray(_erfc(x), dtype=x.dtype)  # not 1 - erf x, which loses the tail
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
 class Logit(Function):
     """``y = log(p / (1 - p))``, with p clamped to [eps, 1 - eps] when eps is given;
-    dy/dp = 1 / (p (1 - p)), 0 where the clamp holds p (as PyTorch)."""
+    dy/dp = 1 / (p (1 - p)): without eps nan outside [0, 1], with eps 0 wherever p is not in
+    [eps, 1 - eps] (nan included), as PyTorch."""
 
     numpy_level = True
 
@@ -74,16 +93,16 @@ class Logit(Function):
     @staticmethod
     def backward(ctx, grad):
         (p,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             slope = grad / (p * (1 - p))
         if ctx.eps is None:
-            return slope, None
-        return np.where((p < ctx.eps) | (p > 1 - ctx.eps), 0, slope), None
+            return np.where((p < 0) | (p > 1), np.nan, slope), None
+        return np.where((p >= ctx.eps) & (p <= 1 - ctx.eps), slope, 0), None
 
 
 class Xlogy(Function):
     """``z = x log y``, 0 where x == 0 (even for y == 0), nan where y is nan;
-    dz/dx = log y (0 where x == 0 and y == 0), dz/dy = x / y.
+    dz/dx = log y (0 where x == 0 and y <= 0, as in PyTorch), dz/dy = x / y.
 
     ``Xlog1py`` (``special_extras.py``) is the same op with ``log1p`` for ``log``: its class sets
     ``log`` and the ``pole`` where log is -inf (``y == -1``; here ``y == 0``, so dz/dy = x / (y - pole))."""
@@ -108,30 +127,53 @@ class Xlogy(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = np.where((x == 0) & (y == ctx.pole), 0, grad * ctx.log(y)) if need_x else None
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            grad_x = np.where((x == 0) & (y <= ctx.pole), 0, grad * ctx.log(y)) if need_x else None
             grad_y = grad * x / (y - ctx.pole if ctx.pole else y) if need_y else None
         return grad_x, grad_y
 
 
 class LogAddExp(Function):
-    """``z = log(e^a + e^b) = m + log(e^(a-m) + e^(b-m))`` with m = max(a, b) (no overflow);
-    dz/da = e^(a-z) = sigmoid(a - b), dz/db = e^(b-z)."""
+    """``z = log(e^a + e^b)``, computed without overflow (numpy's ``logaddexp``: ``m + log1p(e^-|a-b|)``
+    with m = max(a, b));  dz/da = e^a / (e^a + e^b) = 1 / (1 + e^(b-a)), dz/db = 1 / (1 + e^(a-b))
+    (PyTorch's form: 1 at a = inf for a finite b, 0 at b = inf; nan where a = b = +-inf)."""
 
     numpy_level = True
+    function = staticmethod(np.logaddexp)
+    power = staticmethod(np.exp)
 
     @staticmethod
     def forward(ctx, a, b):
+        return LogAddExp._forward(ctx, a, b)
+
+    @classmethod
+    def _forward(cls, ctx, a, b):
         a, b = _floating_pair(a, b)
-        z = match_dtype(np.logaddexp(a, b), a, b)
-        ctx.save_for_backward(a, b, z)
+        with np.errstate(invalid="ignore"):  # -inf and -inf, nan: no warning
+            z = match_dtype(np.asarray(cls.function(a, b)), a, b)
+        ctx.save_for_backward(a, b)
         return z
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, z = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * np.exp(a - z) if need_a else None), (grad * np.exp(b - z) if need_b else None)
+        power = ctx.power
+        with np.errstate(over="ignore", invalid="ignore"):  # e^(b-a) = inf gives 0; inf - inf gives nan
+            return (grad / (power(b - a) + 1) if need_a else None), (grad / (power(a - b) + 1) if need_b else None)
+
+
+class LogAddExp2(LogAddExp):
+    """``z = log2(2^a + 2^b)``, computed without overflow in the operands' float dtype (numpy's
+    ``logaddexp2``);  dz/da = 2^a / (2^a + 2^b) = 1 / (1 + 2^(b-a)), dz/db = 1 / (1 + 2^(a-b)).
+    ``LogAddExp`` in base 2: its class sets ``function`` and ``power``."""
+
+    function = staticmethod(np.logaddexp2)
+    power = staticmethod(np.exp2)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return LogAddExp2._forward(ctx, a, b)
 
 
 class Rsqrt(Function):
@@ -149,7 +191,8 @@ class Rsqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (y * y * y * -0.5)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * (y * y * y * -0.5)
 
 
 @op(method=True, out=True)
@@ -182,11 +225,10 @@ def logaddexp(input: Tensor, other: TensorLike) -> Tensor:
     return _binary(LogAddExp, "logaddexp", _as_tensor(input, "logaddexp"), other)
 
 
-@op(method=True, numpy=np.logaddexp2)
+@op(method=True, numpy=np.logaddexp2, out=True)
 def logaddexp2(input: Tensor, other: TensorLike) -> Tensor:
-    """``log2(2**input + 2**other)`` elementwise: ``logaddexp`` in base 2."""
-    ln2 = math.log(2.0)
-    return logaddexp(_as_tensor(input, "logaddexp2") * ln2, other * ln2) / ln2
+    """``log2(2**input + 2**other)`` elementwise, computed without overflow.  d/dinput = 1 / (1 + 2^(other - input))."""
+    return _binary(LogAddExp2, "logaddexp2", _as_tensor(input, "logaddexp2"), other)
 
 
 @op(method=True, numpy=np.exp2, out=True)

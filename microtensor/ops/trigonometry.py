@@ -31,7 +31,8 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * np.cos(x)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad * np.cos(x)
 
 
 class Cos(Function):
@@ -49,7 +50,8 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return -grad * np.sin(x)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return -grad * np.sin(x)
 
 
 @op(method=True, numpy=np.sin, out=True)
@@ -97,7 +99,7 @@ class Asin(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return grad / np.sqrt(1 - x * x)
 
 
@@ -116,7 +118,7 @@ class Acos(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             return -grad / np.sqrt(1 - x * x)
 
 
@@ -134,12 +136,14 @@ class Atan(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad / (1 + x * x)
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+            return grad / (1 + x * x)
 
 
 class Atan2(Function):
     """``y = atan2(a, b)``, the angle of the point (b, a) in (-pi, pi];
-    dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2) (nan at the origin)."""
+    dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2), both 0 at the origin (PyTorch takes
+    1 / (a^2 + b^2) as 0 where it is infinite)."""
 
     numpy_level = True
 
@@ -153,18 +157,21 @@ class Atan2(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = grad / (a * a + b * b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            squared = a * a + b * b
+            scale = grad / np.where(squared == 0, np.inf, squared)  # 0 at the origin, as in PyTorch
             return (scale * b if need_a else None), (-scale * a if need_b else None)
 
 
 class Hypot(Function):
-    """``h = sqrt(a^2 + b^2)``, without overflow for large a, b;  dh/da = a / h, dh/db = b / h."""
+    """``h = sqrt(a^2 + b^2)``, without overflow for large a, b (integers give the default float dtype);
+    dh/da = a / h, dh/db = b / h."""
 
     numpy_level = True
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = _floating_pair(a, b)
         h = match_dtype(np.hypot(a, b), a, b)
         ctx.save_for_backward(a, b, h)
         return h
@@ -173,7 +180,7 @@ class Hypot(Function):
     def backward(ctx, grad):
         a, b, h = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
             scale = grad / h
             return (scale * a if need_a else None), (scale * b if need_b else None)
 

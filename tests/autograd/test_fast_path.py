@@ -180,7 +180,7 @@ CASES = {
     "Atan2": _binary(b=POSITIVE), "Hypot": _binary(a=POSITIVE),
     "Erf": _unary(), "Erfc": _unary(), "Rsqrt": _unary(*POSITIVE),
     "Logit": [(T((2, 3), 0.1, 0.9), None), (T((2, 3), 0.1, 0.9), 0.2), (T((4,), 0.1, 0.9, np.float32), None)],
-    "Xlogy": _binary(a=POSITIVE, b=POSITIVE), "LogAddExp": _binary(),
+    "Xlogy": _binary(a=POSITIVE, b=POSITIVE), "LogAddExp": _binary(), "LogAddExp2": _binary(),
     "Fmod": _binary(b=POSITIVE),
     "Lgamma": _unary(*POSITIVE), "Digamma": _unary(*POSITIVE),
     "Polygamma": [(1, T((2, 3), *POSITIVE)), (2, T((), *POSITIVE)), (1, T((4,), *POSITIVE, dtype=np.float32))],
