@@ -124,7 +124,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keep_shape, keepdim, dtype):
         ctx.shape, ctx.keep_shape = x.shape, keep_shape
-        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)  # the method skips np.sum's dispatch layer
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf: nan, overflow: inf, as in PyTorch
+            return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)  # the method skips np.sum's dispatch layer
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,7 +158,8 @@ class SumAll(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.shape = x.shape
-        return x.sum()
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf: nan, overflow: inf, as in PyTorch
+            return x.sum()
 
     @staticmethod
     def backward(ctx, grad):
@@ -179,7 +181,8 @@ class Mean(Function):
         ctx.count = _count(x.shape, dims)
         if ctx.count == 0:  # the mean of nothing is nan, as in PyTorch (without numpy's warning)
             return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
-        return x.mean(axis=dims, keepdims=keepdim)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return x.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -197,6 +200,12 @@ def mean(
     """
     x = _tensor(input, "mean")
     if dtype is not None:
+        dtype = _dtypes.to_dtype(dtype)
+        if np.dtype(dtype).kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
+                f"dtype. Got: {_TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)}"
+            )
         x = x.to(dtype)
     _require_float(x, "mean", None)
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "mean")
@@ -212,7 +221,8 @@ class Prod(Function):
     inf / inf = nan); with a zero it is the exclusive product from the left times the one
     from the right, exactly: one zero in a slice gets the product of the others and every
     other element 0 (or nan: 0 * inf, 0 * nan); two zeros make every element's 0. The
-    product of every element (``dim=None``) with two or more zeros is plainly all 0.
+    product of every element (``dim=None``) with two or more zeros is plainly all 0, and a 0-d
+    x (p = x) passes the gradient through.
     """
 
     numpy_level = True
@@ -229,6 +239,8 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
+        if x.ndim == 0:  # p = x: dp/dx = 1 exactly, also at nan and inf (PyTorch's 0-d rule)
+            return grad, None, None, None, None, None
         grad = grad.reshape(ctx.keep_shape)
         if ctx.zero_count == 0:
             with np.errstate(invalid="ignore", over="ignore"):  # inf / inf: nan, as in PyTorch

@@ -11,6 +11,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from .. import _dtypes
 from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 from .._typing import Dim, DTypeLike
@@ -54,6 +55,12 @@ def nanmean(input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *,
         raise RuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got "
             f"{TORCH_DTYPE_NAMES[tensor.dtype.name]}; convert with .float() first"
+        )
+    if dtype is not None and np.dtype(_dtypes.to_dtype(dtype)).kind != "f":
+        name = np.dtype(_dtypes.to_dtype(dtype)).name
+        raise RuntimeError(
+            f"nanmean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
+            f"dtype. Got: {TORCH_DTYPE_NAMES.get(name, name)}"
         )
     cleaned, missing = _without_nan(tensor, "nanmean")
     count = sum((~missing).to(cleaned.dtype), dim, keepdim)

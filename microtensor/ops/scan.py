@@ -13,6 +13,7 @@ built from recorded ops (``Cumsum`` and ``Logcumsumexp`` run in the other direct
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -132,6 +133,7 @@ class Cumprod(Function):
     * j = z: ``rcumsum(g c)_z`` with ``c = cumprod(x with x_z replaced by 1)``, which is
       ``prod_{k<=i, k!=z} x_k`` for i >= z (later zeros stay, as they must);
     * j > z: every product contains x_z = 0, so the gradient is 0.
+    A tensor of one element passes the gradient through (y = x, as in PyTorch).
     Under create_graph=True and with a zero present, the sum is built from recorded ops
     over the table ``T[k, i] = prod_{j<=i, j!=k} x_j`` (O(n^2), as PyTorch does), because
     the masked O(n) form has the wrong derivative in x_z.
@@ -142,7 +144,8 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = np.cumprod(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
+        with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf: nan, overflow: inf, as in PyTorch
+            y = np.cumprod(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
         ctx.save_for_backward(x, y)
         return y
 
@@ -150,8 +153,11 @@ class Cumprod(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         axis = ctx.axis
+        if math.prod(x.shape) <= 1:  # y = x: dy/dx = 1 exactly, also at nan and inf (PyTorch's rule)
+            return grad, None
         if grad.__class__ is np.ndarray:
-            return _cumprod_grad_array(x, y, grad, axis), None
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                return _cumprod_grad_array(x, y, grad, axis), None
         if not (x._data == 0).any():
             return _cumsum(grad * y, axis, True) / x, None
         return _cumprod_grad_graph(x, grad, axis), None

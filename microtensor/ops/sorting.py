@@ -223,6 +223,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> kth
     x = _tensor(input, "kthvalue")
     axis = normalize_dim(dim, x.ndim, "kthvalue")
     size = x.shape[axis] if x.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size. (input shape "
+                         f"{list(x.shape)}: there is no k-th value of nothing)")
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k = {k} out of range for dimension {axis} of size {size} "

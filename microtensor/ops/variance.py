@@ -32,10 +32,16 @@ def _variance(x, dims, keepdim, denominator):
     freedom are left, without numpy's warnings."""
     if x.size == 0:
         return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
-    centered = x - x.mean(axis=dims, keepdims=True)
-    squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # an inf gives nan, as in PyTorch
+        centered = x - x.mean(axis=dims, keepdims=True)
+        squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
         return np.asarray(squares / x.dtype.type(builtins.max(denominator, 0)))
+
+
+def _centered(x, dims):
+    """``x - mean(x)`` over ``dims`` for a backward rule (arrays or Tensors); an inf gives nan quietly."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return x - x.mean(axis=dims, keepdims=True)
 
 
 class Var(Function):
@@ -54,9 +60,11 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        centered = x - x.mean(axis=ctx.dims, keepdims=True)
+        if 0 in x.shape:  # nothing was reduced: no element to send a gradient to
+            return x * 0, None, None, None, None
         scale = 2.0 / ctx.denominator if ctx.denominator > 0 else float("nan")
-        return grad.reshape(ctx.keep_shape) * (centered * scale), None, None, None, None
+        with np.errstate(invalid="ignore", over="ignore"):
+            return grad.reshape(ctx.keep_shape) * (_centered(x, ctx.dims) * scale), None, None, None, None
 
 
 class Std(Function):
@@ -77,12 +85,15 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
+        if 0 in x.shape:  # nothing was reduced: no element to send a gradient to
+            return x * 0, None, None, None, None
         out = out.reshape(ctx.keep_shape)
-        centered = x - x.mean(axis=ctx.dims, keepdims=True)
         zero = out == 0
         safe = np.where(zero, 1.0, out)
         denominator = float(ctx.denominator) if ctx.denominator > 0 else float("nan")
-        return grad.reshape(ctx.keep_shape) * np.where(zero, 0.0, centered / (safe * denominator)), None, None, None, None
+        with np.errstate(invalid="ignore", over="ignore"):
+            slope = np.where(zero, 0.0, _centered(x, ctx.dims) / (safe * denominator))
+            return grad.reshape(ctx.keep_shape) * slope, None, None, None, None
 
 
 def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):

@@ -175,3 +175,48 @@ def test_logsumexp_of_infinite_lanes():
     assert out.tolist() == [INF, -INF, 1.0]
     assert grad[0, 0] == 0 and np.isnan(grad[0, 1]) and np.isnan(grad[1]).all()
     np.testing.assert_array_equal(grad[2], [1.0, 0.0])
+
+
+# ------------------------------------------------ infinities, quietly
+def test_reductions_of_opposite_infinities_are_nan_without_warnings():
+    x = mt.tensor([[INF, -INF, 1.0], [2.0, 3.0, INF]], dtype=mt.float64)
+    assert np.isnan(x.sum().item()) and np.isnan(x.mean().item())
+    assert np.isnan(x.sum(1)[0].item()) and x.sum(1)[1].item() == INF
+    assert np.isnan(mt.nansum(x, 1)[0].item())
+    assert np.isnan(x.var(1)).all().item() and np.isnan(x.std()).item()
+    assert mt.tensor([1e308, 1e308], dtype=mt.float64).sum().item() == INF
+    out, grad = _grad(lambda t: t.var(1), [[INF, 1.0], [1.0, 3.0]])
+    # d var / dx = 2 (x - mean) / (n - 1), with mean = inf: [inf - inf, 1 - inf] in the first row
+    assert np.isnan(grad[0, 0]) and grad[0, 1] == -INF and grad[1].tolist() == [-2.0, 2.0]
+    out, grad = _grad(lambda t: t.cumprod(0), [0.0, INF, 2.0])
+    assert np.isnan(out[1:]).all()
+    assert np.isnan(mt.quantile(mt.tensor([INF, -INF], dtype=mt.float64), 0.5)).item()  # -inf + (inf + inf) / 2
+
+
+def test_gradients_of_one_element_pass_through_at_nan_and_inf():
+    """p = x for a 0-d prod and a one-element cumprod: dp/dx = 1, even where x is nan or inf."""
+    for value in (NAN, INF, 0.0):
+        assert _grad(lambda t: t.prod(), value)[1] == 1.0
+        assert _grad(lambda t: t.cumprod(0), value)[1] == 1.0
+        assert _grad(lambda t: t.cumprod(0), [value])[1].tolist() == [1.0]
+
+
+def test_std_var_of_nothing_have_an_empty_gradient():
+    for op in (mt.std, mt.var):
+        x = mt.zeros(0, dtype=mt.float64, requires_grad=True)
+        with pytest.warns(UserWarning, match="degrees of freedom"):
+            out = op(x)
+        assert np.isnan(out.item())
+        out.backward()
+        assert x.grad.shape == (0,)
+
+
+def test_mean_kthvalue_and_nanmean_argument_errors_follow_pytorch():
+    with pytest.raises(RuntimeError, match=r"mean\(\): could not infer output dtype\. Optional dtype must be either "
+                                           r"a floating point or complex dtype\. Got: Long"):
+        mt.mean(mt.tensor([1.0, NAN]), dtype=mt.int64)
+    with pytest.raises(RuntimeError, match=r"nanmean\(\): could not infer output dtype\. Optional dtype .* Got: Long"):
+        mt.nanmean(mt.tensor([1.0, NAN]), dtype=mt.int64)
+    with pytest.raises(IndexError, match=r"kthvalue\(\): Expected reduction dim 0 to have non-zero size\."):
+        mt.kthvalue(mt.zeros(0), 1, 0)
+    assert mt.mean(mt.tensor([1, 2]), dtype=mt.float64).item() == 1.5
