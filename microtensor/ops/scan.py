@@ -98,9 +98,10 @@ class Cumsum(Function):
 
 
 def _cumsum_array(x, axis, reverse):
-    if reverse:
-        return _reversed_scan(np.cumsum, x, axis)
-    return np.cumsum(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
+    with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf: nan, overflow: inf, as in PyTorch
+        if reverse:
+            return _reversed_scan(np.cumsum, x, axis)
+        return np.cumsum(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
 
 
 def _cumsum(values, axis, reverse):
@@ -357,6 +358,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = N
         if length == 0:
             break
         later, earlier = narrow(x, dim, 1, length - 1), narrow(x, dim, 0, length - 1)
-        x = later != earlier if x.dtype.kind == "b" else later - earlier
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: nan, as in PyTorch
+            x = later != earlier if x.dtype.kind == "b" else later - earlier
     return x
 

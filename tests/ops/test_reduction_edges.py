@@ -220,3 +220,22 @@ def test_mean_kthvalue_and_nanmean_argument_errors_follow_pytorch():
     with pytest.raises(IndexError, match=r"kthvalue\(\): Expected reduction dim 0 to have non-zero size\."):
         mt.kthvalue(mt.zeros(0), 1, 0)
     assert mt.mean(mt.tensor([1, 2]), dtype=mt.float64).item() == 1.5
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+def test_var_std_gradients_without_degrees_of_freedom():
+    """Along a dim, d var / dx = 2 (x - mean) / (n - c) for any sign of n - c (inf times it at n = c);
+    over every element with n - c <= 0 it is +inf, nan where x equals the mean; std's is then nan."""
+    data = np.array([[1.0, 2.0, 4.0], [0.0, 3.0, 3.0]])
+    _, grad = _grad(lambda t: t.var(1, correction=5), data)
+    np.testing.assert_allclose(grad, 2 * (data - data.mean(1, keepdims=True)) / (3 - 5))
+    _, grad = _grad(lambda t: t.var(1, correction=3), data)
+    np.testing.assert_array_equal(grad, np.where(data > data.mean(1, keepdims=True), INF, -INF))
+    _, grad = _grad(lambda t: t.std(1, correction=5), data)
+    np.testing.assert_array_equal(np.abs(grad), np.zeros_like(data))  # g / (2 std) with std = inf
+    _, grad = _grad(lambda t: t.var(correction=6), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(grad, [INF, NAN, INF])
+    _, grad = _grad(lambda t: t.var(), 2.0)  # a 0-d tensor: one value, correction 1
+    assert np.isnan(grad)
+    _, grad = _grad(lambda t: t.std(correction=3), [1.0, 2.0])
+    assert np.isnan(grad).all()
