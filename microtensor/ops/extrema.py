@@ -1,8 +1,11 @@
 """Extremes: the largest and smallest elements, ``amax amin max min``, and where they are, ``argmax argmin``.
 
-``amax``/``amin`` share the gradient evenly among ties; ``max``/``min`` with a ``dim``
-return PyTorch's named pair ``(values, indices)`` and send the gradient to the selected
-index only. ``dim`` and ``keepdim`` work as in every reduction (``reduction.py``).
+``amax``/``amin`` share the gradient evenly among ties (a slice holding NaN gets a NaN
+gradient); ``max()``/``min()`` of every element share it among the elements equal to the
+result, NaN counting as equal to NaN; ``max``/``min`` with a ``dim`` return PyTorch's named
+pair ``(values, indices)`` and send the gradient to the selected index only. ``dim`` and
+``keepdim`` work as in every reduction (``reduction.py``). Over nothing they raise PyTorch's
+errors: an IndexError for an empty reduced dim, a RuntimeError asking for a dim otherwise.
 """
 from __future__ import annotations
 
