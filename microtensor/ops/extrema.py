@@ -103,7 +103,8 @@ def amin(
 class _ExtremumOfAll(Function):
     """``y = max_i x_i`` (or min) over every element (``max()``/``min()`` without a dim);
     dy/dx_i = [x_i == y] / #ties, with NaN counting as equal to NaN: when x holds NaN, y is
-    NaN and the gradient is shared among the NaNs (PyTorch's rule; ``amax`` gives NaN there)."""
+    NaN and the gradient is shared among the NaNs (PyTorch's rule; ``amax`` gives NaN there).
+    The other elements get exactly 0, also when the incoming gradient is nan."""
 
     numpy_level = True
 
@@ -112,12 +113,12 @@ class _ExtremumOfAll(Function):
         out = np.asarray(reduce(x), dtype=x.dtype)
         if x.dtype.kind == "f":
             ties = np.isnan(x) if np.isnan(out) else x == out
-            ctx.weights = (ties / np.count_nonzero(ties)).astype(x.dtype, copy=False)
+            ctx.ties, ctx.share = ties, 1.0 / np.count_nonzero(ties)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.weights
+        return np.where(ctx.ties, grad * ctx.share, 0.0)  # 0 off the ties even for a nan g, as in PyTorch
 
 
 class MaxAll(_ExtremumOfAll):

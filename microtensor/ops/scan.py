@@ -285,8 +285,8 @@ class CumExtremum(Function):
         n = grad.shape[axis]
         tail = (1,) * (grad.ndim - axis - 1)
         targets = np.arange(n).reshape((n, 1) + tail)  # j at axis, i at axis + 1
-        chosen = (np.expand_dims(indices, axis) == targets).astype(grad.dtype)
-        return (chosen * grad.unsqueeze(axis)).sum(axis + 1), None, None
+        chosen = np.expand_dims(indices, axis) == targets
+        return np.where(chosen, grad.unsqueeze(axis), 0.0).sum(axis + 1), None, None  # 0 elsewhere even for nan g
 
 
 def _scatter_add_along(grad, indices, axis):

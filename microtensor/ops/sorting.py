@@ -250,12 +250,12 @@ class MedianAll(Function):
         value = ordered[rank[0]] if ordered.size else np.asarray(np.nan, dtype=x.dtype)
         if x.dtype.kind == "f":
             ties = np.isnan(x) if np.isnan(value) else x == value
-            ctx.weights = (ties / max(int(np.count_nonzero(ties)), 1)).astype(x.dtype)
+            ctx.ties, ctx.share = ties, 1.0 / max(int(np.count_nonzero(ties)), 1)
         return np.asarray(value, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.weights, None
+        return np.where(ctx.ties, grad * ctx.share, 0.0), None  # 0 off the ties even for a nan g
 
 
 def _median(op_name, result_type, rank, input, dim, keepdim):
