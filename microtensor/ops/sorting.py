@@ -179,7 +179,7 @@ def _select_along(op_name, result_type, input, dim, keepdim, choose):
         return result_type(pair.values.reshape(()), Tensor._make(pair.indices._data.reshape(())))
     if x.shape[axis] == 0:
         raise IndexError(
-            f"{op_name}(): Expected reduction dim {axis} to have non-zero size (input shape {list(x.shape)})"
+            f"{op_name}(): Expected reduction dim {axis} to have non-zero size. (input shape {list(x.shape)})"
         )
     indices = choose(x._data, axis)
     values = Selected.apply(x, positions_along(indices, axis, x.ndim))

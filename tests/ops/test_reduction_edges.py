@@ -144,7 +144,7 @@ def test_scans_of_empty_tensors_and_empty_lists():
         for shape in [(0,), (2, 0), (0, 3)]:
             values, indices = op(mt.zeros(shape), 0)
             assert values.shape == indices.shape == shape and indices.dtype == mt.int64
-    with pytest.raises(ValueError, match=r"cat\(\): expected a non-empty list of Tensors"):
+    with pytest.raises(ValueError, match=r"mt\.cat\(\): expected a non-empty list of Tensors"):
         mt.cat([])
     with pytest.raises(RuntimeError, match=r"stack\(\): expected a non-empty list"):
         mt.stack([])
