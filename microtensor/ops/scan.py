@@ -260,8 +260,8 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             f"convert with .float() first"
         )
     axis = _scan_axis(x, dim, "logcumsumexp")
-    if x.ndim == 0:
-        return _on_one_element(lambda t, a: Logcumsumexp.apply(t, a, False), x)
+    if x.ndim == 0:  # log(e^x) = x exactly, gradient g also at nan and inf (PyTorch's 0-d rule): the 1-element cumsum
+        return _on_one_element(lambda t, a: Cumsum.apply(t, a, False), x)
     return Logcumsumexp.apply(x, axis, False)
 
 

@@ -194,11 +194,13 @@ def test_reductions_of_opposite_infinities_are_nan_without_warnings():
 
 
 def test_gradients_of_one_element_pass_through_at_nan_and_inf():
-    """p = x for a 0-d prod and a one-element cumprod: dp/dx = 1, even where x is nan or inf."""
+    """p = x for a 0-d prod, a one-element cumprod and a 0-d logcumsumexp: dp/dx = 1, even where x is
+    nan or inf."""
     for value in (NAN, INF, 0.0):
         assert _grad(lambda t: t.prod(), value)[1] == 1.0
         assert _grad(lambda t: t.cumprod(0), value)[1] == 1.0
         assert _grad(lambda t: t.cumprod(0), [value])[1].tolist() == [1.0]
+        assert _grad(lambda t: t.logcumsumexp(0), value)[1] == 1.0
 
 
 def test_std_var_of_nothing_have_an_empty_gradient():
