@@ -7,6 +7,7 @@ an explicit ``dtype`` is applied once and range-checked (``tensor([300], dtype=m
 import numpy as np
 
 from . import _dtypes
+from ._float_errors import quiet_float_errors
 
 
 def array_from_data(data, dtype=None):
@@ -72,7 +73,7 @@ def _check_floats_fit(array, dtype):
     if dtype.kind not in "iu" or not array.size:
         return
     info = np.iinfo(dtype)
-    with np.errstate(invalid="ignore"):
+    with quiet_float_errors():
         # float(2**63 - 1) rounds up to 2**63, so int64's top is checked with a strict "<".
         fits = (array >= info.min) & ((array < 2.0**63) if dtype.itemsize == 8 else (array <= info.max))
     if not fits.all():

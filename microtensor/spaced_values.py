@@ -12,6 +12,7 @@ from . import _dtypes
 from ._tensor import Tensor
 from ._typing import DeviceLike, DTypeLike, Number
 from .creation import _finish, _float_dtype
+from ._float_errors import quiet_float_errors
 
 
 def _number(value, name, op_name):
@@ -35,7 +36,7 @@ def logspace(
         raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__} ({steps!r})")
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with quiet_float_errors():
         values = np.power(float(base), np.linspace(start, end, int(steps)))
     return _finish(values.astype(_float_dtype(dtype)), requires_grad, device)
 

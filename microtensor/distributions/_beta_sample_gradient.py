@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops._special_fallbacks import evaluate
+from .._float_errors import quiet_float_errors
 
 _STEP = 1 / 16
 _K = np.arange(-56, 53) * _STEP  # k h in [-3.5, 3.25]: w from 1e-11 to 1e9, beyond which nothing is left
@@ -59,7 +60,7 @@ def _dx_da(a, b, x, y):
     c = evaluate("psi", a) - evaluate("psi", a + b)
     lower = x <= a / (a + b)
     result = np.empty_like(x)
-    with np.errstate(all="ignore"):  # exp of very negative exponents underflows to 0, as it should
+    with quiet_float_errors():  # exp of very negative exponents underflows to 0, as it should
         for side, integral in ((lower, _lower), (~lower, _upper)):
             result[side] = integral(a[side], b[side], x[side], y[side], c[side])
     return result

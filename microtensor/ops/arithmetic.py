@@ -18,6 +18,7 @@ from ._two_operands import _binary
 from .division import rounded_div
 from .._registry import op
 from .._typing import Number, TensorLike
+from .._float_errors import quiet_float_errors
 
 
 class Add(Function):
@@ -109,7 +110,7 @@ class Div(Function):
             a, b = np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
         else:
             a, b = computing_operands(a, b)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x/0 = inf, 0/0 = nan, as in PyTorch
+        with quiet_float_errors():  # x/0 = inf, 0/0 = nan, as in PyTorch
             out = match_dtype(np.true_divide(a, b), a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return out
@@ -118,7 +119,7 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # b = 0 gives inf or nan, as in PyTorch, quietly
+        with quiet_float_errors():  # b = 0 gives inf or nan, as in PyTorch, quietly
             return (grad / b if need_a else None), (-grad * ((a / b) / b) if need_b else None)
 
 
@@ -135,7 +136,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = computing_operands(a, b)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan
+        with quiet_float_errors():  # 0**-1 = inf, (-1)**0.5 = nan
             try:
                 if b.__class__ is np.ndarray and b.dtype.kind == "i" and np.dtype(torch_result_dtype(a, b)).kind in "iu":
                     out = _integer_pow(a, b)
@@ -155,7 +156,7 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet_float_errors():
             if need_a:
                 grad_a = _pow_grad_base(grad, a, b)
             if need_b:

@@ -19,6 +19,7 @@ from ._util import computing_operands, match_dtype, to_operand, tensor_argument 
 from ._two_operands import _binary
 from .._registry import op
 from .._typing import TensorLike
+from .._float_errors import quiet_float_errors
 
 
 # ------------------------------------------------------------------- clamping
@@ -215,7 +216,7 @@ class NanToNum(Function):
         if ctx.needs_input_grad[0]:
             ctx.finite = np.isfinite(x)
         finfo = np.finfo(x.dtype)
-        with np.errstate(over="ignore"):  # a replacement too large for the dtype becomes inf, as in PyTorch
+        with quiet_float_errors():  # a replacement too large for the dtype becomes inf, as in PyTorch
             replacements = [np.asarray(value, dtype=x.dtype) for value in (
                 nan, finfo.max if posinf is None else posinf, finfo.min if neginf is None else neginf)]
         y = np.where(np.isnan(x), replacements[0], x)

@@ -28,6 +28,7 @@ from .._registry import op, tensor_method
 from .._typing import TensorLike
 from ._util import computing_operands, in_place_form, match_dtype
 from ._two_operands import _binary
+from .._float_errors import quiet_float_errors
 
 
 def _integer_divisor_check(op_name, a, b, result):
@@ -48,7 +49,7 @@ def _rounded(ufunc, op_name, a, b):
     """``ufunc(a, b)`` with PyTorch's result dtype and its errors; floats divide by 0 quietly."""
     _no_bool(op_name, a, b)
     a, b = computing_operands(a, b)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # int8 -128 // -1 wraps, as in PyTorch
+    with quiet_float_errors():  # int8 -128 // -1 wraps, as in PyTorch
         result = match_dtype(ufunc(a, b), a, b)
     _integer_divisor_check(op_name, a, b, result)
     return result
@@ -125,7 +126,7 @@ class Remainder(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return (grad if need_a else None), (-grad * _floor_quotient(a, b) if need_b else None)
 
 
@@ -151,7 +152,7 @@ class Fmod(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return (grad if need_a else None), (-grad * np.trunc(a / b) if need_b else None)
 
 

@@ -31,6 +31,7 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import tensor_argument as _as_tensor, torch_result_dtype
 from .._registry import op
+from .._float_errors import quiet_float_errors
 
 
 # --------------------------------------------------------------------- helpers
@@ -72,7 +73,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             y = np.sqrt(_floating(x))
         ctx.save_for_backward(y)
         return y
@@ -80,7 +81,7 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             return grad / (y * 2)
 
 
@@ -129,7 +130,7 @@ class Square(Function):
         if x.dtype.kind == "b":
             x = x.astype(np.int64)
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             return np.square(x)
 
     @staticmethod
@@ -145,7 +146,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore", over="ignore"):
+        with quiet_float_errors():
             y = np.reciprocal(_floating(x))
         ctx.save_for_backward(y)
         return y
@@ -153,7 +154,7 @@ class Reciprocal(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        with np.errstate(over="ignore", invalid="ignore"):
+        with quiet_float_errors():
             return -grad * (y * y)
 
 

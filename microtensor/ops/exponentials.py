@@ -15,6 +15,7 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .elementwise import _as_tensor, _floating
 from .._registry import op
+from .._float_errors import quiet_float_errors
 
 
 # --------------------------------------------------------------- exp and log
@@ -25,7 +26,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             y = np.exp(_floating(x))
         ctx.save_for_backward(y)
         return y
@@ -44,7 +45,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             y = np.log(x)
         ctx.save_for_backward(x)
         return y
@@ -52,7 +53,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / x
 
 
@@ -77,7 +78,7 @@ class Log10(Function):
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             y = np.log10(x)
         ctx.save_for_backward(x)
         return y
@@ -85,7 +86,7 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / (x * _LN10)
 
 
@@ -97,7 +98,7 @@ class Log2(Function):
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             y = np.log2(x)
         ctx.save_for_backward(x)
         return y
@@ -105,7 +106,7 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / (x * _LN2)
 
 
@@ -117,7 +118,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             y = np.log1p(x)
         ctx.save_for_backward(x)
         return y
@@ -125,7 +126,7 @@ class Log1p(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             return grad / (x + 1)
 
 
@@ -136,7 +137,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             y = np.expm1(_floating(x))
         ctx.save_for_backward(y)
         return y

@@ -1,8 +1,11 @@
 """Extremes: the largest and smallest elements, ``amax amin max min``, and where they are, ``argmax argmin``.
 
-``amax``/``amin`` share the gradient evenly among ties; ``max``/``min`` with a ``dim``
-return PyTorch's named pair ``(values, indices)`` and send the gradient to the selected
-index only. ``dim`` and ``keepdim`` work as in every reduction (``reduction.py``).
+``amax``/``amin`` share the gradient evenly among ties (a slice holding NaN gets a NaN
+gradient); ``max()``/``min()`` of every element share it among the elements equal to the
+result, NaN counting as equal to NaN; ``max``/``min`` with a ``dim`` return PyTorch's named
+pair ``(values, indices)`` and send the gradient to the selected index only. ``dim`` and
+``keepdim`` work as in every reduction (``reduction.py``). Over nothing they raise PyTorch's
+errors: an IndexError for an empty reduced dim, a RuntimeError asking for a dim otherwise.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ._util import tensor_argument as _tensor
 from .reduction import _NUMPY_REDUCTION_NAMES, _dims, _require_nonempty, _resolve
 from .._registry import op
 from .._typing import Dim
+from .._float_errors import quiet_float_errors
 
 
 # PyTorch's torch.return_types.max / min look-alikes: named pairs (values, indices).
@@ -52,7 +56,7 @@ class _Extremum(Function):
         out = cls.reduce(x, axis=dims, keepdims=True)
         if x.dtype.kind == "f":
             mask = x == out
-            with np.errstate(invalid="ignore", divide="ignore"):  # a NaN slice has no tie: its weights are NaN
+            with quiet_float_errors():  # a NaN slice has no tie: its weights are NaN
                 ctx.weights = (mask / np.sum(mask, axis=dims, keepdims=True)).astype(x.dtype, copy=False)
         ctx.keep_shape = keep_shape
         return out if keepdim else out.reshape(tuple(s for a, s in enumerate(x.shape) if a not in dims))
@@ -74,7 +78,7 @@ def _extremum(cls, name, input, dim, keepdim, axis, keepdims):
     x = _tensor(input, name)
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, name)
     dims, keep_shape = _dims(x.shape, dim, name)
-    _require_nonempty(x, dims, name)
+    _require_nonempty(x, dim, dims, name)
     return cls.apply(x, dims, keep_shape, keepdim)
 
 
@@ -97,6 +101,49 @@ def amin(
 
 
 # --------------------------------------------------------------- max / min
+class _ExtremumOfAll(Function):
+    """``y = max_i x_i`` (or min) over every element (``max()``/``min()`` without a dim);
+    dy/dx_i = [x_i == y] / #ties, with NaN counting as equal to NaN: when x holds NaN, y is
+    NaN and the gradient is shared among the NaNs (PyTorch's rule; ``amax`` gives NaN there).
+    The other elements get exactly 0, also when the incoming gradient is nan."""
+
+    numpy_level = True
+
+    @staticmethod
+    def _forward(ctx, x, reduce):
+        out = np.asarray(reduce(x), dtype=x.dtype)
+        if x.dtype.kind == "f":
+            ties = np.isnan(x) if np.isnan(out) else x == out
+            ctx.ties, ctx.share = ties, 1.0 / np.count_nonzero(ties)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.ties, grad * ctx.share, 0.0)  # 0 off the ties even for a nan g, as in PyTorch
+
+
+class MaxAll(_ExtremumOfAll):
+    """``max(input)``: see ``_ExtremumOfAll``."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return _ExtremumOfAll._forward(ctx, x, np.amax)
+
+    def name(self):
+        return "MaxBackward"
+
+
+class MinAll(_ExtremumOfAll):
+    """``min(input)``: see ``_ExtremumOfAll``."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return _ExtremumOfAll._forward(ctx, x, np.amin)
+
+    def name(self):
+        return "MinBackward"
+
+
 class _SelectAlongDim(Function):
     """``values = x[..., idx, ...]`` along one dim (``max``/``min`` with ``dim``);
     the gradient goes to the selected index only: dx_i = g where i == idx, else 0."""
@@ -127,12 +174,8 @@ class Min(_SelectAlongDim):
 def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     x = _tensor(input, name)
     if dim is None:
-        if x._data.size == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape {x.shape}). "
-                f"Specify the reduction dim with the 'dim' argument."
-            )
-        return full(x)
+        _require_nonempty(x, None, (), name)
+        return full.apply(x)
     if isinstance(dim, Tensor) or isinstance(dim, np.ndarray):
         from . import clamping
 
@@ -144,11 +187,7 @@ def _max_min(name, arg_function, full, input, dim, keepdim, result_type):
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{name}(): dim must be a single int, got {dim!r}")
     (axis,), _ = _dims(x.shape, dim, name)
-    if x.shape[axis] == 0:
-        raise RuntimeError(
-            f"{name}(): Expected reduction dim {axis} to have non-zero size (input shape {x.shape}); "
-            f"the {name} of an empty set is undefined"
-        )
+    _require_nonempty(x, dim, (axis,), name)
     indices_keep = arg_function(x._data, axis=axis, keepdims=True)
     values = (Max if name == "max" else Min).apply(x, indices_keep, axis, bool(keepdim))
     indices = indices_keep if keepdim else np.squeeze(indices_keep, axis=axis)
@@ -163,10 +202,10 @@ def max(input: Tensor, dim: int, keepdim: bool = False) -> max_result: ...
 def max(input: Tensor, dim: Tensor) -> Tensor: ...
 @op(method=True, out=True)
 def max(input: Tensor, dim: Union[int, Tensor, None] = None, keepdim: bool = False) -> Union[Tensor, max_result]:
-    """The largest element (``dim=None``: a 0-d tensor, gradient shared among ties);
+    """The largest element (``dim=None``: a 0-d tensor, gradient shared among ties, NaN equal to NaN);
     with ``dim`` a named pair ``(values, indices)`` whose gradient flows to the selected
     index only; ``max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
-    return _max_min("max", np.argmax, amax, input, dim, keepdim, max_result)
+    return _max_min("max", np.argmax, MaxAll, input, dim, keepdim, max_result)
 
 
 @overload
@@ -178,7 +217,7 @@ def min(input: Tensor, dim: Tensor) -> Tensor: ...
 @op(method=True, out=True)
 def min(input: Tensor, dim: Union[int, Tensor, None] = None, keepdim: bool = False) -> Union[Tensor, min_result]:
     """The smallest element; see ``max`` for the forms and gradients."""
-    return _max_min("min", np.argmin, amin, input, dim, keepdim, min_result)
+    return _max_min("min", np.argmin, MinAll, input, dim, keepdim, min_result)
 
 
 # --------------------------------------------------------- argmax / argmin
@@ -191,12 +230,12 @@ def _arg(name, function, input, dim, keepdim, axis, keepdims):
         if dim is not None:
             _dims(x.shape, dim, name)
         if x._data.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape {x.shape})")
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. (input shape "
+                             f"{x.shape}: pass a dim of non-zero size)")
         index = np.asarray(function(x._data), dtype=np.int64)
         return Tensor._make(index.reshape((1,) * x.ndim) if keepdim else index)
     (axis_,), _ = _dims(x.shape, dim, name)
-    if x.shape[axis_] == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim {axis_} to have non-zero size (input shape {x.shape})")
+    _require_nonempty(x, dim, (axis_,), name)
     return Tensor._make(np.asarray(function(x._data, axis=axis_, keepdims=keepdim), dtype=np.int64))
 
 

@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .elementwise import _as_tensor, _floating
 from .._registry import op
+from .._float_errors import quiet_float_errors
 
 
 class Sinh(Function):
@@ -24,13 +25,13 @@ class Sinh(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             return np.sinh(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             return grad * np.cosh(x)
 
 
@@ -43,13 +44,13 @@ class Cosh(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             return np.cosh(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
+        with quiet_float_errors():
             return grad * np.sinh(x)
 
 
@@ -67,7 +68,7 @@ class Asinh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / np.sqrt(x * x + 1)
 
 
@@ -80,13 +81,13 @@ class Acosh(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             return np.arccosh(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / np.sqrt(x * x - 1)
 
 
@@ -99,13 +100,13 @@ class Atanh(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             return np.arctanh(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / (1 - x * x)
 
 

@@ -20,7 +20,10 @@ def _operands(tensors, op_name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{op_name}(): argument 'tensors' must be a list or tuple of Tensors, got {type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{op_name}(): expected a non-empty list of Tensors")
+        # PyTorch: torch.cat()'s ValueError; the others' RuntimeError ("stack expects a non-empty TensorList")
+        if op_name == "cat":
+            raise ValueError(f"mt.cat(): expected a non-empty list of Tensors, got an empty {type(tensors).__name__}")
+        raise RuntimeError(f"{op_name}(): expected a non-empty list of Tensors, got an empty {type(tensors).__name__}")
     result = []
     for position, value in enumerate(tensors):
         if not isinstance(value, Tensor):

@@ -13,6 +13,7 @@ from .._typing import TensorLike
 from ._two_operands import _binary
 from ._util import match_dtype
 from .elementwise import _as_tensor
+from .._float_errors import quiet_float_errors
 
 
 class _NanIgnoringExtremum(Function):
@@ -25,7 +26,7 @@ class _NanIgnoringExtremum(Function):
 
     @classmethod
     def _forward(cls, ctx, a, b):
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             ctx.a_wins = cls.a_wins(a, b) | np.isnan(b)
         return match_dtype(cls.ufunc(a, b), a, b)
 

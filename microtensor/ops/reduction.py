@@ -29,6 +29,7 @@ from .._tensor import Tensor
 from ._util import normalize_dims, tensor_argument as _tensor
 from .._registry import TORCH_DTYPE_NAMES as _TORCH_NAMES, op
 from .._typing import Dim, DTypeLike
+from .._float_errors import quiet_float_errors
 
 
 _NUMPY_REDUCTION_NAMES = {"axis": "dim", "keepdims": "keepdim"}
@@ -80,15 +81,20 @@ def _count(shape, dims):
     return count
 
 
-def _require_nonempty(x, dims, op_name):
+def _require_nonempty(x, dim, dims, op_name):
+    """PyTorch's errors for an extremum over nothing: an empty tensor reduced over every dim
+    (``dim=None``) is a RuntimeError asking for a dim, an empty reduced dim an IndexError."""
+    if 0 in x.shape and dim is None:
+        raise RuntimeError(
+            f"{op_name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction "
+            f"dim with the 'dim' argument (input shape {x.shape}; the {op_name} of an empty set is undefined)."
+        )
     for axis in dims:
         if x.shape[axis] == 0:
-            raise RuntimeError(
-                f"{op_name}(): Expected reduction dim {axis} to have non-zero size (input shape {x.shape}); "
-                f"the {op_name} of an empty set is undefined"
+            raise IndexError(
+                f"{op_name}(): Expected reduction dim {axis} to have non-zero size. (input shape {x.shape}; "
+                f"the {op_name} of an empty set is undefined: reduce over a dim of non-zero size)"
             )
-    if x.size == 0 and not dims:
-        raise RuntimeError(f"{op_name}(): cannot reduce an empty tensor of shape {x.shape}")
 
 
 def _require_float(x, op_name, what):
@@ -122,7 +128,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keep_shape, keepdim, dtype):
         ctx.shape, ctx.keep_shape = x.shape, keep_shape
-        return _add_reduce(x, dims, dtype, None, keepdim)
+        with quiet_float_errors():  # inf + -inf: nan, overflow: inf, as in PyTorch
+            return _add_reduce(x, dims, dtype, None, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -155,7 +162,8 @@ class SumAll(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.shape = x.shape
-        return _add_reduce(x, None)
+        with quiet_float_errors():  # inf + -inf: nan, overflow: inf, as in PyTorch
+            return _add_reduce(x, None)
 
     @staticmethod
     def backward(ctx, grad):
@@ -177,7 +185,8 @@ class Mean(Function):
         ctx.count = _count(x.shape, dims)
         if ctx.count == 0:  # the mean of nothing is nan, as in PyTorch (without numpy's warning)
             return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
-        return x.mean(axis=dims, keepdims=keepdim)
+        with quiet_float_errors():
+            return x.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -195,6 +204,12 @@ def mean(
     """
     x = _tensor(input, "mean")
     if dtype is not None:
+        dtype = _dtypes.to_dtype(dtype)
+        if np.dtype(dtype).kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
+                f"dtype. Got: {_TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)}"
+            )
         x = x.to(dtype)
     _require_float(x, "mean", None)
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "mean")
@@ -204,41 +219,42 @@ def mean(
 
 # -------------------------------------------------------------------- prod
 class Prod(Function):
-    """``p = prod_{dims} x``;  dp/dx_i = prod_{j != i} x_j.
+    """``p = prod_{dims} x``;  dp/dx_i = prod_{j != i} x_j (the product of the others in i's slice).
 
-    Without zeros that is ``p / x_i``. With zeros in a reduced slice: if there is
-    exactly one zero, its gradient is the product of the others (the non-zero
-    values) and every other element's is 0; with two or more zeros all are 0.
+    As in PyTorch: without a zero anywhere in x that is ``p / x_i`` (so an inf element gets
+    inf / inf = nan); with a zero it is the exclusive product from the left times the one
+    from the right, exactly: one zero in a slice gets the product of the others and every
+    other element 0 (or nan: 0 * inf, 0 * nan); two zeros make every element's 0. The
+    product of every element (``dim=None``) with two or more zeros is plainly all 0, and a 0-d
+    x (p = x) passes the gradient through.
     """
 
     numpy_level = True
 
     @staticmethod
-    def forward(ctx, x, dims, keep_shape, keepdim, dtype):
-        ctx.dims, ctx.keep_shape = dims, keep_shape
-        out = np.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
-        if x.dtype.kind == "f":
-            zeros = x == 0
-            ctx.any_zero = bool(zeros.any())
-            if ctx.any_zero:
-                ctx.zeros = zeros
-                ctx.zero_count = np.sum(zeros, axis=dims, keepdims=True)
+    def forward(ctx, x, dims, keep_shape, keepdim, dtype, every_element):
+        ctx.dims, ctx.keep_shape, ctx.every_element = dims, keep_shape, every_element
+        with quiet_float_errors():  # overflow gives PyTorch's inf
+            out = np.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
+        ctx.zero_count = int(np.count_nonzero(x == 0)) if x.dtype.kind == "f" else 0
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
+        if x.ndim == 0:  # p = x: dp/dx = 1 exactly, also at nan and inf (PyTorch's 0-d rule)
+            return grad, None, None, None, None, None
         grad = grad.reshape(ctx.keep_shape)
-        if not ctx.any_zero:
-            return grad * (out.reshape(ctx.keep_shape) / x), None, None, None, None
+        if ctx.zero_count == 0:
+            with quiet_float_errors():  # inf / inf: nan, as in PyTorch
+                return grad * (out.reshape(ctx.keep_shape) / x), None, None, None, None, None
         if not isinstance(x, np.ndarray):  # recorded (create_graph): a formula whose own derivative is right at 0
-            return grad * _product_of_others(x, ctx.dims), None, None, None, None
-        zeros, count = ctx.zeros, ctx.zero_count
-        nonzero_product = np.where(zeros, 1.0, x).prod(axis=ctx.dims, keepdims=True)
-        others = np.where(count == 0, nonzero_product / np.where(zeros, 1.0, x),
-                          np.where(zeros & (count == 1), nonzero_product, 0.0))
-        return grad * others, None, None, None, None
+            return grad * _product_of_others(x, ctx.dims), None, None, None, None, None
+        if ctx.every_element and ctx.zero_count > 1:
+            return np.zeros(x.shape, dtype=np.result_type(grad, x)), None, None, None, None, None
+        with quiet_float_errors():
+            return grad * _product_of_others_array(x, ctx.dims), None, None, None, None, None
 
 
 def _product_of_others(x, dims):
@@ -249,7 +265,7 @@ def _product_of_others(x, dims):
     order = kept + list(dims)
     moved = x.permute(order)
     rows = moved.reshape(tuple(moved.shape[:len(kept)]) + (-1,))
-    ones = rows[..., :1] * 0 + 1
+    ones = np.ones(tuple(rows.shape[:-1]) + (1,), dtype=rows.dtype)  # a constant (rows * 0 + 1 is nan at inf)
 
     def exclusive_running_product(values):
         return np.concatenate([ones, values[..., :-1].cumprod(-1)], axis=-1)
@@ -258,13 +274,27 @@ def _product_of_others(x, dims):
     return others.reshape(moved.shape).permute(tuple(np.argsort(order)))
 
 
+def _product_of_others_array(x, dims):
+    """``_product_of_others`` of an array, in new memory (call it inside ``np.errstate``)."""
+    kept = [d for d in range(x.ndim) if d not in dims]
+    order = kept + list(dims)
+    moved = np.transpose(x, order)
+    rows = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    left = np.ones_like(rows)
+    right = np.ones_like(rows)
+    np.cumprod(rows[..., :-1], axis=-1, out=left[..., 1:])
+    right[..., :-1] = np.cumprod(rows[..., :0:-1], axis=-1)[..., ::-1]
+    return np.transpose((left * right).reshape(moved.shape), np.argsort(order))
+
+
 @op(method=True, out=True)
 def prod(
     input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, dtype: Optional[DTypeLike] = None, *,
     axis: Optional[Dim] = None, keepdims: Optional[bool] = None,
 ) -> Tensor:
     """Product over ``dim`` (integers and bools give int64); d prod / dx_i = prod_{j != i} x_j."""
-    return Prod.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "prod"))
+    every_element = dim is None and axis is None
+    return Prod.apply(*_accumulating_arguments(input, dim, keepdim, dtype, axis, keepdims, "prod"), every_element)
 
 
 # --------------------------------------------------------------- all / any

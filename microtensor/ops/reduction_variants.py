@@ -11,15 +11,17 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .._registry import op
+from .. import _dtypes
+from .._registry import TORCH_DTYPE_NAMES, op
 from .._tensor import Tensor
 from .._typing import Dim, DTypeLike
-from ._util import tensor_argument
+from ._util import normalize_dim, tensor_argument
 from .comparison import isnan
 from .extrema import amax, amin
 from .reduction import mean, sum
 from .selection import where
 from .variance import std, var
+from .._float_errors import quiet_float_errors
 
 
 class aminmax_result(NamedTuple):
@@ -51,10 +53,19 @@ def nanmean(input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *,
     """The mean over ``dim`` of the values that are not nan (nan where all are)."""
     tensor = tensor_argument(input, "nanmean")
     if tensor._data.dtype.kind != "f":
-        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {tensor.dtype}")
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype but got "
+            f"{TORCH_DTYPE_NAMES[tensor.dtype.name]}; convert with .float() first"
+        )
+    if dtype is not None and np.dtype(_dtypes.to_dtype(dtype)).kind != "f":
+        name = np.dtype(_dtypes.to_dtype(dtype)).name
+        raise RuntimeError(
+            f"nanmean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
+            f"dtype. Got: {TORCH_DTYPE_NAMES.get(name, name)}"
+        )
     cleaned, missing = _without_nan(tensor, "nanmean")
     count = sum((~missing).to(cleaned.dtype), dim, keepdim)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet_float_errors():
         return sum(cleaned, dim, keepdim, dtype) / count
 
 
@@ -67,26 +78,42 @@ def count_nonzero(input: Tensor, dim: Optional[Dim] = None) -> Tensor:
 
 @op(method=True)
 def aminmax(input: Tensor, *, dim: Optional[int] = None, keepdim: bool = False) -> aminmax_result:
-    """``(amin(input, dim), amax(input, dim))`` as a named pair ``(min, max)``."""
+    """``(amin(input, dim, keepdim), amax(input, dim, keepdim))`` as a named pair ``(min, max)``;
+    ``dim=None`` reduces every dim (``keepdim=True`` keeps them all, of size 1)."""
     tensor = tensor_argument(input, "aminmax")
-    if dim is None:
-        return aminmax_result(amin(tensor), amax(tensor))
+    if tensor._data.size == 0:
+        if dim is None:
+            raise RuntimeError(
+                f"aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity "
+                f"(input shape {tensor.shape}); pass a dim of non-zero size"
+            )
+        axis = normalize_dim(dim, tensor.ndim, "aminmax")
+        if tensor.ndim and tensor.shape[axis] == 0:
+            raise IndexError(
+                f"aminmax: Expected reduction dim {axis} to have non-zero size. (input shape {tensor.shape}; "
+                f"the extrema of an empty set are undefined)"
+            )
     return aminmax_result(amin(tensor, dim, keepdim), amax(tensor, dim, keepdim))
+
+
+def _with_mean(name, spread, input, dim, unbiased, keepdim, correction):
+    """``(spread(input, ...), mean(input, dim, keepdim))``; ``spread(input, False)`` is PyTorch's
+    ``unbiased`` overload, so a bool ``dim`` is ``unbiased`` for the mean too."""
+    tensor = tensor_argument(input, name)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (spread(tensor, dim, unbiased, keepdim, correction=correction), mean(tensor, dim, keepdim))
 
 
 @op()
 def std_mean(input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
              correction: Optional[float] = None) -> tuple:
-    """``(std(input, ...), mean(input, dim))``, the same options as ``std``."""
-    tensor = tensor_argument(input, "std_mean")
-    return (std(tensor, dim, unbiased, keepdim, correction=correction),
-            mean(tensor) if dim is None else mean(tensor, dim, keepdim))
+    """``(std(input, ...), mean(input, dim, keepdim))``, the same options as ``std``."""
+    return _with_mean("std_mean", std, input, dim, unbiased, keepdim, correction)
 
 
 @op()
 def var_mean(input: Tensor, dim: Optional[Dim] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
              correction: Optional[float] = None) -> tuple:
-    """``(var(input, ...), mean(input, dim))``, the same options as ``var``."""
-    tensor = tensor_argument(input, "var_mean")
-    return (var(tensor, dim, unbiased, keepdim, correction=correction),
-            mean(tensor) if dim is None else mean(tensor, dim, keepdim))
+    """``(var(input, ...), mean(input, dim, keepdim))``, the same options as ``var``."""
+    return _with_mean("var_mean", var, input, dim, unbiased, keepdim, correction)

@@ -14,6 +14,7 @@ from ..autograd.function import Function
 from .._tensor import Tensor
 from .elementwise import _as_tensor, _zeros_like_grad
 from .._registry import TORCH_DTYPE_NAMES, op
+from .._float_errors import quiet_float_errors
 
 
 class _RoundingRule:
@@ -60,7 +61,7 @@ class Round(Function):
             return np.array(x, copy=True)
         if decimals == 0:
             return np.rint(x)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with quiet_float_errors():
             if decimals > 0:
                 scale = x.dtype.type(10.0**decimals)
                 return np.rint(x * scale) / scale
@@ -79,7 +80,7 @@ class Frac(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):  # frac(+-inf) = nan, quietly
+        with quiet_float_errors():  # frac(+-inf) = nan, quietly
             return x - np.trunc(x)
 
     @staticmethod

@@ -13,6 +13,7 @@ built from recorded ops (``Cumsum`` and ``Logcumsumexp`` run in the other direct
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -25,6 +26,7 @@ from .._registry import TORCH_DTYPE_NAMES, op
 from .._typing import DTypeLike
 from .joining import cat
 from .views import narrow
+from .._float_errors import quiet_float_errors
 
 class cummax_result(NamedTuple):
     """``cummax``'s named pair, shown as PyTorch shows it: ``cummax(values=..., indices=...)``."""
@@ -97,9 +99,10 @@ class Cumsum(Function):
 
 
 def _cumsum_array(x, axis, reverse):
-    if reverse:
-        return _reversed_scan(np.cumsum, x, axis)
-    return np.cumsum(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
+    with quiet_float_errors():  # inf + -inf: nan, overflow: inf, as in PyTorch
+        if reverse:
+            return _reversed_scan(np.cumsum, x, axis)
+        return np.cumsum(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
 
 
 def _cumsum(values, axis, reverse):
@@ -132,6 +135,7 @@ class Cumprod(Function):
     * j = z: ``rcumsum(g c)_z`` with ``c = cumprod(x with x_z replaced by 1)``, which is
       ``prod_{k<=i, k!=z} x_k`` for i >= z (later zeros stay, as they must);
     * j > z: every product contains x_z = 0, so the gradient is 0.
+    A tensor of one element passes the gradient through (y = x, as in PyTorch).
     Under create_graph=True and with a zero present, the sum is built from recorded ops
     over the table ``T[k, i] = prod_{j<=i, j!=k} x_j`` (O(n^2), as PyTorch does), because
     the masked O(n) form has the wrong derivative in x_z.
@@ -142,7 +146,8 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = np.cumprod(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
+        with quiet_float_errors():  # 0 * inf: nan, overflow: inf, as in PyTorch
+            y = np.cumprod(x, axis=axis, dtype=x.dtype)  # numpy would widen int32
         ctx.save_for_backward(x, y)
         return y
 
@@ -150,8 +155,11 @@ class Cumprod(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         axis = ctx.axis
+        if math.prod(x.shape) <= 1:  # y = x: dy/dx = 1 exactly, also at nan and inf (PyTorch's rule)
+            return grad, None
         if grad.__class__ is np.ndarray:
-            return _cumprod_grad_array(x, y, grad, axis), None
+            with quiet_float_errors():
+                return _cumprod_grad_array(x, y, grad, axis), None
         if not (x._data == 0).any():
             return _cumsum(grad * y, axis, True) / x, None
         return _cumprod_grad_graph(x, grad, axis), None
@@ -219,7 +227,7 @@ class Logcumsumexp(Function):
         positive, negative = grad > 0, grad < 0
         log_magnitude = np.log(np.abs(np.where(positive | negative, grad, 1)))
         lowest = float(np.finfo(x.dtype).min)  # log 0, kept finite so that lowest - y stays finite
-        with np.errstate(over="ignore", invalid="ignore"):
+        with quiet_float_errors():
             parts = [
                 np.exp(_logcumsumexp(np.where(sign, log_magnitude, lowest) - y, axis, backwards) + x)
                 for sign in (positive, negative)
@@ -228,7 +236,7 @@ class Logcumsumexp(Function):
 
 
 def _logcumsumexp_array(x, axis, reverse):
-    with np.errstate(invalid="ignore"):  # inf - inf inside logaddexp: PyTorch's inf / nan come back
+    with quiet_float_errors():  # inf - inf inside logaddexp: PyTorch's inf / nan come back
         if reverse:
             return _reversed_scan(np.logaddexp.accumulate, x, axis)
         return np.logaddexp.accumulate(x, axis=axis)
@@ -253,8 +261,8 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             f"convert with .float() first"
         )
     axis = _scan_axis(x, dim, "logcumsumexp")
-    if x.ndim == 0:
-        return _on_one_element(lambda t, a: Logcumsumexp.apply(t, a, False), x)
+    if x.ndim == 0:  # log(e^x) = x exactly, gradient g also at nan and inf (PyTorch's 0-d rule): the 1-element cumsum
+        return _on_one_element(lambda t, a: Cumsum.apply(t, a, False), x)
     return Logcumsumexp.apply(x, axis, False)
 
 
@@ -278,8 +286,8 @@ class CumExtremum(Function):
         n = grad.shape[axis]
         tail = (1,) * (grad.ndim - axis - 1)
         targets = np.arange(n).reshape((n, 1) + tail)  # j at axis, i at axis + 1
-        chosen = (np.expand_dims(indices, axis) == targets).astype(grad.dtype)
-        return (chosen * grad.unsqueeze(axis)).sum(axis + 1), None, None
+        chosen = np.expand_dims(indices, axis) == targets
+        return np.where(chosen, grad.unsqueeze(axis), 0.0).sum(axis + 1), None, None  # 0 elsewhere even for nan g
 
 
 def _scatter_add_along(grad, indices, axis):
@@ -351,6 +359,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Optional[Tensor] = N
         if length == 0:
             break
         later, earlier = narrow(x, dim, 1, length - 1), narrow(x, dim, 0, length - 1)
-        x = later != earlier if x.dtype.kind == "b" else later - earlier
+        with quiet_float_errors():  # inf - inf: nan, as in PyTorch
+            x = later != earlier if x.dtype.kind == "b" else later - earlier
     return x
 

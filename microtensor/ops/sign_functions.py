@@ -14,6 +14,7 @@ from ._two_operands import _binary
 from ._util import match_dtype
 from .comparison import _plain, _raw
 from .elementwise import Sign, _as_tensor, _floating_pair, _zeros_like_grad
+from .._float_errors import quiet_float_errors
 
 
 class Copysign(Function):
@@ -33,7 +34,7 @@ class Copysign(Function):
     def backward(ctx, grad):
         a, z = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             ratio = np.where(a == 0, 0, z / np.where(a == 0, 1, a)) if need_a else None
         return (grad * ratio if need_a else None), (_zeros_like_grad(grad) if need_b else None)
 

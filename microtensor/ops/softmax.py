@@ -17,6 +17,7 @@ from .reduction import _dims, _resolve
 from .._registry import op
 from .._tensor import Tensor
 from .._typing import Dim, DTypeLike
+from .._float_errors import quiet_float_errors
 
 
 def _stable_shift(x, dims):
@@ -37,7 +38,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keep_shape, keepdim):
         shift = _stable_shift(x, dims)
-        with np.errstate(divide="ignore"):
+        with quiet_float_errors():  # log 0 = -inf; a nan stays nan
             out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
         ctx.keep_shape = keep_shape
         if not keepdim:
@@ -48,7 +49,8 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return grad.reshape(ctx.keep_shape) * np.exp(x - out.reshape(ctx.keep_shape)), None, None, None
+        with quiet_float_errors():  # x = out = +-inf: nan, as in PyTorch
+            return grad.reshape(ctx.keep_shape) * np.exp(x - out.reshape(ctx.keep_shape)), None, None, None
 
 
 @op(method=True)
@@ -65,16 +67,27 @@ def logsumexp(
     return LogSumExp.apply(x, dims, keep_shape, keepdim)
 
 
+def _lane_shift(x, dim):
+    """max along ``dim`` (keepdims), unguarded as in PyTorch: a lane holding +inf, or only -inf,
+    computes inf - inf and becomes nan (call it inside ``quiet_float_errors()``)."""
+    if x.shape[dim] == 0:
+        return np.zeros(tuple(1 if a == dim else s for a, s in enumerate(x.shape)), dtype=x.dtype)
+    return np.amax(x, axis=dim, keepdims=True)
+
+
 class Softmax(Function):
-    """``y = exp(x - max) / sum exp(x - max)`` along ``dim``;  backward ``y * (g - sum(g * y))``."""
+    """``y = exp(x - max) / sum exp(x - max)`` along ``dim``;  backward ``y * (g - sum(g * y))``.
+
+    A lane holding +inf or only -inf is nan, as in PyTorch (no limit is taken)."""
 
     numpy_level = True
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        e = np.exp(x - _stable_shift(x, (dim,)))
-        out = e / np.sum(e, axis=dim, keepdims=True)
+        with quiet_float_errors():
+            e = np.exp(x - _lane_shift(x, dim))
+            out = e / np.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
@@ -85,15 +98,18 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """``y = x - logsumexp(x)`` along ``dim``;  backward ``g - exp(y) * sum(g)``."""
+    """``y = x - logsumexp(x)`` along ``dim``;  backward ``g - exp(y) * sum(g)``.
+
+    A lane holding +inf or only -inf is nan, as in PyTorch."""
 
     numpy_level = True
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        shifted = x - _stable_shift(x, (dim,))
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        with quiet_float_errors():  # an empty lane's log 0 is never used
+            shifted = x - _lane_shift(x, dim)
+            out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         return out
 

@@ -179,7 +179,7 @@ def _select_along(op_name, result_type, input, dim, keepdim, choose):
         return result_type(pair.values.reshape(()), Tensor._make(pair.indices._data.reshape(())))
     if x.shape[axis] == 0:
         raise IndexError(
-            f"{op_name}(): Expected reduction dim {axis} to have non-zero size (input shape {list(x.shape)})"
+            f"{op_name}(): Expected reduction dim {axis} to have non-zero size. (input shape {list(x.shape)})"
         )
     indices = choose(x._data, axis)
     values = Selected.apply(x, positions_along(indices, axis, x.ndim))
@@ -223,6 +223,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> kth
     x = _tensor(input, "kthvalue")
     axis = normalize_dim(dim, x.ndim, "kthvalue")
     size = x.shape[axis] if x.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size. (input shape "
+                         f"{list(x.shape)}: there is no k-th value of nothing)")
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k = {k} out of range for dimension {axis} of size {size} "
@@ -247,12 +250,12 @@ class MedianAll(Function):
         value = ordered[rank[0]] if ordered.size else np.asarray(np.nan, dtype=x.dtype)
         if x.dtype.kind == "f":
             ties = np.isnan(x) if np.isnan(value) else x == value
-            ctx.weights = (ties / max(int(np.count_nonzero(ties)), 1)).astype(x.dtype)
+            ctx.ties, ctx.share = ties, 1.0 / max(int(np.count_nonzero(ties)), 1)
         return np.asarray(value, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.weights, None
+        return np.where(ctx.ties, grad * ctx.share, 0.0), None  # 0 off the ties even for a nan g
 
 
 def _median(op_name, result_type, rank, input, dim, keepdim):

@@ -19,6 +19,7 @@ from .activation import _scipy_special
 from .special_functions import Xlogy
 from .elementwise import _as_tensor, _floating
 from ._two_operands import _binary
+from .._float_errors import quiet_float_errors
 
 _SQRT_2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -37,7 +38,7 @@ def _log_ndtr_numpy(x):
     asymptotic series -x^2/2 - log(-x) - log sqrt(2 pi) + log(1 - 1/x^2 + 3/x^4 - 15/x^6 + ...)."""
     x = np.asarray(x)
     z = x.astype(np.float64)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         upper = np.log1p(-_ndtr_numpy(-z))
         middle = np.log(_ndtr_numpy(z))
         t = 1.0 / (z * z)
@@ -55,7 +56,7 @@ def _ndtri_numpy(p):
 
     p = np.asarray(p)
     q = np.minimum(p, 1 - p).astype(np.float64)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         start = _SQRT_2 * erfinv(2 * q - 1)
         y = np.where(np.isfinite(start) & (q > 1e-10), start, -np.sqrt(-2 * np.log(q)))
         log_q = np.log(q)
@@ -81,7 +82,7 @@ _CACHE: dict = {}
 
 def _evaluate(name, fallback, x):
     function = _CACHE.get(name) or _special(name, fallback)
-    with np.errstate(all="ignore"):
+    with quiet_float_errors():
         return np.asarray(function(x), dtype=x.dtype)
 
 
@@ -111,7 +112,7 @@ class Entr(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             out = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)), np.where(x == 0, 0, -np.inf))
             out = np.where(np.isnan(x), np.nan, out)
         return np.asarray(out, dtype=x.dtype)
@@ -119,7 +120,7 @@ class Entr(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             return grad * -(np.log(x) + 1)
 
 
@@ -137,7 +138,7 @@ class Ndtr(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * _normal_pdf(x)
 
 
@@ -155,7 +156,7 @@ class Ndtri(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * (np.exp(y * y * 0.5) * math.sqrt(2 * math.pi))
 
 
@@ -174,7 +175,7 @@ class LogNdtr(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * np.exp(x * x * -0.5 - _LOG_SQRT_2PI - y)
 
 

@@ -19,6 +19,7 @@ from .activation import _scipy_special
 from .gaussian import _erf
 from ._two_operands import _binary
 from ._util import match_dtype
+from .._float_errors import quiet_float_errors
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -37,7 +38,7 @@ class Erf(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
@@ -70,7 +71,7 @@ class Erfc(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * (-_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
@@ -87,13 +88,13 @@ class Logit(Function):
         clamped = p if eps is None else np.clip(p, eps, 1 - eps)
         ctx.save_for_backward(p)
         ctx.eps = eps
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             return np.log(clamped / (1 - clamped))
 
     @staticmethod
     def backward(ctx, grad):
         (p,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet_float_errors():
             slope = grad / (p * (1 - p))
         if ctx.eps is None:
             return np.where((p < 0) | (p > 1), np.nan, slope), None
@@ -119,7 +120,7 @@ class Xlogy(Function):
     def _forward(cls, ctx, x, y):
         x, y = _floating_pair(x, y)
         ctx.save_for_backward(x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             out = np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, x * cls.log(y))
         return match_dtype(np.asarray(out), x, y)
 
@@ -127,7 +128,7 @@ class Xlogy(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             grad_x = np.where((x == 0) & (y <= ctx.pole), 0, grad * ctx.log(y)) if need_x else None
             grad_y = grad * x / (y - ctx.pole if ctx.pole else y) if need_y else None
         return grad_x, grad_y
@@ -149,7 +150,7 @@ class LogAddExp(Function):
     @classmethod
     def _forward(cls, ctx, a, b):
         a, b = _floating_pair(a, b)
-        with np.errstate(invalid="ignore"):  # -inf and -inf, nan: no warning
+        with quiet_float_errors():  # -inf and -inf, nan: no warning
             z = match_dtype(np.asarray(cls.function(a, b)), a, b)
         ctx.save_for_backward(a, b)
         return z
@@ -159,7 +160,7 @@ class LogAddExp(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         power = ctx.power
-        with np.errstate(over="ignore", invalid="ignore"):  # e^(b-a) = inf gives 0; inf - inf gives nan
+        with quiet_float_errors():  # e^(b-a) = inf gives 0; inf - inf gives nan
             return (grad / (power(b - a) + 1) if need_a else None), (grad / (power(a - b) + 1) if need_b else None)
 
 
@@ -183,7 +184,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet_float_errors():
             y = 1 / np.sqrt(_floating(x))
         ctx.save_for_backward(y)
         return y
@@ -191,7 +192,7 @@ class Rsqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * (y * y * y * -0.5)
 
 

@@ -22,6 +22,7 @@ from .clamping import clamp
 from .linalg import matmul
 from .selection import where
 from .sorting import sort
+from .._float_errors import quiet_float_errors
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -81,9 +82,10 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
                       "observations.", UserWarning, stacklevel=2)
         norm_factor = norm_factor * 0
-    centered = rows - mean.unsqueeze(1)
-    products = matmul(centered, (centered if weights is None else centered * weights).T)
-    return (products / norm_factor).squeeze()
+    with quiet_float_errors():  # inf - inf, 0 / 0: nan, as in PyTorch
+        centered = rows - mean.unsqueeze(1)
+        products = matmul(centered, (centered if weights is None else centered * weights).T)
+        return (products / norm_factor).squeeze()
 
 
 @op(method=True)
@@ -169,7 +171,8 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         above = np.ceil(ranks).astype(np.int64)
         upper = spread.gather(-1, Tensor(above[..., None])).squeeze(-1)
         weights = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
-        blended = result + Tensor(weights.astype(x.dtype)) * (upper - result)
+        with quiet_float_errors():  # between inf and inf: nan, unused where above == below
+            blended = result + Tensor(weights.astype(x.dtype)) * (upper - result)
         result = where(Tensor(above == below), result, blended)
     if keepdim:
         result = result.reshape((len(levels),) + kept_shape)

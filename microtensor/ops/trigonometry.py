@@ -14,6 +14,7 @@ from .elementwise import _as_tensor, _floating, _floating_pair
 from ._two_operands import _binary
 from ._util import match_dtype
 from .._registry import op
+from .._float_errors import quiet_float_errors
 
 
 class Sin(Function):
@@ -25,13 +26,13 @@ class Sin(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             return np.sin(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad * np.cos(x)
 
 
@@ -44,13 +45,13 @@ class Cos(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             return np.cos(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return -grad * np.sin(x)
 
 
@@ -73,7 +74,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             y = np.tan(_floating(x))
         ctx.save_for_backward(y)
         return y
@@ -93,13 +94,13 @@ class Asin(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             return np.arcsin(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / np.sqrt(1 - x * x)
 
 
@@ -112,13 +113,13 @@ class Acos(Function):
     def forward(ctx, x):
         x = _floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             return np.arccos(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return -grad / np.sqrt(1 - x * x)
 
 
@@ -136,7 +137,7 @@ class Atan(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             return grad / (1 + x * x)
 
 
@@ -157,7 +158,7 @@ class Atan2(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet_float_errors():
             squared = a * a + b * b
             scale = grad / np.where(squared == 0, np.inf, squared)  # 0 at the origin, as in PyTorch
             return (scale * b if need_a else None), (-scale * a if need_b else None)
@@ -180,7 +181,7 @@ class Hypot(Function):
     def backward(ctx, grad):
         a, b, h = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(all="ignore"):  # inf and nan come back quietly, as in PyTorch
+        with quiet_float_errors():  # inf and nan come back quietly, as in PyTorch
             scale = grad / h
             return (scale * a if need_a else None), (scale * b if need_b else None)
 

@@ -15,6 +15,7 @@ from ._util import tensor_argument as _tensor
 from .reduction import _count, _dims, _resolve
 from .._registry import op
 from .._typing import Dim
+from .._float_errors import quiet_float_errors
 
 
 def _correction(name, unbiased, correction):
@@ -32,21 +33,31 @@ def _variance(x, dims, keepdim, denominator):
     freedom are left, without numpy's warnings."""
     if x.size == 0:
         return np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
-    centered = x - x.mean(axis=dims, keepdims=True)
-    squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with quiet_float_errors():  # an inf gives nan, as in PyTorch
+        centered = x - x.mean(axis=dims, keepdims=True)
+        squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
         return np.asarray(squares / x.dtype.type(builtins.max(denominator, 0)))
+
+
+def _centered(x, dims):
+    """``x - mean(x)`` over ``dims`` for a backward rule (arrays or Tensors); an inf gives nan quietly."""
+    with quiet_float_errors():
+        return x - x.mean(axis=dims, keepdims=True)
 
 
 class Var(Function):
     """``v = sum (x - mean)^2 / (n - c)``;  dv/dx = 2 (x - mean) / (n - c)
-    (the mean's own dependence on x cancels because sum(x - mean) = 0)."""
+    (the mean's own dependence on x cancels because sum(x - mean) = 0).
+
+    With no degrees of freedom left (n - c <= 0) v is inf (nan for a constant input) and the
+    gradient is PyTorch's: along dims the same formula (inf times (x - mean) at n = c, finite for
+    c > n); over every element (``dim=None`` or a 0-d x) +inf, nan where x == mean."""
 
     numpy_level = True
 
     @staticmethod
-    def forward(ctx, x, dims, keep_shape, keepdim, correction):
-        ctx.dims, ctx.keep_shape = dims, keep_shape
+    def forward(ctx, x, dims, keep_shape, keepdim, correction, whole):
+        ctx.dims, ctx.keep_shape, ctx.whole = dims, keep_shape, whole
         ctx.denominator = _count(x.shape, dims) - correction
         ctx.save_for_backward(x)
         return _variance(x, dims, keepdim, ctx.denominator)
@@ -54,9 +65,14 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        centered = x - x.mean(axis=ctx.dims, keepdims=True)
-        scale = 2.0 / ctx.denominator if ctx.denominator > 0 else float("nan")
-        return grad.reshape(ctx.keep_shape) * (centered * scale), None, None, None, None
+        if 0 in x.shape:  # nothing was reduced: no element to send a gradient to
+            return x * 0, None, None, None, None, None
+        scale = 2.0 / ctx.denominator if ctx.denominator != 0 else float("inf")  # PyTorch's 2 / (n - c), any sign
+        with quiet_float_errors():
+            if ctx.whole and ctx.denominator <= 0:
+                at_mean = x == x.mean(axis=ctx.dims, keepdims=True)
+                return grad * np.where(at_mean, np.nan, np.inf), None, None, None, None, None
+            return grad.reshape(ctx.keep_shape) * (_centered(x, ctx.dims) * scale), None, None, None, None, None
 
 
 class Std(Function):
@@ -66,10 +82,10 @@ class Std(Function):
     numpy_level = True
 
     @staticmethod
-    def forward(ctx, x, dims, keep_shape, keepdim, correction):
-        ctx.dims, ctx.keep_shape = dims, keep_shape
+    def forward(ctx, x, dims, keep_shape, keepdim, correction, whole):
+        ctx.dims, ctx.keep_shape, ctx.whole = dims, keep_shape, whole
         ctx.denominator = _count(x.shape, dims) - correction
-        with np.errstate(invalid="ignore"):
+        with quiet_float_errors():
             out = np.sqrt(_variance(x, dims, keepdim, ctx.denominator))
         ctx.save_for_backward(x, out)
         return out
@@ -77,12 +93,17 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
+        if 0 in x.shape:  # nothing was reduced: no element to send a gradient to
+            return x * 0, None, None, None, None, None
+        if ctx.whole and ctx.denominator <= 0:  # PyTorch: var's inf / nan times g / (2 std) = 0: nan
+            return grad * np.full(x.shape, np.nan, dtype=x.dtype), None, None, None, None, None
         out = out.reshape(ctx.keep_shape)
-        centered = x - x.mean(axis=ctx.dims, keepdims=True)
         zero = out == 0
         safe = np.where(zero, 1.0, out)
-        denominator = float(ctx.denominator) if ctx.denominator > 0 else float("nan")
-        return grad.reshape(ctx.keep_shape) * np.where(zero, 0.0, centered / (safe * denominator)), None, None, None, None
+        denominator = float(ctx.denominator)  # as in PyTorch: n - c <= 0 makes std inf and this 0, or nan at 0
+        with quiet_float_errors():
+            slope = np.where(zero, 0.0, _centered(x, ctx.dims) / (safe * denominator))
+            return grad.reshape(ctx.keep_shape) * slope, None, None, None, None, None
 
 
 def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
@@ -100,7 +121,7 @@ def _var_args(name, input, dim, keepdim, unbiased, correction, axis, keepdims):
         warnings.warn(f"{name}(): degrees of freedom is <= 0 (correction={correction} with "
                       f"{_count(x.shape, dims)} values per reduction): the result is inf or nan", UserWarning,
                       stacklevel=3)
-    return x, dims, keep_shape, keepdim, correction
+    return x, dims, keep_shape, keepdim, correction, dim is None or x.ndim == 0
 
 
 @op(method=True, out=True)

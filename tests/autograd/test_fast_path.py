@@ -232,6 +232,8 @@ CASES = {
     "Topk": [(T((2, 3)), _along(np.array([[2], [0]]), 1, 2))],
     "Selected": [(T((2, 3)), _along(np.array([[2], [0]]), 1, 2)), (T((3, 2), transposed=True), _along(np.array([[1, 0]]), 0, 2))],
     "MedianAll": [(T((2, 3)), False), (T((4,), dtype=np.float32), True)],
+    "MaxAll": _unary(),
+    "MinAll": _unary(),
     "DiagonalOf": [(T((2, 3)), (np.arange(2), np.arange(2) + 1))],
     "MaskedSelect": [(T((2, 3)), np.array([True, False, True])), (T((3,)), np.array([[True], [False]]))],
     "Flip": [(T((2, 3)), (0,)), (T((2, 3), transposed=True), (0, 1)), (T(()), ())],

@@ -203,14 +203,24 @@ def test_empty_reductions_follow_pytorch():
     assert empty.prod().item() == 1
     assert mt.logsumexp(empty, 0).tolist() == [-np.inf] * 3
     assert bool(mt.all(empty)) and not bool(mt.any(empty))
-    for op in (mt.max, mt.min, mt.amax, mt.amin, mt.argmax, mt.argmin):
-        with pytest.raises(RuntimeError, match=op.__name__):
+    assert empty.prod(0).tolist() == [1.0, 1.0, 1.0]
+    for op in (mt.max, mt.min, mt.amax, mt.amin):  # PyTorch: a RuntimeError without a dim, an IndexError with one
+        with pytest.raises(RuntimeError, match=rf"{op.__name__}\(\): Expected reduction dim to be specified for "
+                                               rf"input.numel\(\) == 0\. Specify the reduction dim"):
             op(empty)
-    with pytest.raises(RuntimeError, match=r"max\(\).*dim 0"):
-        mt.max(empty, dim=0)
-    with pytest.raises(RuntimeError, match="amax"):
-        mt.amax(empty, dim=0)
+    for op in (mt.argmax, mt.argmin):
+        with pytest.raises(IndexError, match=rf"{op.__name__}\(\): Expected reduction dim to be specified for "
+                                             rf"input.numel\(\) == 0\."):
+            op(empty)
+    for op in (mt.max, mt.min, mt.amax, mt.amin, mt.argmax, mt.argmin):
+        with pytest.raises(IndexError, match=rf"{op.__name__}\(\): Expected reduction dim 0 to have non-zero size\."):
+            op(empty, dim=0)
+        with pytest.raises(IndexError, match=rf"{op.__name__}\(\): Expected reduction dim 0 to have non-zero size\."):
+            op(empty, -2)
+    with pytest.raises(IndexError, match=r"amax\(\): Expected reduction dim 0 to have non-zero size\."):
+        mt.amax(empty, dim=(0, 1))
     assert mt.amax(empty, dim=1).shape == (0,)
+    assert mt.max(empty, dim=1).values.shape == mt.argmin(empty, dim=1).shape == (0,)
 
 
 # -------------------------------------------------------- errors on dims
