@@ -13,7 +13,9 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import computing_operands, integer_scalars_as_torch, match_dtype, to_operand, torch_result_dtype
+from ._util import (
+    computing_operands, integer_scalars_as_torch, match_dtype, promoted_result, to_operand, torch_result_dtype,
+)
 from ._two_operands import _binary
 from .division import rounded_div
 from .._registry import op
@@ -28,8 +30,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = computing_operands(a, b)
-        return match_dtype(np.add(a, b), a, b)
+        return promoted_result(np.add, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -44,10 +45,11 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if _is_bool(a) or _is_bool(b):
+        if a.__class__ is bool or b.__class__ is bool or (  # _is_bool of each, without the calls
+            a.__class__ is np.ndarray and a.dtype.kind == "b") or (b.__class__ is np.ndarray and b.dtype.kind == "b"
+        ):
             _refuse_bool_subtraction(a, b)
-        a, b = computing_operands(a, b)
-        return match_dtype(np.subtract(a, b), a, b)
+        return promoted_result(np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, grad):
