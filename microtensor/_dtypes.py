@@ -70,6 +70,14 @@ def is_floating(dtype: np.dtype) -> builtins.bool:
     return dtype.kind == "f"
 
 
+def castable(source: np.dtype, target: np.dtype) -> builtins.bool:
+    """PyTorch's rule for writing a result of dtype ``source`` into a tensor of dtype ``target`` (in-place
+    ops, ``out=``, ``mt.can_cast``): every cast except floating to integer or bool, and integer to bool."""
+    if source.kind == "f":
+        return target.kind == "f"
+    return source.kind == "b" or target.kind != "b"
+
+
 def kind_rank(dtype: np.dtype) -> builtins.int:
     return _KIND_RANK[dtype.kind]
 

@@ -23,6 +23,8 @@ import warnings
 
 import numpy as np
 
+from . import _dtypes
+from ._float_errors import quiet_float_errors
 from ._memory_overlap import ensure_writable
 from .autograd.grad_mode import _state as _grad_mode
 
@@ -226,7 +228,7 @@ def write_out(result, out, op_name):
     several results, such as ``max(input, dim)``), which is returned.
 
     As in PyTorch: autograd does not go through ``out=`` (RuntimeError when the op would be
-    recorded); the result must cast to ``out``'s dtype with ``same_kind`` casting; an ``out``
+    recorded); the result must cast to ``out``'s dtype by PyTorch's rule (``_dtypes.castable``); an ``out``
     of another shape is resized (with PyTorch's warning unless it was empty); the write goes
     into ``out``'s memory (through to its base when it is a view) and bumps its version.
     """
@@ -256,7 +258,7 @@ def write_out(result, out, op_name):
 
 
 def _check_castable(source, target, op_name):
-    if source != target and not np.can_cast(source, target, casting="same_kind"):
+    if source != target and not _dtypes.castable(source, target):
         raise RuntimeError(
             f"{op_name}(): result type {TORCH_DTYPE_NAMES.get(source.name, source.name)} can't be cast to the "
             f"desired output type {TORCH_DTYPE_NAMES.get(target.name, target.name)}"
@@ -267,7 +269,8 @@ def _write(values, out, op_name):
     if out._data.shape != values.shape:
         _resize(out, values.shape, op_name)
     ensure_writable(out._data, op_name)
-    np.copyto(out._data, values, casting="same_kind")
+    with quiet_float_errors():  # a float64 result beyond float32's range becomes inf, as in PyTorch
+        np.copyto(out._data, values, casting="unsafe")  # _check_castable has applied PyTorch's rule
     out._version_counter[0] += 1
 
 

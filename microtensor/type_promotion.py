@@ -50,8 +50,4 @@ def promote_types(type1: DTypeLike, type2: DTypeLike) -> np.dtype:
 def can_cast(from_: DTypeLike, to: DTypeLike) -> bool:
     """Whether PyTorch's type promotion allows the cast (used by ops with ``out=``): every cast except
     floating to integer or bool, and integer to bool (a narrower dtype of the same kind is allowed)."""
-    source = _dtype_argument(from_, "can_cast", "from_")
-    target = _dtype_argument(to, "can_cast", "to")
-    if source.kind == "f":
-        return target.kind == "f"
-    return source.kind == "b" or target.kind != "b"
+    return _dtypes.castable(_dtype_argument(from_, "can_cast", "from_"), _dtype_argument(to, "can_cast", "to"))

@@ -16,10 +16,10 @@ their history, so first and second derivatives stay right (``z.mul_(x)``).
 """
 import numpy as np
 
+from .. import _dtypes
 from .._memory_overlap import ensure_writable
 from .._registry import TORCH_DTYPE_NAMES
 from .._tensor import _new_tensor
-from ..type_promotion import can_cast
 from .function import _SCRATCH_CONTEXT, Function
 from .hooks import _hook_list
 from .node_meta import shared_meta
@@ -98,9 +98,9 @@ def _check_not_leaf(target, op_name):
 
 def _check_result_fits(target, result, op_name):
     """PyTorch's rule for writing a result into ``target``: any cast but floating to integer or bool
-    and integer to bool (``mt.can_cast``), so ``uint8.add_(int64)`` wraps into uint8 and
+    and integer to bool (``_dtypes.castable``, as ``mt.can_cast``), so ``uint8.add_(int64)`` wraps into uint8 and
     ``float32.add_(float64)`` rounds, while ``int64.add_(0.5)`` is refused."""
-    if result.dtype != target.dtype and not can_cast(result.dtype, target.dtype):
+    if result.dtype != target.dtype and not _dtypes.castable(result.dtype, target.dtype):
         source, wanted = (TORCH_DTYPE_NAMES.get(dtype.name, dtype.name) for dtype in (result.dtype, target.dtype))
         raise RuntimeError(
             f"{op_name}: result type {source} can't be cast to the desired output type {wanted}; "

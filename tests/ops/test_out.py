@@ -190,3 +190,16 @@ def test_out_is_keyword_only_on_mt_functions_and_absent_from_methods():
         t(A).add(1, out=mt.empty(0))  # PyTorch's methods take no out= either
     with pytest.raises(TypeError):
         mt.exp(t(A), mt.empty(0))  # out is keyword-only
+
+
+def test_out_follows_pytorchs_cast_rule_not_numpys_same_kind():
+    """PyTorch refuses only floating -> integer/bool and integer -> bool; int8 -> uint8 wraps (numpy's
+    same_kind refuses it), and a float64 result beyond float32's range becomes inf without a warning."""
+    unsigned = mt.zeros(2, dtype=mt.uint8)
+    mt.add(mt.tensor([1, -3], dtype=mt.int8), mt.tensor([3, 1], dtype=mt.int8), out=unsigned)
+    assert unsigned.tolist() == [4, 254]
+    narrow = mt.zeros(2, dtype=mt.float32)
+    mt.add(mt.tensor([1e300, 2.0], dtype=mt.float64), 1.0, out=narrow)
+    assert narrow.tolist() == [float("inf"), 3.0]
+    with pytest.raises(RuntimeError, match="result type Long can't be cast to the desired output type Bool"):
+        mt.add(mt.tensor([1, 2]), 1, out=mt.zeros(2, dtype=mt.bool))
