@@ -8,6 +8,7 @@ The engine calls ``fit_gradient`` once per input, so no op undoes broadcasting i
 """
 import numpy as np
 
+from .._float_errors import quiet_float_errors
 from .._tensor import Tensor
 
 
@@ -35,7 +36,11 @@ def fit_gradient(grad, shape, dtype, node, index, create_graph):
         if grad.shape != shape:
             grad = grad.reshape(shape)
     if grad.dtype is not dtype and grad.dtype != dtype:
-        grad = grad.to(dtype) if create_graph else grad.astype(dtype)
+        if create_graph:
+            grad = grad.to(dtype)
+        else:
+            with quiet_float_errors():  # a float64 gradient beyond float32's range becomes inf, as in PyTorch
+                grad = grad.astype(dtype)
         fresh = True
     return grad, fresh
 
