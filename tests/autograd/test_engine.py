@@ -407,3 +407,9 @@ def test_gradients_adopted_without_a_copy_are_owned_by_the_leaf():
     (x @ w).sum().backward()
     (x @ w).sum().backward()
     np.testing.assert_allclose(w.grad.data, 2 * (x.numpy().T @ np.ones((4, 2), dtype=np.float32)), rtol=1e-6)
+
+
+def test_a_gradient_cast_to_a_narrower_float_overflows_to_inf_quietly():
+    x = mt.tensor([2e38, 1.0], dtype=mt.float32, requires_grad=True)
+    (x.double() ** 2).sum().backward()  # d/dx = 2x: 4e38 is beyond float32, as in PyTorch it becomes inf
+    assert x.grad.dtype == mt.float32 and x.grad.tolist() == [float("inf"), 2.0]
