@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtypes
 from .._tensor import Tensor
 from ._two_operands import broadcast_error
 from .._registry import TORCH_DTYPE_NAMES, op
@@ -31,8 +30,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         close |= np.isnan(a) & np.isnan(b)
     if rtol == 0 and atol == 0:
         return Tensor._make(np.asarray(close))
-    if a.dtype.kind == "b":
-        a, b = (v.astype(_dtypes.get_default_dtype()) for v in (a, b))
+    if a.dtype.kind in "biu":  # the difference in float64: int8 0 - (-128) would wrap to -128
+        a, b = a.astype(np.float64), b.astype(np.float64)
     with quiet_float_errors():
         allowed = atol + np.abs(rtol * b)
         actual = np.abs(a - b)

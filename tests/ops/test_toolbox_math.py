@@ -209,3 +209,11 @@ def test_any_all_keep_uint8_and_reduce_tuples_of_dims():
     assert mt.any(mt.zeros(2, 3), dim=(0, 1)).item() is False
     assert mt.all(mt.tensor([[1.0, 2.0]]), dim=1, keepdim=True).tolist() == [[True]]
     assert mt.any(mt.tensor([0, 2])).dtype == mt.bool
+
+
+def test_isclose_of_integers_does_not_wrap():
+    """|0 - (-128)| is 128, beyond rtol * 128 + atol: not close (int8 arithmetic would wrap to -128)."""
+    a = mt.tensor([0, 100, 127], dtype=mt.int8)
+    b = mt.tensor([-128, 100, -128], dtype=mt.int8)
+    assert mt.isclose(a, b).tolist() == [False, True, False]
+    assert mt.isclose(mt.tensor([0], dtype=mt.uint8), mt.tensor([255], dtype=mt.uint8), rtol=0.0, atol=255).tolist() == [True]
