@@ -158,3 +158,38 @@ def _check_floats_fit(array, dtype):
             f"tensor: value {array[~fits].flat[0]} cannot be converted to type {dtype} without overflow "
             f"(it takes {info.min} to {info.max})"
         )
+
+
+def checked_scalar(value, dtype, op_name):
+    """A Python or numpy number converted to ``dtype`` by PyTorch's checked rule for fill values
+    (``full``, ``full_like``, ``new_full``, ``fill_``): an int must lie in an integer dtype's range (a
+    negative one wraps in an unsigned dtype: -1 -> 255 for uint8) and a float must be finite and
+    within it (then it is cut toward zero: 2.7 -> 2); a finite number beyond a float dtype's largest
+    value raises rather than becoming inf (inf and nan themselves are kept). Any number fills a bool
+    tensor (non-zero is True). Otherwise a RuntimeError names the op, the value and the range."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b" or isinstance(value, (bool, np.bool_)):
+        return value
+    if dtype.kind in "iu":
+        if isinstance(value, (int, np.integer)):
+            return _dtypes.checked_integer(int(value), dtype, op_name)
+        info = np.iinfo(dtype)
+        value = float(value)
+        # float(2**63 - 1) rounds up to 2**63, so int64's top is checked with a strict "<".
+        if not (info.min <= value and (value < 2.0**63 if dtype.itemsize == 8 else value <= info.max)):
+            raise _overflow(op_name, value, dtype, info.min, info.max)
+        return value
+    largest = float(np.finfo(dtype).max)
+    try:
+        number = float(value)
+    except OverflowError:  # a Python int beyond float64
+        raise _overflow(op_name, value, dtype, -largest, largest) from None
+    if abs(number) > largest and number - number == 0:  # finite and too big (inf - inf is nan)
+        raise _overflow(op_name, value, dtype, -largest, largest)
+    return number
+
+
+def _overflow(op_name, value, dtype, low, high):
+    return RuntimeError(
+        f"{op_name}: value {value} cannot be converted to type {dtype} without overflow (it takes {low} to {high})"
+    )

@@ -14,6 +14,7 @@ from . import _dtypes
 from . import random as _random
 from .device import check_device
 from ._registry import tensor_method
+from ._from_data import checked_scalar
 from ._tensor import Tensor, _new_tensor, as_array
 from .autograd.grad_mode import _state
 from .random import Generator
@@ -126,17 +127,29 @@ def full(
     """A tensor of the given shape filled with ``fill_value`` (dtype inferred from it, as in PyTorch)."""
     if isinstance(size, (int, np.integer)):
         size = (size,)
+    fill_value = _scalar(fill_value, "full")
     if dtype is None:
         dtype = _dtypes.scalar_dtype(fill_value)
     dtype = _dtypes.to_dtype(dtype)
     return _finish(np.full(_shape(tuple(size), "full"), _fill_value(fill_value, dtype, "full"), dtype), requires_grad, device)
 
 
-def _fill_value(value, dtype, op_name):
-    """``value`` checked to fit an integer ``dtype`` (PyTorch raises rather than wrap it)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and np.dtype(dtype).kind in "iu":
-        return _dtypes.checked_integer(int(value), dtype, op_name)
+def _scalar(value, op_name):
+    """A fill value: a number, or the number a one-element tensor holds (``full(s, t.max())``)."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError(
+                f"{op_name}: fill_value must be a number or a one-element tensor, got a tensor of shape {value.shape}"
+            )
+        return value.item()
     return value
+
+
+def _fill_value(value, dtype, op_name):
+    """``value`` converted to ``dtype`` by PyTorch's checked rule (out of range raises rather than wraps)."""
+    if not isinstance(value, (int, float, np.generic)):
+        raise TypeError(f"{op_name}: fill_value must be a number, got {type(value).__name__}: {value!r}")
+    return checked_scalar(value, dtype, op_name)
 
 
 def _like(input, dtype):
@@ -168,7 +181,8 @@ def full_like(
     device: Optional[DeviceLike] = None,
 ) -> Tensor:
     dtype = _like(input, dtype)
-    return _finish(np.full(input.shape, _fill_value(fill_value, dtype, "full_like"), dtype), requires_grad, device)
+    fill_value = _fill_value(_scalar(fill_value, "full_like"), dtype, "full_like")
+    return _finish(np.full(input.shape, fill_value, dtype), requires_grad, device)
 
 
 def arange(
@@ -402,4 +416,6 @@ def new_full(
     """A tensor of shape ``size`` (a tuple or list) filled with ``fill_value``, in this tensor's dtype."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
-    return _finish(np.full(_shape(tuple(size), "new_full"), fill_value, _new_dtype(self, dtype)), requires_grad, device)
+    dtype = _new_dtype(self, dtype)
+    fill_value = _fill_value(_scalar(fill_value, "new_full"), dtype, "new_full")
+    return _finish(np.full(_shape(tuple(size), "new_full"), fill_value, dtype), requires_grad, device)

@@ -49,3 +49,54 @@ def test_tensor_beyond_a_float_dtype_is_inf_without_a_warning():
     assert mt.tensor([np.float64(1e40)], dtype=mt.float32).item() == np.inf
     assert mt.tensor([1e40], dtype=mt.float32).item() == np.inf
     assert mt.tensor([np.float64(1e40), 1.0]).dtype == mt.float64
+
+
+# ------------------------------------------------ fill values are checked against the dtype
+def _fillers(value, dtype):
+    """The four ways of filling a tensor with one value, in ``dtype``."""
+    return {
+        "full": lambda: mt.full((2,), value, dtype=dtype),
+        "full_like": lambda: mt.full_like(mt.zeros(2, dtype=dtype), value),
+        "new_full": lambda: mt.zeros(1, dtype=dtype).new_full((2,), value),
+        "fill_": lambda: mt.zeros(2, dtype=dtype).fill_(value),
+    }
+
+
+@pytest.mark.parametrize("value, dtype", [
+    (300, mt.int8), (-129, mt.int8), (256, mt.uint8), (-256, mt.uint8), (2**40, mt.int32),
+    (300.0, mt.int8), (127.5, mt.int8), (-1.0, mt.uint8), (float("nan"), mt.int8), (float("inf"), mt.int64),
+    (2.0**63, mt.int64), (np.float64(300), mt.int8), (np.int64(300), mt.int8),
+    (1e40, mt.float32), (1e6, mt.float16), (70000, mt.float16),
+])
+def test_a_fill_value_beyond_the_dtype_raises(value, dtype):
+    for name, make in _fillers(value, dtype).items():
+        with pytest.raises(RuntimeError, match=f"{name}: value .* cannot be converted to type {dtype} without overflow"):
+            make()
+
+
+@pytest.mark.parametrize("value, dtype, expected", [
+    (-1, mt.uint8, 255), (-255, mt.uint8, 1), (2.7, mt.int8, 2), (-2.7, mt.int8, -2), (True, mt.int8, 1),
+    (2, mt.bool, True), (0.5, mt.bool, True), (0, mt.bool, False),
+    (float("inf"), mt.float32, np.inf), (65504.0, mt.float16, 65504.0),
+])
+def test_a_fill_value_in_range_is_converted_as_pytorch_does(value, dtype, expected):
+    for make in _fillers(value, dtype).values():
+        t = make()
+        assert t.dtype == dtype and t.tolist() == [expected, expected]
+
+
+def test_full_takes_a_one_element_tensor_as_its_value():
+    t = mt.full((2,), mt.tensor(1.5, dtype=mt.float64))
+    assert t.dtype == mt.float32 and t.tolist() == [1.5, 1.5]  # the value is a Python number, as PyTorch's
+    with pytest.raises(RuntimeError, match="full: value 300 cannot be converted to type int8"):
+        mt.full((2,), mt.tensor(300), dtype=mt.int8)
+
+
+def test_fill_with_a_tensor_casts_it_and_keeps_its_graph():
+    assert mt.zeros(2, dtype=mt.int8).fill_(mt.tensor(300)).tolist() == [44, 44]  # a copy wraps, as copy_
+    assert mt.zeros(2).fill_(mt.tensor(1e40, dtype=mt.float64)).tolist() == [np.inf, np.inf]
+    value = mt.tensor(2.0, requires_grad=True)
+    filled = mt.zeros(3).fill_(value)
+    assert filled.requires_grad
+    filled.sum().backward()
+    assert value.grad.item() == 3.0

@@ -116,7 +116,8 @@ class FullLikeValue(Function):
 
     @staticmethod
     def forward(ctx, x, value):
-        return np.full(x.shape, value, dtype=x.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # a 0-d tensor's value is cast as copy_ casts it
+            return np.full(x.shape, value, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
