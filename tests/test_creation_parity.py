@@ -1,6 +1,8 @@
 """PyTorch's rules for making tensors from data, fill values, spaced values, dtype info and the
 Python-number protocols (``int(t)``, ``operator.index(t)`` ...)."""
 
+import operator
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,53 @@ def test_fill_with_a_tensor_casts_it_and_keeps_its_graph():
     assert filled.requires_grad
     filled.sum().backward()
     assert value.grad.item() == 3.0
+
+
+# ------------------------------------------------ finfo / iinfo
+@pytest.mark.parametrize("dtype, digits", [(mt.float16, 3), (mt.float32, 6), (mt.float64, 15)])
+def test_finfo_resolution_is_ten_to_minus_the_decimal_digits(dtype, digits):
+    info = mt.finfo(dtype)
+    assert info.resolution == 10.0 ** -digits and f"resolution={10.0 ** -digits:g}" in repr(info)
+    assert digits == int(-np.log10(info.eps))  # the decimal digits a float of this dtype keeps
+
+
+def test_finfo_and_iinfo_compare_by_dtype():
+    assert mt.finfo(mt.float32) == mt.finfo(mt.float32) and mt.finfo(mt.float32) != mt.finfo(mt.float64)
+    assert mt.iinfo(mt.int8) == mt.iinfo(mt.int8) and mt.iinfo(mt.int8) != mt.iinfo(mt.uint8)
+    assert mt.finfo() == mt.finfo(mt.get_default_dtype())
+    with pytest.raises(TypeError, match="iinfo: microtensor.bool is not supported"):
+        mt.iinfo(mt.bool)
+
+
+# ------------------------------------------------ int(t), float(t), operator.index(t), bool(t), t.numpy()
+def test_index_takes_any_integer_tensor_of_one_element():
+    assert operator.index(mt.tensor([3])) == 3 and operator.index(mt.tensor([[3]])) == 3
+    assert list(range(mt.tensor([2]))) == [0, 1] and [5, 6, 7][mt.tensor(1, dtype=mt.uint8)] == 6
+    for t in (mt.tensor(3.0), mt.tensor([1, 2])):
+        with pytest.raises(TypeError, match="only integer tensors of a single element can be converted to an index"):
+            operator.index(t)
+
+
+@pytest.mark.parametrize("convert", [int, float, complex])
+def test_python_numbers_come_only_from_one_element_tensors(convert):
+    assert convert(mt.tensor([[2.0]])) == 2
+    for t in (mt.tensor([1.0, 2.0]), mt.tensor([])):
+        with pytest.raises(ValueError, match="only one element tensors can be converted to Python scalars"):
+            convert(t)
+
+
+def test_bool_of_an_empty_tensor_says_it_has_no_values():
+    with pytest.raises(RuntimeError, match="Boolean value of Tensor with no values is ambiguous"):
+        bool(mt.tensor([]))
+    with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"):
+        bool(mt.tensor([1, 2]))
+
+
+def test_numpy_force_detaches_and_shares_memory():
+    t = mt.tensor([2.5], requires_grad=True)
+    array = t.numpy(force=True)
+    assert np.shares_memory(array, t.detach().numpy()) and array.tolist() == [2.5]
+    with pytest.raises(RuntimeError, match="requires grad"):
+        t.numpy()
+    with pytest.raises(TypeError):
+        t.numpy(True)  # keyword-only, as in PyTorch
