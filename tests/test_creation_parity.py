@@ -152,3 +152,76 @@ def test_numpy_force_detaches_and_shares_memory():
         t.numpy()
     with pytest.raises(TypeError):
         t.numpy(True)  # keyword-only, as in PyTorch
+
+
+# ------------------------------------------------ arange / linspace / logspace with integer dtypes
+@pytest.mark.parametrize("args, dtype, expected", [
+    # int64: the bounds and the step are cut toward zero first
+    ((0, 5, 1.5), mt.int64, list(range(0, 5, 1))),
+    ((5, 0, -1.5), mt.int64, list(range(5, 0, -1))),
+    ((-0.5, -3.5, -1.5), mt.int64, list(range(0, -3, -1))),
+    ((0.5, 3.7, 1.2), mt.int64, list(range(0, 3, 1))),
+    # narrower integer dtypes: ceil((end - start) / step) values int(start) + i * int(step)
+    ((0, 10, 2.5), mt.int32, [0 + 2 * i for i in range(4)]),
+    ((0, 5, 1.5), mt.int16, [0 + 1 * i for i in range(4)]),
+    ((0, 1, 0.3), mt.uint8, [0] * 4),
+    ((-0.5, -3.5, -1.5), mt.int32, [0 - 1 * i for i in range(2)]),
+    ((0, 300, 100), mt.int8, np.array([0, 100, 200]).astype(np.int8).tolist()),  # wraps
+])
+def test_arange_with_an_integer_dtype_follows_pytorchs_kernel(args, dtype, expected):
+    t = mt.arange(*args, dtype=dtype)
+    assert t.dtype == dtype and t.tolist() == expected
+
+
+def test_arange_int64_step_cut_to_zero_and_bool_raise():
+    with pytest.raises(RuntimeError, match="arange: step must be nonzero"):
+        mt.arange(0, 1, 0.3, dtype=mt.int64)
+    for make in (lambda: mt.arange(3, dtype=mt.bool), lambda: mt.linspace(0, 1, 3, dtype=mt.bool),
+                 lambda: mt.logspace(0, 1, 3, dtype=mt.bool)):
+        with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+            make()
+
+
+def _halves(first, last, steps, kind=np.float64):
+    """The linspace points counted up from ``first`` for the first half and down from ``last`` after."""
+    step = kind(kind(last) - kind(first)) / kind(steps - 1)
+    return [kind(first) + step * kind(i) if i < steps // 2 else kind(last) - step * kind(steps - 1 - i)
+            for i in range(steps)]
+
+
+@pytest.mark.parametrize("start, end, steps, dtype", [
+    (0.5, 9.5, 7, mt.int64), (10, 0, 7, mt.int64), (-5, 5, 4, mt.int32), (0, 10, 6, mt.uint8), (0, 1, 5, mt.int64),
+])
+def test_linspace_with_an_integer_dtype_cuts_the_bounds_then_each_value(start, end, steps, dtype):
+    expected = [int(np.trunc(value)) for value in _halves(int(start), int(end), steps)]
+    assert mt.linspace(start, end, steps, dtype=dtype).tolist() == expected
+
+
+@pytest.mark.parametrize("dtype", [mt.float32, mt.float64])
+def test_linspace_counts_from_both_ends_in_its_dtype(dtype):
+    t = mt.linspace(-1, 1, 11, dtype=dtype)
+    np.testing.assert_array_equal(t.numpy(), np.array(_halves(-1, 1, 11, dtype.type), dtype=dtype))
+    assert t[0].item() == -1 and t[-1].item() == 1
+
+
+def test_linspace_and_logspace_check_their_arguments():
+    with pytest.raises(RuntimeError, match="linspace: value 300 cannot be converted to type uint8"):
+        mt.linspace(0, 300, 3, dtype=mt.uint8)
+    with pytest.raises(TypeError, match="linspace\\(\\): argument 'steps' must be int"):
+        mt.linspace(0, 1, 2.0)
+    with pytest.raises(RuntimeError, match="logspace: number of steps must be non-negative"):
+        mt.logspace(0, 1, -1)
+    assert mt.linspace(0.5, 3, 1, dtype=mt.int64).tolist() == [0]
+
+
+def test_logspace_with_an_integer_dtype():
+    exponents = np.array(_halves(-3, 0, 4))
+    assert mt.logspace(-3, 0, 4, base=0.1, dtype=mt.int64).tolist() == np.trunc(0.1**exponents).astype(int).tolist()
+    assert mt.logspace(-1.5, 1, 3, dtype=mt.int64).tolist() == [0, 1, 10]  # -1.5 is cut to -1 first
+    assert mt.logspace(0.5, 3, 1, dtype=mt.int64).tolist() == [int(10**0.5)]  # one step: base ** start
+    assert mt.logspace(0, 3, 4, base=2.5, dtype=mt.int64).tolist() == [int(2.5**k) for k in range(4)]
+
+
+def test_logspace_float64_counts_its_exponents_from_both_ends():
+    expected = 10.0 ** np.array(_halves(0, 2, 4))
+    np.testing.assert_array_equal(mt.logspace(0, 2, 4, dtype=mt.float64).numpy(), expected)
