@@ -40,7 +40,7 @@ def array_from_data(data, dtype=None):
             inferred = wanted  # straight into a float dtype: one rounding, no int64 overflow to refuse
         elif wanted is not None and inferred.kind == "f":
             inferred = np.dtype(np.float64)  # floats for an integer dtype: range-checked below, then cut
-        array = _array_of(data, inferred)
+        array = _array_of(data, inferred, wanted)
     if dtype is not None:
         dtype = _dtypes.to_dtype(dtype)
         if not isinstance(data, np.ndarray):
@@ -57,12 +57,19 @@ def array_from_data(data, dtype=None):
     return array
 
 
-def _array_of(data, dtype):
-    """``np.array(data, dtype)``, with PyTorch's error for a Python int beyond int64."""
+def _array_of(data, dtype, wanted=None):
+    """``np.array(data, dtype)``, with PyTorch's error for a Python int beyond int64 (unless ``wanted``
+    is uint64, which takes ints up to 2**64 - 1)."""
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a float64 scalar beyond float32: inf, as PyTorch
             return np.array(data, dtype=dtype)
     except OverflowError:
+        if wanted == np.uint64:
+            values = np.array(data, dtype=object)
+            if values.size:
+                for value in (values.min(), values.max()):
+                    _dtypes.checked_integer(int(value), wanted, "tensor")
+            return (values % 2**64).astype(np.uint64)
         raise RuntimeError(
             f"Overflow when unpacking long: {data!r} does not fit in int64 (PyTorch's integer dtype)"
         ) from None

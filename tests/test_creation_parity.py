@@ -225,3 +225,17 @@ def test_logspace_with_an_integer_dtype():
 def test_logspace_float64_counts_its_exponents_from_both_ends():
     expected = 10.0 ** np.array(_halves(0, 2, 4))
     np.testing.assert_array_equal(mt.logspace(0, 2, 4, dtype=mt.float64).numpy(), expected)
+
+
+# ------------------------------------------------ PyTorch 2.3's unsigned dtypes
+@pytest.mark.parametrize("dtype, bits", [(mt.uint16, 16), (mt.uint32, 32), (mt.uint64, 64)])
+def test_wide_unsigned_dtypes_make_and_convert_tensors(dtype, bits):
+    assert dtype == np.dtype(f"uint{bits}") and mt.iinfo(dtype).max == 2**bits - 1
+    assert mt.zeros(2, dtype=dtype).dtype == dtype and mt.ones_like(mt.zeros(2, dtype=dtype)).tolist() == [1, 1]
+    assert mt.tensor([-1], dtype=dtype).tolist() == [2**bits - 1]  # a negative int wraps, as for uint8
+    assert mt.full((1,), 2**bits - 1, dtype=dtype).tolist() == [2**bits - 1]
+    assert mt.from_numpy(np.array([3], dtype=dtype)).dtype == dtype
+    assert mt.tensor([1.0]).to(dtype).to(mt.float32).tolist() == [1.0]
+    assert repr(mt.tensor([1], dtype=dtype)) == f"tensor([1], dtype=microtensor.uint{bits})"
+    with pytest.raises(RuntimeError, match=f"value {2**bits} cannot be converted to type uint{bits}"):
+        mt.tensor([2**bits], dtype=dtype)
