@@ -303,6 +303,8 @@ def linspace(
     steps = _steps(steps, "linspace")
     start, end = (value.item() if isinstance(value, Tensor) and value.ndim == 0 else value for value in (start, end))
     dtype = _float_dtype(dtype)
+    if steps <= 1 and dtype.kind == "b":  # no kernel runs: PyTorch fills with start
+        return _finish(np.full(steps, checked_scalar(start, dtype, "linspace"), dtype), requires_grad, device)
     _spaced_kind(dtype, "linspace")
     points = _linspace_points(start, end, steps, dtype, "linspace")
     return _finish(_as_spaced_dtype(points, dtype), requires_grad, device)

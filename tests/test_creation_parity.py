@@ -180,6 +180,9 @@ def test_arange_int64_step_cut_to_zero_and_bool_raise():
                  lambda: mt.logspace(0, 1, 3, dtype=mt.bool)):
         with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
             make()
+    # one step or none runs no kernel: filled with start (linspace) or base ** start (logspace)
+    assert mt.linspace(0, 1, 1, dtype=mt.bool).tolist() == [False] and mt.logspace(0, 1, 1, dtype=mt.bool).tolist() == [True]
+    assert mt.linspace(0, 1, 0, dtype=mt.bool).shape == (0,)
 
 
 def _halves(first, last, steps, kind=np.float64):
