@@ -22,7 +22,9 @@ def array_from_data(data, dtype=None):
     elif isinstance(data, np.generic):
         array = np.array(data)
     else:
-        inferred = _inferred_dtype(data)
+        inferred, holds_tensors = _inferred_dtype(data)
+        if holds_tensors:
+            data = _tensors_as_numbers(data)
         if inferred is None:  # something numpy may still read (objects with __array__ ...): numpy decides
             try:
                 array = np.array(data)
@@ -59,7 +61,8 @@ def array_from_data(data, dtype=None):
 
 def _array_of(data, dtype, wanted=None):
     """``np.array(data, dtype)``, with PyTorch's error for a Python int beyond int64 (unless ``wanted``
-    is uint64, which takes ints up to 2**64 - 1)."""
+    is uint64, which takes ints up to 2**64 - 1). A tensor inside a list is one number (PyTorch takes
+    ``[mt.tensor([1.]), mt.tensor([2.])]`` as ``[1., 2.]``)."""
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a float64 scalar beyond float32: inf, as PyTorch
             return np.array(data, dtype=dtype)
@@ -77,12 +80,28 @@ def _array_of(data, dtype, wanted=None):
         raise ValueError(f"can't make a tensor from {type(data).__name__}: {error}") from None
 
 
+def _is_tensor(item):
+    return type(item).__name__ == "Tensor" and hasattr(item, "_data")  # no import of _tensor (it imports us)
+
+
+def _tensors_as_numbers(data):
+    """``data`` with each one-element tensor inside a list replaced by its value as a 0-d array (the
+    structure is copied only when a tensor is found)."""
+    if not isinstance(data, (list, tuple)):
+        return data
+    items = [_tensors_as_numbers(item) for item in data] if any(isinstance(item, (list, tuple)) for item in data) else data
+    if any(_is_tensor(item) for item in items):
+        items = [item._data.reshape(()) if _is_tensor(item) else item for item in items]
+    return data if items is data else items
+
+
 def _inferred_dtype(data):
     """PyTorch's dtype for Python data: each element's own (bool, int64, the default float, a numpy
     scalar's, array's or tensor's dtype), promoted together (the highest kind wins, numpy's rules within
-    a kind); an empty sequence is the default float. None for what is none of these."""
+    a kind); an empty sequence is the default float. None for what is none of these. Also whether a
+    tensor is among the elements."""
     if not isinstance(data, (list, tuple)):
-        return _type_dtype(type(data)) if isinstance(data, (bool, int, float)) else None
+        return (_type_dtype(type(data)) if isinstance(data, (bool, int, float)) else None), False
     kinds, stack, others = set(), [data], []
     while stack:  # one type check per kind of element in each list, not one per element
         items = stack.pop()
@@ -96,20 +115,28 @@ def _inferred_dtype(data):
                 others.extend(item for item in items if type(item) is kind)
         kinds |= found
     dtypes = {_type_dtype(kind) for kind in kinds} - {None}
+    holds_tensors = False
     for item in others:
+        if _is_tensor(item) and item._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars: a list holds a tensor of shape "
+                f"{item.shape}; use mt.stack(list) to join tensors, or mt.tensor(t.tolist())"
+            )
+        holds_tensors = holds_tensors or _is_tensor(item)
         item_dtype = _item_dtype(item)
         if item_dtype is None:
-            return None
+            return None, holds_tensors
         if isinstance(item_dtype, list):  # a list or tuple subclass
-            nested = _inferred_dtype(item_dtype)
+            nested, nested_tensors = _inferred_dtype(item_dtype)
+            holds_tensors = holds_tensors or nested_tensors
             if nested is None:
-                return None
+                return None, holds_tensors
             item_dtype = nested if item_dtype else None
         if item_dtype is not None:
             dtypes.add(item_dtype)
     if not dtypes:
-        return _dtypes.get_default_dtype()
-    return _dtypes._result_type_within(list(dtypes))
+        return _dtypes.get_default_dtype(), holds_tensors
+    return _dtypes._result_type_within(list(dtypes)), holds_tensors
 
 
 def _type_dtype(kind):

@@ -38,12 +38,21 @@ def _shape(size, op_name, size_kw=None):
         size = tuple(size_kw) if isinstance(size_kw, (tuple, list)) else (size_kw,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    # a 0-d integer tensor is a size too, as in PyTorch (mt.zeros(n) with n = mask.sum())
+    size = tuple(_size_of_tensor(value) if isinstance(value, Tensor) else value for value in size)
     for value in size:
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
             raise TypeError(f"{op_name}: size must be ints, got {size!r}")
         if value < 0:
             raise RuntimeError(f"{op_name}: Trying to create tensor with negative dimension {value}: {tuple(size)}")
     return tuple(int(value) for value in size)
+
+
+def _size_of_tensor(value):
+    """A 0-d integer tensor as the int it holds; any other tensor stays (and is refused as a size)."""
+    if value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value._data)
+    return value
 
 
 def _size_kw(kwargs, op_name):
@@ -315,6 +324,7 @@ def eye(
     device: Optional[DeviceLike] = None,
 ) -> Tensor:
     """The ``n x m`` identity matrix."""
+    n, m = (_size_of_tensor(value) if isinstance(value, Tensor) else value for value in (n, m))
     for name, value in (("n", n), ("m", m)):
         if value is None:
             continue

@@ -38,7 +38,7 @@ def test_tensor_promotes_the_dtypes_of_its_elements(data, dtype):
 
 def test_tensor_of_a_list_holding_tensors_keeps_their_dtype():
     assert mt.tensor([mt.tensor(1.0, dtype=mt.float64), 2]).dtype == mt.float64
-    assert mt.tensor([mt.tensor([1, 2], dtype=mt.int16)]).dtype == mt.int16
+    assert mt.tensor([mt.tensor([1], dtype=mt.int16)]).dtype == mt.int16
 
 
 @pytest.mark.parametrize("scalar", [np.float64(1.5), np.float32(1.5), np.int32(3), np.int16(3), np.uint8(3), np.bool_(1)])
@@ -242,3 +242,20 @@ def test_wide_unsigned_dtypes_make_and_convert_tensors(dtype, bits):
     assert repr(mt.tensor([1], dtype=dtype)) == f"tensor([1], dtype=microtensor.uint{bits})"
     with pytest.raises(RuntimeError, match=f"value {2**bits} cannot be converted to type uint{bits}"):
         mt.tensor([2**bits], dtype=dtype)
+
+
+def test_a_tensor_inside_a_list_is_one_number():
+    assert mt.tensor([mt.tensor([1.0]), mt.tensor([2.0])]).tolist() == [1.0, 2.0]  # not [[1.], [2.]]
+    nested = mt.tensor([[mt.tensor(1.0), 2], [3, mt.tensor([4.0], dtype=mt.float64)]])
+    assert nested.dtype == mt.float64 and nested.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(ValueError, match="only one element tensors can be converted to Python scalars.*mt.stack"):
+        mt.tensor([mt.tensor([1.0, 2.0]), mt.tensor([3.0, 4.0])])
+
+
+def test_a_0d_integer_tensor_is_a_size():
+    n = mt.tensor([True, True, False]).sum()
+    assert mt.zeros(n).shape == (2,) and mt.ones((n, 3)).shape == (2, 3) and mt.eye(n).shape == (2, 2)
+    with pytest.raises(TypeError, match="size must be ints"):
+        mt.zeros(mt.tensor([2, 3]))
+    with pytest.raises(TypeError, match="size must be ints"):
+        mt.zeros(mt.tensor(2.0))
