@@ -226,6 +226,9 @@ def arange(
         dtype = _dtypes.int64 if all_ints else _dtypes.get_default_dtype()
     dtype = _dtypes.to_dtype(dtype)
     _spaced_kind(dtype, "arange")
+    if dtype.kind in "iu":  # PyTorch computes in int64: each bound must fit it (1e20 raises)
+        for value in (start, end, step):
+            checked_scalar(value, _dtypes.int64, "arange")
     if dtype == _dtypes.int64:  # PyTorch cuts the bounds to int64 first: the checks see the cut values
         start, end, step = int(start), int(end), int(step)
     if step == 0:
@@ -235,7 +238,8 @@ def arange(
     if dtype.kind == "f":
         count = int(np.ceil((end - start) / step))
         compute = np.float32 if dtype == np.float16 else np.float64
-        array = (compute(start) + compute(step) * np.arange(count, dtype=compute)).astype(dtype)
+        with np.errstate(over="ignore"):  # beyond float16's range is inf, as in PyTorch
+            array = (compute(start) + compute(step) * np.arange(count, dtype=compute)).astype(dtype)
     else:
         if dtype == _dtypes.int64:
             sign = 1 if step > 0 else -1

@@ -259,3 +259,9 @@ def test_a_0d_integer_tensor_is_a_size():
         mt.zeros(mt.tensor([2, 3]))
     with pytest.raises(TypeError, match="size must be ints"):
         mt.zeros(mt.tensor(2.0))
+
+
+def test_arange_beyond_its_dtype():
+    assert mt.arange(0, 1e5, 2e4, dtype=mt.float16).tolist() == [0.0, 20000.0, 40000.0, 60000.0, np.inf]  # no warning
+    with pytest.raises(RuntimeError, match="arange: value 1e\\+20 cannot be converted to type int64 without overflow"):
+        mt.arange(1e20, 1e20 + 1e5, 2e4, dtype=mt.int64)
