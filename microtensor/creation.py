@@ -55,6 +55,18 @@ def _size_of_tensor(value):
     return value
 
 
+def _sizes(size, size_kw, op_name, example="mt.{op}(2, 3)"):
+    """The shape given to ``zeros(*size)`` and the like: required, as in PyTorch (``mt.zeros()`` is
+    an error; ``mt.zeros(())`` is the 0-d tensor)."""
+    size_kw = _size_kw(size_kw, op_name)
+    if not size and size_kw is None:
+        raise TypeError(
+            f"{op_name}() missing 1 required positional argument: 'size', e.g. {example.format(op=op_name)} "
+            f"(or {example.format(op=op_name).replace('2, 3', '()')} for a 0-d tensor)"
+        )
+    return _shape(size, op_name, size_kw)
+
+
 def _size_kw(kwargs, op_name):
     """The ``size=`` keyword PyTorch also accepts (``mt.zeros(size=(2, 3))``); nothing else."""
     unknown = sorted(set(kwargs) - {"size"})
@@ -110,7 +122,7 @@ def zeros(
     device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
 ) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _finish(np.zeros(_shape(size, "zeros", _size_kw(size_kw, "zeros")), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_sizes(size, size_kw, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
 def ones(
@@ -118,7 +130,7 @@ def ones(
     device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
 ) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _finish(np.ones(_shape(size, "ones", _size_kw(size_kw, "ones")), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.ones(_sizes(size, size_kw, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(
@@ -126,7 +138,7 @@ def empty(
     device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
 ) -> Tensor:
     """An uninitialised tensor of the given shape (zeros here: numpy's empty memory is not worth the surprise)."""
-    return _finish(np.zeros(_shape(size, "empty", _size_kw(size_kw, "empty")), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_sizes(size, size_kw, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
 def full(
@@ -357,7 +369,7 @@ def rand(
     """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
     dtype = _random_float_dtype(dtype, "rand", "uniform")
     rng = _random.numpy_rng(generator)
-    array = rng.random(_shape(size, "rand", _size_kw(size_kw, "rand"))).astype(dtype)
+    array = rng.random(_sizes(size, size_kw, "rand")).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
@@ -368,7 +380,7 @@ def randn(
     """Standard normal samples from microtensor's generator."""
     dtype = _random_float_dtype(dtype, "randn", "normal")
     rng = _random.numpy_rng(generator)
-    array = rng.standard_normal(_shape(size, "randn", _size_kw(size_kw, "randn"))).astype(dtype)
+    array = rng.standard_normal(_sizes(size, size_kw, "randn")).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
@@ -453,10 +465,7 @@ def _new_dtype(self, dtype):
 
 
 def _new_shape(size, size_kw, op_name):
-    size_kw = _size_kw(size_kw, op_name)
-    if not size and size_kw is None:
-        raise TypeError(f"{op_name}() missing 1 required positional argument: 'size', e.g. t.{op_name}(2, 3)")
-    return _shape(size, op_name, size_kw)
+    return _sizes(size, size_kw, op_name, example="t.{op}(2, 3)")
 
 
 @tensor_method()

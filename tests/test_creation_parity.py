@@ -265,3 +265,10 @@ def test_arange_beyond_its_dtype():
     assert mt.arange(0, 1e5, 2e4, dtype=mt.float16).tolist() == [0.0, 20000.0, 40000.0, 60000.0, np.inf]  # no warning
     with pytest.raises(RuntimeError, match="arange: value 1e\\+20 cannot be converted to type int64 without overflow"):
         mt.arange(1e20, 1e20 + 1e5, 2e4, dtype=mt.int64)
+
+
+@pytest.mark.parametrize("make", [mt.zeros, mt.ones, mt.empty, mt.rand, mt.randn])
+def test_a_shape_is_required_but_may_be_empty(make):
+    with pytest.raises(TypeError, match=r"missing 1 required positional argument: 'size'.*\(\)\) for a 0-d tensor"):
+        make()
+    assert make(()).shape == () and make([]).shape == () and make(size=()).shape == ()
