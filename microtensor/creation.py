@@ -384,6 +384,24 @@ def randn(
     return _finish(array, requires_grad, device)
 
 
+def _check_fits(low, high, dtype, op_name):
+    """PyTorch's random_ check: ``low`` and ``high - 1`` must be values of ``dtype`` (no wrapping)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        smallest, largest = 0, 1
+    elif dtype.kind in "iu":
+        smallest, largest = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    else:
+        largest = float(np.finfo(dtype).max)
+        smallest = -largest
+    for name, value in (("from", low), ("to - 1", high - 1)):
+        if not smallest <= value <= largest:
+            raise RuntimeError(
+                f"{op_name}: {name} = {value} is out of bounds for {dtype} (it takes {smallest} to {largest}); "
+                f"use a wider dtype"
+            )
+
+
 def _check_integer_range(low, high, op_name):
     for name, value in (("low", low), ("high", high)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -407,10 +425,10 @@ def randint(
     if size is None:
         raise TypeError("randint: missing the size argument, e.g. mt.randint(0, 10, (3,))")
     _check_integer_range(low, high, "randint")
+    dtype = _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
+    _check_fits(low, high, dtype, "randint")
     rng = _random.numpy_rng(generator)
-    array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(
-        _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
-    )
+    array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
@@ -455,7 +473,9 @@ def randint_like(
     if high is None:
         low, high = 0, low
     _check_integer_range(low, high, "randint_like")
-    array = _random.numpy_rng(generator).integers(low, high, size=input.shape).astype(_like(input, dtype))
+    dtype = _like(input, dtype)
+    _check_fits(low, high, dtype, "randint_like")
+    array = _random.numpy_rng(generator).integers(low, high, size=input.shape).astype(dtype)
     return _finish(array, requires_grad, device)
 
 

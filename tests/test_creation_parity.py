@@ -272,3 +272,15 @@ def test_a_shape_is_required_but_may_be_empty(make):
     with pytest.raises(TypeError, match=r"missing 1 required positional argument: 'size'.*\(\)\) for a 0-d tensor"):
         make()
     assert make(()).shape == () and make([]).shape == () and make(size=()).shape == ()
+
+
+def test_randint_bounds_must_fit_the_dtype():
+    with pytest.raises(RuntimeError, match="randint: to - 1 = 299 is out of bounds for uint8"):
+        mt.randint(0, 300, (2,), dtype=mt.uint8)
+    with pytest.raises(RuntimeError, match="randint: from = -1 is out of bounds for uint8"):
+        mt.randint(-1, 5, (2,), dtype=mt.uint8)
+    with pytest.raises(RuntimeError, match="randint_like: to - 1 = 299 is out of bounds for uint8"):
+        mt.randint_like(mt.zeros(2, dtype=mt.uint8), 300)
+    values = mt.randint(0, 256, (50,), dtype=mt.uint8)
+    assert values.dtype == mt.uint8 and int(values.max()) <= 255
+    assert set(mt.randint(0, 2, (50,), dtype=mt.bool).tolist()) <= {False, True}
