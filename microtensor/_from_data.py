@@ -72,7 +72,7 @@ def _array_of(data, dtype, wanted=None):
             if values.size:
                 for value in (values.min(), values.max()):
                     _dtypes.checked_integer(int(value), wanted, "tensor")
-            return (values % 2**64).astype(np.uint64)
+            return np.array(values % 2**64, dtype=object).astype(np.uint64)  # a 0-d result is a Python int
         raise RuntimeError(
             f"Overflow when unpacking long: {data!r} does not fit in int64 (PyTorch's integer dtype)"
         ) from None

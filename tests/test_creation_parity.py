@@ -284,3 +284,17 @@ def test_randint_bounds_must_fit_the_dtype():
     values = mt.randint(0, 256, (50,), dtype=mt.uint8)
     assert values.dtype == mt.uint8 and int(values.max()) <= 255
     assert set(mt.randint(0, 2, (50,), dtype=mt.bool).tolist()) <= {False, True}
+
+
+def test_scalar_tensor_checks_its_value_and_takes_a_tensor():
+    assert mt.scalar_tensor(-1, dtype=mt.uint8).item() == 255 and mt.scalar_tensor(2.7, dtype=mt.int8).item() == 2
+    assert mt.scalar_tensor(mt.tensor([2.0])).item() == 2.0
+    with pytest.raises(RuntimeError, match="scalar_tensor: value 1e\\+40 cannot be converted to type float32"):
+        mt.scalar_tensor(1e40)
+    with pytest.raises(RuntimeError, match="scalar_tensor: value 300 cannot be converted to type int8"):
+        mt.scalar_tensor(300, dtype=mt.int8)
+
+
+def test_uint64_takes_its_largest_value():
+    assert mt.tensor(2**64 - 1, dtype=mt.uint64).item() == 2**64 - 1
+    assert mt.tensor([2**63, 1], dtype=mt.uint64).tolist() == [2**63, 1]
