@@ -59,6 +59,11 @@ def array_from_data(data, dtype=None):
     return array
 
 
+class IntOverflowError(RuntimeError, ValueError):
+    """A Python int beyond int64 in tensor data: PyTorch raised RuntimeError for it before 2.x and
+    ValueError now, so this is both (``except RuntimeError`` and ``except ValueError`` both catch it)."""
+
+
 def _array_of(data, dtype, wanted=None):
     """``np.array(data, dtype)``, with PyTorch's error for a Python int beyond int64 (unless ``wanted``
     is uint64, which takes ints up to 2**64 - 1). A tensor inside a list is one number (PyTorch takes
@@ -73,7 +78,7 @@ def _array_of(data, dtype, wanted=None):
                 for value in (values.min(), values.max()):
                     _dtypes.checked_integer(int(value), wanted, "tensor")
             return np.array(values % 2**64, dtype=object).astype(np.uint64)  # a 0-d result is a Python int
-        raise RuntimeError(
+        raise IntOverflowError(
             f"Overflow when unpacking long: {data!r} does not fit in int64 (PyTorch's integer dtype)"
         ) from None
     except ValueError as error:

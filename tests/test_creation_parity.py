@@ -298,3 +298,9 @@ def test_scalar_tensor_checks_its_value_and_takes_a_tensor():
 def test_uint64_takes_its_largest_value():
     assert mt.tensor(2**64 - 1, dtype=mt.uint64).item() == 2**64 - 1
     assert mt.tensor([2**63, 1], dtype=mt.uint64).tolist() == [2**63, 1]
+
+
+def test_an_int_beyond_int64_raises_what_old_and_new_pytorch_raise():
+    for error in (RuntimeError, ValueError):
+        with pytest.raises(error, match="Overflow when unpacking long"):
+            mt.tensor([1, 2**63])
