@@ -156,11 +156,12 @@ def full(
 
 
 def _scalar(value, op_name):
-    """A fill value: a number, or the number a one-element tensor holds (``full(s, t.max())``)."""
+    """A fill value: a number, or the number a 0-d tensor holds (``full(s, t.max())``), as PyTorch."""
     if isinstance(value, Tensor):
-        if value.numel() != 1:
-            raise RuntimeError(
-                f"{op_name}: fill_value must be a number or a one-element tensor, got a tensor of shape {value.shape}"
+        if value.ndim != 0:
+            raise TypeError(
+                f"{op_name}(): argument 'fill_value' must be a number or a 0-d tensor, got a tensor of shape "
+                f"{value.shape}; use t.item() for a one-element tensor"
             )
         return value.item()
     return value

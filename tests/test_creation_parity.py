@@ -304,3 +304,10 @@ def test_an_int_beyond_int64_raises_what_old_and_new_pytorch_raise():
     for error in (RuntimeError, ValueError):
         with pytest.raises(error, match="Overflow when unpacking long"):
             mt.tensor([1, 2**63])
+
+
+def test_a_fill_value_tensor_must_be_0d():
+    for make in (lambda v: mt.full((2,), v), lambda v: mt.full_like(mt.zeros(2), v), lambda v: mt.zeros(1).new_full((2,), v)):
+        assert make(mt.tensor(1.5)).tolist() == [1.5, 1.5]
+        with pytest.raises(TypeError, match="argument 'fill_value' must be a number or a 0-d tensor"):
+            make(mt.tensor([1.5]))
