@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from . import _dtypes
 from ._dtypes import (
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
-    int64, long, set_default_dtype, short, uint8,
+    int64, long, set_default_dtype, short, uint8, uint16, uint32, uint64,
 )
 from . import autograd
 from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled

@@ -18,6 +18,9 @@ from ._dtypes import (
     set_default_dtype as set_default_dtype,
     short as short,
     uint8 as uint8,
+    uint16 as uint16,
+    uint32 as uint32,
+    uint64 as uint64,
 )
 from . import autograd as autograd
 from .autograd.anomaly import (

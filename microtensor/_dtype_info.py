@@ -23,7 +23,16 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        # PyTorch's resolution is 10 ** -precision as a Python float (1e-06 for float32), not numpy's
+        # float32(1e-06), which is 9.99999997e-07 as a Python float.
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __eq__(self, other):
+        """Equal when for the same dtype, as ``torch.finfo(torch.float32) == torch.finfo(torch.float32)``."""
+        return self.dtype == other.dtype if isinstance(other, finfo) else NotImplemented
+
+    def __hash__(self):
+        return hash(("finfo", self.dtype))
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -31,18 +40,24 @@ class finfo:
 
 
 class iinfo:
-    """The limits of an integer (or bool) dtype."""
+    """The limits of an integer dtype."""
 
     def __init__(self, type):
         dtype = _dtypes.to_dtype(type)
-        if dtype.kind not in "iub":
-            raise TypeError(f"iinfo: {dtype} is not an integer dtype; use mt.finfo for floating point dtypes")
         if dtype.kind == "b":
-            self.bits, self.min, self.max = 8, 0, 1
-        else:
-            info = np.iinfo(dtype)
-            self.bits, self.min, self.max = int(info.bits), int(info.min), int(info.max)
+            raise TypeError("iinfo: microtensor.bool is not supported by mt.iinfo (as in PyTorch); its values are False and True")
+        if dtype.kind not in "iu":
+            raise TypeError(f"iinfo: {dtype} is not an integer dtype; use mt.finfo for floating point dtypes")
+        info = np.iinfo(dtype)
+        self.bits, self.min, self.max = int(info.bits), int(info.min), int(info.max)
         self.dtype = str(dtype)
+
+    def __eq__(self, other):
+        """Equal when for the same dtype, as ``torch.iinfo(torch.int8) == torch.iinfo(torch.int8)``."""
+        return self.dtype == other.dtype if isinstance(other, iinfo) else NotImplemented
+
+    def __hash__(self):
+        return hash(("iinfo", self.dtype))
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

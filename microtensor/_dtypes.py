@@ -30,6 +30,10 @@ int16 = short = np.dtype(np.int16)
 int32 = int = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)
+# PyTorch 2.3+ has these as "limited" dtypes (creation, conversion, comparison; little arithmetic)
+uint16 = np.dtype(np.uint16)
+uint32 = np.dtype(np.uint32)
+uint64 = np.dtype(np.uint64)
 
 _default_float = float32
 

@@ -146,6 +146,8 @@ def tensor_repr(tensor):
         if data.dtype != _dtypes.get_default_dtype():  # nothing to tell an empty int64 tensor's dtype by
             suffixes.append(f"dtype=microtensor.{data.dtype}")
     else:
+        if not OPTIONS["edgeitems"]:  # no element is shown, so PyTorch tells the shape (even when not summarised)
+            suffixes.append(f"size={data.shape}")
         if data.dtype not in (_dtypes.get_default_dtype(), _dtypes.int64, _dtypes.bool):
             suffixes.append(f"dtype=microtensor.{data.dtype}")
         if data.dtype == np.float16:

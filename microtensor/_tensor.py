@@ -242,11 +242,12 @@ class Tensor:
             _state.recorder.on_escape(".tolist()")
         return self._data.tolist()
 
-    def numpy(self):
-        """The underlying array (shared memory), as PyTorch does; refuses tensors that require grad."""
+    def numpy(self, *, force=False):
+        """The underlying array (shared memory), as PyTorch does; refuses tensors that require grad
+        unless ``force=True``, which is ``t.detach().numpy()`` (still the same memory, as in PyTorch)."""
         if _state.recorder is not None:
             _state.recorder.on_escape(".numpy()")
-        if self.requires_grad:
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
@@ -273,15 +274,15 @@ class Tensor:
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape}); "
-                f"use .any() or .all()"
+                f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} "
+                f"is ambiguous (shape {self.shape}); use .any() or .all()"
             )
         if _state.recorder is not None:
             _state.recorder.on_escape("bool() of a tensor (an `if` or `while` on its value)")
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        return float(_python_scalar(self))
 
     def __format__(self, spec):
         if self._data.ndim == 0:
@@ -289,14 +290,19 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __int__(self):
-        return int(self.item())
+        return int(_python_scalar(self))
 
     def __index__(self):
+        """``operator.index(t)`` (``range(t)``, ``items[t]``): an integer (or bool) tensor of one element,
+        whatever its number of dims (``mt.tensor([3])`` is 3), as PyTorch."""
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index (got a tensor of dtype "
+                f"{self._data.dtype} and shape {self.shape})"
+            )
         if _state.recorder is not None:
             _state.recorder.on_escape("a tensor used as a Python index")
-        return int(self._data)
+        return int(self._data.reshape(()))
 
     def __iter__(self):
         if self._data.ndim == 0:
@@ -407,6 +413,17 @@ class Tensor:
                 f"use the microtensor op, or convert with t.detach().numpy()"
             )
         return replacement(*args, **kwargs)
+
+
+def _python_scalar(tensor):
+    """The one value, for ``int(t)`` and ``float(t)`` (and ``complex(t)``, which uses ``__float__``),
+    with PyTorch's ValueError for any other number of elements."""
+    if tensor._data.size != 1:
+        raise ValueError(
+            f"only one element tensors can be converted to Python scalars (this one has {tensor._data.size} "
+            f"elements, shape {tensor.shape}); use .tolist(), or index one element first"
+        )
+    return tensor.item()
 
 
 def _as_arrays(value):

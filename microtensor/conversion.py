@@ -8,6 +8,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _dtypes
+from ._from_data import checked_scalar
 from ._tensor import Tensor
 from ._typing import DeviceLike, DTypeLike, Number
 from .creation import _finish, _float_dtype, from_numpy, tensor
@@ -18,10 +19,14 @@ def scalar_tensor(
     s: Number, *, dtype: Optional[DTypeLike] = None, device: Optional[DeviceLike] = None, requires_grad: bool = False,
 ) -> Tensor:
     """The 0-d tensor holding the number ``s``, in the default float dtype unless ``dtype`` is given
-    (``scalar_tensor(3)`` is ``tensor(3.)``, unlike ``mt.tensor(3)``)."""
+    (``scalar_tensor(3)`` is ``tensor(3.)``, unlike ``mt.tensor(3)``). ``s`` may be a 0-d
+    tensor, and must fit the dtype as PyTorch checks it (``scalar_tensor(1e40)`` raises)."""
+    if isinstance(s, Tensor) and s.ndim == 0:  # PyTorch takes a 0-d tensor, not a one-element one
+        s = s.item()
     if not isinstance(s, (bool, int, float, np.bool_, np.integer, np.floating)):
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
-    return _finish(np.array(s, dtype=_float_dtype(dtype)), requires_grad, device)
+    dtype = _float_dtype(dtype)
+    return _finish(np.array(checked_scalar(s, dtype, "scalar_tensor"), dtype=dtype), requires_grad, device)
 
 
 def _alias_error(what, dtype):

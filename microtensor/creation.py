@@ -14,10 +14,12 @@ from . import _dtypes
 from . import random as _random
 from .device import check_device
 from ._registry import tensor_method
+from ._from_data import checked_scalar
 from ._tensor import Tensor, _new_tensor, as_array
 from .autograd.grad_mode import _state
 from .random import Generator
 from ._typing import DeviceLike, DTypeLike, Number, ShapeArg
+from ._float_errors import quiet_float_errors
 
 
 def _finish(array, requires_grad, device):
@@ -37,12 +39,33 @@ def _shape(size, op_name, size_kw=None):
         size = tuple(size_kw) if isinstance(size_kw, (tuple, list)) else (size_kw,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    # a 0-d integer tensor is a size too, as in PyTorch (mt.zeros(n) with n = mask.sum())
+    size = tuple(_size_of_tensor(value) if isinstance(value, Tensor) else value for value in size)
     for value in size:
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
             raise TypeError(f"{op_name}: size must be ints, got {size!r}")
         if value < 0:
             raise RuntimeError(f"{op_name}: Trying to create tensor with negative dimension {value}: {tuple(size)}")
     return tuple(int(value) for value in size)
+
+
+def _size_of_tensor(value):
+    """A 0-d integer tensor as the int it holds; any other tensor stays (and is refused as a size)."""
+    if value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value._data)
+    return value
+
+
+def _sizes(size, size_kw, op_name, example="mt.{op}(2, 3)"):
+    """The shape given to ``zeros(*size)`` and the like: required, as in PyTorch (``mt.zeros()`` is
+    an error; ``mt.zeros(())`` is the 0-d tensor)."""
+    size_kw = _size_kw(size_kw, op_name)
+    if not size and size_kw is None:
+        raise TypeError(
+            f"{op_name}() missing 1 required positional argument: 'size', e.g. {example.format(op=op_name)} "
+            f"(or {example.format(op=op_name).replace('2, 3', '()')} for a 0-d tensor)"
+        )
+    return _shape(size, op_name, size_kw)
 
 
 def _size_kw(kwargs, op_name):
@@ -100,7 +123,7 @@ def zeros(
     device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
 ) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _finish(np.zeros(_shape(size, "zeros", _size_kw(size_kw, "zeros")), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_sizes(size, size_kw, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
 def ones(
@@ -108,7 +131,7 @@ def ones(
     device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
 ) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _finish(np.ones(_shape(size, "ones", _size_kw(size_kw, "ones")), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.ones(_sizes(size, size_kw, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(
@@ -116,7 +139,7 @@ def empty(
     device: Optional[DeviceLike] = None, **size_kw: ShapeArg,
 ) -> Tensor:
     """An uninitialised tensor of the given shape (zeros here: numpy's empty memory is not worth the surprise)."""
-    return _finish(np.zeros(_shape(size, "empty", _size_kw(size_kw, "empty")), _float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_sizes(size, size_kw, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
 def full(
@@ -126,17 +149,30 @@ def full(
     """A tensor of the given shape filled with ``fill_value`` (dtype inferred from it, as in PyTorch)."""
     if isinstance(size, (int, np.integer)):
         size = (size,)
+    fill_value = _scalar(fill_value, "full")
     if dtype is None:
         dtype = _dtypes.scalar_dtype(fill_value)
     dtype = _dtypes.to_dtype(dtype)
     return _finish(np.full(_shape(tuple(size), "full"), _fill_value(fill_value, dtype, "full"), dtype), requires_grad, device)
 
 
-def _fill_value(value, dtype, op_name):
-    """``value`` checked to fit an integer ``dtype`` (PyTorch raises rather than wrap it)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and np.dtype(dtype).kind in "iu":
-        return _dtypes.checked_integer(int(value), dtype, op_name)
+def _scalar(value, op_name):
+    """A fill value: a number, or the number a 0-d tensor holds (``full(s, t.max())``), as PyTorch."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise TypeError(
+                f"{op_name}(): argument 'fill_value' must be a number or a 0-d tensor, got a tensor of shape "
+                f"{value.shape}; use t.item() for a one-element tensor"
+            )
+        return value.item()
     return value
+
+
+def _fill_value(value, dtype, op_name):
+    """``value`` converted to ``dtype`` by PyTorch's checked rule (out of range raises rather than wraps)."""
+    if not isinstance(value, (int, float, np.generic)):
+        raise TypeError(f"{op_name}: fill_value must be a number, got {type(value).__name__}: {value!r}")
+    return checked_scalar(value, dtype, op_name)
 
 
 def _like(input, dtype):
@@ -168,7 +204,8 @@ def full_like(
     device: Optional[DeviceLike] = None,
 ) -> Tensor:
     dtype = _like(input, dtype)
-    return _finish(np.full(input.shape, _fill_value(fill_value, dtype, "full_like"), dtype), requires_grad, device)
+    fill_value = _fill_value(_scalar(fill_value, "full_like"), dtype, "full_like")
+    return _finish(np.full(input.shape, fill_value, dtype), requires_grad, device)
 
 
 def arange(
@@ -179,6 +216,12 @@ def arange(
 
     ``arange(end)``, ``arange(start, end, step)`` and ``arange(end=n)`` as in PyTorch;
     int64 when all of start, end, step are ints, else the default float dtype.
+
+    A float dtype has ``ceil((end - start) / step)`` values ``start + i * step`` (computed in float64,
+    float32 for float16). An integer dtype follows PyTorch's kernel, not numpy's: the values are
+    ``int(start) + i * int(step)`` (each bound cut toward zero, then wrapped into the dtype); for int64
+    their number is ``(int(end) - int(start) + int(step) - sign) // int(step)`` (so ``step=0.3`` is a
+    zero step), for the narrower integer dtypes ``ceil((end - start) / step)`` of the numbers as given.
     """
     if start is None and end is None:
         raise TypeError("arange() missing the end argument, e.g. mt.arange(5) or mt.arange(0, 5)")
@@ -192,30 +235,106 @@ def arange(
             raise TypeError(f"arange(): argument '{name}' must be a number, not {type(value).__name__} ({value!r})")
     if not all(np.isfinite(value) for value in (start, end, step)):
         raise RuntimeError(f"arange: unsupported range: {start} -> {end} with step {step}; all three must be finite")
-    if step == 0:
-        raise RuntimeError(f"arange: step must be nonzero (start={start}, end={end}, step={step})")
-    if (end - start) / step < 0:
-        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})")
     if dtype is None:
         all_ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
         dtype = _dtypes.int64 if all_ints else _dtypes.get_default_dtype()
     dtype = _dtypes.to_dtype(dtype)
+    _spaced_kind(dtype, "arange")
+    if dtype.kind in "iu":  # PyTorch computes in int64: each bound must fit it (1e20 raises)
+        for value in (start, end, step):
+            checked_scalar(value, _dtypes.int64, "arange")
+    if dtype == _dtypes.int64:  # PyTorch cuts the bounds to int64 first: the checks see the cut values
+        start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise RuntimeError(f"arange: step must be nonzero (start={start}, end={end}, step={step} in dtype {dtype})")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})")
     if dtype.kind == "f":
         count = int(np.ceil((end - start) / step))
-        array = (start + step * np.arange(count, dtype=np.float64)).astype(dtype)
+        compute = np.float32 if dtype == np.float16 else np.float64
+        with quiet_float_errors():  # beyond float16's range is inf, as in PyTorch
+            array = (compute(start) + compute(step) * np.arange(count, dtype=compute)).astype(dtype)
     else:
-        array = np.arange(start, end, step).astype(dtype)
+        if dtype == _dtypes.int64:
+            sign = 1 if step > 0 else -1
+            count = abs(end - start + step - sign) // abs(step)  # C's division: toward zero
+        else:
+            count = int(np.ceil((end - start) / step))
+        array = (int(start) + int(step) * np.arange(count, dtype=np.int64)).astype(dtype)  # wraps, as PyTorch
     return _finish(array, requires_grad, device)
+
+
+def _spaced_kind(dtype, op_name):
+    """PyTorch has no arange/linspace/logspace kernel for bool."""
+    if dtype.kind == "b":
+        raise NotImplementedError(
+            f'{op_name}: "{op_name}_cpu" not implemented for \'Bool\'; make the values in an integer dtype and '
+            f"compare them, or use mt.ones/mt.zeros(dtype=mt.bool)"
+        )
+
+
+def _spaced_bounds(start, end, dtype, op_name):
+    """``start`` and ``end`` converted to ``dtype`` as PyTorch's linspace/logspace kernels take them
+    (range-checked; cut toward zero for an integer dtype), as numpy scalars of the dtype to compute
+    in: the dtype itself for a float one, float64 for an integer one."""
+    if dtype.kind == "f":
+        return tuple(dtype.type(checked_scalar(value, dtype, op_name)) for value in (start, end))
+    return tuple(np.float64(np.asarray(checked_scalar(value, dtype, op_name)).astype(dtype)) for value in (start, end))
+
+
+def _linspace_points(start, end, steps, dtype, op_name):
+    """The ``steps`` points from ``start`` to ``end`` as PyTorch's linspace kernel computes them, in
+    the dtype for a float one (float64 for an integer one, to be cut by ``_as_spaced_dtype``):
+    ``step = (end - start) / (steps - 1)``, the first half ``start + step * i`` and the second half
+    ``end - step * (steps - 1 - i)``, so both ends are exact; one step is ``start``."""
+    start, end = _spaced_bounds(start, end, dtype, op_name)
+    kind = type(start)
+    if steps <= 1:
+        return np.full(steps, start, dtype=kind)
+    with quiet_float_errors():  # float16 steps beyond its range, as PyTorch's kernel
+        step = kind(end - start) / kind(steps - 1)
+        index = np.arange(steps)
+        halfway = steps // 2
+        points = np.empty(steps, dtype=kind)
+        points[:halfway] = start + step * index[:halfway].astype(kind)
+        points[halfway:] = end - step * (steps - 1 - index[halfway:]).astype(kind)
+    return points
+
+
+def _as_spaced_dtype(points, dtype):
+    """Points computed by ``_linspace_points`` in the result dtype: an integer one cuts them toward zero
+    and wraps them (through int64), as PyTorch's kernel converts them."""
+    if dtype.kind == "f":
+        return points.astype(dtype, copy=False)
+    with quiet_float_errors():
+        return np.trunc(points).astype(np.int64).astype(dtype)
+
+
+def _steps(steps, op_name):
+    if isinstance(steps, Tensor) and steps.ndim == 0 and steps.dtype.kind in "iu":
+        steps = steps.item()
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"{op_name}(): argument 'steps' must be int, not {type(steps).__name__} ({steps!r})")
+    if steps < 0:
+        raise RuntimeError(f"{op_name}: number of steps must be non-negative, got {steps}")
+    return int(steps)
 
 
 def linspace(
     start: Number, end: Number, steps: int, dtype: Optional[DTypeLike] = None, requires_grad: bool = False,
     device: Optional[DeviceLike] = None,
 ) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
-    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad, device)
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive, in the default float dtype
+    unless ``dtype`` is given, computed as PyTorch's kernel does (``_linspace_points``): an integer
+    dtype cuts ``start`` and ``end`` toward zero first, then each value."""
+    steps = _steps(steps, "linspace")
+    start, end = (value.item() if isinstance(value, Tensor) and value.ndim == 0 else value for value in (start, end))
+    dtype = _float_dtype(dtype)
+    if steps <= 1 and dtype.kind == "b":  # no kernel runs: PyTorch fills with start
+        return _finish(np.full(steps, checked_scalar(start, dtype, "linspace"), dtype), requires_grad, device)
+    _spaced_kind(dtype, "linspace")
+    points = _linspace_points(start, end, steps, dtype, "linspace")
+    return _finish(_as_spaced_dtype(points, dtype), requires_grad, device)
 
 
 def eye(
@@ -223,6 +342,7 @@ def eye(
     device: Optional[DeviceLike] = None,
 ) -> Tensor:
     """The ``n x m`` identity matrix."""
+    n, m = (_size_of_tensor(value) if isinstance(value, Tensor) else value for value in (n, m))
     for name, value in (("n", n), ("m", m)):
         if value is None:
             continue
@@ -251,7 +371,7 @@ def rand(
     """Uniform samples in [0, 1) from microtensor's generator (seed it with ``mt.manual_seed``)."""
     dtype = _random_float_dtype(dtype, "rand", "uniform")
     rng = _random.numpy_rng(generator)
-    array = rng.random(_shape(size, "rand", _size_kw(size_kw, "rand"))).astype(dtype)
+    array = rng.random(_sizes(size, size_kw, "rand")).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
@@ -262,8 +382,26 @@ def randn(
     """Standard normal samples from microtensor's generator."""
     dtype = _random_float_dtype(dtype, "randn", "normal")
     rng = _random.numpy_rng(generator)
-    array = rng.standard_normal(_shape(size, "randn", _size_kw(size_kw, "randn"))).astype(dtype)
+    array = rng.standard_normal(_sizes(size, size_kw, "randn")).astype(dtype)
     return _finish(array, requires_grad, device)
+
+
+def _check_fits(low, high, dtype, op_name):
+    """PyTorch's random_ check: ``low`` and ``high - 1`` must be values of ``dtype`` (no wrapping)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        smallest, largest = 0, 1
+    elif dtype.kind in "iu":
+        smallest, largest = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    else:
+        largest = float(np.finfo(dtype).max)
+        smallest = -largest
+    for name, value in (("from", low), ("to - 1", high - 1)):
+        if not smallest <= value <= largest:
+            raise RuntimeError(
+                f"{op_name}: {name} = {value} is out of bounds for {dtype} (it takes {smallest} to {largest}); "
+                f"use a wider dtype"
+            )
 
 
 def _check_integer_range(low, high, op_name):
@@ -289,10 +427,10 @@ def randint(
     if size is None:
         raise TypeError("randint: missing the size argument, e.g. mt.randint(0, 10, (3,))")
     _check_integer_range(low, high, "randint")
+    dtype = _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
+    _check_fits(low, high, dtype, "randint")
     rng = _random.numpy_rng(generator)
-    array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(
-        _dtypes.int64 if dtype is None else _dtypes.to_dtype(dtype)
-    )
+    array = rng.integers(low, high, size=_shape(tuple(size), "randint")).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
@@ -337,7 +475,9 @@ def randint_like(
     if high is None:
         low, high = 0, low
     _check_integer_range(low, high, "randint_like")
-    array = _random.numpy_rng(generator).integers(low, high, size=input.shape).astype(_like(input, dtype))
+    dtype = _like(input, dtype)
+    _check_fits(low, high, dtype, "randint_like")
+    array = _random.numpy_rng(generator).integers(low, high, size=input.shape).astype(dtype)
     return _finish(array, requires_grad, device)
 
 
@@ -347,10 +487,7 @@ def _new_dtype(self, dtype):
 
 
 def _new_shape(size, size_kw, op_name):
-    size_kw = _size_kw(size_kw, op_name)
-    if not size and size_kw is None:
-        raise TypeError(f"{op_name}() missing 1 required positional argument: 'size', e.g. t.{op_name}(2, 3)")
-    return _shape(size, op_name, size_kw)
+    return _sizes(size, size_kw, op_name, example="t.{op}(2, 3)")
 
 
 @tensor_method()
@@ -402,4 +539,6 @@ def new_full(
     """A tensor of shape ``size`` (a tuple or list) filled with ``fill_value``, in this tensor's dtype."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
-    return _finish(np.full(_shape(tuple(size), "new_full"), fill_value, _new_dtype(self, dtype)), requires_grad, device)
+    dtype = _new_dtype(self, dtype)
+    fill_value = _fill_value(_scalar(fill_value, "new_full"), dtype, "new_full")
+    return _finish(np.full(_shape(tuple(size), "new_full"), fill_value, dtype), requires_grad, device)

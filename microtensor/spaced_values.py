@@ -11,7 +11,7 @@ import numpy as np
 from . import _dtypes
 from ._tensor import Tensor
 from ._typing import DeviceLike, DTypeLike, Number
-from .creation import _finish, _float_dtype
+from .creation import _as_spaced_dtype, _finish, _float_dtype, _spaced_bounds, _spaced_kind, _steps
 from ._float_errors import quiet_float_errors
 
 
@@ -28,17 +28,34 @@ def logspace(
     device: Optional[DeviceLike] = None, requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` values ``base ** e`` with the exponents ``e`` evenly spaced from ``start`` to ``end``
-    inclusive (``logspace(0, 2, 3)`` is 1, 10, 100), in the default float dtype unless ``dtype`` is given
-    (an integer dtype rounds each value toward zero)."""
+    inclusive (``logspace(0, 2, 3)`` is 1, 10, 100), in the default float dtype unless ``dtype`` is given.
+    Computed as PyTorch's kernel: ``start`` and ``end`` are converted to the dtype first (an integer one
+    cuts them toward zero), the exponents and powers are float64, then each value is converted (cut
+    toward zero for an integer dtype)."""
     start, end = _number(start, "start", "logspace"), _number(end, "end", "logspace")
     base = _number(base, "base", "logspace")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__} ({steps!r})")
-    if steps < 0:
-        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    steps = _steps(steps, "logspace")
+    dtype = _float_dtype(dtype)
+    if steps > 1:  # one step or none runs no kernel (PyTorch fills with base ** start), so bool is fine then
+        _spaced_kind(dtype, "logspace")
     with quiet_float_errors():
-        values = np.power(float(base), np.linspace(start, end, int(steps)))
-    return _finish(values.astype(_float_dtype(dtype)), requires_grad, device)
+        if steps == 1:  # PyTorch: base ** start in float64, whatever the dtype
+            values = np.array([float(base) ** float(start)])
+        else:
+            # PyTorch's kernel: the base and exponents in float64, from start and end converted to the dtype
+            first, last = _spaced_bounds(start, end, dtype, "logspace")
+            exponents = _halves(np.float64(first), np.float64(last), steps)
+            values = np.power(np.float64(base), exponents)
+        return _finish(_as_spaced_dtype(values, dtype), requires_grad, device)
+
+
+def _halves(first, last, steps):
+    """``steps`` float64 points from ``first`` to ``last``: the first half counted up from ``first``, the
+    second down from ``last`` (both ends exact), as PyTorch's kernels count them."""
+    step = (last - first) / (steps - 1)
+    index = np.arange(steps)
+    halfway = steps // 2
+    return np.concatenate([first + step * index[:halfway], last - step * (steps - 1 - index[halfway:])])
 
 
 _RANGE_DEPRECATION = (

@@ -65,3 +65,14 @@ def test_set_printoptions():
     assert _format.OPTIONS == {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
     with pytest.raises(ValueError, match="profile"):
         mt.set_printoptions(profile="wide")
+
+
+def test_no_edge_items_prints_the_size_instead():
+    mt.set_printoptions(edgeitems=0, threshold=5)
+    try:
+        assert repr(mt.arange(10)) == "tensor([...], size=(10,))"
+        assert repr(mt.arange(3, dtype=mt.int8)) == "tensor([0, 1, 2], size=(3,), dtype=microtensor.int8)"  # not summarised
+        assert repr(mt.tensor(2.5)) == "tensor(2.5000, size=())"
+        assert repr(mt.zeros(3, 20, requires_grad=True)) == "tensor([...], size=(3, 20), requires_grad=True)"
+    finally:
+        mt.set_printoptions(profile="default")

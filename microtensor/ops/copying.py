@@ -18,6 +18,7 @@ from ._util import to_operand, tensor_argument as _as_tensor
 from .elementwise import _zeros_like_grad
 from .._registry import op
 from .._typing import DTypeLike, Number
+from .._float_errors import quiet_float_errors
 
 
 # ----------------------------------------------------- copies and conversions
@@ -116,7 +117,8 @@ class FullLikeValue(Function):
 
     @staticmethod
     def forward(ctx, x, value):
-        return np.full(x.shape, value, dtype=x.dtype)
+        with quiet_float_errors():  # a 0-d tensor's value is cast as copy_ casts it
+            return np.full(x.shape, value, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence, Union
 
+import builtins
+
 import numpy as np
 
 from .. import _dtypes
+from .._from_data import checked_scalar
 from .._memory_overlap import ensure_writable
 from .._registry import TORCH_DTYPE_NAMES, tensor_method
 from .._tensor import Tensor
@@ -232,8 +235,12 @@ def zero_(self: Tensor) -> Tensor:
 
 @tensor_method()
 def fill_(self: Tensor, value: Number) -> Tensor:
-    """Set every element to ``value`` (no gradient flows to the old values)."""
-    if self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
+    """Set every element to ``value`` (no gradient flows to the old values); a number must fit the
+    dtype as PyTorch checks it (``checked_scalar``: ``fill_(300)`` on int8 raises, -1 on uint8 is 255)."""
+    number = isinstance(value, (builtins.bool, builtins.int, builtins.float, np.generic))
+    if number:
+        value = checked_scalar(value, self._data.dtype, "fill_")
+    if number and self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
         ensure_writable(self._data, "fill_")
         self._data.fill(value)  # the common case (zeroing a buffer): no graph to keep
         self._version_counter[0] += 1
