@@ -29,6 +29,19 @@ from .grad_mode import _state
 from .views import MULTI, NO_GRAD, refresh_view, replay_tensors
 
 
+def write_untracked(target, op_name, values):
+    """Write ``values`` straight into ``target``'s memory when autograd has nothing to keep (not a view,
+    no history, not recording a tensor that requires grad): the fast path of ``fill_`` and of the
+    in-place random fills. Returns False, writing nothing, when the write must go through
+    ``apply_inplace`` instead."""
+    if target._view is not None or target._grad_fn is not None or (target._requires_grad and _state.enabled):
+        return False
+    ensure_writable(target._data, op_name)
+    target._data[...] = values
+    target._version_counter[0] += 1
+    return True
+
+
 def apply_inplace(target, op_name, compute):
     """Run ``compute()`` (the op out of place on ``target``), then write its result into ``target``."""
     if target._view is not None:

@@ -15,14 +15,13 @@ import numpy as np
 
 from .. import _dtypes
 from .._from_data import checked_scalar
-from .._memory_overlap import ensure_writable
 from .._registry import TORCH_DTYPE_NAMES, tensor_method
 from .._tensor import Tensor
 from ..autograd import hooks
 from ..autograd.hooks import RemovableHandle
 from ..autograd.backward import backward as autograd_backward
 from ..autograd.grad_mode import _state, enable_grad
-from ..autograd.inplace import apply_inplace
+from ..autograd.inplace import apply_inplace, write_untracked
 from ..autograd.views import record_relayout
 from ..device import check_device, device as _device
 from . import (
@@ -240,10 +239,7 @@ def fill_(self: Tensor, value: Number) -> Tensor:
     number = isinstance(value, (builtins.bool, builtins.int, builtins.float, np.generic))
     if number:
         value = checked_scalar(value, self._data.dtype, "fill_")
-    if number and self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
-        ensure_writable(self._data, "fill_")
-        self._data.fill(value)  # the common case (zeroing a buffer): no graph to keep
-        self._version_counter[0] += 1
+    if number and write_untracked(self, "fill_", value):  # the common case (zeroing a buffer): no graph to keep
         return self
     return self._apply_inplace("fill_", lambda: copying.full_like_value(self, value))
 

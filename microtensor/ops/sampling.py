@@ -22,13 +22,11 @@ from typing import Optional
 import numpy as np
 
 from .. import random as _random
-from .._memory_overlap import ensure_writable
 from .._registry import op, tensor_method
 from ..creation import randn
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ..autograd.grad_mode import _state
-from ..autograd.inplace import apply_inplace
+from ..autograd.inplace import apply_inplace, write_untracked
 from ._util import tensor_argument as _as_tensor, torch_result_dtype
 from ._two_operands import broadcast_error
 from .copying import copy_from
@@ -261,10 +259,7 @@ def bernoulli(
 def _fill_in_place(self, op_name, values):
     """Write ``values`` into this tensor as ``fill_`` does: directly when no graph is involved,
     else as a recorded in-place copy (zero gradient to the old values)."""
-    if self._view is None and self._grad_fn is None and not (self._requires_grad and _state.enabled):
-        ensure_writable(self._data, op_name)
-        self._data[...] = values
-        self._version_counter[0] += 1
+    if write_untracked(self, op_name, values):
         return self
     source = Tensor._make(np.asarray(values))
     return apply_inplace(self, op_name, lambda: copy_from(self, source))
