@@ -31,6 +31,27 @@ def _sigmoid_numpy(z):
 
 # scipy's erf and expit are fast, stable ufuncs (one pass, no warnings at +-1000).
 # scipy is imported on first use, not with microtensor: it costs ~0.2 s and ~27 MB.
+def _lazy_special(name, scalar):
+    """``scipy.special.<name>`` elementwise, found on first use (importing scipy is slow), keeping the
+    input's float dtype; without scipy, ``scalar`` (a function of one float, such as ``math.erf``) on
+    each element, slower and with the same values (``.fallback``)."""
+    vectorized = np.vectorize(scalar, otypes=[np.float64])
+
+    def fallback(x):
+        x = np.asarray(x)
+        return vectorized(x).astype(x.dtype, copy=False)
+
+    found = []
+
+    def special(x):
+        if not found:
+            found.append(_scipy_special(name, fallback))
+        return found[0](x)
+
+    special.fallback = fallback
+    return special
+
+
 def _scipy_special(name, fallback):
     """``scipy.special.<name>``, or the numpy ``fallback`` when scipy is not installed.
 

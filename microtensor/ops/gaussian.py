@@ -12,24 +12,12 @@ import numpy as np
 
 from ..autograd.function import Function
 from .._tensor import Tensor
-from .activation import _scipy_special
+from .activation import _lazy_special
 from .elementwise import _as_tensor, _floating
 from .._registry import op
 
 
-_erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def _erf_numpy(x):
-    """erf elementwise with ``math.erf`` (the fallback without scipy; slower, same values)."""
-    x = np.asarray(x)
-    return _erf_scalar(x).astype(x.dtype, copy=False)
-
-
-def _erf(x):
-    global _erf  # replaced by the real implementation on first use
-    _erf = _scipy_special("erf", _erf_numpy)
-    return _erf(x)
+_erf = _lazy_special("erf", math.erf)
 
 
 _SQRT_2 = math.sqrt(2.0)

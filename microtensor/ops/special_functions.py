@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from .._registry import op
 from .._typing import TensorLike
 from .elementwise import _as_tensor, _floating, _floating_pair
-from .activation import _scipy_special
+from .activation import _lazy_special
 from .gaussian import _erf
 from ._two_operands import _binary
 from ._util import match_dtype
@@ -42,19 +42,7 @@ class Erf(Function):
             return grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
 
 
-_erfc_scalar = np.vectorize(math.erfc, otypes=[np.float64])
-
-
-def _erfc_numpy(x):
-    """erfc elementwise with ``math.erfc`` (the fallback without scipy; slower, same values)."""
-    x = np.asarray(x)
-    return _erfc_scalar(x).astype(x.dtype, copy=False)
-
-
-def _erfc(x):
-    global _erfc  # replaced by the real implementation on first use
-    _erfc = _scipy_special("erfc", _erfc_numpy)
-    return _erfc(x)
+_erfc = _lazy_special("erfc", math.erfc)
 
 
 class Erfc(Function):
