@@ -117,10 +117,11 @@ def computing_operands(a, b):
     return a, b
 
 
-def promoted_result(ufunc, a, b):
-    """``ufunc(a, b)`` as PyTorch computes it: ``computing_operands``, then ``match_dtype`` of the
-    result, in one call for the ops that keep no operand for backward (``+``, ``-``). The common
-    cases (one dtype, or a float array with a Python number) are tested here without further calls."""
+def promoted(ufunc, a, b):
+    """``(ufunc(a, b), a, b)`` computed as PyTorch computes it: the operands converted to the result
+    dtype (``computing_operands``; they are returned, for the ops that save them), the result in that
+    dtype and an array (``match_dtype``). One call for what the two would do: the common cases (one
+    dtype, or a float array with a Python number) are tested here without further calls."""
     if a.__class__ is np.ndarray:
         dtype = a.dtype
         fast = b.dtype is dtype if b.__class__ is np.ndarray else dtype.kind == "f" or b.__class__ is not float
@@ -131,11 +132,11 @@ def promoted_result(ufunc, a, b):
         fast = False
     if not fast:
         a, b = computing_operands(a, b)
-        return match_dtype(ufunc(a, b), a, b)
+        return match_dtype(ufunc(a, b), a, b), a, b
     out = ufunc(a, b)
     if out.__class__ is np.ndarray and out.dtype is dtype:
-        return out
-    return match_dtype(out, a, b)  # a 0-d result (a numpy scalar), or numpy's dtype differs (bool + int)
+        return out, a, b
+    return match_dtype(out, a, b), a, b  # a 0-d result (a numpy scalar), or numpy's dtype differs (bool + int)
 
 
 def integer_scalars_as_torch(op_name, a, b):

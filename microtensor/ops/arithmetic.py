@@ -14,7 +14,7 @@ from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
 from ._util import (
-    computing_operands, integer_scalars_as_torch, match_dtype, promoted_result, to_operand, torch_result_dtype,
+    computing_operands, integer_scalars_as_torch, match_dtype, promoted, to_operand, torch_result_dtype,
 )
 from ._two_operands import _binary
 from .division import rounded_div
@@ -30,7 +30,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return promoted_result(np.add, a, b)
+        return promoted(np.add, a, b)[0]
 
     @staticmethod
     def backward(ctx, grad):
@@ -49,7 +49,7 @@ class Sub(Function):
             a.__class__ is np.ndarray and a.dtype.kind == "b") or (b.__class__ is np.ndarray and b.dtype.kind == "b"
         ):
             _refuse_bool_subtraction(a, b)
-        return promoted_result(np.subtract, a, b)
+        return promoted(np.subtract, a, b)[0]
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,10 +86,10 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = computing_operands(a, b)
+        out, a, b = promoted(np.multiply, a, b)  # a and b as the product used them (PyTorch's dtype)
         needs = ctx.needs_input_grad  # save only what the needed gradients use
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
-        return match_dtype(np.multiply(a, b), a, b)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtypes
 from ..autograd.function import Function
 from .._tensor import Tensor
-from ._util import computing_operands, match_dtype, to_operand, tensor_argument as _as_tensor, torch_result_dtype
+from ._util import match_dtype, promoted, to_operand, tensor_argument as _as_tensor, torch_result_dtype
 from ._two_operands import _binary
 from .._registry import op
 from .._typing import TensorLike
@@ -146,9 +146,9 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = computing_operands(a, b)
+        out, a, b = promoted(np.maximum, a, b)
         ctx.save_for_backward(a, b)
-        return match_dtype(np.maximum(a, b), a, b)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -169,9 +169,9 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = computing_operands(a, b)
+        out, a, b = promoted(np.minimum, a, b)
         ctx.save_for_backward(a, b)
-        return match_dtype(np.minimum(a, b), a, b)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
