@@ -134,9 +134,9 @@ def promoted(ufunc, a, b):
         a, b = computing_operands(a, b)
         return match_dtype(ufunc(a, b), a, b), a, b
     out = ufunc(a, b)
-    if out.__class__ is np.ndarray and out.dtype is dtype:
-        return out, a, b
-    return match_dtype(out, a, b), a, b  # a 0-d result (a numpy scalar), or numpy's dtype differs (bool + int)
+    if out.dtype is dtype:  # numpy hands back a scalar for a 0-d result; tensors hold arrays
+        return (out if out.__class__ is np.ndarray else np.asarray(out)), a, b
+    return match_dtype(out, a, b), a, b  # numpy's dtype differs (bool + int is int64, as in PyTorch)
 
 
 def integer_scalars_as_torch(op_name, a, b):
