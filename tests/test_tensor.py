@@ -307,3 +307,16 @@ def test_repr_of_float16_has_no_warnings():
 def test_a_cast_of_an_expand_is_dense_row_major():
     for out in (mt.ones(3).expand(2, 3).double(), mt.ones(3, dtype=mt.int64).expand(2, 3).float()):
         assert out.stride() == (3, 1) and out.is_contiguous() and out.view(-1).shape == (6,)
+
+
+def test_casts_that_overflow_are_quiet_as_in_pytorch():
+    """Beyond a narrower float's range the value is inf (float64 -> float32, int -> float16); nan and inf
+    into an integer dtype are undefined (the platform's value, in PyTorch too) but never warn."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mt.tensor([1e300, -1e300, 2.0], dtype=mt.float64).float().tolist() == [np.inf, -np.inf, 2.0]
+        assert mt.tensor([70000, 3]).half().tolist() == [np.inf, 3.0]
+        assert mt.tensor([np.nan, np.inf, 2.5]).long()[2].item() == 2
+        assert mt.tensor([True, False]).half().tolist() == [1.0, 0.0]

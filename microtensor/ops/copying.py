@@ -74,11 +74,24 @@ class Cast(Function):
     def forward(ctx, x, dtype):
         if _repeats_elements(x):
             return preserved_copy(x, dtype)  # numpy's astype would lay an expand out column-major
+        if _may_overflow(x.dtype, dtype):
+            # quietly, as PyTorch: inf beyond a narrower float; nan or inf to an integer is undefined (the
+            # platform's value, in PyTorch too)
+            with quiet_float_errors():
+                return x.astype(dtype)
         return x.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
         return grad, None
+
+
+def _may_overflow(source, target):
+    """Can converting ``source`` values to ``target`` meet a value it cannot hold (numpy would warn)?
+    Floats to integers, bool or a narrower float, and anything to float16; int to int wraps quietly."""
+    if target.kind == "f" and target.itemsize == 2:
+        return source.kind != "b" and source != target
+    return source.kind == "f" and (target.kind != "f" or target.itemsize < source.itemsize)
 
 
 @op()
