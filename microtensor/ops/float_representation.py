@@ -58,14 +58,37 @@ def frexp(input: Tensor) -> frexp_result:
     return frexp_result(Mantissa.apply(x), Tensor._make(np.asarray(np.frexp(x._data)[1], dtype=np.int32)))
 
 
+class Ldexp(Function):
+    """``y = x * 2^e`` for integer exponents ``e``, exact (numpy's ldexp: ``0 * 2^255`` is 0, not the
+    ``0 * inf`` of a product);  dy/dx = 2^e (the exponents get no gradient, being integers)."""
+
+    numpy_level = True
+
+    @staticmethod
+    def forward(ctx, x, exponent):
+        ctx.exponent = exponent
+        with quiet_float_errors():  # beyond the dtype's range: inf, as in PyTorch
+            return np.ldexp(x, exponent)
+
+    @staticmethod
+    def backward(ctx, grad):
+        with quiet_float_errors():
+            scale = np.ldexp(np.ones((), dtype=grad.dtype), ctx.exponent)
+        return grad * scale, None
+
+
 @op(method=True, numpy=np.ldexp, out=True)
 def ldexp(input: Tensor, other: TensorLike) -> Tensor:
-    """``input * 2**other`` elementwise, a float result (integers become the default float dtype)."""
+    """``input * 2**other`` elementwise, a float result (integers become the default float dtype).
+    Integer exponents scale exactly (``Ldexp``); float exponents, which may require grad, go through
+    ``input * 2.0 ** other``."""
     x = _as_tensor(input, "ldexp")
     exponent = tensor_operand(other, "ldexp")
     dtype = torch_result_dtype(x._data, exponent._data)
     if dtype.kind != "f":
         dtype = _dtypes.get_default_dtype()
+    if exponent.dtype.kind in "biu":
+        return Ldexp.apply(x.to(dtype), exponent._data.astype(np.int64, copy=False))
     return mul(x.to(dtype), pow(2.0, exponent.to(dtype)))
 
 

@@ -164,6 +164,8 @@ CASES = {
     "ZeroRegion": [(T((2, 3)), np.array([[True, False, True], [False, False, True]])), (T((3,), dtype=np.float32), np.array([False, True, False]))],
     "Hardtanh": [(T((2, 3)), (-1.0, 1.0)), (T(()), (0, 6)), (T((4,), dtype=np.float32), (-0.5, 2.0))],
     "Hardswish": _unary(-4.0, 4.0),
+    "Ldexp": [(T((2, 3)), np.array([[1, -2, 0], [3, 0, -1]])), (T((), dtype=np.float32), np.array(2)),
+              (T((3,), dtype=np.float32), np.array([0, 5, -5]))],
     "Hardshrink": [(T((2, 3)), 0.3), (T(()), 0.1), (T((4,), dtype=np.float32), 0.5)],
     "Softshrink": [(T((2, 3)), 0.3), (T(()), 0.1), (T((4,), dtype=np.float32), 0.5)],
     "Prelu": [(T((2, 3)), T(())), (T((2, 3, 4)), T((3, 1))), (T((3,), dtype=np.float32), T((), dtype=np.float32))],

@@ -231,3 +231,15 @@ def test_the_ops_run_on_the_fallbacks_when_scipy_is_missing(monkeypatch):
         (gradient,) = mt.autograd.grad(y.sum(), (x,))
         assert np.isfinite(gradient.numpy()).all()
     assert mt.digamma(mt.tensor([1.0], dtype=mt.float64)).item() == pytest.approx(-EULER_GAMMA, rel=1e-14)
+
+
+def test_ldexp_with_integer_exponents_is_exact_and_differentiates_to_two_to_the_e():
+    """0 * 2**255 is 0 (a product would give 0 * inf = nan in float32); beyond float32 the value is inf;
+    d/dx x 2^e = 2^e, in the input's float dtype (inf where 2^e does not fit, as the value)."""
+    x = mt.tensor([0.0, 1.0, 3.0, -2.0], requires_grad=True)
+    y = mt.ldexp(x, mt.tensor([255, 255, -2, 3]))
+    assert y.tolist() == [0.0, np.inf, 0.75, -16.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [np.inf, np.inf, 0.25, 8.0]
+    check_gradients(lambda t: mt.ldexp(t, mt.tensor([[1, -3], [0, 4]], dtype=mt.int32)), np.array([[1.3, -2.6], [0.5, 7.0]]))
+    assert mt.ldexp(mt.tensor([1, 2]), mt.tensor([1, 2])).tolist() == [2.0, 8.0]  # integers: the default float
