@@ -23,11 +23,11 @@ from .autograd import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    as_tensor, empty, empty_like, eye, from_numpy, full, full_like, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .device import device, get_default_device, set_default_device
-from .spaced_values import logspace, range  # noqa: A004  (mt.range, deprecated as in PyTorch)
+from .spaced_values import arange, linspace, logspace, range  # noqa: A004  (mt.range, deprecated as in PyTorch)
 from .conversion import asarray, scalar_tensor
 from .type_promotion import can_cast, promote_types, result_type
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads

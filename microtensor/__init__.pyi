@@ -36,7 +36,6 @@ from .autograd import (
     set_grad_enabled as set_grad_enabled,
 )
 from .creation import (
-    arange as arange,
     as_tensor as as_tensor,
     empty as empty,
     empty_like as empty_like,
@@ -44,7 +43,6 @@ from .creation import (
     from_numpy as from_numpy,
     full as full,
     full_like as full_like,
-    linspace as linspace,
     ones as ones,
     ones_like as ones_like,
     rand as rand,
@@ -59,7 +57,7 @@ from .creation import (
     zeros_like as zeros_like,
 )
 from .device import device as device, get_default_device as get_default_device, set_default_device as set_default_device
-from .spaced_values import logspace as logspace, range as range
+from .spaced_values import arange as arange, linspace as linspace, logspace as logspace, range as range
 from .conversion import asarray as asarray, scalar_tensor as scalar_tensor
 from .type_promotion import can_cast as can_cast, promote_types as promote_types, result_type as result_type
 from .threads import (

@@ -57,5 +57,6 @@ def test_a_public_name_the_package_stub_does_not_list_stops_the_generator(monkey
 
 def test_the_package_stub_re_exports_every_name_explicitly():
     stub = _stubs.package_stub()
-    assert "from .creation import (\n    arange as arange," in stub and "from ._tensor import Tensor as Tensor" in stub
+    assert "from .creation import (\n    as_tensor as as_tensor," in stub and "from ._tensor import Tensor as Tensor" in stub
+    assert "from .spaced_values import arange as arange, linspace as linspace," in stub
     assert "from .serialization import save as save" in stub and "    nn as nn,\n" in stub
