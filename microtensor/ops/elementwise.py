@@ -166,8 +166,13 @@ def sqrt(input: Tensor) -> Tensor:
 
 @op(method=("abs", "absolute"), dunders=("__abs__",), numpy=np.absolute, aliases=("absolute",), out=True)
 def abs(input: Tensor) -> Tensor:
-    """``|input|`` elementwise.  d/dx |x| = sign(x), taken as 0 at x = 0 (PyTorch's subgradient)."""
-    return Abs.apply(_as_tensor(input, "abs"))
+    """``|input|`` elementwise.  d/dx |x| = sign(x), taken as 0 at x = 0 (PyTorch's subgradient).
+    A bool tensor is refused, as in PyTorch."""
+    x = _as_tensor(input, "abs")
+    if x._data.dtype.kind == "b":
+        raise NotImplementedError('"abs" not implemented for \'Bool\': a mask is its own absolute value; '
+                                  "convert it first (mask.int()) if you need numbers")
+    return Abs.apply(x)
 
 
 @op(method=True, numpy=np.sign, out=True)

@@ -303,3 +303,9 @@ def test_integer_zero_dim_operand_is_converted_to_the_result_dtype_first():
     assert mt.maximum(x, zero_dim).tolist() == [3, -7]
     assert mt.fmod(x, zero_dim).tolist() == [3, -7]
     assert (x / zero_dim).tolist() == pytest.approx([3 / 200, -7 / 200])  # true division does not wrap
+
+
+def test_abs_refuses_a_bool_tensor_as_pytorch():
+    with pytest.raises(NotImplementedError, match="\"abs\" not implemented for 'Bool'"):
+        mt.abs(mt.tensor([True, False]))
+    assert mt.abs(mt.tensor([-2, 3], dtype=mt.int8)).tolist() == [2, 3]
