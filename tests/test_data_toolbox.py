@@ -251,7 +251,7 @@ def test_default_collate_types():
     assert isinstance(fields, list) and fields[0].shape == (2, 1) and fields[0].dtype == mt.float64
     assert fields[1].dtype == mt.bool and fields[1].tolist() == [True, False]
     nested = default_collate([{"a": [np.int32(1), "s"]}, {"a": [np.int32(2), "t"]}])
-    assert nested["a"][0].dtype == mt.int32 and nested["a"][1] == ["s", "t"]
+    assert nested["a"][0].dtype == mt.int32 and nested["a"][1] == ("s", "t")  # strings stay the transposed tuple
     stacked = default_collate([mt.zeros(2, 3), mt.ones(2, 3)])
     assert stacked.shape == (2, 2, 3) and stacked[1].sum().item() == 6
     mixed = default_collate([mt.zeros(2, dtype=mt.int64), mt.ones(2)])

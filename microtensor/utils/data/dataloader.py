@@ -110,12 +110,14 @@ class DataLoader:
             return len(self.batch_sampler)
         return len(self.sampler)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> "_SingleProcessDataLoaderIter":
         if isinstance(self.dataset, IterableDataset):
-            return self._iterate_stream()
-        if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[index]) for index in self.sampler)
-        return self._iterate_batches()
+            batches = self._iterate_stream()
+        elif self.batch_sampler is None:
+            batches = (self.collate_fn(self.dataset[index]) for index in self.sampler)
+        else:
+            batches = self._iterate_batches()
+        return _SingleProcessDataLoaderIter(self, batches)
 
     def _iterate_batches(self):
         fetch = None
@@ -147,6 +149,24 @@ class DataLoader:
             if not batch or (self.drop_last and len(batch) < self.batch_size):
                 return
             yield self.collate_fn(batch)
+
+
+class _SingleProcessDataLoaderIter:
+    """One epoch of a ``DataLoader`` (what ``iter(loader)`` gives): ``next()`` is the next batch,
+    ``len()`` the loader's length, as in PyTorch."""
+
+    def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self) -> "_SingleProcessDataLoaderIter":
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):

@@ -54,7 +54,8 @@ class SequentialSampler(Sampler):
 
 class RandomSampler(Sampler):
     """A random order of the indices each epoch; with ``replacement=True``, ``num_samples``
-    independent uniform draws. ``generator`` as for every random function (default: microtensor's)."""
+    independent uniform draws. ``generator`` as for every random function (default: microtensor's).
+    An empty ``data_source`` (without ``num_samples``) is an error, as in PyTorch."""
 
     def __init__(
         self, data_source: Sized, replacement: bool = False, num_samples: Optional[int] = None,
@@ -68,6 +69,11 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if num_samples is None and self.num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={self.num_samples}: "
+                f"RandomSampler (shuffle=True) needs a non-empty dataset"
+            )
 
     @property
     def num_samples(self) -> int:
@@ -121,7 +127,7 @@ class WeightedRandomSampler(Sampler):
         weights = np.asarray(getattr(weights, "_data", weights), dtype=np.float64)
         if weights.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
-        self.weights = weights
+        self.weights = Tensor._make(weights)  # a float64 Tensor, as PyTorch keeps it
         self.num_samples = int(num_samples)
         self.replacement = replacement
         self.generator = generator
