@@ -96,17 +96,10 @@ def _linspace_points(start, end, steps, dtype, op_name):
     ``step = (end - start) / (steps - 1)``, the first half ``start + step * i`` and the second half
     ``end - step * (steps - 1 - i)``, so both ends are exact; one step is ``start``."""
     start, end = _spaced_bounds(start, end, dtype, op_name)
-    kind = type(start)
     if steps <= 1:
-        return np.full(steps, start, dtype=kind)
+        return np.full(steps, start, dtype=type(start))
     with quiet_float_errors():  # float16 steps beyond its range, as PyTorch's kernel
-        step = kind(end - start) / kind(steps - 1)
-        index = np.arange(steps)
-        halfway = steps // 2
-        points = np.empty(steps, dtype=kind)
-        points[:halfway] = start + step * index[:halfway].astype(kind)
-        points[halfway:] = end - step * (steps - 1 - index[halfway:]).astype(kind)
-    return points
+        return _halves(start, end, steps)
 
 
 def _as_spaced_dtype(points, dtype):
@@ -180,12 +173,15 @@ def logspace(
 
 
 def _halves(first, last, steps):
-    """``steps`` float64 points from ``first`` to ``last``: the first half counted up from ``first``, the
-    second down from ``last`` (both ends exact), as PyTorch's kernels count them."""
-    step = (last - first) / (steps - 1)
+    """``steps`` (at least 2) points from ``first`` to ``last`` in their numpy scalar type: the first half
+    counted up from ``first``, the second down from ``last`` (both ends exact), as PyTorch's linspace
+    and logspace kernels count them."""
+    kind = type(first)
+    step = (last - first) / kind(steps - 1)
     index = np.arange(steps)
     halfway = steps // 2
-    return np.concatenate([first + step * index[:halfway], last - step * (steps - 1 - index[halfway:])])
+    return np.concatenate([first + step * index[:halfway].astype(kind),
+                           last - step * (steps - 1 - index[halfway:]).astype(kind)])
 
 
 _RANGE_DEPRECATION = (
