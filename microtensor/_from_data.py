@@ -189,15 +189,21 @@ def _check_floats_fit(array, dtype):
     dtype=uint8)`` and ``tensor([nan], dtype=int8)`` raise; ``tensor([2.7], dtype=int64)`` is 2)."""
     if dtype.kind not in "iu" or not array.size:
         return
-    info = np.iinfo(dtype)
-    with quiet_float_errors():
-        # float(2**63 - 1) rounds up to 2**63, so int64's top is checked with a strict "<".
-        fits = (array >= info.min) & ((array < 2.0**63) if dtype.itemsize == 8 else (array <= info.max))
+    fits = _floats_fit_integers(array, dtype)
     if not fits.all():
+        info = np.iinfo(dtype)
         raise RuntimeError(
             f"tensor: value {array[~fits].flat[0]} cannot be converted to type {dtype} without overflow "
             f"(it takes {info.min} to {info.max})"
         )
+
+
+def _floats_fit_integers(values, dtype):
+    """Where float ``values`` lie in the integer ``dtype``'s range (False for nan and inf)."""
+    info = np.iinfo(dtype)
+    with quiet_float_errors():
+        # float(2**63 - 1) rounds up to 2**63, so int64's top is checked with a strict "<".
+        return (values >= info.min) & ((values < 2.0**63) if dtype.itemsize == 8 else (values <= info.max))
 
 
 def checked_scalar(value, dtype, op_name):
@@ -213,10 +219,9 @@ def checked_scalar(value, dtype, op_name):
     if dtype.kind in "iu":
         if isinstance(value, (int, np.integer)):
             return _dtypes.checked_integer(int(value), dtype, op_name)
-        info = np.iinfo(dtype)
         value = float(value)
-        # float(2**63 - 1) rounds up to 2**63, so int64's top is checked with a strict "<".
-        if not (info.min <= value and (value < 2.0**63 if dtype.itemsize == 8 else value <= info.max)):
+        if not _floats_fit_integers(value, dtype):
+            info = np.iinfo(dtype)
             raise _overflow(op_name, value, dtype, info.min, info.max)
         return value
     largest = float(np.finfo(dtype).max)
