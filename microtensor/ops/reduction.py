@@ -97,11 +97,14 @@ def _require_nonempty(x, dim, dims, op_name):
             )
 
 
-def _require_float(x, op_name, what):
-    if x.dtype.kind != "f":
+def _require_float(dtype, op_name, which="Input"):
+    """PyTorch's error for a mean of a non-float input (``which="Input"``) or to a non-float ``dtype=``
+    (``which="Optional"``)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
         raise RuntimeError(
-            f"{op_name}(): could not infer output dtype. Input dtype must be either a floating point or complex "
-            f"dtype. Got: {_TORCH_NAMES.get(x.dtype.name, x.dtype.name)}" if what is None else f"{op_name}(): {what}"
+            f"{op_name}(): could not infer output dtype. {which} dtype must be either a floating point or complex "
+            f"dtype. Got: {_TORCH_NAMES.get(dtype.name, dtype.name)}"
         )
 
 
@@ -205,13 +208,9 @@ def mean(
     x = _tensor(input, "mean")
     if dtype is not None:
         dtype = _dtypes.to_dtype(dtype)
-        if np.dtype(dtype).kind != "f":
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
-                f"dtype. Got: {_TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)}"
-            )
+        _require_float(dtype, "mean", "Optional")
         x = x.to(dtype)
-    _require_float(x, "mean", None)
+    _require_float(x.dtype, "mean")
     dim, keepdim = _resolve(dim, keepdim, axis, keepdims, "mean")
     dims, keep_shape = _dims(x.shape, dim, "mean")
     return Mean.apply(x, dims, keep_shape, keepdim)

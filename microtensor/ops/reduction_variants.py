@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-import numpy as np
 
 from .. import _dtypes
 from .._registry import TORCH_DTYPE_NAMES, op
@@ -18,7 +17,7 @@ from .._typing import Dim, DTypeLike
 from ._util import normalize_dim, tensor_argument
 from .comparison import isnan
 from .extrema import amax, amin
-from .reduction import mean, sum
+from .reduction import _require_float, mean, sum
 from .selection import where
 from .variance import std, var
 from .._float_errors import quiet_float_errors
@@ -57,12 +56,8 @@ def nanmean(input: Tensor, dim: Optional[Dim] = None, keepdim: bool = False, *,
             f"nanmean(): expected input to have floating point or complex dtype but got "
             f"{TORCH_DTYPE_NAMES[tensor.dtype.name]}; convert with .float() first"
         )
-    if dtype is not None and np.dtype(_dtypes.to_dtype(dtype)).kind != "f":
-        name = np.dtype(_dtypes.to_dtype(dtype)).name
-        raise RuntimeError(
-            f"nanmean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
-            f"dtype. Got: {TORCH_DTYPE_NAMES.get(name, name)}"
-        )
+    if dtype is not None:
+        _require_float(_dtypes.to_dtype(dtype), "nanmean", "Optional")
     cleaned, missing = _without_nan(tensor, "nanmean")
     count = sum((~missing).to(cleaned.dtype), dim, keepdim)
     with quiet_float_errors():
