@@ -274,7 +274,7 @@ def _product_of_others(x, dims):
 
 
 def _product_of_others_array(x, dims):
-    """``_product_of_others`` of an array, in new memory (call it inside ``np.errstate``)."""
+    """``_product_of_others`` of an array, in new memory (call it inside ``quiet_float_errors()``)."""
     kept = [d for d in range(x.ndim) if d not in dims]
     order = kept + list(dims)
     moved = np.transpose(x, order)

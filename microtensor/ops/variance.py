@@ -40,9 +40,9 @@ def _variance(x, dims, keepdim, denominator):
 
 
 def _centered(x, dims):
-    """``x - mean(x)`` over ``dims`` for a backward rule (arrays or Tensors); an inf gives nan quietly."""
-    with quiet_float_errors():
-        return x - x.mean(axis=dims, keepdims=True)
+    """``x - mean(x)`` over ``dims`` for a backward rule (arrays or Tensors); an inf gives nan (call it
+    inside ``quiet_float_errors()``, as both backward rules do)."""
+    return x - x.mean(axis=dims, keepdims=True)
 
 
 class Var(Function):
